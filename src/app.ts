@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import type { Config } from './config/schema.ts';
+import { redactConfig } from './config/parse.ts';
+import type { AppContext } from './context.ts';
+import { resolveAccounts, type GeneratedCredential } from './domain/accounts/bootstrap.ts';
+import { createLogger } from './shared/logger.ts';
+import { openDatabase } from './storage/db.ts';
+import { ensureWritableDir } from './storage/files.ts';
+import { loadHostKeys } from './sftp/host-key.ts';
+import { startSftpServer } from './sftp/server.ts';
+import { createWebApp } from './web/app.ts';
+import { startWebServer, type RunningServer } from './web/server.ts';
+import { VERSION } from './version.ts';
+
+export interface App {
+  ctx: AppContext;
+  /** Credentials generated on this start (first start only), to be shown once. */
+  generated: GeneratedCredential[];
+  start(): Promise<{ sftpPort: number; webPort: number }>;
+  /** Stops accepting, lets in-flight work finish (up to graceMs), closes the database. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The composition root. Builds everything from the typed configuration in a fixed order:
+ * data dir → database and migrations → accounts → host keys → services. Nothing listens
+ * until `start()`.
+ */
+export async function createApp(config: Config): Promise<App> {
+  const log = createLogger('app');
+  ensureWritableDir(config.data_dir, 'data_dir');
+  const db = openDatabase(join(config.data_dir, 'idphotos.db'));
+  try {
+    const { accounts, generated } = await resolveAccounts(config);
+    const hostKeys = loadHostKeys(config.data_dir, config.sftp.host_keys);
+    const ctx: AppContext = { config, db, log, accounts, hostKeys };
+    return makeApp(ctx, generated);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
+  const running: RunningServer[] = [];
+  return {
+    ctx,
+    generated,
+    async start() {
+      ctx.log.info({ version: VERSION, config: redactConfig(ctx.config) }, 'starting idphotos');
+      const web = await startWebServer(createWebApp(ctx), ctx.config.web);
+      running.push(web);
+      ctx.log.info({ address: ctx.config.web.listen.host, port: web.port }, `web listening on ${hostPort(ctx.config.web.listen.host, web.port)}`);
+      const sftp = await startSftpServer(ctx);
+      running.push(sftp);
+      ctx.log.info(
+        { address: ctx.config.sftp.listen.host, port: sftp.port, host_keys: ctx.hostKeys.map((k) => k.fingerprint) },
+        `sftp listening on ${hostPort(ctx.config.sftp.listen.host, sftp.port)}`,
+      );
+      return { sftpPort: sftp.port, webPort: web.port };
+    },
+    async stop(graceMs = 8000) {
+      await Promise.all(running.splice(0).map((s) => s.close(graceMs)));
+      ctx.db.close();
+      ctx.log.info('stopped');
+    },
+  };
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,44 @@
+import { parseArgs } from 'node:util';
+import { createApp } from '../app.ts';
+import { configureLogging } from '../shared/logger.ts';
+import { configFromArgs, type Command } from './common.ts';
+
+const SHUTDOWN_MS = 10_000;
+
+export const serveCommand: Command = {
+  summary: 'run the appliance (SFTP endpoint and web viewer); the default command',
+  usage: 'idphotos serve [--config FILE]',
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+    const config = configFromArgs(values.config);
+    const log = configureLogging(config.log.level);
+    const app = await createApp(config);
+    for (const cred of app.generated) {
+      // Shown once: only the hash is kept. NB: written to the console, never to the log.
+      io.stderr.write(
+        `\n  First start: created the ${cred.service.toUpperCase()} account "${cred.username}" with password: ${cred.password}\n` +
+          `  Write it down now; it is not shown again. Set your own in appliance.toml ([[${cred.service}.accounts]]).\n\n`,
+      );
+    }
+    try {
+      await app.start();
+    } catch (err) {
+      await app.stop(0);
+      throw err;
+    }
+    await new Promise<void>((resolve) => {
+      const onSignal = (signal: NodeJS.Signals) => {
+        log.info({ signal }, 'shutting down');
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        // Leave a margin inside the 10 s promise for closing the database.
+        const force = setTimeout(() => process.exit(0), SHUTDOWN_MS - 500);
+        force.unref();
+        app.stop(SHUTDOWN_MS - 2000).then(resolve, resolve);
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+    return 0;
+  },
+};

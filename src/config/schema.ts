@@ -1,0 +1,167 @@
+/**
+ * Every key appliance.toml may hold, with its type and default. The typed `Config` is
+ * inferred from this table, so a key is declared once. Property names are the TOML keys.
+ */
+export type FieldSpec =
+  | { type: 'string'; default?: string; required?: boolean; secret?: boolean; pattern?: RegExp; hint?: string }
+  | { type: 'int'; default: number; min?: number; max?: number }
+  | { type: 'bool'; default: boolean }
+  | { type: 'listen'; default: string }
+  | { type: 'path'; default: string }
+  | { type: 'enum'; values: readonly string[]; default: string }
+  | { type: 'strings'; default: readonly string[]; values?: readonly string[] }
+  | { type: 'table'; fields: Record<string, FieldSpec> }
+  | { type: 'tables'; fields: Record<string, FieldSpec> }
+  | { type: 'map'; of: Record<string, FieldSpec> };
+
+const MB = 1024 * 1024;
+
+const PHC_HINT = 'an argon2id hash printed by `idphotos hash-password`';
+const ARGON2ID = /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
+const USERNAME_HINT = '1 to 64 letters, digits, dot, underscore, @ or hyphen';
+
+/** Column names that map a district's own CSV layout onto ours (see the roster docs). */
+const COLUMN_MAPPING = {
+  local_id: { type: 'string' },
+  first_name: { type: 'string' },
+  last_name: { type: 'string' },
+  middle_name: { type: 'string' },
+  grade: { type: 'string' },
+  building: { type: 'string' },
+  email: { type: 'string' },
+  username: { type: 'string' },
+  position: { type: 'string' },
+  role: { type: 'string' },
+  active: { type: 'string' },
+  kind: { type: 'enum', values: ['students', 'staff'], default: 'students' },
+} as const satisfies Record<string, FieldSpec>;
+
+export const SCHEMA = {
+  data_dir: { type: 'path', default: 'data' },
+  log: {
+    type: 'table',
+    fields: {
+      level: { type: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' },
+    },
+  },
+  sftp: {
+    type: 'table',
+    fields: {
+      listen: { type: 'listen', default: '0.0.0.0:2222' },
+      max_photo_bytes: { type: 'int', default: 20 * MB, min: 1024 },
+      max_data_bytes: { type: 'int', default: 200 * MB, min: 1024 },
+      max_sessions_per_account: { type: 'int', default: 32, min: 1 },
+      idle_timeout_seconds: { type: 'int', default: 900, min: 10 },
+      /** Extra host key files (OpenSSH private key format), e.g. an RSA 3072 key for old clients. */
+      host_keys: { type: 'strings', default: [] },
+      accounts: {
+        type: 'tables',
+        fields: {
+          username: { type: 'string', required: true, pattern: USERNAME, hint: USERNAME_HINT },
+          password_hash: { type: 'string', secret: true, pattern: ARGON2ID, hint: PHC_HINT },
+          authorized_keys: { type: 'strings', default: [] },
+        },
+      },
+      defender: {
+        type: 'table',
+        fields: {
+          enabled: { type: 'bool', default: true },
+          max_failures: { type: 'int', default: 5, min: 1 },
+          window_seconds: { type: 'int', default: 600, min: 1 },
+          ban_seconds: { type: 'int', default: 600, min: 1 },
+          max_ban_seconds: { type: 'int', default: 1800, min: 1 },
+          max_connections_per_ip: { type: 'int', default: 40, min: 1 },
+          /** Sources never banned or limited, e.g. the district's own SIS server. */
+          allow_list: { type: 'strings', default: [] },
+        },
+      },
+    },
+  },
+  web: {
+    type: 'table',
+    fields: {
+      listen: { type: 'listen', default: '0.0.0.0:8080' },
+      tls_cert: { type: 'path', default: '' },
+      tls_key: { type: 'path', default: '' },
+      session_idle_minutes: { type: 'int', default: 480, min: 1 },
+      login_max_failures: { type: 'int', default: 10, min: 1 },
+      login_window_seconds: { type: 'int', default: 600, min: 1 },
+      accounts: {
+        type: 'tables',
+        fields: {
+          username: { type: 'string', required: true, pattern: USERNAME, hint: USERNAME_HINT },
+          password_hash: { type: 'string', required: true, secret: true, pattern: ARGON2ID, hint: PHC_HINT },
+          role: { type: 'enum', values: ['admin', 'staff'], default: 'staff' },
+        },
+      },
+    },
+  },
+  photos: {
+    type: 'table',
+    fields: {
+      history_versions: { type: 'int', default: 5, min: 1, max: 100 },
+      max_input_pixels: { type: 'int', default: 50_000_000, min: 10_000 },
+      workers: { type: 'int', default: 2, min: 1, max: 16 },
+    },
+  },
+  roster: {
+    type: 'table',
+    fields: {
+      deactivate_missing: { type: 'strings', default: [], values: ['students', 'staff', 'oneroster', 'devices'] },
+      hold_deactivate_percent: { type: 'int', default: 10, min: 0, max: 100 },
+      hold_change_percent: { type: 'int', default: 75, min: 0, max: 100 },
+      max_error_percent: { type: 'int', default: 5, min: 0, max: 100 },
+      quiet_seconds: { type: 'int', default: 2, min: 0, max: 60 },
+      clever_student_id: { type: 'string', default: 'Student_number' },
+      clever_teacher_id: { type: 'string', default: 'Teacher_number' },
+      /** `[roster.mapping."pupils.csv"]`: a file name and which of its columns are ours. */
+      mapping: { type: 'map', of: COLUMN_MAPPING },
+    },
+  },
+  executable: {
+    type: 'table',
+    fields: {
+      /** Where the single executable unpacks its native libraries; "" means `<data_dir>/runtime`. */
+      cache_dir: { type: 'path', default: '' },
+    },
+  },
+} as const satisfies Record<string, FieldSpec>;
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+type Infer<S> = S extends { type: 'string' }
+  ? string
+  : S extends { type: 'int' }
+    ? number
+    : S extends { type: 'bool' }
+      ? boolean
+      : S extends { type: 'listen' }
+        ? ListenAddress
+        : S extends { type: 'path' }
+          ? string
+          : S extends { type: 'enum'; values: readonly (infer V)[] }
+            ? V
+            : S extends { type: 'strings' }
+              ? string[]
+              : S extends { type: 'table'; fields: infer F }
+                ? { [K in keyof F]: Infer<F[K]> }
+                : S extends { type: 'tables'; fields: infer F }
+                  ? { [K in keyof F]: Infer<F[K]> }[]
+                  : S extends { type: 'map'; of: infer F }
+                    ? Record<string, { [K in keyof F]: Infer<F[K]> }>
+                    : never;
+
+export type Config = { [K in keyof typeof SCHEMA]: Infer<(typeof SCHEMA)[K]> } & {
+  /** Absolute path of the file this came from; "" for the embedded defaults. */
+  config_file: string;
+};
+export type SftpConfig = Config['sftp'];
+export type SftpAccountConfig = SftpConfig['accounts'][number];
+export type WebConfig = Config['web'];
+export type WebAccountConfig = WebConfig['accounts'][number];
+export type PhotosConfig = Config['photos'];
+export type RosterConfig = Config['roster'];

@@ -1,0 +1,92 @@
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations/index.ts';
+
+/**
+ * The only module that imports better-sqlite3. Everything else sees `Db`, a small surface
+ * that `node:sqlite` can also provide (the appliance is to run under Deno later).
+ */
+export type SqlValue = string | number | bigint | null | Uint8Array;
+export type SqlParams = SqlValue[] | [Record<string, SqlValue>];
+
+export interface Db {
+  readonly path: string;
+  exec(sql: string): void;
+  run(sql: string, ...params: SqlParams): { changes: number; lastInsertRowid: number };
+  get<T = Record<string, unknown>>(sql: string, ...params: SqlParams): T | undefined;
+  all<T = Record<string, unknown>>(sql: string, ...params: SqlParams): T[];
+  iterate<T = Record<string, unknown>>(sql: string, ...params: SqlParams): IterableIterator<T>;
+  /** Runs `fn` in one transaction (nested calls become savepoints); throws roll it back. */
+  tx<T>(fn: () => T): T;
+  close(): void;
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  readonly?: boolean;
+}
+
+/** Opens (creating if needed) the database with WAL, foreign keys and a busy timeout, then migrates. */
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  const native = new Database(path, { readonly: options.readonly ?? false });
+  if (!options.readonly) {
+    native.pragma('journal_mode = WAL');
+    native.pragma('synchronous = NORMAL');
+  }
+  native.pragma('foreign_keys = ON');
+  native.pragma('busy_timeout = 5000');
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string): Database.Statement => {
+    let stmt = statements.get(sql);
+    if (!stmt) {
+      stmt = native.prepare(sql);
+      statements.set(sql, stmt);
+    }
+    return stmt;
+  };
+  const db: Db = {
+    path,
+    exec: (sql) => void native.exec(sql),
+    run: (sql, ...params) => {
+      const r = prepare(sql).run(...params);
+      return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
+    },
+    get: <T>(sql: string, ...params: SqlParams) => prepare(sql).get(...params) as T | undefined,
+    all: <T>(sql: string, ...params: SqlParams) => prepare(sql).all(...params) as T[],
+    iterate: <T>(sql: string, ...params: SqlParams) => prepare(sql).iterate(...params) as IterableIterator<T>,
+    tx: <T>(fn: () => T): T => native.transaction(fn)(),
+    close: () => {
+      statements.clear();
+      if (native.open) native.close();
+    },
+  };
+  if (options.migrate ?? !options.readonly) migrate(db);
+  return db;
+}
+
+/**
+ * Applies the static migration list in one transaction, before anything listens.
+ * A database written by a newer version is refused rather than guessed at.
+ */
+export function migrate(db: Db): string[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const applied = new Set(db.all<{ id: string }>('SELECT id FROM schema_migrations').map((r) => r.id));
+  const known = new Set(MIGRATIONS.map((m) => m.id));
+  const unknown = [...applied].filter((id) => !known.has(id));
+  if (unknown.length) {
+    throw new Error(`the database was written by a newer idphotos (unknown migrations: ${unknown.join(', ')}); use that version`);
+  }
+  const pending = MIGRATIONS.filter((m) => !applied.has(m.id));
+  db.tx(() => {
+    for (const m of pending) {
+      db.exec(m.sql);
+      db.run('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)', m.id, new Date().toISOString());
+    }
+  });
+  return pending.map((m) => m.id);
+}
+
+/** `PRAGMA integrity_check`: "ok" or the problems SQLite found. */
+export function integrityCheck(db: Db): string {
+  return db.all<{ integrity_check: string }>('PRAGMA integrity_check').map((r) => r.integrity_check).join('; ');
+}

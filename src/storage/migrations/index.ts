@@ -1,0 +1,12 @@
+import { USERS } from './001-users.ts';
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+/**
+ * Every schema change, in order. A static list (no directory read at run time) so that it
+ * works inside the single executable. Never edit a released entry: append a new one.
+ */
+export const MIGRATIONS: readonly Migration[] = [USERS];
