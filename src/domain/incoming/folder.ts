@@ -1,0 +1,49 @@
+/**
+ * What the SFTP edge sees of `/incoming/idphotos/` and `/incoming/data/`: a folder of
+ * committed files. The SFTP layer owns the bytes in flight (temp files, `.filepart` names,
+ * resume); a folder owns what happens once an upload is complete (`commit`) and what a
+ * listing shows afterwards. Implemented by the photo store (idphotos) and roster sync (data).
+ */
+export interface FolderEntry {
+  /** File name as uploaded, e.g. `S12345.jpg`. */
+  name: string;
+  size: number;
+  /** Modification time in whole seconds since the epoch, as the client set it (or commit time). */
+  mtime: number;
+}
+
+export interface CommitRequest {
+  /** A complete file on the same filesystem as data_dir; the folder takes it over (rename) or deletes it. */
+  tempPath: string;
+  /** Final file name in this folder (already checked with `checkName`). */
+  name: string;
+  size: number;
+  /** SFTP account that uploaded it. */
+  account: string;
+  /** Source address of the upload, for logs and the admin pages. */
+  remoteAddress?: string;
+  /** mtime the client asked for, if it sent one before the commit (seconds). */
+  mtime?: number;
+}
+
+export interface IncomingFolder {
+  /** `idphotos` or `data`. */
+  readonly name: string;
+  /** Largest file accepted, enforced by the SFTP layer during WRITE. */
+  readonly maxBytes: number;
+  /** Throws AppError('invalid', …) naming what is allowed when `name` may not be created here. */
+  checkName(name: string): void;
+  list(): FolderEntry[];
+  stat(name: string): FolderEntry | undefined;
+  /** Path of the bytes as uploaded, for READ; undefined when there is no such file. */
+  contentPath(name: string): string | undefined;
+  /**
+   * Makes a complete upload current. Resolves once it is durable and visible; throws
+   * AppError with a reason the uploader can act on when it is refused (the previous file stays).
+   */
+  commit(req: CommitRequest): Promise<void>;
+  /** Takes a file out of the folder (history, where there is one, is kept). */
+  remove(name: string, account: string): void;
+  /** Records the mtime a client set after upload (sync tools compare it). */
+  setMtime(name: string, mtime: number): void;
+}
