@@ -1,0 +1,44 @@
+import { AppError } from '../../shared/errors.ts';
+import type { Db } from '../../storage/db.ts';
+import { peopleByEmail, personByLocalId, type PersonRow } from '../../storage/device-user-lookup.ts';
+import { cleanScan } from './scan.ts';
+
+export type { PersonRow };
+
+export function fullName(p: Pick<PersonRow, 'first_name' | 'last_name'>): string {
+  return `${p.first_name} ${p.last_name}`.trim();
+}
+
+/**
+ * Finds the user someone typed or scanned: a Local ID (exact, case-sensitive, the photo
+ * rule), a card barcode (the Local ID as printed, after scanner noise is removed), or an email.
+ * Inactive users are found too; callers that need an active one say so.
+ */
+export function findPerson(db: Db, raw: string): PersonRow {
+  const scan = cleanScan(raw);
+  if (scan === '') throw new AppError('invalid', 'Enter or scan a Local ID, card barcode or email.');
+  const byId = personByLocalId(db, scan);
+  if (byId) return byId;
+  if (scan.includes('@')) {
+    const matches = peopleByEmail(db, scan);
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) {
+      throw new AppError(
+        'conflict',
+        `${matches.length} users share the email ${scan} (${matches.map((m) => m.local_id).join(', ')}): scan the card or enter the Local ID instead.`,
+      );
+    }
+  }
+  throw new AppError('not_found', `No user has the Local ID or email "${scan}". Local IDs are case-sensitive; check the card or search for the person.`);
+}
+
+/** The user a device may go to: known and active. */
+export function requireActivePerson(person: PersonRow): PersonRow {
+  if (!person.active) {
+    throw new AppError(
+      'conflict',
+      `${fullName(person)} (${person.local_id}) is inactive: no longer in the roster, so no device can be checked out to them.`,
+    );
+  }
+  return person;
+}
