@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { createApp } from '../app.ts';
 import { configureLogging } from '../shared/logger.ts';
+import { prepareNativeRuntime } from '../native/runtime.ts';
 import { configFromArgs, type Command } from './common.ts';
 
 const SHUTDOWN_MS = 10_000;
@@ -12,6 +12,10 @@ export const serveCommand: Command = {
     const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
     const config = configFromArgs(values.config);
     const log = configureLogging(config.log.level);
+    prepareNativeRuntime(config);
+    // NB: imported here, not at the top, so that --version, check-config and hash-password never
+    // load native libraries (in the executable those are unpacked to a folder the config names).
+    const { createApp } = await import('../app.ts');
     const app = await createApp(config);
     for (const cred of app.generated) {
       // Shown once: only the hash is kept. NB: written to the console, never to the log.
