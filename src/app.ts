@@ -9,6 +9,8 @@ import { ensureWritableDir } from './storage/files.ts';
 import { loadHostKeys } from './sftp/host-key.ts';
 import { startSftpServer } from './sftp/server.ts';
 import { createWebApp } from './web/app.ts';
+import { createAuth } from './domain/auth/auth.ts';
+import { createAuditLog } from './domain/audit/audit.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
 
@@ -33,7 +35,10 @@ export async function createApp(config: Config): Promise<App> {
   try {
     const { accounts, generated } = await resolveAccounts(config);
     const hostKeys = loadHostKeys(config.data_dir, config.sftp.host_keys);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys };
+    const auth = createAuth(db, config.web, accounts.web);
+    auth.sessions.purgeExpired();
+    const audit = createAuditLog(db);
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, auth, audit };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();
@@ -61,6 +66,7 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
     },
     async stop(graceMs = 8000) {
       await Promise.all(running.splice(0).map((s) => s.close(graceMs)));
+      ctx.audit.close();
       ctx.db.close();
       ctx.log.info('stopped');
     },

@@ -3,6 +3,8 @@ import type { Db } from './storage/db.ts';
 import type { Logger } from './shared/logger.ts';
 import type { Accounts } from './domain/accounts/bootstrap.ts';
 import type { HostKey } from './sftp/host-key.ts';
+import type { Auth } from './domain/auth/auth.ts';
+import type { AuditLog } from './domain/audit/audit.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
@@ -11,4 +13,8 @@ export interface AppContext {
   log: Logger;
   accounts: Accounts;
   hostKeys: HostKey[];
+  /** Web sign-in and sessions. */
+  auth: Auth;
+  /** Who viewed which profile or photo, and when. */
+  audit: AuditLog;
 }

@@ -1,11 +1,54 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../context.ts';
+import { createLogger } from '../shared/logger.ts';
 import { VERSION } from '../version.ts';
+import type { WebEnv } from './env.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
+import { auditView } from './middleware/audit-view.ts';
+import { csrfProtection } from './middleware/csrf.ts';
+import { requireRole } from './middleware/require-role.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
+import { sessionLoader } from './middleware/session.ts';
+import { adminRoutes } from './routes/admin.tsx';
+import { assetRoutes } from './routes/assets.ts';
+import { authRoutes } from './routes/auth.tsx';
+import { pageRoutes } from './routes/pages.tsx';
 
-/** The web viewer and its JSON API; testable with `app.request()` and no socket. */
-export function createWebApp(ctx: AppContext): Hono {
-  const app = new Hono();
+/**
+ * JSON API paths only admins may use. Everything else under /api/ is open to every signed-in
+ * account (staff look people up through it).
+ */
+const ADMIN_API = ['/api/imports', '/api/imports/*', '/api/photos/*', '/api/audit', '/api/audit/*'];
+
+/**
+ * The web viewer and its JSON API; testable with `app.request()` and no socket.
+ *
+ * NB: Hono runs middleware in registration order, so the guards below come before every
+ * route: a feature mounts its sub-app in the marked section at the end and gets sign-in,
+ * CSRF, roles and the audit of views without code of its own.
+ */
+export function createWebApp(ctx: AppContext): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  app.onError(errorHandler(createLogger('web')));
+  app.notFound(notFoundHandler);
+  app.use(securityHeaders());
+
+  // Public: health check, stylesheet and script, sign-in and sign-out.
   app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
-  void ctx;
+  app.route('/assets', assetRoutes());
+  app.use(sessionLoader(ctx.auth));
+  app.use(csrfProtection());
+  app.route('/', authRoutes(ctx));
+
+  // Everything else needs a signed-in account; admin areas need the admin role.
+  for (const path of ['/admin', '/admin/*', ...ADMIN_API]) app.use(path, requireRole('admin'));
+  app.use('*', requireRole('staff'));
+  app.use('/photos/:localid', auditView(ctx.audit, 'photo.view'));
+  app.use('/api/users/:localid', auditView(ctx.audit, 'user.api_view'));
+
+  app.route('/', pageRoutes(ctx));
+  app.route('/admin', adminRoutes(ctx));
+
+  // Feature routes: one line each.
   return app;
 }

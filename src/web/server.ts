@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { WebEnv } from './env.ts';
 import type { WebConfig } from '../config/schema.ts';
 import { closeServer, listenOn } from '../shared/listen.ts';
 
@@ -12,7 +13,7 @@ export interface RunningServer {
 }
 
 /** Serves the Hono app over HTTP, or HTTPS when tls_cert and tls_key are set. */
-export async function startWebServer(app: Hono, config: WebConfig): Promise<RunningServer> {
+export async function startWebServer(app: Hono<WebEnv>, config: WebConfig): Promise<RunningServer> {
   const tls = config.tls_cert
     ? { key: readFileSync(config.tls_key), cert: readFileSync(config.tls_cert) }
     : undefined;

@@ -1,4 +1,7 @@
 import { USERS } from './001-users.ts';
+import { IMPORTS } from './003-imports.ts';
+import { WEB } from './004-web.ts';
+import { DEVICES } from './005-devices.ts';
 
 export interface Migration {
   id: string;
@@ -9,4 +12,4 @@ export interface Migration {
  * Every schema change, in order. A static list (no directory read at run time) so that it
  * works inside the single executable. Never edit a released entry: append a new one.
  */
-export const MIGRATIONS: readonly Migration[] = [USERS];
+export const MIGRATIONS: readonly Migration[] = [USERS, IMPORTS, WEB, DEVICES];

@@ -1,0 +1,105 @@
+import type { Db } from '../../storage/db.ts';
+
+/** What was done: viewing a person's data, signing in and out, and admin changes. */
+export type AuditAction =
+  | 'profile.view'
+  | 'photo.view'
+  | 'user.api_view'
+  | 'signin'
+  | 'signin.refused'
+  | 'signout'
+  | 'admin.action';
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: AuditAction;
+  local_id: string;
+  detail: string;
+  ip: string;
+}
+
+export interface AuditQuery {
+  localId?: string;
+  actor?: string;
+  limit?: number;
+  /** Entries strictly older than this id (paging). */
+  beforeId?: number;
+}
+
+/**
+ * The audit log: who viewed which profile or photo, and when. Writes are buffered and flushed
+ * in one transaction (at most `flushMs` later), so a page of thumbnails costs one write, not
+ * fifty. A repeat of the same view by the same person within `repeatSeconds` is one entry:
+ * the log answers "who looked at this student, and when" to the minute.
+ */
+export function createAuditLog(db: Db, options: { flushMs?: number; repeatSeconds?: number; maxBuffered?: number } = {}) {
+  const flushMs = options.flushMs ?? 1000;
+  const repeatMs = (options.repeatSeconds ?? 60) * 1000;
+  const maxBuffered = options.maxBuffered ?? 500;
+  let buffer: AuditEntry[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const lastSeen = new Map<string, number>();
+
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (!buffer.length) return;
+    const entries = buffer;
+    buffer = [];
+    db.tx(() => {
+      for (const e of entries) {
+        db.run('INSERT INTO audit_log (at, actor, action, local_id, detail, ip) VALUES (@at, @actor, @action, @local_id, @detail, @ip)', { ...e });
+      }
+    });
+    const cutoff = Date.now() - repeatMs;
+    for (const [key, at] of lastSeen) if (at < cutoff) lastSeen.delete(key);
+  };
+
+  return {
+    record(entry: Omit<AuditEntry, 'at' | 'detail' | 'ip' | 'local_id'> & Partial<AuditEntry>, now = Date.now()): void {
+      const full: AuditEntry = { at: new Date(now).toISOString(), local_id: '', detail: '', ip: '', ...entry };
+      if (full.action === 'profile.view' || full.action === 'photo.view' || full.action === 'user.api_view') {
+        const key = `${full.actor}\0${full.action}\0${full.local_id}\0${full.detail}`;
+        const previous = lastSeen.get(key);
+        if (previous !== undefined && now - previous < repeatMs) return;
+        lastSeen.set(key, now);
+      }
+      buffer.push(full);
+      if (buffer.length >= maxBuffered) flush();
+      else if (!timer) {
+        timer = setTimeout(flush, flushMs);
+        timer.unref();
+      }
+    },
+
+    flush,
+
+    /** Newest first. */
+    list(query: AuditQuery = {}): (AuditEntry & { id: number })[] {
+      flush();
+      const where: string[] = [];
+      const params: Record<string, string | number> = { limit: Math.min(query.limit ?? 100, 1000) };
+      if (query.localId !== undefined) {
+        where.push('local_id = @localId');
+        params.localId = query.localId;
+      }
+      if (query.actor !== undefined) {
+        where.push('actor = @actor');
+        params.actor = query.actor;
+      }
+      if (query.beforeId !== undefined) {
+        where.push('id < @beforeId');
+        params.beforeId = query.beforeId;
+      }
+      const sql = `SELECT id, at, actor, action, local_id, detail, ip FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
+      return db.all(sql, params);
+    },
+
+    close(): void {
+      flush();
+    },
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;

@@ -1,0 +1,87 @@
+import type { WebAccountConfig, WebConfig } from '../../config/schema.ts';
+import { AppError } from '../../shared/errors.ts';
+import { dummyPasswordHash, verifyPassword } from '../../shared/passwords.ts';
+import type { Db } from '../../storage/db.ts';
+import { createLoginLimiter } from './login-limiter.ts';
+import { createSessionStore, type SessionRow } from './sessions.ts';
+
+export type WebRole = WebAccountConfig['role'];
+
+/** Who is signed in, as the edges see it. */
+export interface SignedIn {
+  username: string;
+  role: WebRole;
+  csrfToken: string;
+  createdAt: string;
+}
+
+export interface SignInResult {
+  token: string;
+  user: SignedIn;
+}
+
+/**
+ * Web sign-in against the `[[web.accounts]]` argon2id hashes, with sessions in SQLite and a
+ * per-IP limit on failures. The role is read from the accounts on every request, so taking an
+ * account out of the configuration ends its sessions at the next restart.
+ */
+export function createAuth(db: Db, web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'>, accounts: WebAccountConfig[]) {
+  const sessions = createSessionStore(db, web.session_idle_minutes);
+  const limiter = createLoginLimiter({ maxFailures: web.login_max_failures, windowSeconds: web.login_window_seconds });
+  const byName = new Map(accounts.map((a) => [a.username, a]));
+
+  const toSignedIn = (row: SessionRow, account: WebAccountConfig): SignedIn => ({
+    username: account.username,
+    role: account.role,
+    csrfToken: row.csrf_token,
+    createdAt: row.created_at,
+  });
+
+  return {
+    sessions,
+
+    /**
+     * Checks a password and opens a session. Throws AppError 'unauthorized' on a wrong name or
+     * password (the same message for both), 'unavailable' with `retryAfterSeconds` when this
+     * address has failed too often.
+     */
+    async signIn(username: string, password: string, meta: { ip: string; userAgent: string }): Promise<SignInResult> {
+      const wait = limiter.retryAfter(meta.ip);
+      if (wait > 0) {
+        throw new AppError('unavailable', `Too many failed sign-ins from this address. Try again in ${describeWait(wait)}.`, {
+          retryAfterSeconds: wait,
+          reason: 'rate_limited',
+        });
+      }
+      const account = byName.get(username);
+      // NB: an unknown name costs the same argon2 work as a known one, so timing does not tell.
+      const ok = await verifyPassword(password, account?.password_hash ?? (await dummyPasswordHash()));
+      if (!account || !ok) {
+        limiter.fail(meta.ip);
+        throw new AppError('unauthorized', 'Wrong user name or password.', { reason: account ? 'wrong_password' : 'unknown_user' });
+      }
+      const { token, row } = sessions.create(account.username, meta);
+      return { token, user: toSignedIn(row, account) };
+    },
+
+    /** The signed-in account for a session cookie value, or undefined. */
+    authenticate(token: string | undefined): SignedIn | undefined {
+      if (!token) return undefined;
+      const row = sessions.find(token);
+      if (!row) return undefined;
+      const account = byName.get(row.username);
+      return account ? toSignedIn(row, account) : undefined;
+    },
+
+    signOut(token: string | undefined): void {
+      if (token) sessions.delete(token);
+    },
+  };
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+function describeWait(seconds: number): string {
+  if (seconds < 90) return `${seconds} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}

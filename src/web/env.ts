@@ -1,0 +1,11 @@
+import type { SignedIn } from '../domain/auth/auth.ts';
+
+/** What middleware puts on the Hono context for the handlers after it. */
+export type WebEnv = {
+  Variables: {
+    /** The signed-in account; absent on public paths (/login, /assets, /healthz). */
+    user: SignedIn | undefined;
+    /** Source address of the request, from the socket (no proxy headers are trusted). */
+    ip: string;
+  };
+};

@@ -1,0 +1,60 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isAppError, type AppErrorCode } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { WebEnv } from './env.ts';
+import { ErrorPage } from './views/error-page.tsx';
+
+const STATUS: Record<AppErrorCode, ContentfulStatusCode> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unavailable: 503,
+};
+
+/** The HTTP status for anything thrown; the one AppError → HTTP mapping of the web edge. */
+export function httpStatus(err: unknown): ContentfulStatusCode {
+  if (isAppError(err)) return err.details?.retryAfterSeconds ? 429 : STATUS[err.code];
+  if (err instanceof HTTPException) return err.status as ContentfulStatusCode;
+  return 500;
+}
+
+export function isApiPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/');
+}
+
+/**
+ * `app.onError`: JSON `{ error: { code, message } }` under /api/, an HTML page elsewhere.
+ * A signed-out page request goes to the sign-in page instead. Anything that is not an
+ * AppError is logged with its stack and answered with a plain 500.
+ */
+export function errorHandler(log: Logger) {
+  return function onError(err: Error, c: Context<WebEnv>): Response | Promise<Response> {
+    const status = httpStatus(err);
+    const api = isApiPath(c.req.path);
+    if (status === 500) log.error({ err, method: c.req.method, path: c.req.path }, 'web request failed');
+    else if (status !== 401 && status !== 404) {
+      const reason = isAppError(err) ? err.details?.reason : undefined;
+      log.info({ status, method: c.req.method, path: c.req.path, user: c.get('user')?.username, ip: c.get('ip'), reason, message: err.message }, 'web request refused');
+    }
+    const code = isAppError(err) ? err.code : status === 500 ? 'internal' : 'invalid';
+    const message = status === 500 ? 'Something went wrong on the server. The error is in the log.' : err.message;
+    if (isAppError(err) && err.details?.retryAfterSeconds) c.header('Retry-After', String(err.details.retryAfterSeconds));
+    if (api) return c.json({ error: { code, message } }, status);
+    if (status === 401 && (c.req.method === 'GET' || c.req.method === 'HEAD')) {
+      return c.redirect(`/login?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);
+    }
+    return c.html(ErrorPage({ status, message, user: c.get('user') }), status);
+  };
+}
+
+/** `app.notFound`, in the same two shapes. */
+export function notFoundHandler(c: Context<WebEnv>): Response | Promise<Response> {
+  const message = 'There is no such page.';
+  if (isApiPath(c.req.path)) return c.json({ error: { code: 'not_found', message } }, 404);
+  return c.html(ErrorPage({ status: 404, message, user: c.get('user') }), 404);
+}

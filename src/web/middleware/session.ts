@@ -1,0 +1,31 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Auth } from '../../domain/auth/auth.ts';
+import type { WebEnv } from '../env.ts';
+
+export const SESSION_COOKIE = 'idphotos_session';
+
+/** Puts the signed-in account (or undefined) and the client address on the context. */
+export function sessionLoader(auth: Auth): MiddlewareHandler<WebEnv> {
+  return async function loadSession(c, next) {
+    c.set('ip', clientIp(c));
+    c.set('user', auth.authenticate(getCookie(c, SESSION_COOKIE)));
+    await next();
+  };
+}
+
+/**
+ * The socket's peer address. Forwarded-for headers are not trusted: the sign-in limit is per
+ * address, and a client could pick any value it liked for them.
+ */
+export function clientIp(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  const address = env?.incoming?.socket?.remoteAddress;
+  if (!address) return 'local';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** Secure cookies over TLS; plain HTTP (a lab or localhost) could not send them back otherwise. */
+export function isHttps(c: Context): boolean {
+  return c.req.url.startsWith('https:');
+}

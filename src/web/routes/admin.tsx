@@ -1,0 +1,77 @@
+import { statfsSync, statSync } from 'node:fs';
+import { Hono } from 'hono';
+import type { AppContext } from '../../context.ts';
+import { findUser, displayName } from '../../domain/users/users.ts';
+import { userCounts } from '../../domain/users/status.ts';
+import type { WebEnv } from '../env.ts';
+import { AuditPage } from '../views/audit-page.tsx';
+import { StatusPage, type StatusData } from '../views/status-page.tsx';
+
+/** Admin pages under /admin (the admin role is checked in front of this, in web/app.ts). */
+export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+
+  app.get('/', (c) => c.redirect('/admin/status', 303));
+
+  app.get('/audit', (c) => {
+    const localId = c.req.query('local_id')?.trim() || undefined;
+    const actor = c.req.query('actor')?.trim() || undefined;
+    const before = Number(c.req.query('before'));
+    const limit = 100;
+    const entries = ctx.audit.list({ localId, actor, limit: limit + 1, beforeId: Number.isInteger(before) && before > 0 ? before : undefined });
+    const page = entries.slice(0, limit);
+    const person = localId ? findUser(ctx.db, localId) : undefined;
+    return c.html(
+      <AuditPage
+        user={c.get('user')!}
+        path={c.req.path}
+        filter={{ localId, actor }}
+        personName={person ? displayName(person) : undefined}
+        entries={page}
+        nextBeforeId={entries.length > limit ? page[page.length - 1]!.id : undefined}
+      />,
+    );
+  });
+
+  app.get('/status', (c) => c.html(<StatusPage user={c.get('user')!} path={c.req.path} data={statusData(ctx, new URL(c.req.url).hostname)} />));
+
+  return app;
+}
+
+function statusData(ctx: AppContext, requestHost: string): StatusData {
+  const listen = ctx.config.sftp.listen;
+  const wildcard = listen.host === '0.0.0.0' || listen.host === '::' || listen.host === '';
+  return {
+    users: userCounts(ctx.db),
+    webSessions: ctx.auth.sessions.count(),
+    disk: diskUse(ctx.config.data_dir, ctx.db.path),
+    sftp: {
+      // NB: a wildcard listen address is no use to a client; the name this page was reached by is.
+      host: wildcard ? requestHost : listen.host,
+      port: listen.port,
+      accounts: ctx.accounts.sftp.map((a) => ({ username: a.username, password: Boolean(a.password_hash), keys: a.authorized_keys.length })),
+      hostKeys: ctx.hostKeys.map((k) => ({
+        fingerprint: k.fingerprint,
+        publicKey: k.publicKey,
+        winscp: k.publicKey.startsWith('ssh-ed25519 ') ? `ssh-ed25519 255 ${k.fingerprint.replace(/^SHA256:/, '')}` : k.fingerprint,
+      })),
+    },
+  };
+}
+
+function diskUse(dataDir: string, dbPath: string): StatusData['disk'] {
+  try {
+    const fs = statfsSync(dataDir);
+    let database = 0;
+    for (const suffix of ['', '-wal']) {
+      try {
+        database += statSync(dbPath + suffix).size;
+      } catch {
+        // no WAL file right now
+      }
+    }
+    return { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize, database };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,81 @@
+import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AppContext } from '../../context.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { isAppError } from '../../shared/errors.ts';
+import type { WebEnv } from '../env.ts';
+import { httpStatus } from '../errors.ts';
+import { isHttps, SESSION_COOKIE } from '../middleware/session.ts';
+import { LoginPage, SignOutPage } from '../views/login-page.tsx';
+
+/** `/login` and `/logout`. POST /login takes form (or JSON) fields `username` and `password`. */
+export function authRoutes(ctx: AppContext): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  const log = createLogger('web').child({ area: 'auth' });
+
+  app.get('/login', (c) => {
+    const next = safeNext(c.req.query('next'));
+    if (c.get('user')) return c.redirect(next, 303);
+    const notice = c.req.query('signed_out') !== undefined ? 'You are signed out.' : undefined;
+    return c.html(<LoginPage next={next} notice={notice} />);
+  });
+
+  app.post('/login', async (c) => {
+    const form = await readCredentials(c.req.raw.headers.get('content-type'), c.req);
+    const next = safeNext(form.next);
+    const ip = c.get('ip');
+    try {
+      const { token, user } = await ctx.auth.signIn(form.username, form.password, { ip, userAgent: c.req.header('user-agent') ?? '' });
+      setCookie(c, SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'Lax', secure: isHttps(c) });
+      ctx.audit.record({ actor: user.username, action: 'signin', ip });
+      log.info({ user: user.username, ip }, 'signed in');
+      return c.redirect(next, 303);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      const reason = String(err.details?.reason ?? err.code);
+      ctx.audit.record({ actor: form.username.slice(0, 64) || '(empty)', action: 'signin.refused', detail: reason, ip });
+      log.info({ user: form.username.slice(0, 64), ip, reason }, 'sign-in refused');
+      if (err.details?.retryAfterSeconds) c.header('Retry-After', String(err.details.retryAfterSeconds));
+      return c.html(<LoginPage next={next} username={form.username} error={err.message} />, httpStatus(err));
+    }
+  });
+
+  app.get('/logout', (c) => {
+    const user = c.get('user');
+    if (!user) return c.redirect('/login', 303);
+    return c.html(<SignOutPage user={user} />);
+  });
+
+  app.post('/logout', (c) => {
+    const user = c.get('user');
+    ctx.auth.signOut(getCookie(c, SESSION_COOKIE));
+    deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c) });
+    if (user) {
+      ctx.audit.record({ actor: user.username, action: 'signout', ip: c.get('ip') });
+      log.info({ user: user.username, ip: c.get('ip') }, 'signed out');
+    }
+    return c.redirect('/login?signed_out', 303);
+  });
+
+  return app;
+}
+
+/** Only a path on this site: `//evil.example` or `https://…` would send people elsewhere. */
+export function safeNext(next: string | undefined): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || next.startsWith('/login')) return '/';
+  return next;
+}
+
+async function readCredentials(
+  type: string | null,
+  req: { parseBody(): Promise<Record<string, unknown>>; json(): Promise<unknown> },
+): Promise<{ username: string; password: string; next: string | undefined }> {
+  let body: Record<string, unknown> = {};
+  try {
+    body = type?.startsWith('application/json') ? ((await req.json()) as Record<string, unknown>) ?? {} : await req.parseBody();
+  } catch {
+    body = {};
+  }
+  const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return { username: str(body.username).trim(), password: str(body.password), next: typeof body.next === 'string' ? body.next : undefined };
+}

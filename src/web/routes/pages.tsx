@@ -1,0 +1,70 @@
+import { Hono, type Context } from 'hono';
+import type { AppContext } from '../../context.ts';
+import { searchUsers, type SearchQuery } from '../../domain/users/search.ts';
+import { filterOptions, getUser, type FilterOptions } from '../../domain/users/users.ts';
+import type { WebEnv } from '../env.ts';
+import { ProfilePage } from '../views/profile-page.tsx';
+import { SearchPage, SearchResults } from '../views/search-page.tsx';
+import { PhotoHistorySection } from '../views/photo-history.tsx';
+
+/** Search (`/`, `/search`) and profiles (`/users/:localid`), for every signed-in account. */
+export function pageRoutes(ctx: AppContext): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+  const options = cached(30_000, () => filterOptions(ctx.db));
+
+  const search = (c: { req: { query(name: string): string | undefined } }) => {
+    const query: SearchQuery = {
+      q: c.req.query('q')?.slice(0, 200) ?? '',
+      role: oneOf(c.req.query('role'), ['student', 'staff']),
+      building: c.req.query('building') || undefined,
+      grade: c.req.query('grade') || undefined,
+    };
+    const empty = !query.q?.trim() && !query.role && !query.building && !query.grade;
+    return { query, result: empty ? undefined : searchUsers(ctx.db, query) };
+  };
+
+  const searchPage = (c: Context<WebEnv>) => {
+    const { query, result } = search(c);
+    if (c.req.query('fragment') !== undefined) return c.html(<SearchResults query={query} result={result} />);
+    return c.html(<SearchPage user={c.get('user')!} path={c.req.path} query={query} result={result} options={options()} />);
+  };
+  app.get('/', searchPage);
+  app.get('/search', searchPage);
+
+  app.get('/users/:localid', (c) => {
+    const viewer = c.get('user')!;
+    const person = getUser(ctx.db, c.req.param('localid'));
+    ctx.audit.record({ actor: viewer.username, action: 'profile.view', local_id: person.local_id, ip: c.get('ip') });
+    const admin = viewer.role === 'admin';
+    return c.html(
+      <ProfilePage
+        viewer={viewer}
+        path={c.req.path}
+        person={person}
+        adminPhotoSection={admin ? <PhotoHistorySection ctx={ctx} viewer={viewer} localId={person.local_id} /> : undefined}
+        views={admin ? ctx.audit.list({ localId: person.local_id, limit: 10 }) : undefined}
+        notice={c.req.query('restored') !== undefined ? 'The photo was restored.' : undefined}
+      />,
+    );
+  });
+
+  return app;
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.includes(value as T) ? (value as T) : undefined;
+}
+
+/** The building and grade lists change only with an import; re-reading them per keystroke would be waste. */
+function cached(ttlMs: number, load: () => FilterOptions): () => FilterOptions {
+  let value: FilterOptions | undefined;
+  let at = 0;
+  return () => {
+    const now = Date.now();
+    if (!value || now - at > ttlMs) {
+      value = load();
+      at = now;
+    }
+    return value;
+  };
+}

@@ -1,0 +1,96 @@
+import type { SignedIn } from '../../domain/auth/auth.ts';
+import type { AuditEntry } from '../../domain/audit/audit.ts';
+import { Layout } from './layout.tsx';
+import { formatTime } from './format.ts';
+
+const ACTIONS: Record<string, string> = {
+  'profile.view': 'Viewed profile',
+  'photo.view': 'Viewed photo',
+  'user.api_view': 'Read record (API)',
+  signin: 'Signed in',
+  'signin.refused': 'Sign-in refused',
+  signout: 'Signed out',
+  'admin.action': 'Admin action',
+};
+
+export function AuditTable({ entries, showPerson = true }: { entries: (AuditEntry & { id: number })[]; showPerson?: boolean }) {
+  if (!entries.length) return <p class="muted">Nothing recorded yet.</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Who</th>
+            <th scope="col">What</th>
+            {showPerson && <th scope="col">Person</th>}
+            <th scope="col">Detail</th>
+            <th scope="col">From</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr>
+              <td>{formatTime(e.at)}</td>
+              <td>
+                <a href={`/admin/audit?actor=${encodeURIComponent(e.actor)}`}>{e.actor}</a>
+              </td>
+              <td>{ACTIONS[e.action] ?? e.action}</td>
+              {showPerson && <td>{e.local_id ? <a href={`/admin/audit?local_id=${encodeURIComponent(e.local_id)}`}>{e.local_id}</a> : '—'}</td>}
+              <td>{e.detail}</td>
+              <td class="mono">{e.ip}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export interface AuditPageProps {
+  user: SignedIn;
+  path: string;
+  filter: { localId?: string | undefined; actor?: string | undefined };
+  /** Display name of the person filtered on, when known. */
+  personName?: string | undefined;
+  entries: (AuditEntry & { id: number })[];
+  nextBeforeId?: number | undefined;
+}
+
+export function AuditPage({ user, path, filter, personName, entries, nextBeforeId }: AuditPageProps) {
+  const title = filter.localId ? `Audit log: ${personName ?? filter.localId}` : filter.actor ? `Audit log: ${filter.actor}` : 'Audit log';
+  const more = new URLSearchParams();
+  if (filter.localId) more.set('local_id', filter.localId);
+  if (filter.actor) more.set('actor', filter.actor);
+  if (nextBeforeId) more.set('before', String(nextBeforeId));
+  return (
+    <Layout title={title} user={user} path={path}>
+      <h1>{title}</h1>
+      <p class="muted">Every view of a profile or photo, with who and when, plus sign-ins and admin actions. Repeated views of the same thing by the same person within a minute are recorded once.</p>
+      <form class="panel filters" method="get" action="/admin/audit">
+        <div class="field">
+          <label for="local_id">Local ID</label>
+          <input type="text" id="local_id" name="local_id" value={filter.localId ?? ''} />
+        </div>
+        <div class="field">
+          <label for="actor">Staff account</label>
+          <input type="text" id="actor" name="actor" value={filter.actor ?? ''} />
+        </div>
+        <button type="submit" class="btn">
+          Show
+        </button>
+        {(filter.localId || filter.actor) && (
+          <a href="/admin/audit" class="btn secondary">
+            Everything
+          </a>
+        )}
+      </form>
+      <AuditTable entries={entries} />
+      {nextBeforeId && (
+        <p>
+          <a href={`/admin/audit?${more}`}>Older entries</a>
+        </p>
+      )}
+    </Layout>
+  );
+}

@@ -1,0 +1,87 @@
+import type { Child } from 'hono/jsx';
+import type { SignedIn } from '../../domain/auth/auth.ts';
+import type { AuditEntry } from '../../domain/audit/audit.ts';
+import type { UserRecord } from '../../domain/users/users.ts';
+import { displayName } from '../../domain/users/users.ts';
+import { Layout } from './layout.tsx';
+import { photoUrl } from './search-page.tsx';
+import { AuditTable } from './audit-page.tsx';
+import { formatTime } from './format.ts';
+
+export interface ProfilePageProps {
+  viewer: SignedIn;
+  path: string;
+  person: UserRecord;
+  /** Admin-only parts (photo history with restore), rendered by the photo feature. */
+  adminPhotoSection?: Child;
+  /** Admin only: the latest views of this person. */
+  views?: (AuditEntry & { id: number })[] | undefined;
+  notice?: string | undefined;
+}
+
+export function ProfilePage({ viewer, path, person, adminPhotoSection, views, notice }: ProfilePageProps) {
+  const name = displayName(person);
+  const facts: [string, Child][] = [
+    ['Local ID', <span class="mono">{person.local_id}</span>],
+    ['Role', person.role === 'student' ? 'Student' : 'Staff'],
+    ['Grade', person.grade || '—'],
+    ['Building', person.building || '—'],
+    ['Email', person.email ? <a href={`mailto:${person.email}`}>{person.email}</a> : '—'],
+    ['User name', person.username || '—'],
+  ];
+  if (person.position) facts.push(['Position', person.position]);
+  facts.push([
+    'Status',
+    person.active ? (
+      <span class="badge on">Active</span>
+    ) : (
+      <span>
+        <span class="badge off">Inactive</span>
+        {person.deactivated_at && <span class="muted small"> since {formatTime(person.deactivated_at)}</span>}
+      </span>
+    ),
+  ]);
+  facts.push(['Roster updated', <span class="muted">{formatTime(person.updated_at)}</span>]);
+  return (
+    <Layout title={name} user={viewer} path={path}>
+      <p class="small">
+        <a href="/">← Back to search</a>
+      </p>
+      {notice && (
+        <p class="alert ok" role="status">
+          {notice}
+        </p>
+      )}
+      <article class="panel profile">
+        <img
+          class="portrait"
+          src={photoUrl(person.local_id, 'profile')}
+          srcset={`${photoUrl(person.local_id, 'profile')} 1x, ${photoUrl(person.local_id, 'full')} 2x`}
+          alt={name}
+          width={240}
+        />
+        <div>
+          <h1>{name}</h1>
+          <dl class="facts">
+            {facts.map(([k, v]) => (
+              <>
+                <dt>{k}</dt>
+                <dd>{v}</dd>
+              </>
+            ))}
+          </dl>
+        </div>
+      </article>
+      {viewer.role === 'admin' && adminPhotoSection}
+      {viewer.role === 'admin' && views && (
+        <section class="panel">
+          <h2>Who viewed this person</h2>
+          <AuditTable entries={views} showPerson={false} />
+          <p class="small">
+            <a href={`/admin/audit?local_id=${encodeURIComponent(person.local_id)}`}>Full audit log for {name}</a>
+          </p>
+        </section>
+      )}
+    </Layout>
+  );
+}

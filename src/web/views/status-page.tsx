@@ -1,0 +1,149 @@
+import type { SignedIn } from '../../domain/auth/auth.ts';
+import type { UserCounts } from '../../domain/users/status.ts';
+import { Layout } from './layout.tsx';
+import { formatBytes, formatCount, formatTime } from './format.ts';
+
+export interface MissingPhotoRow {
+  building: string;
+  grade: string;
+  users: number;
+  without: number;
+}
+
+export interface StatusData {
+  users: UserCounts;
+  photos?: { current: number; unmatched: number; rejected: number } | undefined;
+  missing?: MissingPhotoRow[] | undefined;
+  lastImport?: { file: string; status: string; at: string; summary: string } | undefined;
+  sftpSessions?: number | undefined;
+  webSessions: number;
+  disk?: { free: number; total: number; database: number } | undefined;
+  sftp: {
+    host: string;
+    port: number;
+    accounts: { username: string; password: boolean; keys: number }[];
+    hostKeys: { fingerprint: string; publicKey: string; winscp: string }[];
+  };
+}
+
+export function StatusPage({ user, path, data }: { user: SignedIn; path: string; data: StatusData }) {
+  const s = data.sftp;
+  const account = s.accounts[0]?.username ?? 'district';
+  return (
+    <Layout title="Status" user={user} path={path}>
+      <h1>Status</h1>
+      <div class="stats">
+        <Stat label="Active students" value={formatCount(data.users.students)} />
+        <Stat label="Active staff" value={formatCount(data.users.staff)} />
+        <Stat label="Inactive users" value={formatCount(data.users.inactive)} />
+        {data.photos && <Stat label="Current photos" value={formatCount(data.photos.current)} />}
+        {data.photos && <Stat label="Unmatched photos" value={formatCount(data.photos.unmatched)} href="/admin/photos" />}
+        {data.sftpSessions !== undefined && <Stat label="SFTP sessions now" value={formatCount(data.sftpSessions)} />}
+        <Stat label="Web sessions" value={formatCount(data.webSessions)} />
+        {data.disk && <Stat label="Disk free" value={formatBytes(data.disk.free)} note={`of ${formatBytes(data.disk.total)}; database ${formatBytes(data.disk.database)}`} />}
+      </div>
+
+      <section class="panel">
+        <h2>Last roster import</h2>
+        {data.lastImport ? (
+          <p>
+            <strong>{data.lastImport.file}</strong> — {data.lastImport.status}, {formatTime(data.lastImport.at)}. {data.lastImport.summary}{' '}
+            <a href="/admin/imports">All imports</a>
+          </p>
+        ) : (
+          <p class="muted">No roster file has been imported yet. Upload students.csv or staff.csv to /incoming/data/ over SFTP.</p>
+        )}
+      </section>
+
+      {data.missing && (
+        <section class="panel">
+          <h2>Active users without a photo</h2>
+          {data.missing.length === 0 ? (
+            <p class="muted">Everyone active has a photo.</p>
+          ) : (
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Building</th>
+                    <th scope="col">Grade</th>
+                    <th scope="col" class="num">
+                      Without a photo
+                    </th>
+                    <th scope="col" class="num">
+                      Users
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.missing.map((r) => (
+                    <tr>
+                      <td>{r.building || '—'}</td>
+                      <td>{r.grade || '—'}</td>
+                      <td class="num">
+                        <a href={`/search?${new URLSearchParams({ ...(r.building ? { building: r.building } : {}), ...(r.grade ? { grade: r.grade } : {}) })}`}>
+                          {formatCount(r.without)}
+                        </a>
+                      </td>
+                      <td class="num">{formatCount(r.users)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+      )}
+
+      <section class="panel">
+        <h2>Connecting over SFTP</h2>
+        <p>Give these to whoever sets up WinSCP, FileZilla or the SIS export script. Photos go to <code>/incoming/idphotos/</code>, roster CSV files to <code>/incoming/data/</code>.</p>
+        <dl class="facts">
+          <dt>Address</dt>
+          <dd class="mono">{s.host}</dd>
+          <dt>Port</dt>
+          <dd class="mono">{s.port === 0 ? 'chosen at start (see the log)' : s.port}</dd>
+          <dt>Accounts</dt>
+          <dd>
+            {s.accounts.map((a, i) => (
+              <>
+                {i > 0 && ', '}
+                <span class="mono">{a.username}</span>
+                <span class="muted small">
+                  {' '}
+                  ({[a.password && 'password', a.keys > 0 && `${a.keys} key${a.keys === 1 ? '' : 's'}`].filter(Boolean).join(' and ') || 'no way to sign in'})
+                </span>
+              </>
+            ))}
+          </dd>
+        </dl>
+        <h3>Host key fingerprints</h3>
+        <p class="small muted">A client asks to confirm one of these on its first connection; it must match exactly.</p>
+        <ul>
+          {s.hostKeys.map((k) => (
+            <li>
+              <code>{k.fingerprint}</code> <span class="muted small">({k.publicKey.split(' ')[0]})</span>
+            </li>
+          ))}
+        </ul>
+        <h3>Examples</h3>
+        <pre>{`sftp ${s.port === 22 ? '' : `-P ${s.port} `}${account}@${s.host}
+# WinSCP script:
+open sftp://${account}@${s.host}:${s.port}/ -hostkey="${s.hostKeys[0]?.winscp ?? ''}"
+put C:\\Photos\\*.jpg /incoming/idphotos/`}</pre>
+        <p class="small muted">OpenSSH known_hosts line:</p>
+        <pre>{s.hostKeys.map((k) => `[${s.host}]:${s.port} ${k.publicKey}`).join('\n')}</pre>
+      </section>
+    </Layout>
+  );
+}
+
+function Stat({ label, value, note, href }: { label: string; value: string; note?: string; href?: string }) {
+  return (
+    <div class="stat">
+      <span class="value">{href ? <a href={href}>{value}</a> : value}</span>
+      <span class="label">{label}</span>
+      {note && <span class="label small"> {note}</span>}
+    </div>
+  );
+}

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { createApp, type App } from '../../src/app.ts';
+import { parseConfig } from '../../src/config/parse.ts';
+import { hashPassword } from '../../src/shared/passwords.ts';
+import type { Db } from '../../src/storage/db.ts';
+import { createWebApp } from '../../src/web/app.ts';
+import type { WebEnv } from '../../src/web/env.ts';
+
+// Quiet logs in tests unless asked for; set before the first logger is made.
+process.env.IDPHOTOS_LOG_LEVEL ??= 'warn';
+
+export const PASSWORDS = { admin: 'admin-pass-1234', desk: 'desk-pass-5678' } as const;
+
+let hashes: Promise<{ admin: string; desk: string }> | undefined;
+function accountHashes() {
+  hashes ??= Promise.all([hashPassword(PASSWORDS.admin), hashPassword(PASSWORDS.desk)]).then(([admin, desk]) => ({ admin, desk }));
+  return hashes;
+}
+
+export interface TestSite {
+  app: App;
+  web: Hono<WebEnv>;
+  db: Db;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** A real appliance (real SQLite in a temp folder) with an admin and a staff ("desk") account. */
+export async function createTestSite(extraToml = ''): Promise<TestSite> {
+  const dir = mkdtempSync(join(tmpdir(), 'idphotos-web-'));
+  const h = await accountHashes();
+  const toml = `
+[log]
+level = "silent"
+[sftp]
+listen = "127.0.0.1:0"
+[web]
+listen = "127.0.0.1:0"
+${extraToml}
+[[web.accounts]]
+username = "admin"
+password_hash = "${h.admin}"
+role = "admin"
+[[web.accounts]]
+username = "desk"
+password_hash = "${h.desk}"
+role = "staff"
+`;
+  const app = await createApp(parseConfig(toml, '', dir));
+  const web = createWebApp(app.ctx);
+  return {
+    app,
+    web,
+    db: app.ctx.db,
+    dir,
+    async close() {
+      await app.stop(100);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestUser {
+  local_id: string;
+  first_name: string;
+  last_name: string;
+  middle_name?: string;
+  role?: 'student' | 'staff';
+  grade?: string;
+  building?: string;
+  email?: string;
+  active?: 0 | 1;
+}
+
+/** Users arrive through roster imports; tests put them in the table directly. */
+export function addUsers(db: Db, users: TestUser[]): void {
+  const at = new Date().toISOString();
+  db.tx(() => {
+    for (const u of users) {
+      db.run(
+        `INSERT INTO users (local_id, first_name, last_name, middle_name, role, grade, building, email, active, source, created_at, updated_at, deactivated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'test', ?, ?, ?)`,
+        u.local_id, u.first_name, u.last_name, u.middle_name ?? '', u.role ?? 'student', u.grade ?? '', u.building ?? '', u.email ?? '', u.active ?? 1, at, at,
+        u.active === 0 ? at : null,
+      );
+    }
+  });
+}
+
+export interface Session {
+  cookie: string;
+  csrf: string;
+}
+
+/** Signs in through POST /login like a browser form, and reads the CSRF token from a page. */
+export async function signIn(web: Hono<WebEnv>, username: keyof typeof PASSWORDS): Promise<Session> {
+  const res = await web.request('/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password: PASSWORDS[username] }).toString(),
+  });
+  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  const page = await (await web.request('/', { headers: { cookie } })).text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+  return { cookie, csrf };
+}
