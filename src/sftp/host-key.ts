@@ -17,7 +17,7 @@ export interface HostKey {
 export function loadHostKeys(dataDir: string, extraKeyFiles: string[]): HostKey[] {
   const file = join(dataDir, 'ssh_host_ed25519_key');
   if (!existsSync(file)) {
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    const pair = generateEd25519Key();
     writeFileAtomic(file, pair.private, 0o600);
     writeFileAtomic(`${file}.pub`, `${pair.public} idphotos\n`, 0o644);
   }
@@ -31,4 +31,16 @@ function describeKey(path: string, privateKey: string): HostKey {
   const blob = key.getPublicSSH();
   const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
   return { privateKey, publicKey: `${key.type} ${blob.toString('base64')}`, fingerprint };
+}
+
+/**
+ * A new ed25519 key pair in OpenSSH format.
+ * NB: ssh2's generator strips leading zero bytes from the public key, so about one key in 256
+ * comes out malformed (31 bytes) and could never be read back: generate until one parses.
+ */
+export function generateEd25519Key(): { private: string; public: string } {
+  for (;;) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
 }
