@@ -7,6 +7,7 @@ import { createLogger } from './shared/logger.ts';
 import { openDatabase } from './storage/db.ts';
 import { ensureWritableDir } from './storage/files.ts';
 import { loadHostKeys } from './sftp/host-key.ts';
+import { DirectoryFolder } from './domain/incoming/directory-folder.ts';
 import { startSftpServer } from './sftp/server.ts';
 import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
@@ -35,10 +36,15 @@ export async function createApp(config: Config): Promise<App> {
   try {
     const { accounts, generated } = await resolveAccounts(config);
     const hostKeys = loadHostKeys(config.data_dir, config.sftp.host_keys);
+    const folders = {
+      // Until the photo store takes over /incoming/idphotos/, photos are kept as uploaded.
+      idphotos: new DirectoryFolder({ name: 'idphotos', dir: join(config.data_dir, 'incoming', 'idphotos'), maxBytes: config.sftp.max_photo_bytes, allowedExtensions: ['.jpg', '.jpeg', '.png', '.gif'] }),
+      data: new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
+    };
     const auth = createAuth(db, config.web, accounts.web);
     auth.sessions.purgeExpired();
     const audit = createAuditLog(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, auth, audit };
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();

@@ -3,6 +3,7 @@ import type { Db } from './storage/db.ts';
 import type { Logger } from './shared/logger.ts';
 import type { Accounts } from './domain/accounts/bootstrap.ts';
 import type { HostKey } from './sftp/host-key.ts';
+import type { IncomingFolder } from './domain/incoming/folder.ts';
 import type { Auth } from './domain/auth/auth.ts';
 import type { AuditLog } from './domain/audit/audit.ts';
 
@@ -13,6 +14,8 @@ export interface AppContext {
   log: Logger;
   accounts: Accounts;
   hostKeys: HostKey[];
+  /** What `/incoming/idphotos/` and `/incoming/data/` of the SFTP tree commit to and list. */
+  folders: { idphotos: IncomingFolder; data: IncomingFolder };
   /** Web sign-in and sessions. */
   auth: Auth;
   /** Who viewed which profile or photo, and when. */

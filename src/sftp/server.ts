@@ -1,19 +1,226 @@
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import type { Server } from 'node:net';
 import type { AppContext } from '../context.ts';
-import { closeServer, listenOn } from '../shared/listen.ts';
+import { listenOn } from '../shared/listen.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
 import type { RunningServer } from '../web/server.ts';
+import { sshAlgorithms } from './algorithms.ts';
+import { Authenticator } from './auth.ts';
+import { Defender, normalizeIp } from './defender.ts';
+import { serveSftpChannel } from './protocol/channel.ts';
+import { SftpSession } from './session.ts';
+import { StagingArea } from './staging.ts';
 
-/** The SFTP endpoint: one virtual tree per account (filled in by the SFTP layer). */
+const STAGED_MAX_AGE_MS = 24 * 3600 * 1000;
+/** Time to authenticate after connecting (OpenSSH's LoginGraceTime is 120 s). */
+const LOGIN_GRACE_MS = 60_000;
+const MAX_SFTP_CHANNELS_PER_CONNECTION = 8;
+const AUTH_METHODS: ssh2.AuthenticationType[] = ['publickey', 'password'];
+
+/**
+ * The SFTP endpoint. A plain TCP listener admits each connection (defender: bans and the
+ * per-IP cap, before any SSH work) and hands the socket to ssh2 for the transport and
+ * authentication; the `sftp` subsystem is served by our own packet layer and session.
+ */
 export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
-  const server = new ssh2.Server({
+  const cfg = ctx.config.sftp;
+  const log = createLogger('sftp');
+  const staging = new StagingArea(join(ctx.config.data_dir, 'sftp'));
+  const { removed } = staging.cleanup(STAGED_MAX_AGE_MS);
+  if (removed.length) log.info({ files: removed }, `removed ${removed.length} staged upload(s) older than a day`);
+
+  const auth = new Authenticator(ctx.accounts.sftp);
+  const defender = new Defender(cfg.defender, log);
+  const sessionsPerAccount = new Map<string, number>();
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    const done = () => inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  };
+  const sockets = new Set<Socket>();
+  const clients = new Set<ssh2.Connection>();
+  let connCounter = 0;
+
+  const ssh = new ssh2.Server({
     hostKeys: ctx.hostKeys.map((k) => k.privateKey),
     ident: 'idphotos',
+    algorithms: sshAlgorithms(ctx.hostKeys, cfg.legacy_macs) as ssh2.Algorithms,
   });
-  server.on('connection', (client) => {
-    client.on('authentication', (auth) => auth.reject());
-    client.on('error', () => {});
+  ssh.on('error', (err: Error) => log.error({ err }, 'ssh server error'));
+
+  ssh.on('connection', (client, info) => {
+    const ip = normalizeIp(info.ip);
+    const conn = ++connCounter;
+    let clog: Logger = log.child({ conn, ip });
+    let account: string | undefined;
+    let method: string | undefined;
+    let keyRejected = false;
+    let passwordTried = false;
+    let outcome = 'no login';
+    const sessions: SftpSession[] = [];
+    const started = Date.now();
+    clients.add(client);
+
+    const timer = setTimeout(() => {
+      clog.info({ seconds: Math.round((Date.now() - started) / 1000) }, account ? 'idle timeout' : 'login timeout');
+      outcome = account ? 'idle timeout' : 'login timeout';
+      client.end();
+    }, LOGIN_GRACE_MS);
+    timer.unref();
+    const touch = () => timer.refresh();
+
+    client.on('authentication', (actx) => {
+      void authenticate(actx).catch((err: unknown) => {
+        clog.error({ err }, 'authentication error');
+        actx.reject(AUTH_METHODS);
+      });
+    });
+
+    const authenticate = async (actx: ssh2.AuthContext) => {
+      const user = actx.username;
+      if (defender.isBanned(ip)) {
+        outcome = 'banned';
+        actx.reject(AUTH_METHODS);
+        client.end();
+        return;
+      }
+      if (actx.method === 'password') {
+        passwordTried = true;
+        if (await auth.checkPassword(user, actx.password)) return succeed(actx, user, 'password');
+        defender.recordFailure(ip, user, 'password');
+        await auth.failureDelay();
+        clog.warn({ user, method: 'password' }, 'login failed');
+        outcome = 'login failed';
+        actx.reject(AUTH_METHODS);
+        if (defender.isBanned(ip)) client.end();
+        return;
+      }
+      if (actx.method === 'publickey') {
+        const key = auth.findKey(user, actx.key.algo, actx.key.data);
+        if (!key) {
+          keyRejected = true;
+          return actx.reject(AUTH_METHODS);
+        }
+        if (!actx.signature) return actx.accept(); // the key would do; the client signs next
+        if (auth.verifySignature(key, actx.blob!, actx.signature, actx.hashAlgo)) return succeed(actx, user, 'publickey');
+        defender.recordFailure(ip, user, 'publickey');
+        clog.warn({ user, method: 'publickey' }, 'login failed: bad signature');
+        outcome = 'login failed';
+        return actx.reject(AUTH_METHODS);
+      }
+      actx.reject(AUTH_METHODS);
+    };
+
+    const succeed = (actx: ssh2.AuthContext, user: string, how: string) => {
+      const open = sessionsPerAccount.get(user) ?? 0;
+      if (open >= cfg.max_sessions_per_account) {
+        clog.warn({ user, open, limit: cfg.max_sessions_per_account }, `login refused: ${user} already has ${open} sessions open (max_sessions_per_account)`);
+        outcome = 'too many sessions';
+        return actx.reject(AUTH_METHODS);
+      }
+      sessionsPerAccount.set(user, open + 1);
+      account = user;
+      method = how;
+      outcome = 'ok';
+      clog = clog.child({ user });
+      actx.accept();
+    };
+
+    client.on('ready', () => {
+      clearTimeout(timer);
+      const idle = setTimeout(() => {
+        outcome = 'idle timeout';
+        clog.info({ idle_seconds: cfg.idle_timeout_seconds }, 'idle timeout; closing the connection');
+        client.end();
+      }, cfg.idle_timeout_seconds * 1000);
+      idle.unref();
+      const activity = () => idle.refresh();
+      client.once('close', () => clearTimeout(idle));
+
+      client.on('session', (accept) => {
+        const session = accept();
+        session.on('subsystem', (acceptSub, rejectSub, info) => {
+          if (info.name !== 'sftp' || sessions.length >= MAX_SFTP_CHANNELS_PER_CONNECTION) return rejectSub();
+          const channel = acceptSub();
+          const sftp = new SftpSession({
+            folders: ctx.folders,
+            staging,
+            dataDir: ctx.config.data_dir,
+            account: account!,
+            remoteAddress: ip,
+            log: clog,
+            track,
+          });
+          sessions.push(sftp);
+          serveSftpChannel(channel, sftp, activity);
+        });
+        // rclone and others probe with exec (md5sum, df, echo); only SFTP is offered.
+        session.on('exec', (_acceptExec, rejectExec, info) => {
+          clog.debug({ command: info.command }, 'exec refused: only SFTP is offered');
+          rejectExec?.();
+        });
+        session.on('shell', (_acceptShell, rejectShell) => rejectShell?.());
+      });
+    });
+
+    client.on('error', (err: Error) => clog.debug({ err: err.message }, 'connection error'));
+    client.on('close', () => {
+      clearTimeout(timer);
+      clients.delete(client);
+      if (account) {
+        const open = (sessionsPerAccount.get(account) ?? 1) - 1;
+        if (open > 0) sessionsPerAccount.set(account, open);
+        else sessionsPerAccount.delete(account);
+      } else if (keyRejected && !passwordTried) {
+        // Only keys were offered and none fit: one failure per connection, so that a
+        // client with many keys in its agent is not banned for trying them.
+        defender.recordFailure(ip, '', 'publickey');
+        outcome = 'login failed';
+      }
+      const files = sessions.reduce((t, s) => ({ committed: t.committed + s.stats.committed, refused: t.refused + s.stats.refused, bytes: t.bytes + s.stats.bytes }), { committed: 0, refused: 0, bytes: 0 });
+      clog.info({ account, method, outcome, seconds: Math.round((Date.now() - started) / 1000), ...files }, 'ssh session ended');
+    });
   });
-  const port = await listenOn(server as unknown as Server, ctx.config.sftp.listen, 'sftp');
-  return { port, close: (graceMs) => closeServer(server as unknown as Server, graceMs) };
+
+  const tcp = createServer((socket) => {
+    socket.setNoDelay(true);
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    const admitted = defender.admit(ip);
+    if ('refused' in admitted) {
+      log.warn({ ip, reason: admitted.refused }, 'connection refused');
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      admitted.release();
+    });
+    ssh.injectSocket(socket);
+  });
+
+  const port = await listenOn(tcp, cfg.listen, 'sftp');
+  return {
+    port,
+    close: (graceMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          for (const s of sockets) s.destroy();
+          resolve();
+        }, graceMs);
+        timer.unref();
+        tcp.close();
+        // Uploads not yet closed by their client are dropped (they commit nothing); commits
+        // already under way finish.
+        for (const c of clients) c.end();
+        const waitSockets = (): Promise<void> => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((r) => setTimeout(r, 20)).then(waitSockets));
+        void Promise.allSettled([...inFlight]).then(waitSockets).then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
 }

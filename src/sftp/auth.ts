@@ -1,0 +1,88 @@
+import { timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import ssh2 from 'ssh2';
+import { argon2id } from 'hash-wasm';
+import type { SftpAccountConfig } from '../config/schema.ts';
+import { dummyPasswordHash } from '../shared/passwords.ts';
+
+type ParsedKey = ReturnType<typeof ssh2.utils.parseKey> & { getPublicSSH(): Buffer; verify(data: Buffer, sig: Buffer, hash?: string): boolean | Error };
+
+interface Account {
+  username: string;
+  passwordHash?: string;
+  keys: ParsedKey[];
+}
+
+/** How long a failed attempt waits before its answer: slows guessing, hides timing. */
+export const FAILURE_DELAY_MS = 400;
+
+/**
+ * Checks SFTP credentials against the configured accounts. Unknown users cost the same as
+ * known ones (a dummy hash is verified), and hashes and key blobs are compared in constant
+ * time.
+ */
+export class Authenticator {
+  private readonly accounts = new Map<string, Account>();
+
+  constructor(configured: SftpAccountConfig[]) {
+    for (const a of configured) {
+      const keys: ParsedKey[] = [];
+      for (const line of a.authorized_keys) {
+        const parsed = ssh2.utils.parseKey(line.trim());
+        if (parsed instanceof Error) throw new Error(`sftp account "${a.username}": an authorized_keys entry cannot be read: ${parsed.message}`);
+        keys.push((Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey);
+      }
+      this.accounts.set(a.username, { username: a.username, passwordHash: a.password_hash || undefined, keys });
+    }
+  }
+
+  async checkPassword(username: string, password: string): Promise<boolean> {
+    const account = this.accounts.get(username);
+    const hash = account?.passwordHash ?? (await dummyPasswordHash());
+    const ok = await verifyArgon2id(password, hash);
+    return ok && !!account?.passwordHash;
+  }
+
+  /** The account's key matching this public key blob, if any. */
+  findKey(username: string, algo: string, blob: Buffer): ParsedKey | undefined {
+    const account = this.accounts.get(username);
+    if (!account) return undefined;
+    let found: ParsedKey | undefined;
+    for (const key of account.keys) {
+      const mine = key.getPublicSSH();
+      if (mine.length === blob.length && timingSafeEqual(mine, blob) && sameKeyType(key, algo)) found = key;
+    }
+    return found;
+  }
+
+  verifySignature(key: ParsedKey, data: Buffer, signature: Buffer, hashAlgo?: string): boolean {
+    return key.verify(data, signature, hashAlgo) === true;
+  }
+
+  failureDelay(): Promise<void> {
+    return sleep(FAILURE_DELAY_MS + Math.floor(Math.random() * 200));
+  }
+}
+
+// rsa-sha2-256/512 signatures use an ssh-rsa key.
+function sameKeyType(key: ParsedKey, algo: string): boolean {
+  const type = (key as unknown as { type: string }).type;
+  return type === algo || (type === 'ssh-rsa' && algo.startsWith('rsa-sha2-'));
+}
+
+/** argon2Verify of hash-wasm compares with ===; recompute and compare in constant time. */
+async function verifyArgon2id(password: string, phc: string): Promise<boolean> {
+  const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(phc);
+  if (!m) return false;
+  const expected = Buffer.from(m[5]!, 'base64');
+  const actual = await argon2id({
+    password,
+    salt: Buffer.from(m[4]!, 'base64'),
+    memorySize: Number(m[1]),
+    iterations: Number(m[2]),
+    parallelism: Number(m[3]),
+    hashLength: expected.length,
+    outputType: 'binary',
+  });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}

@@ -1,0 +1,47 @@
+import type { Logger } from '../shared/logger.ts';
+import { isAppError } from '../shared/errors.ts';
+import { Status, type StatusCode } from './protocol/constants.ts';
+import { MalformedPacket, statusPacket } from './protocol/packet.ts';
+
+/** A protocol-level answer that is not a domain error (OP_UNSUPPORTED, EOF). */
+export class SftpStatus extends Error {
+  constructor(
+    readonly code: StatusCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The one place errors become SFTP statuses. AppError messages go to the client as they are
+ * (they are written for the person at the other end); anything unexpected is logged and the
+ * client hears a plain FAILURE.
+ */
+export function toStatus(err: unknown, log: Logger, op: string): { code: StatusCode; message: string } {
+  if (err instanceof SftpStatus) return { code: err.code, message: err.message };
+  if (err instanceof MalformedPacket) return { code: Status.BAD_MESSAGE, message: err.message };
+  if (isAppError(err)) {
+    switch (err.code) {
+      case 'not_found':
+        return { code: Status.NO_SUCH_FILE, message: err.message };
+      case 'forbidden':
+      case 'unauthorized':
+        return { code: Status.PERMISSION_DENIED, message: err.message };
+      default:
+        return { code: Status.FAILURE, message: err.message };
+    }
+  }
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    log.error({ op, err }, 'disk full');
+    return { code: Status.FAILURE, message: 'the appliance is out of disk space; nothing was stored (tell the district IT admin)' };
+  }
+  log.error({ op, err }, 'unexpected error in SFTP request');
+  return { code: Status.FAILURE, message: 'internal error on the appliance; it was logged for the admin' };
+}
+
+export function statusReply(id: number, err: unknown, log: Logger, op: string): Buffer {
+  const { code, message } = toStatus(err, log, op);
+  return statusPacket(id, code, message);
+}
