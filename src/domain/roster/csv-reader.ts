@@ -1,0 +1,80 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import { AppError } from '../../shared/errors.ts';
+import { decodeSample, decodeStream, detectDelimiter, detectEncoding, readFileFacts, type FileFacts, type TextEncoding } from './decode.ts';
+
+/** The largest record accepted; beyond it the file is refused (an unclosed quote swallows the rest). */
+export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+export interface CsvFile extends FileFacts {
+  encoding: TextEncoding;
+  delimiter: ',' | ';' | '\t';
+}
+
+/**
+ * Reads what is needed to parse a file: hash, size, encoding and delimiter (`known` saves a
+ * second read when the facts were already taken). Throws
+ * AppError('invalid') for an empty or non-text file.
+ */
+export async function inspectCsv(path: string, known?: FileFacts): Promise<CsvFile> {
+  const facts = known ?? (await readFileFacts(path));
+  if (facts.bytes === 0) throw new AppError('invalid', 'the file is empty (0 bytes): the export produced nothing');
+  const encoding = detectEncoding(facts);
+  const delimiter = detectDelimiter(decodeSample(facts.sample, encoding));
+  return { ...facts, encoding, delimiter };
+}
+
+/**
+ * Streams the records of a CSV file to `onRecord` with the line each starts on. Empty lines
+ * are skipped; every value is a string (IDs keep their leading zeros). Throws AppError('invalid')
+ * when the file is not CSV that can be parsed (e.g. an unclosed quote).
+ */
+export async function readCsv(file: CsvFile, path: string, onRecord: (fields: string[], line: number) => void): Promise<void> {
+  const parser = parse({
+    delimiter: file.delimiter,
+    info: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    max_record_size: MAX_RECORD_BYTES,
+  });
+  // NB: csv-parse counts CR and LF of a CRLF inside a quoted value as two lines; `skew`
+  // corrects its running count so the reported line is where the record starts in an editor.
+  let skew = 0;
+  let next = 1;
+  parser.on('data', ({ record, info }: { record: string[]; info: { lines: number } }) => {
+    let breaks = 0;
+    for (const value of record) {
+      if (value.includes('\n') || value.includes('\r')) {
+        const crlf = value.split('\r\n').length - 1;
+        skew += crlf;
+        breaks += (value.match(/\r\n|\r|\n/g) ?? []).length;
+      }
+    }
+    const end = info.lines - skew;
+    next = end + 1;
+    onRecord(record, end - breaks);
+  });
+  try {
+    await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), decodeStream(file.encoding), parser);
+  } catch (err) {
+    throw csvError(err, next);
+  }
+}
+
+/** NB: csv-parse reports where it gave up; the record began after the last good one. */
+function csvError(err: unknown, startLine: number): Error {
+  const e = err as { code?: string; message?: string };
+  if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
+    const line = `line ${startLine}: `;
+    if (e.code === 'CSV_MAX_RECORD_SIZE') {
+      return new AppError('invalid', `${line}a record is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MB; an opening quote is probably never closed`);
+    }
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
+      return new AppError('invalid', `${line}a quoted value is never closed (an odd number of " characters); fix the quote and export again`);
+    }
+    return new AppError('invalid', `${line}not valid CSV: ${e.message}`);
+  }
+  return err as Error;
+}

@@ -1,0 +1,76 @@
+import type { UserRow } from '../../storage/roster-user-store.ts';
+import { USER_FIELDS, type ImportError, type RosterRow } from './types.ts';
+
+/** What applying a roster would change, computed before anything is written. */
+export interface Plan {
+  inserts: UserRow[];
+  updates: UserRow[];
+  /** Local IDs of active users of this source that the file no longer lists. */
+  missing: string[];
+  unchanged: number;
+  /** Updates that bring an inactive user back. */
+  reactivated: number;
+  /** Updates that turn an active user inactive (a status column said so). */
+  deactivatedByRow: number;
+  /** Active users attributed to this source before the import: the base of the hold shares. */
+  activeInSource: number;
+  /** Rows refused because their ID belongs to someone of the other role. */
+  conflicts: ImportError[];
+}
+
+/**
+ * Compares the rows of a file with every existing user in one pass. A row whose Local ID is
+ * an active user of the other role from another file is a conflict (one ID, one person: a
+ * student and a staff member cannot share it), reported on its line; the user is left alone.
+ * Columns the file does not have keep their stored values.
+ */
+export function planImport(existing: Iterable<UserRow>, rows: readonly RosterRow[], source: string): Plan {
+  const byId = new Map<string, RosterRow>();
+  for (const r of rows) byId.set(r.local_id, r);
+  const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, activeInSource: 0, conflicts: [] };
+  for (const user of existing) {
+    if (user.source === source && user.active === 1) plan.activeInSource++;
+    const row = byId.get(user.local_id);
+    if (!row) {
+      if (user.source === source && user.active === 1) plan.missing.push(user.local_id);
+      continue;
+    }
+    byId.delete(user.local_id);
+    if (user.role !== row.role && user.active === 1 && user.source !== source) {
+      plan.conflicts.push({
+        line: row.line,
+        local_id: row.local_id,
+        message: `Local ID "${row.local_id}" already belongs to an active ${user.role} from ${user.source || 'another file'} (${user.first_name} ${user.last_name}); one ID is one person: give ${row.role === 'staff' ? 'staff' : 'students'} distinct IDs in the SIS`,
+      });
+      continue;
+    }
+    const next = merge(user, row, source);
+    if (same(user, next)) plan.unchanged++;
+    else {
+      plan.updates.push(next);
+      if (user.active === 0 && next.active === 1) plan.reactivated++;
+      if (user.active === 1 && next.active === 0) plan.deactivatedByRow++;
+    }
+  }
+  for (const row of byId.values()) plan.inserts.push(merge(undefined, row, source));
+  return plan;
+}
+
+function merge(user: UserRow | undefined, row: RosterRow, source: string): UserRow {
+  const out: UserRow = user
+    ? { ...user }
+    : { local_id: row.local_id, first_name: '', last_name: '', middle_name: '', role: row.role, grade: '', building: '', email: '', username: '', position: '', active: 1, source };
+  for (const f of USER_FIELDS) {
+    const v = row.values[f];
+    if (v !== undefined) out[f] = v;
+  }
+  out.role = row.role;
+  out.active = row.active ? 1 : 0;
+  out.source = source;
+  return out;
+}
+
+function same(a: UserRow, b: UserRow): boolean {
+  for (const f of USER_FIELDS) if (a[f] !== b[f]) return false;
+  return a.role === b.role && a.active === b.active && a.source === b.source;
+}

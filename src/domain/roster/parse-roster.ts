@@ -1,0 +1,171 @@
+import { AppError } from '../../shared/errors.ts';
+import { inspectCsv, readCsv, type CsvFile } from './csv-reader.ts';
+import type { FileFacts } from './decode.ts';
+import { detectLayout, type ColumnMapping, type Layout } from './layout.ts';
+import { readCompanions, type OneRosterCompanions } from './oneroster.ts';
+import { roleFromText, toRow, type RoleOf, type RowRules } from './rows.ts';
+import type { ImportError, Role, RosterKind, RosterRow } from './types.ts';
+
+export interface ParseOptions {
+  kind: RosterKind;
+  /** Name the file is known by (for messages and the mapping look-up). */
+  file: string;
+  mapping?: ColumnMapping;
+  cleverStudentId: string;
+  cleverTeacherId: string;
+  /** Path of a file that travelled with this one (OneRoster manifest/roles/orgs), or undefined. */
+  companion(name: string): string | undefined;
+}
+
+/** A file read whole: its facts, its layout, the rows to import and the lines that cannot be. */
+export interface ParsedRoster {
+  csv: CsvFile;
+  layout: Layout;
+  format: string;
+  rows: RosterRow[];
+  errors: ImportError[];
+  /** Non-empty data rows, the base of the error share. */
+  dataRows: number;
+  ignored: number;
+  /** False for a OneRoster delta export: it does not list everyone, so nobody is missing from it. */
+  fullExport: boolean;
+}
+
+/** Raised for a file refused whole; carries what was learnt before the refusal. */
+export class RefusedFile extends AppError {
+  constructor(
+    message: string,
+    readonly csv?: CsvFile,
+    readonly format = '',
+  ) {
+    super('invalid', message);
+  }
+}
+
+/**
+ * Streams a roster file and validates every row. Rows with errors are left out and reported
+ * with their line; duplicate Local IDs are reported on every line they occur and none of
+ * those lines is imported. Throws RefusedFile when the file is structurally broken.
+ */
+export async function parseRosterFile(path: string, opts: ParseOptions, facts?: FileFacts): Promise<ParsedRoster> {
+  let csv: CsvFile;
+  try {
+    csv = await inspectCsv(path, facts);
+  } catch (err) {
+    if (err instanceof AppError) throw new RefusedFile(err.message);
+    throw err;
+  }
+  let companions: OneRosterCompanions | undefined;
+  if (opts.kind === 'oneroster') {
+    try {
+      companions = await readCompanions(opts.companion);
+    } catch (err) {
+      if (err instanceof AppError) throw new RefusedFile(err.message, csv);
+      throw err;
+    }
+    if (companions.usersMode === 'absent') throw new RefusedFile('manifest.csv says file.users is "absent": there are no users to import', csv);
+  }
+
+  let layout: Layout | undefined;
+  let rules: RowRules | undefined;
+  let layoutError: unknown;
+  const rows: RosterRow[] = [];
+  const errors: ImportError[] = [];
+  let dataRows = 0;
+  let ignored = 0;
+  const firstLine = new Map<string, number>();
+  const dupLines = new Map<string, number[]>();
+
+  const take = (fields: string[], line: number) => {
+    if (fields.every((v) => v.trim() === '')) return;
+    dataRows++;
+    const result = toRow(fields, line, rules!);
+    if ('ignored' in result) {
+      ignored++;
+      return;
+    }
+    if ('error' in result) {
+      errors.push({ line, local_id: result.local_id, message: result.error });
+      return;
+    }
+    const id = result.row.local_id;
+    const seen = firstLine.get(id);
+    if (seen === undefined) firstLine.set(id, line);
+    else {
+      const lines = dupLines.get(id);
+      if (lines) lines.push(line);
+      else dupLines.set(id, [seen, line]);
+    }
+    rows.push(result.row);
+  };
+
+  try {
+    await readCsv(csv, path, (fields, line) => {
+      if (layoutError) return;
+      if (!layout) {
+        try {
+          layout = detectLayout(fields, opts);
+          rules = rowRules(layout, opts, companions);
+        } catch (err) {
+          layoutError = err;
+          return;
+        }
+        if (layout.hasHeader) return;
+      }
+      take(fields, line);
+    });
+  } catch (err) {
+    if (err instanceof AppError) throw new RefusedFile(err.message, csv, layout?.format);
+    throw err;
+  }
+  if (layoutError) {
+    if (layoutError instanceof AppError) throw new RefusedFile(layoutError.message, csv);
+    throw layoutError;
+  }
+  if (!layout) throw new RefusedFile('the file has no rows at all (only empty lines)', csv);
+  if (dataRows === 0) throw new RefusedFile('the file has a header row but no data rows: the export produced nobody', csv, layout.format);
+
+  let kept = rows;
+  if (dupLines.size) {
+    for (const [id, lines] of dupLines) {
+      for (const line of lines) {
+        const others = lines.filter((l) => l !== line).join(', ');
+        errors.push({ line, local_id: id, message: `Local ID "${id}" is also on line ${others}: none of these lines was imported; keep one` });
+      }
+    }
+    kept = rows.filter((r) => !dupLines.has(r.local_id));
+  }
+  errors.sort((a, b) => a.line - b.line);
+  // manifest.csv states the version; without it the columns tell.
+  const format = companions?.version && layout.format.startsWith('OneRoster') ? `OneRoster ${companions.version} users` : layout.format;
+  return { csv, layout, format, rows: kept, errors, dataRows, ignored, fullExport: companions?.usersMode !== 'delta' };
+}
+
+function rowRules(layout: Layout, opts: ParseOptions, companions: OneRosterCompanions | undefined): RowRules {
+  const cols = layout.columns;
+  let roleOf: RoleOf;
+  if (cols.role !== undefined) {
+    const at = cols.role;
+    roleOf = (fields) => roleFromText(fields[at] ?? '');
+  } else if (opts.kind === 'oneroster') {
+    const roles = companions?.roles;
+    const sid = cols.sourced_id;
+    if (!roles || sid === undefined) {
+      throw new AppError('invalid', 'users.csv has no role column (OneRoster 1.2): upload roles.csv with it so students and staff can be told apart');
+    }
+    roleOf = (fields) => {
+      const role = roles.get((fields[sid] ?? '').trim());
+      return role ? roleFromText(role) : { error: `no role for sourcedId "${(fields[sid] ?? '').trim()}" in roles.csv` };
+    };
+  } else {
+    const fixed: Role = (opts.mapping?.kind ?? opts.kind) === 'staff' ? 'staff' : 'student';
+    roleOf = () => fixed;
+  }
+  const orgs = companions?.orgs;
+  const building = cols.org !== undefined ? (value: string) => {
+    const first = value.split(',')[0]!.trim();
+    return orgs?.get(first) ?? first;
+  } : undefined;
+  const layoutWithBuilding: Layout = cols.org !== undefined ? { ...layout, columns: { ...cols, building: cols.org } } : layout;
+  return { layout: layoutWithBuilding, roleOf, building };
+}

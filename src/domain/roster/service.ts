@@ -1,0 +1,340 @@
+import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { RosterConfig } from '../../config/schema.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Db } from '../../storage/db.ts';
+import {
+  getImportRow, heldOfSource, insertImport, latestOfSource, listErrors, listImportRows, replaceErrors, updateImport,
+  type ImportRow, type ImportUpdate, type NewImport,
+} from '../../storage/roster-import-store.ts';
+import { countUnmatchedPhotos, deactivateUser, hasPhotoTable, insertUser, scanUsers, updateUser } from '../../storage/roster-user-store.ts';
+import { readFileFacts } from './decode.ts';
+import { planImport, type Plan } from './diff.ts';
+import { errorReportCsv } from './error-report.ts';
+import { CANONICAL_FILE, rosterKindOf } from './file-kinds.ts';
+import { ONEROSTER_COMPANIONS } from './oneroster.ts';
+import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.ts';
+import type { ImportError, ImportRecord, RosterKind } from './types.ts';
+
+export interface ImportRequest {
+  /** The file to read; files that travel with it (OneRoster) are looked for beside it. */
+  path: string;
+  /** Name it was uploaded as (defaults to the path's base name). */
+  file?: string;
+  /** Needed when the name is not one of the known roster files (CLI `--kind`). */
+  kind?: RosterKind;
+  /** `sftp:<account>` or `cli`. */
+  origin: string;
+}
+
+/** An import with its error lines: the history entry the API and the admin page show. */
+export interface ImportDetail extends ImportRecord {
+  errors: ImportError[];
+}
+
+export interface RosterServiceOptions {
+  db: Db;
+  config: RosterConfig;
+  /** Held files are kept under `<dataDir>/imports/held/<id>/`. */
+  dataDir: string;
+  log: Logger;
+}
+
+/** Errors shown per import in a listing; the detail and the CSV report have them all. */
+export const LIST_ERRORS = 100;
+
+/**
+ * Roster sync: a CSV export in, the users table brought in line with it in one transaction.
+ * Every import is recorded (applied, held, refused, discarded, skipped) with each error line.
+ * Imports of one process run one at a time, in the order they were asked for.
+ */
+export class RosterService {
+  private readonly db: Db;
+  private readonly config: RosterConfig;
+  private readonly log: Logger;
+  private readonly heldRoot: string;
+  private readonly workRoot: string;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: RosterServiceOptions) {
+    this.db = opts.db;
+    this.config = opts.config;
+    this.log = opts.log;
+    this.heldRoot = join(opts.dataDir, 'imports', 'held');
+    this.workRoot = join(opts.dataDir, 'imports', 'work');
+  }
+
+  /**
+   * Imports one roster file and resolves with its history entry, whatever the outcome: a
+   * refused file is a record with status `refused` and the reason, not a thrown error.
+   * Throws AppError('invalid') only when the file's kind cannot be told (unknown name, no kind).
+   *
+   * @example
+   * const rec = await roster.importFile({ path: '/exports/students.csv', origin: 'cli' });
+   * if (rec.status === 'held') console.log(`approve with: idphotos imports approve ${rec.id}`);
+   */
+  importFile(req: ImportRequest): Promise<ImportDetail> {
+    return this.serial(() => this.runImport(req));
+  }
+
+  /** Newest first, each with its first errors (`LIST_ERRORS`). `before` pages to older ones. */
+  listImports(opts: { limit?: number; before?: number } = {}): ImportDetail[] {
+    const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
+    return listImportRows(this.db, limit, opts.before).map((row) => ({ ...toRecord(row), errors: listErrors(this.db, row.id, LIST_ERRORS) }));
+  }
+
+  /** One import with every stored error line. Throws AppError('not_found'). */
+  getImport(id: number): ImportDetail {
+    const row = this.row(id);
+    return { ...toRecord(row), errors: listErrors(this.db, id) };
+  }
+
+  /** The error lines as CSV for a spreadsheet (cells that could run as formulas are neutralised). */
+  errorReport(id: number): { fileName: string; csv: string } {
+    const row = this.row(id);
+    return { fileName: `import-${id}-${row.file.replace(/\.csv$/i, '')}-errors.csv`, csv: errorReportCsv(listErrors(this.db, id)) };
+  }
+
+  /** Applies a held import as it stands against today's users. Throws AppError('not_found' | 'conflict'). */
+  approve(id: number, actor: string): Promise<ImportDetail> {
+    return this.serial(async () => {
+      const row = this.held(id);
+      const path = join(row.held_dir, row.file);
+      if (!existsSync(path)) {
+        this.decide(id, { status: 'refused', reason: 'the held file is gone from the data folder; upload it again' }, actor);
+        throw new AppError('conflict', `import ${id}: the held file is gone; upload it again`);
+      }
+      const result = await this.runImport({ path, file: row.file, kind: row.kind as RosterKind, origin: row.origin }, { id, actor, source: row.source });
+      rmSync(row.held_dir, { recursive: true, force: true });
+      this.log.info({ import: id, actor }, `import ${id} (${row.file}) approved by ${actor}: ${result.status}`);
+      return result;
+    });
+  }
+
+  /** Drops a held import: nothing changes, the file is forgotten. Throws AppError('not_found' | 'conflict'). */
+  discard(id: number, actor: string): Promise<ImportDetail> {
+    return this.serial(async () => {
+      const row = this.held(id);
+      this.decide(id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
+      rmSync(row.held_dir, { recursive: true, force: true });
+      this.log.info({ import: id, actor }, `import ${id} (${row.file}) discarded by ${actor}`);
+      return this.getImport(id);
+    });
+  }
+
+  /** Resolves once every import asked for so far has finished. */
+  idle(): Promise<void> {
+    return this.queue.then(() => undefined, () => undefined);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private row(id: number): ImportRow {
+    const row = getImportRow(this.db, id);
+    if (!row) throw new AppError('not_found', `there is no import ${id}`);
+    return row;
+  }
+
+  private held(id: number): ImportRow {
+    const row = this.row(id);
+    if (row.status !== 'held') throw new AppError('conflict', `import ${id} is ${row.status}, not held: only a held import can be approved or discarded`);
+    return row;
+  }
+
+  private decide(id: number, changes: ImportUpdate, actor: string): void {
+    updateImport(this.db, id, { ...changes, decided_at: new Date().toISOString(), decided_by: actor });
+  }
+
+  private async runImport(req: ImportRequest, approval?: { id: number; actor: string; source: string }): Promise<ImportDetail> {
+    const file = req.file ?? basename(req.path);
+    const named = rosterKindOf(file, this.config);
+    const kind = req.kind ?? named;
+    if (!kind) {
+      throw new AppError('invalid', `"${file}" is not a roster file name idphotos knows (students.csv, staff.csv, teachers.csv, users.csv, or a [roster.mapping] name): say which kind it is (--kind students|staff|oneroster)`);
+    }
+    const source = approval?.source ?? (named === kind ? file : CANONICAL_FILE[kind]);
+    const received = new Date().toISOString();
+    const work = approval ? undefined : this.snapshot(req.path, file, kind);
+    const path = work ? join(work, file) : req.path;
+    try {
+      const facts = await readFileFacts(path);
+      const base = { file, source, kind, origin: req.origin, sha256: facts.sha256, bytes: facts.bytes, received_at: received };
+      if (!approval) {
+        const same = latestOfSource(this.db, source, ['applied', 'held']);
+        if (same && same.sha256 === facts.sha256) {
+          const reason = same.status === 'held'
+            ? `same content as import ${same.id}, which is held awaiting approval`
+            : `same content as import ${same.id}: nothing to do`;
+          const id = insertImport(this.db, { ...base, status: 'skipped', reason });
+          this.log.info({ import: id, file, source }, `import ${id} (${file}) skipped: ${reason}`);
+          return this.getImport(id);
+        }
+      }
+      const mapping = this.config.mapping[file];
+      let parsed: ParsedRoster;
+      try {
+        parsed = await parseRosterFile(path, {
+          kind,
+          file,
+          mapping: mapping ? { kind: mapping.kind, columns: mappingColumns(mapping) } : undefined,
+          cleverStudentId: this.config.clever_student_id,
+          cleverTeacherId: this.config.clever_teacher_id,
+          companion: (name) => join(dirname(path), name),
+        }, facts);
+      } catch (err) {
+        if (!(err instanceof RefusedFile)) throw err;
+        const changes: ImportUpdate = { status: 'refused', reason: err.message, format: err.format, encoding: err.csv?.encoding ?? '', delimiter: err.csv?.delimiter ?? '' };
+        const id = this.record(base, changes, [], approval);
+        this.log.warn({ import: id, file, origin: req.origin, reason: err.message }, `import ${id} (${file}) refused: ${err.message}`);
+        return this.getImport(id);
+      }
+      return this.apply(base, parsed, kind, work, approval);
+    } finally {
+      if (work) rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Diff, decide and write in one transaction. The import row is written first so the
+   * transaction holds the write lock from the start: a CLI import and the server never
+   * interleave, and a refused or held file changes no user.
+   */
+  private apply(
+    base: ImportBase,
+    parsed: ParsedRoster,
+    kind: RosterKind,
+    work: string | undefined,
+    approval?: { id: number; actor: string },
+  ): ImportDetail {
+    const cfg = this.config;
+    const photos = hasPhotoTable(this.db);
+    const now = new Date().toISOString();
+    const meta: ImportUpdate = { format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored };
+    const superseded: ImportRow[] = [];
+    const outcome = this.db.tx(() => {
+      const id = approval?.id ?? insertImport(this.db, { ...base, status: 'refused', reason: 'in progress' });
+      const plan = planImport(scanUsers(this.db), parsed.rows, base.source);
+      const errors = plan.conflicts.length ? [...parsed.errors, ...plan.conflicts].sort((a, b) => a.line - b.line) : parsed.errors;
+      const errorLines = new Set(errors.map((e) => e.line)).size;
+      replaceErrors(this.db, id, errors);
+      const deactivate = parsed.fullExport && cfg.deactivate_missing.includes(kind) ? plan.missing : [];
+      const counts = {
+        ...meta,
+        added: plan.inserts.length,
+        updated: plan.updates.length - plan.deactivatedByRow,
+        unchanged: plan.unchanged,
+        deactivated: deactivate.length + plan.deactivatedByRow,
+        reactivated: plan.reactivated,
+        error_count: errors.length,
+      };
+      if (errorLines * 100 > cfg.max_error_percent * parsed.dataRows) {
+        const reason = `${errorLines} of ${parsed.dataRows} rows (${pct(errorLines, parsed.dataRows)}) have errors, more than the ${cfg.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
+        this.finish(id, { ...counts, status: 'refused', reason }, approval);
+        return { id, status: 'refused' as const, reason };
+      }
+      const hold = approval ? undefined : holdReason(plan, counts.deactivated, counts.updated, base.source, cfg);
+      if (hold) {
+        this.finish(id, { ...counts, status: 'held', reason: hold, held_dir: join(this.heldRoot, String(id)) }, approval);
+        superseded.push(...this.supersede(base.source, id));
+        return { id, status: 'held' as const, reason: hold };
+      }
+      const unmatchedBefore = photos ? countUnmatchedPhotos(this.db) : 0;
+      for (const u of plan.inserts) insertUser(this.db, u, now);
+      for (const u of plan.updates) updateUser(this.db, u, now);
+      for (const localId of deactivate) deactivateUser(this.db, localId, now);
+      const photosLinked = photos ? unmatchedBefore - countUnmatchedPhotos(this.db) : 0;
+      this.finish(id, { ...counts, photos_linked: photosLinked, status: 'applied', reason: '' }, approval);
+      superseded.push(...this.supersede(base.source, id));
+      return { id, status: 'applied' as const, reason: '' };
+    });
+    for (const old of superseded) rmSync(old.held_dir, { recursive: true, force: true });
+    if (outcome.status === 'held' && work) {
+      mkdirSync(this.heldRoot, { recursive: true });
+      renameSync(work, join(this.heldRoot, String(outcome.id)));
+    }
+    const rec = this.getImport(outcome.id);
+    const summary = `${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} deactivated, ${rec.error_count} errors`;
+    const fields = { import: rec.id, file: rec.file, origin: rec.origin, format: rec.format, status: rec.status };
+    if (outcome.status === 'applied') this.log.info({ ...fields, photos_linked: rec.photos_linked }, `import ${rec.id} (${rec.file}) applied: ${summary}`);
+    else this.log.warn({ ...fields, reason: outcome.reason }, `import ${rec.id} (${rec.file}) ${outcome.status}: ${outcome.reason}`);
+    return rec;
+  }
+
+  private finish(id: number, changes: ImportUpdate, approval?: { actor: string }): void {
+    updateImport(this.db, id, approval ? { ...changes, held_dir: '', decided_at: new Date().toISOString(), decided_by: approval.actor } : changes);
+  }
+
+  /** A newer import of the same file makes an older held one moot: it would roll the newer data back. */
+  private supersede(source: string, newId: number): ImportRow[] {
+    const old = heldOfSource(this.db, source).filter((r) => r.id < newId);
+    for (const r of old) {
+      updateImport(this.db, r.id, { status: 'discarded', reason: `superseded by import ${newId}`, decided_at: new Date().toISOString(), decided_by: 'idphotos', held_dir: '' });
+    }
+    return old;
+  }
+
+  /** A refused import, in one statement or as the update of an approved one. */
+  private record(base: ImportBase, changes: ImportUpdate, errors: ImportError[], approval?: { id: number; actor: string }): number {
+    return this.db.tx(() => {
+      const id = approval?.id ?? insertImport(this.db, { ...base, status: 'refused' });
+      replaceErrors(this.db, id, errors);
+      this.finish(id, changes, approval);
+      return id;
+    });
+  }
+
+  /**
+   * Takes a stable copy of the file (a hard link when possible: the upload may be replaced
+   * while we read) and of the files that travel with it, in a work folder of its own.
+   */
+  private snapshot(path: string, file: string, kind: RosterKind): string {
+    if (!existsSync(path)) throw new AppError('not_found', `there is no file ${path}`);
+    const dir = join(this.workRoot, randomUUID());
+    mkdirSync(dir, { recursive: true });
+    const names = kind === 'oneroster' ? [file, ...ONEROSTER_COMPANIONS] : [file];
+    for (const name of names) {
+      const from = name === file ? path : join(dirname(path), name);
+      if (name !== file && !existsSync(from)) continue;
+      try {
+        linkSync(from, join(dir, name));
+      } catch {
+        copyFileSync(from, join(dir, name));
+      }
+    }
+    return dir;
+  }
+}
+
+type ImportBase = Omit<NewImport, 'status'>;
+
+function holdReason(plan: Plan, deactivated: number, updated: number, source: string, cfg: RosterConfig): string | undefined {
+  const base = plan.activeInSource;
+  if (base === 0) return undefined;
+  if (deactivated * 100 > cfg.hold_deactivate_percent * base) {
+    return `would deactivate ${deactivated} of ${base} active users from ${source} (${pct(deactivated, base)}), more than roster.hold_deactivate_percent (${cfg.hold_deactivate_percent}%): check the export, then approve or discard it`;
+  }
+  if (updated * 100 > cfg.hold_change_percent * base) {
+    return `would change ${updated} of ${base} active users from ${source} (${pct(updated, base)}), more than roster.hold_change_percent (${cfg.hold_change_percent}%): check the export, then approve or discard it`;
+  }
+  return undefined;
+}
+
+function pct(n: number, of: number): string {
+  return `${((n * 100) / of).toFixed(1).replace(/\.0$/, '')}%`;
+}
+
+function mappingColumns(mapping: RosterConfig['mapping'][string]): Record<string, string> {
+  const { kind: _kind, ...columns } = mapping;
+  return Object.fromEntries(Object.entries(columns).filter(([, v]) => typeof v === 'string' && v !== ''));
+}
+
+function toRecord(row: ImportRow): ImportRecord {
+  const { held_dir: _held, ...rec } = row;
+  return rec;
+}

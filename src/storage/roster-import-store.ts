@@ -1,0 +1,73 @@
+import type { Db } from './db.ts';
+import type { ImportError, ImportRecord, ImportStatus } from '../domain/roster/types.ts';
+
+/** Stored per import at most; the count stays exact (a file that bad is refused anyway). */
+export const MAX_STORED_ERRORS = 10_000;
+
+export type NewImport = Pick<ImportRecord, 'file' | 'source' | 'kind' | 'origin' | 'sha256' | 'bytes' | 'status' | 'received_at'> &
+  Partial<ImportRecord>;
+
+export function insertImport(db: Db, rec: NewImport): number {
+  return db.run(
+    `INSERT INTO imports (file, source, kind, origin, sha256, bytes, status, reason, received_at, decided_at, decided_by)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    rec.file, rec.source, rec.kind, rec.origin, rec.sha256, rec.bytes, rec.status, rec.reason ?? '', rec.received_at,
+    rec.decided_at ?? null, rec.decided_by ?? '',
+  ).lastInsertRowid;
+}
+
+const UPDATABLE = [
+  'format', 'encoding', 'delimiter', 'status', 'reason', 'rows', 'added', 'updated', 'unchanged', 'deactivated',
+  'reactivated', 'ignored', 'error_count', 'photos_linked', 'held_dir', 'decided_at', 'decided_by', 'sha256', 'bytes',
+] as const;
+export type ImportUpdate = Partial<Pick<ImportRow, (typeof UPDATABLE)[number]>>;
+
+export function updateImport(db: Db, id: number, changes: ImportUpdate): void {
+  const keys = UPDATABLE.filter((k) => changes[k] !== undefined);
+  if (!keys.length) return;
+  db.run(`UPDATE imports SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`, ...keys.map((k) => changes[k] as string | number | null), id);
+}
+
+/** Replaces the error lines of an import (an approved import is parsed again). */
+export function replaceErrors(db: Db, id: number, errors: readonly ImportError[]): void {
+  db.run('DELETE FROM import_errors WHERE import_id = ?', id);
+  const n = Math.min(errors.length, MAX_STORED_ERRORS);
+  for (let i = 0; i < n; i++) {
+    const e = errors[i]!;
+    db.run('INSERT INTO import_errors (import_id, line, local_id, message) VALUES (?, ?, ?, ?)', id, e.line, e.local_id, e.message);
+  }
+}
+
+export interface ImportRow extends ImportRecord {
+  held_dir: string;
+}
+
+export function getImportRow(db: Db, id: number): ImportRow | undefined {
+  return db.get<ImportRow>('SELECT * FROM imports WHERE id = ?', id);
+}
+
+export function listImportRows(db: Db, limit: number, beforeId?: number): ImportRow[] {
+  return beforeId === undefined
+    ? db.all<ImportRow>('SELECT * FROM imports ORDER BY id DESC LIMIT ?', limit)
+    : db.all<ImportRow>('SELECT * FROM imports WHERE id < ? ORDER BY id DESC LIMIT ?', beforeId, limit);
+}
+
+export function listErrors(db: Db, id: number, limit = MAX_STORED_ERRORS): ImportError[] {
+  return db.all<ImportError>('SELECT line, local_id, message FROM import_errors WHERE import_id = ? ORDER BY line, rowid LIMIT ?', id, limit);
+}
+
+/** The newest import of a source that is not refused: what "the same file again" compares with. */
+export function latestOfSource(db: Db, source: string, statuses: readonly ImportStatus[]): ImportRow | undefined {
+  return db.get<ImportRow>(
+    `SELECT * FROM imports WHERE source = ? AND status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT 1`,
+    source, ...statuses,
+  );
+}
+
+export function heldOfSource(db: Db, source: string): ImportRow[] {
+  return db.all<ImportRow>("SELECT * FROM imports WHERE source = ? AND status = 'held' ORDER BY id", source);
+}
+
+export function latestOfFile(db: Db, file: string): ImportRow | undefined {
+  return db.get<ImportRow>('SELECT * FROM imports WHERE file = ? ORDER BY id DESC LIMIT 1', file);
+}

@@ -1,0 +1,59 @@
+import type { Db } from './db.ts';
+
+/** A `users` row as roster import reads and writes it. */
+export interface UserRow {
+  local_id: string;
+  first_name: string;
+  last_name: string;
+  middle_name: string;
+  role: 'student' | 'staff';
+  grade: string;
+  building: string;
+  email: string;
+  username: string;
+  position: string;
+  active: number;
+  source: string;
+}
+
+const COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, username, position, active, source';
+
+/** Every user, streamed (one pass compares a whole roster with the table). */
+export function scanUsers(db: Db): IterableIterator<UserRow> {
+  return db.iterate<UserRow>(`SELECT ${COLUMNS} FROM users`);
+}
+
+export function insertUser(db: Db, u: UserRow, now: string): void {
+  db.run(
+    `INSERT INTO users (${COLUMNS}, created_at, updated_at, deactivated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    u.local_id, u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position,
+    u.active, u.source, now, now, u.active ? null : now,
+  );
+}
+
+/** Rewrites a user's roster columns; `deactivated_at` follows `active` (kept when it stays inactive). */
+export function updateUser(db: Db, u: UserRow, now: string): void {
+  db.run(
+    `UPDATE users SET first_name = ?, last_name = ?, middle_name = ?, role = ?, grade = ?, building = ?, email = ?,
+       username = ?, position = ?, source = ?, updated_at = ?,
+       deactivated_at = CASE WHEN ? = 1 THEN NULL WHEN active = 1 THEN ? ELSE deactivated_at END,
+       active = ?
+     WHERE local_id = ?`,
+    u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, u.source, now,
+    u.active, now, u.active, u.local_id,
+  );
+}
+
+export function deactivateUser(db: Db, localId: string, now: string): void {
+  db.run('UPDATE users SET active = 0, deactivated_at = ?, updated_at = ? WHERE local_id = ? AND active = 1', now, now, localId);
+}
+
+/** Whether the photo store's table exists (it links waiting photos to new users). */
+export function hasPhotoTable(db: Db): boolean {
+  return db.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'photos'") !== undefined;
+}
+
+/** Photos whose Local ID is not a user (yet): "unmatched". */
+export function countUnmatchedPhotos(db: Db): number {
+  return db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photos p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.local_id = p.local_id)')!.n;
+}
