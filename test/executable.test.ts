@@ -66,7 +66,13 @@ describe('the single executable, alone in an empty folder with an empty environm
       const health = await fetch(`http://127.0.0.1:${served.webPort}/healthz`);
       expect(health.status).toBe(200);
       expect((await health.json()).status).toBe('ok');
-      expect(await sshHandshake(served.sftpPort)).toBe('handshake completed');
+      const password = /created the SFTP account "district" with password: (\S+)/.exec(served.stderr())?.[1];
+      expect(password).toBeDefined();
+      const login = { host: '127.0.0.1', port: served.sftpPort, username: 'district', password: password!, readyTimeout: 20_000 };
+      // rclone asks for an exec then hangs up; a minified ssh2 without keepNames crashed on that.
+      expect(await execThenHangUp(login)).toBe('exec refused');
+      expect(await listRoot(login)).toEqual(expect.arrayContaining(['incoming']));
+      expect((await fetch(`http://127.0.0.1:${served.webPort}/healthz`)).status).toBe(200);
     } finally {
       served.child.kill('SIGTERM');
     }
@@ -105,18 +111,37 @@ describe('the single executable, alone in an empty folder with an empty environm
   });
 });
 
-/** Connects with a real SSH client; reaching authentication proves the transport works. */
-function sshHandshake(port: number): Promise<string> {
-  return new Promise((resolve) => {
+type Login = ssh2.ConnectConfig;
+
+function connect(login: Login): Promise<ssh2.Client> {
+  return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
-    client.on('ready', () => {
-      client.end();
-      resolve('handshake completed');
-    });
-    client.on('error', (err: Error & { level?: string }) => {
-      client.end();
-      resolve(err.level === 'client-authentication' ? 'handshake completed' : `failed: ${err.message}`);
-    });
-    client.connect({ host: '127.0.0.1', port, username: 'nobody-in-particular', password: 'wrong', readyTimeout: 20_000 });
+    client.on('ready', () => resolve(client)).on('error', reject).connect(login);
   });
+}
+
+async function execThenHangUp(login: Login): Promise<string> {
+  const client = await connect(login);
+  const outcome = await new Promise<string>((resolve) => {
+    client.exec('md5sum /incoming/x', (err, stream) => {
+      if (err) return resolve('exec refused');
+      stream.on('close', (code: number | null) => resolve(code === 0 ? 'exec ran' : 'exec refused')).resume();
+    });
+  });
+  client.end();
+  return outcome;
+}
+
+async function listRoot(login: Login): Promise<string[]> {
+  const client = await connect(login);
+  try {
+    return await new Promise((resolve, reject) => {
+      client.sftp((err, sftp) => {
+        if (err) return reject(err);
+        sftp.readdir('/', (e, list) => (e ? reject(e) : resolve(list.map((f) => f.filename))));
+      });
+    });
+  } finally {
+    client.end();
+  }
 }
