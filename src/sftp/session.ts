@@ -7,7 +7,7 @@ import { MAX_OPEN_HANDLES, MAX_PACKET_BYTES, MAX_READ_BYTES, OpenFlag, PacketTyp
 import { attrsPacket, handlePacket, namePacket, okPacket, PacketWriter, statusPacket, type Attrs, type NameEntry, type PacketReader } from './protocol/packet.ts';
 import type { SftpRequestHandler } from './protocol/channel.ts';
 import type { StagingArea } from './staging.ts';
-import { SftpStatus, statusReply } from './status.ts';
+import { markLogged, SftpStatus, statusReply } from './status.ts';
 import { isTempName } from './temp-names.ts';
 import { folderPath, normalizePath, resolvePath, type FolderName, type VPath } from './vpath.ts';
 
@@ -241,6 +241,7 @@ export class SftpSession implements SftpRequestHandler {
       h.refused = new AppError('too_large', `${h.path.name} is larger than ${formatBytes(max)}, the limit for ${folderPath(h.path.folder)}; nothing was stored`);
       this.discard(h);
       this.logFile(h.path, end, 'refused', h.refused.message);
+      markLogged(h.refused);
       throw h.refused;
     }
     let done = 0;
@@ -289,6 +290,7 @@ export class SftpSession implements SftpRequestHandler {
       await this.deps.track(this.deps.folders[path.folder].commit({ tempPath, name: path.name, size, account, remoteAddress, mtime }));
     } catch (err) {
       this.logFile(path, size, 'refused', err instanceof AppError ? err.message : String(err));
+      markLogged(err);
       throw err;
     } finally {
       // A refused replacement also cancels the removal it followed: the stored file stays.

@@ -13,15 +13,30 @@ export class SftpStatus extends Error {
   }
 }
 
+const logged = new WeakSet<object>();
+
+/** For refusals already logged in more detail (one line per refused file). */
+export function markLogged(err: unknown): void {
+  if (typeof err === 'object' && err) logged.add(err);
+}
+
 /**
- * The one place errors become SFTP statuses. AppError messages go to the client as they are
+ * The one place errors become SFTP statuses, and where every refusal is logged with its
+ * reason (a missing file only at debug: clients probe with STAT before every upload). AppError messages go to the client as they are
  * (they are written for the person at the other end); anything unexpected is logged and the
  * client hears a plain FAILURE.
  */
 export function toStatus(err: unknown, log: Logger, op: string): { code: StatusCode; message: string } {
-  if (err instanceof SftpStatus) return { code: err.code, message: err.message };
-  if (err instanceof MalformedPacket) return { code: Status.BAD_MESSAGE, message: err.message };
+  if (err instanceof SftpStatus) {
+    log.debug({ op, reason: err.message }, 'request not supported');
+    return { code: err.code, message: err.message };
+  }
+  if (err instanceof MalformedPacket) {
+    log.warn({ op, reason: err.message }, 'malformed request');
+    return { code: Status.BAD_MESSAGE, message: err.message };
+  }
   if (isAppError(err)) {
+    if (!logged.has(err)) log[err.code === 'not_found' ? 'debug' : 'warn']({ op, reason: err.message }, 'request refused');
     switch (err.code) {
       case 'not_found':
         return { code: Status.NO_SUCH_FILE, message: err.message };

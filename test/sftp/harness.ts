@@ -1,0 +1,134 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import sharp from 'sharp';
+import { createApp, type App } from '../../src/app.ts';
+import { parseConfig } from '../../src/config/parse.ts';
+import { hashPassword } from '../../src/shared/passwords.ts';
+import { configureLogging } from '../../src/shared/logger.ts';
+
+/** Every log line the app wrote in this test file, parsed (tests assert refusals are logged). */
+export const logs: Array<Record<string, unknown>> = [];
+configureLogging((process.env.IDPHOTOS_TEST_LOG as 'info') ?? 'info', {
+  write(line: string) {
+    logs.push(JSON.parse(line));
+    if (process.env.IDPHOTOS_TEST_LOG) process.stderr.write(line);
+  },
+});
+
+export const USER = 'district';
+export const PASSWORD = 'correct horse battery staple';
+
+export interface Harness {
+  app: App;
+  port: number;
+  dir: string;
+  /** OpenSSH private key file whose public half is authorized for USER. */
+  keyFile: string;
+  /** `-o` options for OpenSSH clients: key auth, no host key prompts, this port. */
+  sshOpts: string[];
+  stop(): Promise<void>;
+}
+
+let cachedHash: Promise<string> | undefined;
+
+/** The real app on 127.0.0.1:0 with one account (password and key) in a fresh temp data_dir. */
+export async function startHarness(extraToml = '', sftpToml = ''): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'idphotos-sftp-'));
+  const keyFile = join(dir, 'client_key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test@client', '-f', keyFile]);
+  const pub = readFileSync(`${keyFile}.pub`, 'utf8').trim();
+  cachedHash ??= hashPassword(PASSWORD);
+  const toml = `
+data_dir = "data"
+[sftp]
+listen = "127.0.0.1:0"
+${sftpToml}
+[[sftp.accounts]]
+username = "${USER}"
+password_hash = "${await cachedHash}"
+authorized_keys = [${JSON.stringify(pub)}]
+[web]
+listen = "127.0.0.1:0"
+[[web.accounts]]
+username = "admin"
+password_hash = "${await cachedHash}"
+role = "admin"
+${extraToml}
+`;
+  writeFileSync(join(dir, 'appliance.toml'), toml);
+  const app = await createApp(parseConfig(toml, '', dir));
+  const { sftpPort } = await app.start();
+  const sshOpts = [
+    '-P', String(sftpPort),
+    '-o', 'StrictHostKeyChecking=no',
+    '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'LogLevel=ERROR',
+    '-o', 'IdentitiesOnly=yes',
+    '-o', 'PasswordAuthentication=no',
+    '-i', keyFile,
+  ];
+  return {
+    app,
+    port: sftpPort,
+    dir,
+    keyFile,
+    sshOpts,
+    async stop() {
+      await app.stop(2000);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a client program to completion (no shell); never rejects. */
+export function run(cmd: string, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** OpenSSH `sftp -b -` with key auth; commands on stdin, one per line. */
+export function sftpBatch(h: Harness, commands: string[], cwd?: string): Promise<RunResult> {
+  return run('sftp', [...h.sshOpts, '-b', '-', `${USER}@127.0.0.1`], { input: commands.join('\n') + '\n', cwd });
+}
+
+/** A real image (the photo store refuses anything else), distinct per `seed`. */
+export async function photo(seed: number, size = 64, format: 'jpeg' | 'png' | 'gif' = 'jpeg'): Promise<Buffer> {
+  const c = (seed * 37) % 256;
+  const img = sharp({ create: { width: size, height: size, channels: 3, background: { r: c, g: 255 - c, b: (c * 7) % 256 } } });
+  return format === 'jpeg' ? img.jpeg().toBuffer() : format === 'png' ? img.png().toBuffer() : img.gif().toBuffer();
+}
+
+/** A noisy JPEG of roughly `kb` kilobytes (noise does not compress), for large uploads. */
+export async function bigPhoto(seed: number, kb: number): Promise<Buffer> {
+  const side = Math.ceil(Math.sqrt((kb * 1024) / 3 / 0.9));
+  const raw = Buffer.alloc(side * side * 3);
+  let x = seed * 2654435761;
+  for (let i = 0; i < raw.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    raw[i] = x >>> 24;
+  }
+  return sharp(raw, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+}
+
+export function tempDir(prefix = 'idphotos-client-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
