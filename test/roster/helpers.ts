@@ -5,7 +5,24 @@ import iconv from 'iconv-lite';
 import { parseConfig } from '../../src/config/parse.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { openDatabase, type Db } from '../../src/storage/db.ts';
-import { createLogger } from '../../src/shared/logger.ts';
+import { Writable } from 'node:stream';
+import { configureLogging, createLogger } from '../../src/shared/logger.ts';
+
+const logLines: Record<string, unknown>[] = [];
+configureLogging(
+  'info',
+  new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  }),
+);
+
+/** Every log line written so far by this test file (pino JSON, parsed). */
+export function logs(): Record<string, unknown>[] {
+  return logLines;
+}
 import { RosterService } from '../../src/domain/roster/service.ts';
 
 export interface Env {
