@@ -8,10 +8,17 @@ import { openDatabase } from './storage/db.ts';
 import { ensureWritableDir } from './storage/files.ts';
 import { loadHostKeys } from './sftp/host-key.ts';
 import { DirectoryFolder } from './domain/incoming/directory-folder.ts';
+import { RosterService } from './domain/roster/service.ts';
+import { DataFileRegistry, registerRosterFiles } from './domain/roster/file-kinds.ts';
+import { ImportScheduler } from './domain/roster/scheduler.ts';
+import { DataFolder } from './domain/roster/data-folder.ts';
+import { catchUpUploads } from './domain/roster/catch-up.ts';
 import { startSftpServer } from './sftp/server.ts';
 import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
 import { createAuditLog } from './domain/audit/audit.ts';
+import { DeviceService } from './domain/devices/devices.ts';
+import { IncidentService } from './domain/incidents/incidents.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
 
@@ -36,15 +43,25 @@ export async function createApp(config: Config): Promise<App> {
   try {
     const { accounts, generated } = await resolveAccounts(config);
     const hostKeys = loadHostKeys(config.data_dir, config.sftp.host_keys);
+    const roster = new RosterService({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
+    const dataFiles = new DataFileRegistry();
+    registerRosterFiles(dataFiles, config.roster, (job) => roster.importFile({ path: job.path, file: job.name, origin: job.origin }));
+    const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
     const folders = {
       // Until the photo store takes over /incoming/idphotos/, photos are kept as uploaded.
       idphotos: new DirectoryFolder({ name: 'idphotos', dir: join(config.data_dir, 'incoming', 'idphotos'), maxBytes: config.sftp.max_photo_bytes, allowedExtensions: ['.jpg', '.jpeg', '.png', '.gif'] }),
-      data: new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
+      data: new DataFolder(
+        new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
+        dataFiles,
+        (job) => imports.enqueue(job),
+      ),
     };
     const auth = createAuth(db, config.web, accounts.web);
     auth.sessions.purgeExpired();
     const audit = createAuditLog(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit };
+    const devices = new DeviceService(db);
+    const incidents = new IncidentService(db);
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, roster, dataFiles, imports };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();
@@ -68,10 +85,13 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
         { address: ctx.config.sftp.listen.host, port: sftp.port, host_keys: ctx.hostKeys.map((k) => k.fingerprint) },
         `sftp listening on ${hostPort(ctx.config.sftp.listen.host, sftp.port)}`,
       );
+      // Roster files that arrived just before the last stop were never imported.
+      catchUpUploads(ctx.folders.data, ctx.dataFiles, ctx.roster, ctx.imports).catch((err) => ctx.log.error({ err }, 'roster catch-up failed'));
       return { sftpPort: sftp.port, webPort: web.port };
     },
     async stop(graceMs = 8000) {
       await Promise.all(running.splice(0).map((s) => s.close(graceMs)));
+      await ctx.imports.stop();
       ctx.audit.close();
       ctx.db.close();
       ctx.log.info('stopped');

@@ -6,6 +6,11 @@ import type { HostKey } from './sftp/host-key.ts';
 import type { IncomingFolder } from './domain/incoming/folder.ts';
 import type { Auth } from './domain/auth/auth.ts';
 import type { AuditLog } from './domain/audit/audit.ts';
+import type { RosterService } from './domain/roster/service.ts';
+import type { DataFileRegistry } from './domain/roster/file-kinds.ts';
+import type { ImportScheduler } from './domain/roster/scheduler.ts';
+import type { DeviceService } from './domain/devices/devices.ts';
+import type { IncidentService } from './domain/incidents/incidents.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
@@ -20,4 +25,14 @@ export interface AppContext {
   auth: Auth;
   /** Who viewed which profile or photo, and when. */
   audit: AuditLog;
+  /** Devices, rapid check-out and check-in. */
+  devices: DeviceService;
+  /** Incidents against devices: staff create, admins close. */
+  incidents: IncidentService;
+  /** Roster imports: run, list, approve, discard (CLI, web, and the data folder's scheduler). */
+  roster: RosterService;
+  /** Which names `/incoming/data/` accepts and who imports each (devices.csv registers here). */
+  dataFiles: DataFileRegistry;
+  /** Imports committed data files after the quiet period, in upload order. */
+  imports: ImportScheduler;
 }

@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Db } from '../../storage/db.ts';
 import {
-  getImportRow, heldOfSource, insertImport, latestOfSource, listErrors, listImportRows, replaceErrors, updateImport,
+  getImportRow, heldOfSource, insertImport, latestOfFile, latestOfSource, listErrors, listImportRows, replaceErrors, updateImport,
   type ImportRow, type ImportUpdate, type NewImport,
 } from '../../storage/roster-import-store.ts';
 import { countUnmatchedPhotos, deactivateUser, hasPhotoTable, insertUser, scanUsers, updateUser } from '../../storage/roster-user-store.ts';
@@ -122,6 +122,11 @@ export class RosterService {
       this.log.info({ import: id, actor }, `import ${id} (${row.file}) discarded by ${actor}`);
       return this.getImport(id);
     });
+  }
+
+  /** sha256 of the newest import recorded under this file name, whatever its outcome. */
+  lastSha256Of(file: string): string | undefined {
+    return latestOfFile(this.db, file)?.sha256;
   }
 
   /** Resolves once every import asked for so far has finished. */

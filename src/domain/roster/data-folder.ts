@@ -1,0 +1,53 @@
+import type { CommitRequest, FolderEntry, IncomingFolder } from '../incoming/folder.ts';
+import type { DataFileJob, DataFileRegistry } from './file-kinds.ts';
+
+/**
+ * `/incoming/data/`: a folder that keeps files as uploaded (`inner`), accepts only the names
+ * in the registry (so a misspelt or wrongly cased name is refused at upload, with the right
+ * name in the message), and hands each committed file to `onCommit` for import.
+ */
+export class DataFolder implements IncomingFolder {
+  readonly name: string;
+  readonly maxBytes: number;
+
+  constructor(
+    private readonly inner: IncomingFolder,
+    private readonly registry: DataFileRegistry,
+    private readonly onCommit: (job: DataFileJob) => void,
+  ) {
+    this.name = inner.name;
+    this.maxBytes = inner.maxBytes;
+  }
+
+  checkName(name: string): void {
+    this.inner.checkName(name);
+    this.registry.checkName(name);
+  }
+
+  list(): FolderEntry[] {
+    return this.inner.list();
+  }
+
+  stat(name: string): FolderEntry | undefined {
+    return this.inner.stat(name);
+  }
+
+  contentPath(name: string): string | undefined {
+    return this.inner.contentPath(name);
+  }
+
+  async commit(req: CommitRequest): Promise<void> {
+    this.checkName(req.name);
+    await this.inner.commit(req);
+    const path = this.inner.contentPath(req.name);
+    if (path) this.onCommit({ name: req.name, path, origin: `sftp:${req.account}` });
+  }
+
+  remove(name: string, account: string): void {
+    this.inner.remove(name, account);
+  }
+
+  setMtime(name: string, mtime: number): void {
+    this.inner.setMtime(name, mtime);
+  }
+}
