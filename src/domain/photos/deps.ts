@@ -1,0 +1,30 @@
+import type { Logger } from '../../shared/logger.ts';
+import type { PhotoFiles } from '../../storage/photo-files.ts';
+import type { PhotoStore } from '../../storage/photo-store.ts';
+import type { PhotoUsers } from '../../storage/photo-users.ts';
+import type { Limiter } from './limiter.ts';
+
+/** Points of the commit protocol a crash test can stop at (see `PhotoServiceOptions.hooks`). */
+export type CommitStep = 'source-durable' | 'displays-written';
+
+/** What the parts of the photo service share; built once by `createPhotoService`. */
+export interface PhotoDeps {
+  store: PhotoStore;
+  users: PhotoUsers;
+  files: PhotoFiles;
+  log: Logger;
+  limiter: Limiter;
+  /** Largest upload, bytes (the SFTP limit; the CLI obeys it too). */
+  maxBytes: number;
+  maxPixels: number;
+  historyVersions: number;
+  /** This process, as written on the pending rows it works on. */
+  owner: string;
+  /** Renders in progress by sha256, so identical uploads at once decode once. */
+  rendering: Map<string, Promise<void>>;
+  hooks?: { afterStep?(step: CommitStep, sha: string): void | Promise<void> };
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,120 @@
+import { AppError, errorMessage } from '../../shared/errors.ts';
+import { nowIso, type PhotoDeps } from './deps.ts';
+import { SIZE_NAMES } from './sizes.ts';
+
+/** The `photo` object of the users API: null when the user has no current photo. */
+export interface PhotoSummary {
+  source_sha256: string;
+  updated_at: string;
+  /** Size of the image as uploaded, orientation applied. */
+  width: number;
+  height: number;
+  /** Versions kept, the current one included. */
+  versions: number;
+}
+
+export interface VersionSummary {
+  version_id: number;
+  source_sha256: string;
+  file_name: string;
+  account: string;
+  uploaded_at: string;
+  width: number;
+  height: number;
+  bytes: number;
+  current: boolean;
+}
+
+export function photoSummary(d: PhotoDeps, localId: string): PhotoSummary | null {
+  const p = d.store.currentPhoto(localId);
+  if (!p) return null;
+  return { source_sha256: p.source_sha256, updated_at: p.updated_at, width: p.width, height: p.height, versions: p.versions };
+}
+
+/** Every version kept for a Local ID, newest first, marking the current one. */
+export function historyOf(d: PhotoDeps, localId: string): VersionSummary[] {
+  const current = d.store.current(localId)?.version_id;
+  return d.store.history(localId).map((v) => ({
+    version_id: v.id,
+    source_sha256: v.source_sha256,
+    file_name: v.file_name,
+    account: v.account,
+    uploaded_at: v.uploaded_at,
+    width: v.width,
+    height: v.height,
+    bytes: v.bytes,
+    current: v.id === current,
+  }));
+}
+
+/** Makes a kept version current again; it counts as the newest event, so it wins over older uploads still in flight. */
+export function restoreVersion(d: PhotoDeps, localId: string, versionId: number, account: string): PhotoSummary {
+  d.store.tx(() => {
+    const v = d.store.version(versionId);
+    if (!v || v.local_id !== localId || v.state !== 'ready') {
+      throw new AppError('not_found', `Local ID ${localId} has no kept photo version ${versionId}`);
+    }
+    const seq = d.store.nextSeq();
+    d.store.bumpVersionSeq(versionId, seq);
+    d.store.setCurrent(localId, versionId, seq, nowIso());
+  });
+  d.log.info({ local_id: localId, version_id: versionId, account }, 'photo version restored');
+  return photoSummary(d, localId)!;
+}
+
+/**
+ * Takes a file out of `/incoming/idphotos/`. Its versions stay in the history (an admin can
+ * restore them). If the file was the current photo, the newest other listed file of the same
+ * Local ID (`S1.png` beside `S1.jpg`) takes its place, else the user falls back to the placeholder.
+ */
+export function removeFile(d: PhotoDeps, name: string, account: string): void {
+  const outcome = d.store.tx(() => {
+    const file = d.store.file(name);
+    if (!file) throw new AppError('not_found', `there is no photo named ${name}`);
+    d.store.deleteFile(name);
+    const current = d.store.current(file.local_id);
+    if (!current || current.version_id !== file.version_id) return 'current photo unchanged';
+    const other = d.store.newestFileOf(file.local_id, name);
+    if (other) {
+      d.store.setCurrent(file.local_id, other.version_id, d.store.nextSeq(), nowIso());
+      return `${other.name} is now the current photo`;
+    }
+    d.store.clearCurrent(file.local_id);
+    return 'no current photo (history kept)';
+  });
+  d.log.info({ file: name, account, outcome }, 'photo file removed');
+}
+
+/**
+ * Keeps the newest `historyVersions` ready versions of a Local ID plus any version still
+ * pointed at (current, listed); the rest go, their content to the trash. Caller holds the tx.
+ */
+export function pruneHistory(d: PhotoDeps, localId: string, now: string): void {
+  const history = d.store.history(localId);
+  if (history.length <= d.historyVersions) return;
+  const pinned = d.store.pinnedVersionIds(localId);
+  for (const v of history.slice(d.historyVersions)) {
+    if (!pinned.has(v.id)) d.store.deleteVersion(v.id, v.source_sha256, now);
+  }
+}
+
+/**
+ * Deletes trashed content that no version uses any more. Synchronous on purpose: the check and
+ * the unlinks happen in one turn of the event loop, so an upload of the same bytes cannot slip in
+ * between (it inserts its row before it writes a file).
+ */
+export function emptyTrash(d: PhotoDeps): number {
+  let removed = 0;
+  for (const { source_sha256: sha } of d.store.trash()) {
+    try {
+      if (d.store.isUnused(sha)) {
+        d.files.removeContent(sha, SIZE_NAMES);
+        removed++;
+      }
+      d.store.untrash(sha);
+    } catch (err) {
+      d.log.error({ sha256: sha, err: errorMessage(err) }, 'could not delete old photo content; will retry');
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { AppError, errorMessage } from '../../shared/errors.ts';
+import { ImageDecodeError, readImageInfo, renderDisplayImages } from '../../imaging/images.ts';
+import type { VersionRow } from '../../storage/photo-store.ts';
+import { nowIso, type PhotoDeps } from './deps.ts';
+import { checkComplete, sniffFormat, type PhotoFormat } from './formats.ts';
+import { nearMisses, unmatchedReason, type Hint } from './hints.ts';
+import { emptyTrash, pruneHistory } from './history.ts';
+import { parsePhotoName } from './names.ts';
+import { SIZE_NAMES, SIZE_PIXELS } from './sizes.ts';
+
+export interface IngestRequest {
+  /** A complete file on data_dir's filesystem; taken over (renamed) or deleted. */
+  tempPath: string;
+  /** The file name as uploaded: `{LocalID}.jpg|.jpeg|.png|.gif`. */
+  name: string;
+  account: string;
+  remoteAddress?: string;
+  /** Seconds since the epoch, as the client set it; the commit time otherwise. */
+  mtime?: number;
+  origin: 'sftp' | 'cli';
+}
+
+export interface IngestResult {
+  name: string;
+  localId: string;
+  sha256: string;
+  versionId: number;
+  /** False when an upload committed later (or a restore) already holds the place. */
+  current: boolean;
+  /** Whether a user has this Local ID; an unmatched photo is kept and linked later. */
+  matched: boolean;
+  hints: Hint[];
+  /** One line for the uploader or the CLI. */
+  message: string;
+}
+
+const FORMAT_NAMES: Record<PhotoFormat, string> = { jpeg: 'JPEG', png: 'PNG', gif: 'GIF' };
+
+/**
+ * The commit protocol. Checks run first (name, size, real format, completeness, pixel count);
+ * a refusal is recorded for the admin list and thrown with a reason the uploader can act on,
+ * and the current photo is untouched. Then: a pending row → the source bytes renamed into the
+ * content store → display sizes rendered and written (temp, fsync, rename) → one transaction
+ * makes the version ready and current. A crash before that transaction leaves the old photo;
+ * startup reconcile finishes a pending row whose bytes are safe. Resolves once the photo is
+ * visible, so an uploader's "done" means "shown".
+ */
+export async function ingestPhoto(d: PhotoDeps, req: IngestRequest): Promise<IngestResult> {
+  // The order of commits is the order of arrival: the last upload committed wins even when
+  // an earlier, larger one finishes rendering after it.
+  const seq = d.store.nextSeq();
+  const started = performance.now();
+  let localId = '';
+  let size = 0;
+  const refuse = async (reason: string, code: 'invalid' | 'too_large' = 'invalid'): Promise<AppError> => {
+    recordRejection(d, { name: req.name, localId, account: req.account, remoteAddress: req.remoteAddress, origin: req.origin, bytes: size, reason });
+    await d.files.discard(req.tempPath);
+    return new AppError(code, reason, { file: req.name });
+  };
+
+  try {
+    localId = parsePhotoName(req.name).localId;
+  } catch (err) {
+    throw await refuse(errorMessage(err));
+  }
+  size = (await stat(req.tempPath)).size;
+  if (size > d.maxBytes) throw await refuse(`the file is ${megabytes(size)}; photos may be at most ${megabytes(d.maxBytes)}`, 'too_large');
+
+  const bytes = await readFile(req.tempPath);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const sniffed = sniffFormat(bytes);
+  if (!sniffed.ok) throw await refuse(sniffed.reason);
+  const incomplete = checkComplete(sniffed.format, bytes);
+  if (incomplete) throw await refuse(incomplete);
+  const info = await readImageInfo(bytes);
+  if (!info || info.format !== sniffed.format) {
+    throw await refuse(`the file starts like a ${FORMAT_NAMES[sniffed.format]} but is damaged: export it again as JPEG`);
+  }
+  if (info.width * info.height > d.maxPixels) {
+    throw await refuse(`${info.width}×${info.height} is over the ${megapixels(d.maxPixels)}-megapixel limit: resize it (about 1000 px on the long side is plenty)`);
+  }
+
+  // Row first, bytes second: content the database does not know of can then never exist.
+  const version = d.store.tx(() => {
+    const existing = d.store.versionBySha(localId, sha);
+    if (existing?.state === 'pending') d.store.claimPending(existing.id, d.owner);
+    if (existing) return existing;
+    const now = nowIso();
+    const id = d.store.insertVersion({
+      local_id: localId,
+      source_sha256: sha,
+      state: 'pending',
+      format: info.format,
+      width: info.width,
+      height: info.height,
+      bytes: size,
+      file_name: req.name,
+      account: req.account,
+      remote_address: req.remoteAddress ?? '',
+      owner: d.owner,
+      seq,
+      created_at: now,
+      uploaded_at: now,
+    });
+    return d.store.version(id)!;
+  });
+
+  if (version.state === 'ready' && d.files.hasSource(sha)) {
+    await d.files.discard(req.tempPath);
+  } else {
+    await d.files.adoptSource(req.tempPath, sha);
+    await d.hooks?.afterStep?.('source-durable', sha);
+    try {
+      await ensureDisplays(d, sha, bytes);
+    } catch (err) {
+      if (!(err instanceof ImageDecodeError)) throw err;
+      discardPending(d, version);
+      throw await refuse(decodeReason(sniffed.format, err));
+    }
+    await d.hooks?.afterStep?.('displays-written', sha);
+  }
+
+  const current = activate(d, version.id, { seq, name: req.name, account: req.account, remoteAddress: req.remoteAddress ?? '', mtime: req.mtime });
+  const matched = d.users.exists(localId);
+  const hints = matched ? [] : nearMisses(localId, d.users);
+  const message = !current
+    ? `${req.name}: kept in the history of ${localId}; a later upload is the current photo`
+    : matched
+      ? `${req.name}: now the photo of ${localId}`
+      : `${req.name}: kept unmatched: ${unmatchedReason(localId, hints)}`;
+  d.log.info(
+    { file: req.name, local_id: localId, sha256: sha, bytes: size, account: req.account, ip: req.remoteAddress, origin: req.origin, current, matched, hints: hints.map((h) => h.message), ms: Math.round(performance.now() - started) },
+    'photo accepted',
+  );
+  return { name: req.name, localId, sha256: sha, versionId: version.id, current, matched, hints, message };
+}
+
+/** Renders and writes the display sizes of `sha`, once even when identical bytes arrive together. */
+export async function ensureDisplays(d: PhotoDeps, sha: string, bytes: Buffer): Promise<void> {
+  if (d.store.hasReadyContent(sha)) return;
+  let pending = d.rendering.get(sha);
+  if (!pending) {
+    pending = d.limiter
+      .run(async () => {
+        const rendered = await renderDisplayImages(bytes, SIZE_PIXELS, d.maxPixels);
+        await Promise.all(SIZE_NAMES.map((name, i) => d.files.writeDisplay(sha, name, rendered.outputs[i])));
+        await d.files.syncFolder(sha);
+      })
+      .finally(() => d.rendering.delete(sha));
+    d.rendering.set(sha, pending);
+  }
+  await pending;
+}
+
+/**
+ * The one step that makes a version visible: ready, current unless something later already is,
+ * listed under its file name, old history pruned — one transaction. Returns whether it is current.
+ */
+export function activate(
+  d: PhotoDeps,
+  versionId: number,
+  upload: { seq: number; name: string; account: string; remoteAddress: string; mtime?: number },
+): boolean {
+  const current = d.store.tx(() => {
+    const version = d.store.version(versionId);
+    if (!version) throw new AppError('unavailable', 'the photo store changed while this upload was saved: upload it again');
+    const now = nowIso();
+    d.store.markReady(versionId, { seq: upload.seq, file_name: upload.name, account: upload.account, remote_address: upload.remoteAddress, uploaded_at: now });
+    const existing = d.store.current(version.local_id);
+    const wins = !existing || existing.seq < upload.seq;
+    if (wins) d.store.setCurrent(version.local_id, versionId, upload.seq, now);
+    const file = d.store.file(upload.name);
+    if (!file || file.seq < upload.seq) {
+      d.store.upsertFile({
+        name: upload.name,
+        local_id: version.local_id,
+        version_id: versionId,
+        seq: upload.seq,
+        mtime: upload.mtime ?? Math.floor(Date.now() / 1000),
+        committed_at: now,
+      });
+    }
+    pruneHistory(d, version.local_id, now);
+    return wins;
+  });
+  emptyTrash(d);
+  return current;
+}
+
+function discardPending(d: PhotoDeps, version: VersionRow): void {
+  d.store.tx(() => {
+    const row = d.store.version(version.id);
+    if (row?.state === 'pending') d.store.deleteVersion(row.id, row.source_sha256, nowIso());
+  });
+  emptyTrash(d);
+}
+
+function decodeReason(format: PhotoFormat, err: ImageDecodeError): string {
+  const name = FORMAT_NAMES[format];
+  if (err.truncated) return `truncated ${name}: the file ends before the image does; upload it again`;
+  if (/pixel limit/i.test(err.message)) return `the image is larger than the pixel limit: resize it`;
+  return `the ${name} is damaged and cannot be decoded (${err.message.split('\n')[0].trim()}): export it again as JPEG`;
+}
+
+export interface RejectionInput {
+  name: string;
+  localId: string;
+  account: string;
+  remoteAddress?: string;
+  origin: 'sftp' | 'cli' | 'startup';
+  bytes: number;
+  reason: string;
+}
+
+/** Every refusal is kept for the admin list and logged, with the reason the uploader got. */
+export function recordRejection(d: PhotoDeps, r: RejectionInput): void {
+  try {
+    d.store.insertRejection({
+      file_name: r.name,
+      local_id: r.localId,
+      account: r.account,
+      remote_address: r.remoteAddress ?? '',
+      origin: r.origin,
+      bytes: r.bytes,
+      reason: r.reason,
+      created_at: nowIso(),
+    });
+  } catch (err) {
+    d.log.error({ err: errorMessage(err) }, 'could not record a photo refusal');
+  }
+  d.log.warn({ file: r.name, local_id: r.localId, bytes: r.bytes, account: r.account, ip: r.remoteAddress, origin: r.origin, reason: r.reason }, 'photo refused');
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+}
+
+function megapixels(pixels: number): string {
+  return String(Math.round(pixels / 1_000_000));
+}

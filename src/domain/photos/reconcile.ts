@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { ImageDecodeError } from '../../imaging/images.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import { isAlive } from '../../storage/photo-files.ts';
+import { nowIso, type PhotoDeps } from './deps.ts';
+import { emptyTrash } from './history.ts';
+import { activate, ensureDisplays, recordRejection } from './ingest.ts';
+
+export interface ReconcileReport {
+  tempFoldersRemoved: number;
+  recovered: number;
+  dropped: number;
+  contentRemoved: number;
+}
+
+/**
+ * Run at startup, before anything listens: finishes what a crash interrupted. A pending version
+ * whose bytes reached the content store is rendered and activated (with its original sequence
+ * number, so it does not beat anything committed after it); one whose bytes never arrived is
+ * dropped; temp folders of dead processes and unreferenced content are deleted.
+ */
+export async function reconcilePhotos(d: PhotoDeps): Promise<ReconcileReport> {
+  const report: ReconcileReport = { tempFoldersRemoved: d.files.removeDeadTemp(), recovered: 0, dropped: 0, contentRemoved: 0 };
+  for (const v of d.store.pendingVersions()) {
+    const owner = Number(v.owner);
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) continue;
+    if (!d.files.hasSource(v.source_sha256)) {
+      d.store.tx(() => d.store.deleteVersion(v.id, v.source_sha256, nowIso()));
+      d.log.warn({ local_id: v.local_id, file: v.file_name, account: v.account }, 'dropped an upload interrupted before its bytes were saved (it was never acknowledged)');
+      report.dropped++;
+      continue;
+    }
+    d.store.claimPending(v.id, d.owner);
+    try {
+      await ensureDisplays(d, v.source_sha256, await readFile(d.files.sourcePath(v.source_sha256)));
+      const current = activate(d, v.id, { seq: v.seq, name: v.file_name, account: v.account, remoteAddress: v.remote_address });
+      d.log.info({ local_id: v.local_id, file: v.file_name, current }, 'finished an upload interrupted by a restart');
+      report.recovered++;
+    } catch (err) {
+      if (!(err instanceof ImageDecodeError)) throw err;
+      d.store.tx(() => d.store.deleteVersion(v.id, v.source_sha256, nowIso()));
+      recordRejection(d, {
+        name: v.file_name,
+        localId: v.local_id,
+        account: v.account,
+        remoteAddress: v.remote_address,
+        origin: 'startup',
+        bytes: v.bytes,
+        reason: `the image cannot be decoded (${errorMessage(err)}): upload it again`,
+      });
+      report.dropped++;
+    }
+  }
+  report.contentRemoved = emptyTrash(d);
+  return report;
+}

@@ -1,0 +1,55 @@
+import type { PhotoDeps } from './deps.ts';
+import { nearMisses, unmatchedReason, type Hint } from './hints.ts';
+
+/** Rows of the admin lists: what arrived, when, from whom, why it is not (yet) a user's photo. */
+export interface ReviewItem {
+  file_name: string;
+  local_id: string;
+  time: string;
+  account: string;
+  reason: string;
+  hints: Hint[];
+}
+
+export interface UnmatchedItem extends ReviewItem {
+  source_sha256: string;
+}
+
+export interface RejectedItem extends ReviewItem {
+  id: number;
+  remote_address: string;
+  origin: 'sftp' | 'cli' | 'startup';
+  bytes: number;
+}
+
+/** Current photos whose Local ID is no user's, newest first, with near-miss hints computed now. */
+export function unmatchedPhotos(d: PhotoDeps, limit: number): UnmatchedItem[] {
+  return d.store.unmatched(limit).map((p) => {
+    const hints = nearMisses(p.local_id, d.users);
+    return {
+      file_name: p.file_name,
+      local_id: p.local_id,
+      time: p.updated_at,
+      account: p.account,
+      reason: unmatchedReason(p.local_id, hints),
+      hints,
+      source_sha256: p.source_sha256,
+    };
+  });
+}
+
+/** Refused uploads, newest first. */
+export function rejectedUploads(d: PhotoDeps, limit: number): RejectedItem[] {
+  return d.store.rejections(limit).map((r) => ({
+    id: r.id,
+    file_name: r.file_name,
+    local_id: r.local_id,
+    time: r.created_at,
+    account: r.account,
+    remote_address: r.remote_address,
+    origin: r.origin,
+    bytes: r.bytes,
+    reason: r.reason,
+    hints: [],
+  }));
+}

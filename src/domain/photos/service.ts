@@ -1,0 +1,147 @@
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+import type { PhotosConfig } from '../../config/schema.ts';
+import { configureImaging } from '../../imaging/images.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Db } from '../../storage/db.ts';
+import { openPhotoFiles } from '../../storage/photo-files.ts';
+import { createPhotoStore } from '../../storage/photo-store.ts';
+import { createPhotoUsers, type UserSummary } from '../../storage/photo-users.ts';
+import type { IncomingFolder } from '../incoming/folder.ts';
+import type { CommitStep, PhotoDeps } from './deps.ts';
+import { createPhotoFolder } from './folder.ts';
+import { historyOf, photoSummary, restoreVersion, type PhotoSummary, type VersionSummary } from './history.ts';
+import { ingestPhoto, type IngestRequest, type IngestResult } from './ingest.ts';
+import { createLimiter } from './limiter.ts';
+import { createPlaceholder } from './placeholder.ts';
+import { reconcilePhotos, type ReconcileReport } from './reconcile.ts';
+import { rejectedUploads, unmatchedPhotos, type RejectedItem, type UnmatchedItem } from './review.ts';
+import { RENDER_REVISION, type DisplaySize } from './sizes.ts';
+
+export interface PhotoServiceOptions {
+  db: Db;
+  dataDir: string;
+  config: PhotosConfig;
+  /** Largest upload in bytes (`sftp.max_photo_bytes`). */
+  maxBytes: number;
+  log: Logger;
+  /** For crash tests only: called at each durable step of a commit (may never resolve). */
+  hooks?: { afterStep?(step: CommitStep, sha: string): void | Promise<void> };
+}
+
+/** A display image ready to send: the ETag is known before the bytes are read. */
+export interface DisplayImage {
+  placeholder: boolean;
+  etag: string;
+  read(): Promise<Uint8Array>;
+}
+
+/** A user as the users API shows them, with their current photo. */
+export interface UserRecord extends Omit<UserSummary, 'active'> {
+  active: boolean;
+  photo: PhotoSummary | null;
+}
+
+export interface PhotoService {
+  /** `/incoming/idphotos/` for the SFTP edge. */
+  readonly folder: IncomingFolder;
+  /** Startup reconcile; call before anything listens. */
+  start(): Promise<ReconcileReport>;
+  /** Waits for commits in progress (they are never cut off halfway; a crash is handled by `start`). */
+  stop(): Promise<void>;
+  ingest(req: IngestRequest): Promise<IngestResult>;
+  /** Adds a file from disk (the CLI): the file itself is left alone. */
+  addFile(path: string, options: { account: string; name?: string }): Promise<IngestResult>;
+  photo(localId: string): PhotoSummary | null;
+  /** Throws AppError('not_found') for an unknown Local ID. */
+  user(localId: string): UserRecord;
+  history(localId: string): VersionSummary[];
+  restore(localId: string, versionId: number, account: string): PhotoSummary;
+  /**
+   * The display image for `GET /photos/:localid`: the current photo (or a kept version), the
+   * placeholder for a known user without one; AppError('not_found') for an unknown Local ID.
+   */
+  display(localId: string, size: DisplaySize, versionId?: number): DisplayImage;
+  unmatched(limit?: number): UnmatchedItem[];
+  rejected(limit?: number): RejectedItem[];
+}
+
+/**
+ * The photo store: exact Local ID matching, visible when the upload closes, never torn.
+ * @example
+ * const photos = createPhotoService({ db, dataDir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log });
+ * await photos.start();
+ * await photos.addFile('/tmp/S12345.jpg', { account: 'cli' });
+ */
+export function createPhotoService(options: PhotoServiceOptions): PhotoService {
+  const workers = options.config.workers;
+  configureImaging({ threadsPerImage: Math.max(1, Math.floor(availableParallelism() / workers)) });
+  const d: PhotoDeps = {
+    store: createPhotoStore(options.db),
+    users: createPhotoUsers(options.db),
+    files: openPhotoFiles(options.dataDir),
+    log: options.log,
+    limiter: createLimiter(workers),
+    maxBytes: options.maxBytes,
+    maxPixels: options.config.max_input_pixels,
+    historyVersions: options.config.history_versions,
+    owner: String(process.pid),
+    rendering: new Map(),
+    hooks: options.hooks,
+  };
+  const placeholder = createPlaceholder();
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    const done = () => inFlight.delete(work);
+    work.then(done, done);
+    return work;
+  };
+
+  return {
+    folder: createPhotoFolder(d, (req) => track(ingestPhoto(d, req))),
+    async start() {
+      const report = await reconcilePhotos(d);
+      if (report.tempFoldersRemoved || report.recovered || report.dropped || report.contentRemoved) {
+        d.log.info(report, 'photo store reconciled');
+      }
+      return report;
+    },
+    async stop() {
+      await Promise.allSettled([...inFlight]);
+    },
+    ingest: (req) => track(ingestPhoto(d, req)),
+    async addFile(path, { account, name }) {
+      const tempPath = await d.files.copyToTemp(path);
+      return track(ingestPhoto(d, { tempPath, name: name ?? basename(path), account, origin: 'cli' }));
+    },
+    photo: (localId) => photoSummary(d, localId),
+    user(localId) {
+      const user = d.users.summary(localId);
+      if (!user) throw new AppError('not_found', `no user has Local ID ${localId}`);
+      return { ...user, active: user.active === 1, photo: photoSummary(d, localId) };
+    },
+    history: (localId) => historyOf(d, localId),
+    restore: (localId, versionId, account) => restoreVersion(d, localId, versionId, account),
+    display(localId, size, versionId) {
+      const sha =
+        versionId === undefined
+          ? d.store.currentSha(localId)
+          : (() => {
+              const v = d.store.version(versionId);
+              if (!v || v.local_id !== localId || v.state !== 'ready') throw new AppError('not_found', `Local ID ${localId} has no kept photo version ${versionId}`);
+              return v.source_sha256;
+            })();
+      if (sha) {
+        return { placeholder: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => d.files.readDisplay(sha, size) };
+      }
+      if (d.users.exists(localId)) {
+        return { placeholder: true, etag: `"placeholder-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) };
+      }
+      throw new AppError('not_found', `no user or photo has Local ID ${localId}`);
+    },
+    unmatched: (limit = 500) => unmatchedPhotos(d, limit),
+    rejected: (limit = 500) => rejectedUploads(d, limit),
+  };
+}
