@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import sharp from 'sharp';
+import ssh2 from 'ssh2';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import { hashPassword } from '../../src/shared/passwords.ts';
@@ -131,4 +132,51 @@ export async function bigPhoto(seed: number, kb: number): Promise<Buffer> {
 
 export function tempDir(prefix = 'idphotos-client-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface Ssh2Sftp {
+  client: ssh2.Client;
+  sftp: ssh2.SFTPWrapper;
+  call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
+  end(): void;
+}
+
+/** ssh2's own client (a real SFTP client), for replaying exact operation sequences. */
+export function connectSsh2(h: Pick<Harness, 'port'>, opts: { localAddress?: string; password?: string; username?: string } = {}): Promise<Ssh2Sftp> {
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    client.on('error', reject);
+    client.on('ready', () => {
+      client.sftp((err, sftp) => {
+        if (err) return reject(err);
+        const call = <T>(method: string, ...args: unknown[]) =>
+          new Promise<T>((res, rej) => {
+            (sftp as unknown as Record<string, (...a: unknown[]) => void>)[method]!.call(sftp, ...args, (e: Error | undefined, v: T) => (e ? rej(e) : res(v)));
+          });
+        resolve({ client, sftp, call, end: () => client.end() });
+      });
+    });
+    client.connect({
+      host: '127.0.0.1',
+      port: h.port,
+      localAddress: opts.localAddress,
+      username: opts.username ?? USER,
+      password: opts.password ?? PASSWORD,
+      readyTimeout: 20_000,
+    });
+  });
+}
+
+/** Connects and authenticates only; resolves with the outcome instead of throwing. */
+export function tryLogin(h: Pick<Harness, 'port'>, opts: { localAddress?: string; password?: string }): Promise<'ok' | string> {
+  return new Promise((resolve) => {
+    const client = new ssh2.Client();
+    client.on('error', (err) => resolve(err.message));
+    client.on('ready', () => {
+      client.end();
+      resolve('ok');
+    });
+    client.on('close', () => resolve('closed'));
+    client.connect({ host: '127.0.0.1', port: h.port, localAddress: opts.localAddress, username: USER, password: opts.password ?? PASSWORD, readyTimeout: 20_000 });
+  });
 }
