@@ -19,6 +19,7 @@ import { createAuth } from './domain/auth/auth.ts';
 import { createAuditLog } from './domain/audit/audit.ts';
 import { DeviceService } from './domain/devices/devices.ts';
 import { IncidentService } from './domain/incidents/incidents.ts';
+import { createPhotoService } from './domain/photos/service.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
 
@@ -47,9 +48,9 @@ export async function createApp(config: Config): Promise<App> {
     const dataFiles = new DataFileRegistry();
     registerRosterFiles(dataFiles, config.roster, (job) => roster.importFile({ path: job.path, file: job.name, origin: job.origin }));
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
+    const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
     const folders = {
-      // Until the photo store takes over /incoming/idphotos/, photos are kept as uploaded.
-      idphotos: new DirectoryFolder({ name: 'idphotos', dir: join(config.data_dir, 'incoming', 'idphotos'), maxBytes: config.sftp.max_photo_bytes, allowedExtensions: ['.jpg', '.jpeg', '.png', '.gif'] }),
+      idphotos: photos.folder,
       data: new DataFolder(
         new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
         dataFiles,
@@ -61,7 +62,7 @@ export async function createApp(config: Config): Promise<App> {
     const audit = createAuditLog(db);
     const devices = new DeviceService(db);
     const incidents = new IncidentService(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, roster, dataFiles, imports };
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, roster, dataFiles, imports, photos };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();
@@ -76,6 +77,8 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
     generated,
     async start() {
       ctx.log.info({ version: VERSION, config: redactConfig(ctx.config) }, 'starting idphotos');
+      // Finish or drop uploads a crash interrupted before anyone can see the photo store.
+      await ctx.photos.start();
       const web = await startWebServer(createWebApp(ctx), ctx.config.web);
       running.push(web);
       ctx.log.info({ address: ctx.config.web.listen.host, port: web.port }, `web listening on ${hostPort(ctx.config.web.listen.host, web.port)}`);
@@ -91,6 +94,7 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
     },
     async stop(graceMs = 8000) {
       await Promise.all(running.splice(0).map((s) => s.close(graceMs)));
+      await ctx.photos.stop();
       await ctx.imports.stop();
       ctx.audit.close();
       ctx.db.close();

@@ -5,12 +5,18 @@ import { UsageError, type Command, type CommandIO } from './cli/common.ts';
 import { serveCommand } from './cli/serve.ts';
 import { checkConfigCommand } from './cli/check-config.ts';
 import { hashPasswordCommand } from './cli/hash-password.ts';
+import { importCommand } from './cli/import.ts';
+import { importsCommand } from './cli/imports.ts';
+import { photosCommand } from './cli/photos.ts';
 
 /** Every command the executable knows; `serve` runs when none is named. */
 export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   'check-config': checkConfigCommand,
   'hash-password': hashPasswordCommand,
+  import: importCommand,
+  imports: importsCommand,
+  photos: photosCommand,
 };
 
 export function helpText(): string {

@@ -11,6 +11,7 @@ import type { DataFileRegistry } from './domain/roster/file-kinds.ts';
 import type { ImportScheduler } from './domain/roster/scheduler.ts';
 import type { DeviceService } from './domain/devices/devices.ts';
 import type { IncidentService } from './domain/incidents/incidents.ts';
+import type { PhotoService } from './domain/photos/service.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
@@ -35,4 +36,6 @@ export interface AppContext {
   dataFiles: DataFileRegistry;
   /** Imports committed data files after the quiet period, in upload order. */
   imports: ImportScheduler;
+  /** The photo store: ingest, display images, history and restore, unmatched and refused uploads. */
+  photos: PhotoService;
 }

@@ -13,6 +13,9 @@ import { adminRoutes } from './routes/admin.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
 import { pageRoutes } from './routes/pages.tsx';
+import { photoRoutes } from './routes/photos.ts';
+import { photosApiRoutes } from './routes/photos-api.ts';
+import { usersApiRoutes } from './routes/users-api.ts';
 
 /**
  * JSON API paths only admins may use. Everything else under /api/ is open to every signed-in
@@ -50,5 +53,8 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.route('/admin', adminRoutes(ctx));
 
   // Feature routes: one line each.
+  app.route('/photos', photoRoutes(ctx));
+  app.route('/api/users', usersApiRoutes(ctx));
+  app.route('/api/photos', photosApiRoutes(ctx));
   return app;
 }

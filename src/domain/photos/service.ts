@@ -34,7 +34,8 @@ export interface PhotoServiceOptions {
 export interface DisplayImage {
   placeholder: boolean;
   etag: string;
-  read(): Promise<Uint8Array>;
+  /** NB: Buffers from readFile and sharp own their ArrayBuffer (never shared memory). */
+  read(): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 /** A user as the users API shows them, with their current photo. */
@@ -134,10 +135,10 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
               return v.source_sha256;
             })();
       if (sha) {
-        return { placeholder: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => d.files.readDisplay(sha, size) };
+        return { placeholder: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => d.files.readDisplay(sha, size) as Promise<Uint8Array<ArrayBuffer>> };
       }
       if (d.users.exists(localId)) {
-        return { placeholder: true, etag: `"placeholder-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) };
+        return { placeholder: true, etag: `"placeholder-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) as Promise<Uint8Array<ArrayBuffer>> };
       }
       throw new AppError('not_found', `no user or photo has Local ID ${localId}`);
     },

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { prepareNativeRuntime } from '../native/runtime.ts';
+import { errorMessage, isAppError } from '../shared/errors.ts';
+import { configureLogging, createLogger } from '../shared/logger.ts';
+import { configFromArgs, UsageError, type Command } from './common.ts';
+
+const USAGE = `idphotos photos add FILE… [--config FILE] [--account NAME]
+       idphotos photos history LOCALID [--config FILE]
+       idphotos photos restore LOCALID VERSION [--config FILE] [--account NAME]`;
+
+/**
+ * `idphotos photos …`: the same ingest as an SFTP upload (same checks, same refusals in the admin
+ * list), for photos already on the server. Works beside a running appliance (same database).
+ * Exit code 1 when any file was refused.
+ */
+export const photosCommand: Command = {
+  summary: 'add photos from files, show a Local ID\'s photo history, restore a version',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { config: { type: 'string', short: 'c' }, account: { type: 'string', default: 'cli' } },
+    });
+    const [action, ...rest] = positionals;
+    if (action === 'add' && rest.length === 0) throw new UsageError('name at least one photo file');
+    if (action === 'history' && rest.length !== 1) throw new UsageError('usage: idphotos photos history LOCALID');
+    if (action === 'restore' && (rest.length !== 2 || !/^\d+$/.test(rest[1]))) throw new UsageError('usage: idphotos photos restore LOCALID VERSION');
+    if (!['add', 'history', 'restore'].includes(action ?? '')) throw new UsageError(`usage: ${USAGE}`);
+
+    const config = configFromArgs(values.config);
+    // NB: logs go to stderr at warn, so stdout holds only the one line per file below.
+    configureLogging(config.log.level === 'silent' ? 'silent' : 'error', process.stderr);
+    prepareNativeRuntime(config);
+    // Imported here so that the light commands never load native libraries.
+    const { openDatabase } = await import('../storage/db.ts');
+    const { createPhotoService } = await import('../domain/photos/service.ts');
+    const db = openDatabase(join(config.data_dir, 'idphotos.db'));
+    try {
+      const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
+      if (action === 'history') {
+        const versions = photos.history(rest[0]);
+        if (versions.length === 0) io.stdout.write(`${rest[0]}: no photo versions kept\n`);
+        for (const v of versions) {
+          io.stdout.write(`${v.current ? '*' : ' '} ${v.version_id}\t${v.uploaded_at}\t${v.file_name}\t${v.width}×${v.height}\t${v.account}\t${v.source_sha256}\n`);
+        }
+        return 0;
+      }
+      if (action === 'restore') {
+        const photo = photos.restore(rest[0], Number(rest[1]), values.account!);
+        io.stdout.write(`${rest[0]}: version ${rest[1]} is the current photo again (sha256 ${photo.source_sha256})\n`);
+        return 0;
+      }
+      let refused = 0;
+      for (const file of rest) {
+        try {
+          const result = await photos.addFile(file, { account: values.account! });
+          io.stdout.write(`${result.message}\n`);
+        } catch (err) {
+          if (!isAppError(err) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          refused++;
+          io.stdout.write(`${file}: refused: ${errorMessage(err)}\n`);
+        }
+      }
+      await photos.stop();
+      return refused ? 1 : 0;
+    } finally {
+      db.close();
+    }
+  },
+};

@@ -1,0 +1,37 @@
+import { Hono } from 'hono';
+import type { AppContext } from '../../context.ts';
+import { parseDisplaySize } from '../../domain/photos/sizes.ts';
+import { AppError } from '../../shared/errors.ts';
+import type { WebEnv } from '../env.ts';
+
+/**
+ * `GET /photos/:localid?size=thumb|profile|full[&version=N]`: the display image (never the bytes
+ * as uploaded). `Cache-Control: private, no-cache` keeps shared caches out and makes the browser
+ * revalidate, so a replaced photo shows at once while an unchanged one costs a 304.
+ */
+export function photoRoutes(ctx: AppContext): Hono<WebEnv> {
+  return new Hono<WebEnv>().get('/:localid', async (c) => {
+    const size = parseDisplaySize(c.req.query('size'));
+    const image = ctx.photos.display(c.req.param('localid'), size, parseVersion(c.req.query('version')));
+    c.header('ETag', image.etag);
+    c.header('Cache-Control', 'private, no-cache');
+    if (image.placeholder) c.header('X-Photo', 'placeholder');
+    if (matchesEtag(c.req.header('If-None-Match'), image.etag)) return c.body(null, 304);
+    c.header('Content-Type', 'image/jpeg');
+    return c.body(await image.read());
+  });
+}
+
+function parseVersion(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,15}$/.test(value)) throw new AppError('invalid', `version must be a version number (got "${value}")`);
+  return Number(value);
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === etag || tag === '*';
+  });
+}

@@ -1,0 +1,11 @@
+import { Hono } from 'hono';
+import type { AppContext } from '../../context.ts';
+import type { WebEnv } from '../env.ts';
+
+/**
+ * `GET /api/users/:localid`: the user and their current photo —
+ * `photo` is null or `{ source_sha256, updated_at, width, height, versions }`.
+ */
+export function usersApiRoutes(ctx: AppContext): Hono<WebEnv> {
+  return new Hono<WebEnv>().get('/:localid', (c) => c.json(ctx.photos.user(c.req.param('localid'))));
+}

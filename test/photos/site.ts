@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { createApp, type App } from '../../src/app.ts';
+import { parseConfig } from '../../src/config/parse.ts';
+import { hashPassword } from '../../src/shared/passwords.ts';
+import { createWebApp } from '../../src/web/app.ts';
+import type { WebEnv } from '../../src/web/env.ts';
+
+process.env.IDPHOTOS_LOG_LEVEL ??= 'silent';
+
+export const PASSWORD = 'photo-test-pass-1';
+
+export interface Site {
+  app: App;
+  web: Hono<WebEnv>;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** The real appliance on a temp data folder, with web accounts `admin` and `desk` (staff) and SFTP account `district`. */
+export async function createSite(extraToml = ''): Promise<Site> {
+  const dir = mkdtempSync(join(tmpdir(), 'idphotos-photo-site-'));
+  const hash = await hashPassword(PASSWORD);
+  const toml = `
+[log]
+level = "silent"
+${extraToml}
+[sftp]
+listen = "127.0.0.1:0"
+[[sftp.accounts]]
+username = "district"
+password_hash = "${hash}"
+[web]
+listen = "127.0.0.1:0"
+[[web.accounts]]
+username = "admin"
+password_hash = "${hash}"
+role = "admin"
+[[web.accounts]]
+username = "desk"
+password_hash = "${hash}"
+role = "staff"
+`;
+  const app = await createApp(parseConfig(toml, '', dir));
+  const web = createWebApp(app.ctx);
+  return {
+    app,
+    web,
+    dir,
+    async close() {
+      await app.stop(100);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Session {
+  cookie: string;
+  csrf: string;
+}
+
+/** Signs in like the browser form does and reads the CSRF token from the home page. */
+export async function signIn(web: Hono<WebEnv>, username: 'admin' | 'desk'): Promise<Session> {
+  const res = await web.request('/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password: PASSWORD }).toString(),
+  });
+  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  const page = await (await web.request('/', { headers: { cookie } })).text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+  if (!csrf) throw new Error('no CSRF token on the home page');
+  return { cookie, csrf };
+}
