@@ -120,14 +120,19 @@ export async function photo(seed: number, size = 64, format: 'jpeg' | 'png' | 'g
 
 /** A noisy JPEG of roughly `kb` kilobytes (noise does not compress), for large uploads. */
 export async function bigPhoto(seed: number, kb: number): Promise<Buffer> {
-  const side = Math.ceil(Math.sqrt((kb * 1024) / 3 / 0.9));
-  const raw = Buffer.alloc(side * side * 3);
-  let x = seed * 2654435761;
-  for (let i = 0; i < raw.length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    raw[i] = x >>> 24;
+  // Noisy JPEG at q90 with 4:2:0 chroma is about 0.4 bytes per raw byte; grow until big enough.
+  let side = Math.ceil(Math.sqrt((kb * 1024) / 3 / 0.4));
+  for (;;) {
+    const raw = Buffer.alloc(side * side * 3);
+    let x = (seed * 2654435761) >>> 0;
+    for (let i = 0; i < raw.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      raw[i] = x >>> 24;
+    }
+    const jpeg = await sharp(raw, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+    if (jpeg.length >= kb * 1024) return jpeg;
+    side = Math.ceil(side * Math.sqrt((kb * 1024) / jpeg.length) * 1.02);
   }
-  return sharp(raw, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
 }
 
 export function tempDir(prefix = 'idphotos-client-'): string {
