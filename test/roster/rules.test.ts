@@ -92,7 +92,7 @@ describe('the safety hold', () => {
     await importStudents(numbered(10));
     const held = await importStudents(numbered(10, 1, '06'));
     expect(held).toMatchObject({ status: 'held', updated: 10 });
-    expect(held.reason).toMatch(/would change 10 of 10 active users from students.csv \(100%\), more than roster.hold_change_percent \(75%\)/);
+    expect(held.reason).toMatch(/would change 10 of 10 users from students.csv \(100%\), more than roster.hold_change_percent \(75%\)/);
     const discarded = await env.roster.discard(held.id, 'admin');
     expect(discarded).toMatchObject({ status: 'discarded', decided_by: 'admin' });
     expect(env.count("grade = '05'")).toBe(10);

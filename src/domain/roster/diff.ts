@@ -12,8 +12,10 @@ export interface Plan {
   reactivated: number;
   /** Updates that turn an active user inactive (a status column said so). */
   deactivatedByRow: number;
-  /** Active users attributed to this source before the import: the base of the hold shares. */
+  /** Active users attributed to this source before the import: the base of the deactivation share. */
   activeInSource: number;
+  /** All users attributed to this source, active or not: the base of the change share. */
+  usersInSource: number;
   /** Rows refused because their ID belongs to someone of the other role. */
   conflicts: ImportError[];
 }
@@ -27,9 +29,12 @@ export interface Plan {
 export function planImport(existing: Iterable<UserRow>, rows: readonly RosterRow[], source: string): Plan {
   const byId = new Map<string, RosterRow>();
   for (const r of rows) byId.set(r.local_id, r);
-  const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, activeInSource: 0, conflicts: [] };
+  const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, activeInSource: 0, usersInSource: 0, conflicts: [] };
   for (const user of existing) {
-    if (user.source === source && user.active === 1) plan.activeInSource++;
+    if (user.source === source) {
+      plan.usersInSource++;
+      if (user.active === 1) plan.activeInSource++;
+    }
     const row = byId.get(user.local_id);
     if (!row) {
       if (user.source === source && user.active === 1) plan.missing.push(user.local_id);

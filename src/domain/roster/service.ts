@@ -319,13 +319,13 @@ export class RosterService {
 type ImportBase = Omit<NewImport, 'status'>;
 
 function holdReason(plan: Plan, deactivated: number, updated: number, source: string, cfg: RosterConfig): string | undefined {
-  const base = plan.activeInSource;
-  if (base === 0) return undefined;
-  if (deactivated * 100 > cfg.hold_deactivate_percent * base) {
-    return `would deactivate ${deactivated} of ${base} active users from ${source} (${pct(deactivated, base)}), more than roster.hold_deactivate_percent (${cfg.hold_deactivate_percent}%): check the export, then approve or discard it`;
+  const active = plan.activeInSource;
+  if (active > 0 && deactivated * 100 > cfg.hold_deactivate_percent * active) {
+    return `would deactivate ${deactivated} of ${active} active users from ${source} (${pct(deactivated, active)}), more than roster.hold_deactivate_percent (${cfg.hold_deactivate_percent}%): check the export, then approve or discard it`;
   }
-  if (updated * 100 > cfg.hold_change_percent * base) {
-    return `would change ${updated} of ${base} active users from ${source} (${pct(updated, base)}), more than roster.hold_change_percent (${cfg.hold_change_percent}%): check the export, then approve or discard it`;
+  const all = plan.usersInSource;
+  if (all > 0 && updated * 100 > cfg.hold_change_percent * all) {
+    return `would change ${updated} of ${all} users from ${source} (${pct(updated, all)}), more than roster.hold_change_percent (${cfg.hold_change_percent}%): check the export, then approve or discard it`;
   }
   return undefined;
 }
