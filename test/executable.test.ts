@@ -4,8 +4,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/cli.ts';
 import { ROOT, isOneLine, run, serve } from './foundation/cli-process.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -91,6 +93,20 @@ describe('the single executable, alone in an empty folder with an empty environm
     expect(existsSync(join(data, 'ssh_host_ed25519_key'))).toBe(true);
     const [key] = readdirSync(join(data, 'runtime'));
     expect(existsSync(join(data, 'runtime', key!, 'better-sqlite3/build/Release/better_sqlite3.node'))).toBe(true);
+  });
+
+  // sharp and libvips load from the unpacked folder (rpath $ORIGIN/../../sharp-libvips-…).
+  it.skipIf(!('photos' in COMMANDS))('reads a photo with sharp: `photos add` then `photos history`', async () => {
+    writeFileSync(join(folder, 'appliance.toml'), '[sftp]\nlisten = "127.0.0.1:0"\n[web]\nlisten = "127.0.0.1:0"\n');
+    await sharp({ create: { width: 400, height: 500, channels: 3, background: '#8899aa' } }).jpeg().toFile(join(folder, 'S1.jpg'));
+    const add = await runExe(['photos', 'add', 'S1.jpg', '--config', 'appliance.toml']);
+    expect(add.stderr).not.toMatch(/sharp/i);
+    expect(add.code).toBe(0);
+    const history = await runExe(['photos', 'history', 'S1', '--config', 'appliance.toml']);
+    expect(history.code).toBe(0);
+    expect(history.stdout).toContain('400×500');
+    const [key] = readdirSync(join(folder, 'data', 'runtime'));
+    expect(readdirSync(join(folder, 'data', 'runtime', key!, '@img/sharp-libvips-linux-x64/lib')).some((f) => f.startsWith('libvips-cpp.so'))).toBe(true);
   });
 
   it('a cache_dir it cannot write is one line and a non-zero exit', async () => {
