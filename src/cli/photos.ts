@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { prepareNativeRuntime } from '../native/runtime.ts';
 import { errorMessage, isAppError } from '../shared/errors.ts';
 import { configureLogging, createLogger } from '../shared/logger.ts';
+import { ensureWritableDir } from '../storage/files.ts';
 import { configFromArgs, UsageError, type Command } from './common.ts';
 
 const USAGE = `idphotos photos add FILE… [--config FILE] [--account NAME]
@@ -36,6 +37,7 @@ export const photosCommand: Command = {
     // Imported here so that the light commands never load native libraries.
     const { openDatabase } = await import('../storage/db.ts');
     const { createPhotoService } = await import('../domain/photos/service.ts');
+    ensureWritableDir(config.data_dir, 'data_dir');
     const db = openDatabase(join(config.data_dir, 'idphotos.db'));
     try {
       const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
@@ -58,9 +60,10 @@ export const photosCommand: Command = {
           const result = await photos.addFile(file, { account: values.account! });
           io.stdout.write(`${result.message}\n`);
         } catch (err) {
-          if (!isAppError(err) && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+          const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+          if (!isAppError(err) && !missing) throw err;
           refused++;
-          io.stdout.write(`${file}: refused: ${errorMessage(err)}\n`);
+          io.stdout.write(`${file}: refused: ${missing ? 'no such file' : errorMessage(err)}\n`);
         }
       }
       await photos.stop();

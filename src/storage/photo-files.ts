@@ -31,6 +31,8 @@ export interface PhotoFiles {
   removeContent(sha: string, variants: readonly string[]): void;
   /** Deletes temp folders left by processes that no longer run; returns how many. */
   removeDeadTemp(): number;
+  /** Deletes this process's temp folder (on a clean stop). */
+  removeOwnTemp(): void;
   /** Deletes a temp file, ignoring one that is already gone. */
   discard(path: string): Promise<void>;
 }
@@ -122,6 +124,10 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
         removed++;
       }
       return removed;
+    },
+    removeOwnTemp() {
+      rmSync(ownTmp, { recursive: true, force: true });
+      tmpReady = false;
     },
     async discard(path) {
       await unlink(path).catch((err: NodeJS.ErrnoException) => {

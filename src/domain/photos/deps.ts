@@ -5,7 +5,7 @@ import type { PhotoUsers } from '../../storage/photo-users.ts';
 import type { Limiter } from './limiter.ts';
 
 /** Points of the commit protocol a crash test can stop at (see `PhotoServiceOptions.hooks`). */
-export type CommitStep = 'source-durable' | 'displays-written';
+export type CommitStep = 'checked' | 'pending-row' | 'source-durable' | 'displays-written';
 
 /** What the parts of the photo service share; built once by `createPhotoService`. */
 export interface PhotoDeps {

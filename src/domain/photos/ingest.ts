@@ -82,6 +82,7 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest): Promise<Ing
     throw await refuse(`${info.width}×${info.height} is over the ${megapixels(d.maxPixels)}-megapixel limit: resize it (about 1000 px on the long side is plenty)`);
   }
 
+  await d.hooks?.afterStep?.('checked', sha);
   // Row first, bytes second: content the database does not know of can then never exist.
   const version = d.store.tx(() => {
     const existing = d.store.versionBySha(localId, sha);
@@ -107,6 +108,7 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest): Promise<Ing
     return d.store.version(id)!;
   });
 
+  await d.hooks?.afterStep?.('pending-row', sha);
   if (version.state === 'ready' && d.files.hasSource(sha)) {
     await d.files.discard(req.tempPath);
   } else {

@@ -111,6 +111,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     },
     async stop() {
       await Promise.allSettled([...inFlight]);
+      d.files.removeOwnTemp();
     },
     ingest: (req) => track(ingestPhoto(d, req)),
     async addFile(path, { account, name }) {
