@@ -16,6 +16,7 @@ import { pageRoutes } from './routes/pages.tsx';
 import { photoRoutes } from './routes/photos.ts';
 import { photosApiRoutes } from './routes/photos-api.ts';
 import { usersApiRoutes } from './routes/users-api.ts';
+import { importsApi } from './routes/imports-api.ts';
 
 /**
  * JSON API paths only admins may use. Everything else under /api/ is open to every signed-in
@@ -56,5 +57,6 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.route('/photos', photoRoutes(ctx));
   app.route('/api/users', usersApiRoutes(ctx));
   app.route('/api/photos', photosApiRoutes(ctx));
+  app.route('/api/imports', importsApi(ctx));
   return app;
 }

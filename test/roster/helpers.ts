@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import iconv from 'iconv-lite';
+import { encode, type Encoding } from './fixtures.ts';
+
+export * from './fixtures.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { openDatabase, type Db } from '../../src/storage/db.ts';
@@ -37,23 +39,6 @@ export interface Env {
   close(): void;
 }
 
-export type Encoding = 'utf-8' | 'utf-8-bom' | 'utf-16le-bom' | 'utf-16be-bom' | 'windows-1252';
-
-export function encode(text: string, encoding: Encoding): Buffer {
-  switch (encoding) {
-    case 'utf-8':
-      return Buffer.from(text, 'utf8');
-    case 'utf-8-bom':
-      return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
-    case 'utf-16le-bom':
-      return Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf-16le')]);
-    case 'utf-16be-bom':
-      return Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode(text, 'utf-16be')]);
-    case 'windows-1252':
-      return iconv.encode(text, 'windows-1252');
-  }
-}
-
 /** A temp data_dir with a real SQLite database and a roster service over it. */
 export function makeEnv(toml = ''): Env {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-roster-'));
@@ -81,20 +66,3 @@ export function makeEnv(toml = ''): Env {
 }
 
 
-/** Native students.csv text with `n` students S0001…, names with accents and apostrophes. */
-export function students(rows: string[][], header = 'Local ID,First Name,Last Name,Middle Name,Grade,Building,Email,Username'): string {
-  return [header, ...rows.map((r) => r.map(csvCell).join(','))].join('\r\n') + '\r\n';
-}
-
-export function csvCell(v: string): string {
-  return /[",\r\n;]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-export function numbered(n: number, from = 1, grade = '05'): string[][] {
-  const out: string[][] = [];
-  for (let i = from; i < from + n; i++) {
-    const id = `S${String(i).padStart(5, '0')}`;
-    out.push([id, `First${i}`, `Last${i}`, '', grade, 'North', `${id.toLowerCase()}@example.org`, id.toLowerCase()]);
-  }
-  return out;
-}
