@@ -19,6 +19,7 @@ import { createAuth } from './domain/auth/auth.ts';
 import { createAuditLog } from './domain/audit/audit.ts';
 import { DeviceService } from './domain/devices/devices.ts';
 import { IncidentService } from './domain/incidents/incidents.ts';
+import { DeviceImporter, DEVICES_FILE, DEVICES_KIND } from './domain/devices/import.ts';
 import { createPhotoService } from './domain/photos/service.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
@@ -47,6 +48,8 @@ export async function createApp(config: Config): Promise<App> {
     const roster = new RosterService({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
     const dataFiles = new DataFileRegistry();
     registerRosterFiles(dataFiles, config.roster, (job) => roster.importFile({ path: job.path, file: job.name, origin: job.origin }));
+    const deviceImports = new DeviceImporter({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') });
+    dataFiles.register({ name: DEVICES_FILE, kind: DEVICES_KIND, description: 'devices', run: (job) => deviceImports.importFile({ path: job.path, file: job.name, origin: job.origin }) });
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
     const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
     const folders = {
@@ -62,7 +65,7 @@ export async function createApp(config: Config): Promise<App> {
     const audit = createAuditLog(db);
     const devices = new DeviceService(db);
     const incidents = new IncidentService(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, roster, dataFiles, imports, photos };
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();

@@ -11,6 +11,7 @@ import type { DataFileRegistry } from './domain/roster/file-kinds.ts';
 import type { ImportScheduler } from './domain/roster/scheduler.ts';
 import type { DeviceService } from './domain/devices/devices.ts';
 import type { IncidentService } from './domain/incidents/incidents.ts';
+import type { DeviceImporter } from './domain/devices/import.ts';
 import type { PhotoService } from './domain/photos/service.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
@@ -30,6 +31,8 @@ export interface AppContext {
   devices: DeviceService;
   /** Incidents against devices: staff create, admins close. */
   incidents: IncidentService;
+  /** devices.csv from `/incoming/data/`, through the roster's import rules and history. */
+  deviceImports: DeviceImporter;
   /** Roster imports: run, list, approve, discard (CLI, web, and the data folder's scheduler). */
   roster: RosterService;
   /** Which names `/incoming/data/` accepts and who imports each (devices.csv registers here). */

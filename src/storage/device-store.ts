@@ -44,13 +44,20 @@ export function getDeviceBySerial(db: Db, serial: string): DeviceRow | undefined
   );
 }
 
-export function listDevices(db: Db, opts: { q?: string; status?: DeviceStatus; limit: number }): DeviceRow[] {
+/** A device with the name of whoever has it, for lists. */
+export interface DeviceListRow extends DeviceRow {
+  holder_first_name: string | null;
+  holder_last_name: string | null;
+}
+
+export function listDevices(db: Db, opts: { q?: string; status?: DeviceStatus; limit: number }): DeviceListRow[] {
   const like = opts.q ? `%${opts.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : null;
-  return db.all<DeviceRow>(
-    `SELECT * FROM devices
-     WHERE (@like IS NULL OR asset_tag LIKE @like ESCAPE '\\' OR serial_number LIKE @like ESCAPE '\\' OR model LIKE @like ESCAPE '\\')
-       AND (@status IS NULL OR status = @status)
-     ORDER BY asset_tag LIMIT @limit`,
+  return db.all<DeviceListRow>(
+    `SELECT d.*, u.first_name AS holder_first_name, u.last_name AS holder_last_name
+     FROM devices d LEFT JOIN users u ON u.local_id = d.local_id
+     WHERE (@like IS NULL OR d.asset_tag LIKE @like ESCAPE '\\' OR d.serial_number LIKE @like ESCAPE '\\' OR d.model LIKE @like ESCAPE '\\')
+       AND (@status IS NULL OR d.status = @status)
+     ORDER BY d.asset_tag LIMIT @limit`,
     { like, status: opts.status ?? null, limit: opts.limit },
   );
 }

@@ -16,6 +16,9 @@ import { pageRoutes } from './routes/pages.tsx';
 import { photoRoutes } from './routes/photos.ts';
 import { photosApiRoutes } from './routes/photos-api.ts';
 import { usersApiRoutes } from './routes/users-api.ts';
+import { checkoutRoutes } from './routes/checkout.tsx';
+import { deviceRoutes } from './routes/devices.tsx';
+import { incidentRoutes } from './routes/incidents.tsx';
 import { importsApi } from './routes/imports-api.ts';
 
 /**
@@ -57,6 +60,9 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.route('/photos', photoRoutes(ctx));
   app.route('/api/users', usersApiRoutes(ctx));
   app.route('/api/photos', photosApiRoutes(ctx));
+  app.route('/checkout', checkoutRoutes(ctx));
+  app.route('/devices', deviceRoutes(ctx));
+  app.route('/incidents', incidentRoutes(ctx));
   app.route('/api/imports', importsApi(ctx));
   return app;
 }

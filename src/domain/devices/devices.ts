@@ -13,6 +13,7 @@ import {
   setDeviceHolder,
   updateDevice,
   type DeviceFields,
+  type DeviceListRow,
   type DeviceRow,
   type DeviceStatus,
   type LoanRow,
@@ -25,7 +26,7 @@ import { findPerson, fullName, requireActivePerson, type PersonRow } from './peo
 import { assetTagProblem, DEVICE_STATUSES, fieldProblem, STATUS_LABELS } from './rules.ts';
 import { cleanScan } from './scan.ts';
 
-export type { DeviceRow, DeviceStatus, LoanRow, PersonRow, Actor };
+export type { DeviceRow, DeviceListRow, DeviceStatus, LoanRow, PersonRow, Actor };
 
 export interface LoanWithPerson extends LoanRow {
   person: PersonRow | undefined;
@@ -73,7 +74,7 @@ export class DeviceService {
     return device;
   }
 
-  list(opts: { q?: string; status?: DeviceStatus; limit?: number } = {}): DeviceRow[] {
+  list(opts: { q?: string; status?: DeviceStatus; limit?: number } = {}): DeviceListRow[] {
     return listDevices(this.db, { q: opts.q?.trim() || undefined, status: opts.status, limit: opts.limit ?? 200 });
   }
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { APP_JS } from './app-js.ts';
 import { STYLE_CSS } from './style-css.ts';
+import { CHECKOUT_CSS } from '../views/checkout/checkout-style.ts';
+import { CHECKOUT_SCRIPT } from '../views/checkout/checkout-script.ts';
 
 export interface Asset {
   body: Uint8Array;
@@ -20,6 +22,8 @@ export function getAsset(name: string): Asset | undefined {
     [
       ['style.css', STYLE_CSS, 'text/css; charset=utf-8'],
       ['app.js', APP_JS, 'text/javascript; charset=utf-8'],
+      ['checkout.css', CHECKOUT_CSS, 'text/css; charset=utf-8'],
+      ['checkout.js', CHECKOUT_SCRIPT, 'text/javascript; charset=utf-8'],
     ].map(([name, text, type]) => {
       const body = new TextEncoder().encode(text);
       return [name!, { body, type: type!, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) }];

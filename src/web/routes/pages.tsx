@@ -4,6 +4,7 @@ import { searchUsers, type SearchQuery } from '../../domain/users/search.ts';
 import { filterOptions, getUser, type FilterOptions } from '../../domain/users/users.ts';
 import type { WebEnv } from '../env.ts';
 import { ProfilePage } from '../views/profile-page.tsx';
+import { UserDevicesSection } from '../views/checkout/user-assets.tsx';
 import { SearchPage, SearchResults } from '../views/search-page.tsx';
 import { PhotoHistorySection } from '../views/photo-history.tsx';
 
@@ -41,6 +42,7 @@ export function pageRoutes(ctx: AppContext): Hono<WebEnv> {
         viewer={viewer}
         path={c.req.path}
         person={person}
+        devicesSection={<UserDevicesSection devices={ctx.devices} localId={person.local_id} />}
         adminPhotoSection={admin ? <PhotoHistorySection ctx={ctx} viewer={viewer} localId={person.local_id} /> : undefined}
         views={admin ? ctx.audit.list({ localId: person.local_id, limit: 10 }) : undefined}
         notice={c.req.query('restored') !== undefined ? 'The photo was restored.' : undefined}

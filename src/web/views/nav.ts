@@ -13,6 +13,9 @@ export interface NavItem {
  */
 export const NAV_ITEMS: NavItem[] = [
   { href: '/', label: 'Search', role: 'staff' },
+  { href: '/checkout', label: 'Check-out', role: 'staff' },
+  { href: '/devices', label: 'Devices', role: 'staff' },
+  { href: '/incidents', label: 'Incidents', role: 'staff' },
   { href: '/admin/imports', label: 'Imports', role: 'admin' },
   { href: '/admin/photos', label: 'Photos', role: 'admin' },
   { href: '/admin/audit', label: 'Audit log', role: 'admin' },

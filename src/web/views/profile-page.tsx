@@ -14,12 +14,14 @@ export interface ProfilePageProps {
   person: UserRecord;
   /** Admin-only parts (photo history with restore), rendered by the photo feature. */
   adminPhotoSection?: Child;
+  /** The person's devices and incidents, rendered by the check-out feature. */
+  devicesSection?: Child;
   /** Admin only: the latest views of this person. */
   views?: (AuditEntry & { id: number })[] | undefined;
   notice?: string | undefined;
 }
 
-export function ProfilePage({ viewer, path, person, adminPhotoSection, views, notice }: ProfilePageProps) {
+export function ProfilePage({ viewer, path, person, adminPhotoSection, devicesSection, views, notice }: ProfilePageProps) {
   const name = displayName(person);
   const facts: [string, Child][] = [
     ['Local ID', <span class="mono">{person.local_id}</span>],
@@ -72,6 +74,7 @@ export function ProfilePage({ viewer, path, person, adminPhotoSection, views, no
           </dl>
         </div>
       </article>
+      {devicesSection}
       {viewer.role === 'admin' && adminPhotoSection}
       {viewer.role === 'admin' && views && (
         <section class="panel">

@@ -1,0 +1,302 @@
+import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { RosterConfig } from '../../config/schema.ts';
+import { AppError, isAppError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Db } from '../../storage/db.ts';
+import {
+  getImportRow,
+  heldOfSource,
+  insertImport,
+  latestOfSource,
+  listErrors,
+  replaceErrors,
+  updateImport,
+  type ImportRow,
+  type ImportUpdate,
+} from '../../storage/roster-import-store.ts';
+import { inspectCsv, readCsv } from '../roster/csv-reader.ts';
+import { readFileFacts } from '../roster/decode.ts';
+import { normalizeHeader } from '../roster/layout.ts';
+import type { ImportDetail } from '../roster/service.ts';
+import type { ImportError } from '../roster/types.ts';
+import type { Actor } from './actions.ts';
+import { applyDeviceImport } from './import-apply.ts';
+import { DEVICE_COLUMNS, planDeviceImport, type DevicePlan, type DeviceRecord } from './import-plan.ts';
+
+export const DEVICES_FILE = 'devices.csv';
+export const DEVICES_KIND = 'devices';
+
+type Column = keyof typeof DEVICE_COLUMNS;
+
+/** Header names accepted per column, compared like the roster's (no case, spaces, `_`, `-`, `.`, `#`). */
+const ALIASES: Record<Column, readonly string[]> = {
+  asset_tag: ['assettag', 'assettagnumber', 'assetnumber', 'assetid', 'asset', 'tag', 'tagnumber', 'barcode'],
+  serial_number: ['serialnumber', 'serial', 'serialno', 'sn', 'servicetag'],
+  model: ['model', 'modelname', 'devicemodel', 'product'],
+  building: ['building', 'buildingcode', 'buildingname', 'school', 'schoolcode', 'schoolname', 'site', 'campus', 'location'],
+  status: ['status', 'devicestatus', 'state'],
+  local_id: ['localid', 'assignedto', 'assignedlocalid', 'userlocalid', 'userid', 'studentnumber', 'studentid', 'staffid', 'assigneduser'],
+};
+
+export interface DeviceImporterOptions {
+  db: Db;
+  config: RosterConfig;
+  /** Held files wait under `<dataDir>/imports/held/<id>/`, as roster files do. */
+  dataDir: string;
+  log: Logger;
+}
+
+/**
+ * devices.csv through the roster's import rules: recorded in the same import history (file,
+ * sha256, counts, status, each error with its line), refused whole when it is structurally
+ * broken or has too many bad rows, held when it would retire or change more devices than
+ * `[roster]` allows, the same content again a no-op. A refused or held file changes nothing.
+ */
+export class DeviceImporter {
+  private readonly heldRoot: string;
+  private readonly workRoot: string;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: DeviceImporterOptions) {
+    this.heldRoot = join(opts.dataDir, 'imports', 'held');
+    this.workRoot = join(opts.dataDir, 'imports', 'work');
+  }
+
+  /** Imports one devices.csv; resolves with its history entry whatever the outcome. */
+  importFile(req: { path: string; file?: string; origin: string }): Promise<ImportDetail> {
+    return this.serial(() => this.run(req.path, req.file ?? basename(req.path), req.origin));
+  }
+
+  /** Applies a held devices import against today's devices. Throws AppError('not_found' | 'conflict'). */
+  approve(id: number, actor: string): Promise<ImportDetail> {
+    return this.serial(async () => {
+      const row = this.held(id);
+      const path = join(row.held_dir, row.file);
+      if (!existsSync(path)) {
+        this.decide(id, { status: 'refused', reason: 'the held file is gone from the data folder; upload it again' }, actor);
+        throw new AppError('conflict', `import ${id}: the held file is gone; upload it again`);
+      }
+      const result = await this.run(path, row.file, row.origin, { id, actor });
+      rmSync(row.held_dir, { recursive: true, force: true });
+      this.opts.log.info({ import: id, actor }, `import ${id} (${row.file}) approved by ${actor}: ${result.status}`);
+      return result;
+    });
+  }
+
+  /** Drops a held devices import: nothing changes. */
+  discard(id: number, actor: string): Promise<ImportDetail> {
+    return this.serial(async () => {
+      const row = this.held(id);
+      this.decide(id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
+      rmSync(row.held_dir, { recursive: true, force: true });
+      this.opts.log.info({ import: id, actor }, `import ${id} (${row.file}) discarded by ${actor}`);
+      return this.detail(id);
+    });
+  }
+
+  /** Whether an import in the history is a devices import (for whoever approves held imports). */
+  owns(id: number): boolean {
+    return getImportRow(this.opts.db, id)?.kind === DEVICES_KIND;
+  }
+
+  private async run(path: string, file: string, origin: string, approval?: { id: number; actor: string }): Promise<ImportDetail> {
+    const { db, config, log } = this.opts;
+    const work = approval ? undefined : this.snapshot(path, file);
+    const source = work ? join(work, file) : path;
+    try {
+      const facts = await readFileFacts(source);
+      const base = { file, source: DEVICES_FILE, kind: DEVICES_KIND, origin, sha256: facts.sha256, bytes: facts.bytes, received_at: new Date().toISOString() };
+      if (!approval) {
+        const same = latestOfSource(db, DEVICES_FILE, ['applied', 'held']);
+        if (same && same.sha256 === facts.sha256) {
+          const reason = same.status === 'held' ? `same content as import ${same.id}, which is held awaiting approval` : `same content as import ${same.id}: nothing to do`;
+          const id = insertImport(db, { ...base, status: 'skipped', reason });
+          log.info({ import: id, file }, `import ${id} (${file}) skipped: ${reason}`);
+          return this.detail(id);
+        }
+      }
+
+      let records: DeviceRecord[];
+      let meta: ImportUpdate;
+      try {
+        const csv = await inspectCsv(source, facts);
+        meta = { format: 'devices', encoding: csv.encoding, delimiter: csv.delimiter };
+        records = await readDevices(csv, source);
+      } catch (err) {
+        if (!isAppError(err, 'invalid')) throw err;
+        const id = this.record(base, { status: 'refused', reason: err.message }, approval);
+        log.warn({ import: id, file, origin, reason: err.message }, `import ${id} (${file}) refused: ${err.message}`);
+        return this.detail(id);
+      }
+
+      const outcome = db.tx(() => {
+        const id = approval?.id ?? insertImport(db, { ...base, status: 'refused', reason: 'in progress' });
+        const retireMissing = config.deactivate_missing.includes('devices');
+        const plan = planDeviceImport(db, records, { retireMissing });
+        const errors: ImportError[] = plan.errors.map((e) => ({ line: e.line, local_id: '', message: e.message }));
+        replaceErrors(db, id, errors);
+        const counts: ImportUpdate = {
+          ...meta,
+          rows: records.length,
+          added: plan.adds.length,
+          updated: plan.updates.length,
+          unchanged: plan.unchanged,
+          deactivated: plan.retire.length,
+          error_count: errors.length,
+        };
+        const errorLines = new Set(errors.map((e) => e.line)).size;
+        if (errorLines * 100 > config.max_error_percent * records.length) {
+          const reason = `${errorLines} of ${records.length} rows (${pct(errorLines, records.length)}) have errors, more than the ${config.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
+          this.finish(id, { ...counts, status: 'refused', reason }, approval);
+          return { id, status: 'refused' as const, reason };
+        }
+        const hold = approval ? undefined : holdReason(plan, config);
+        if (hold) {
+          this.finish(id, { ...counts, status: 'held', reason: hold, held_dir: join(this.heldRoot, String(id)) }, approval);
+          return { id, status: 'held' as const, reason: hold };
+        }
+        const actor: Actor = { username: `import:${file}`, role: 'import' };
+        applyDeviceImport(db, plan, actor);
+        this.finish(id, { ...counts, status: 'applied', reason: '' }, approval);
+        return { id, status: 'applied' as const, reason: '' };
+      });
+      if (outcome.status !== 'held') this.supersedeHeld(outcome.status === 'applied' ? outcome.id : undefined);
+      if (outcome.status === 'held' && work) {
+        mkdirSync(this.heldRoot, { recursive: true });
+        renameSync(work, join(this.heldRoot, String(outcome.id)));
+      }
+      const rec = this.detail(outcome.id);
+      const summary = `${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} retired, ${rec.error_count} errors`;
+      if (outcome.status === 'applied') log.info({ import: rec.id, file, origin }, `import ${rec.id} (${file}) applied: ${summary}`);
+      else log.warn({ import: rec.id, file, origin, reason: outcome.reason }, `import ${rec.id} (${file}) ${outcome.status}: ${outcome.reason}`);
+      return rec;
+    } finally {
+      if (work && existsSync(work)) rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  /** A newer applied devices.csv makes an older held one moot: approving it would roll the newer data back. */
+  private supersedeHeld(newId: number | undefined): void {
+    if (newId === undefined) return;
+    for (const r of heldOfSource(this.opts.db, DEVICES_FILE).filter((h) => h.id < newId)) {
+      updateImport(this.opts.db, r.id, { status: 'discarded', reason: `superseded by import ${newId}`, decided_at: new Date().toISOString(), decided_by: 'idphotos', held_dir: '' });
+      rmSync(r.held_dir, { recursive: true, force: true });
+    }
+  }
+
+  private detail(id: number): ImportDetail {
+    const { held_dir: _held, ...rec } = getImportRow(this.opts.db, id)!;
+    return { ...rec, errors: listErrors(this.opts.db, id) };
+  }
+
+  private held(id: number): ImportRow {
+    const row = getImportRow(this.opts.db, id);
+    if (!row || row.kind !== DEVICES_KIND) throw new AppError('not_found', `there is no devices import ${id}`);
+    if (row.status !== 'held') throw new AppError('conflict', `import ${id} is ${row.status}, not held: only a held import can be approved or discarded`);
+    return row;
+  }
+
+  private record(base: Omit<Parameters<typeof insertImport>[1], 'status'>, changes: ImportUpdate, approval?: { id: number; actor: string }): number {
+    return this.opts.db.tx(() => {
+      const id = approval?.id ?? insertImport(this.opts.db, { ...base, status: 'refused' });
+      replaceErrors(this.opts.db, id, []);
+      this.finish(id, changes, approval);
+      return id;
+    });
+  }
+
+  private finish(id: number, changes: ImportUpdate, approval?: { actor: string }): void {
+    updateImport(this.opts.db, id, approval ? { ...changes, held_dir: '', decided_at: new Date().toISOString(), decided_by: approval.actor } : changes);
+  }
+
+  private decide(id: number, changes: ImportUpdate, actor: string): void {
+    updateImport(this.opts.db, id, { ...changes, decided_at: new Date().toISOString(), decided_by: actor });
+  }
+
+  /** A stable copy of the upload (a hard link when possible): the file may be replaced while we read it. */
+  private snapshot(path: string, file: string): string {
+    if (!existsSync(path)) throw new AppError('not_found', `there is no file ${path}`);
+    const dir = join(this.workRoot, randomUUID());
+    mkdirSync(dir, { recursive: true });
+    try {
+      linkSync(path, join(dir, file));
+    } catch {
+      copyFileSync(path, join(dir, file));
+    }
+    return dir;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** Reads the header and the rows. Throws AppError('invalid') when the file cannot be a devices list. */
+async function readDevices(csv: Parameters<typeof readCsv>[0], path: string): Promise<DeviceRecord[]> {
+  let columns: Partial<Record<Column, number>> | undefined;
+  const records: DeviceRecord[] = [];
+  await readCsv(csv, path, (fields, line) => {
+    if (!columns) {
+      columns = headerColumns(fields);
+      return;
+    }
+    if (fields.every((f) => f.trim() === '')) return;
+    const value = (c: Column) => (columns![c] === undefined ? undefined : (fields[columns![c]!] ?? ''));
+    records.push({
+      line,
+      asset_tag: value('asset_tag') ?? '',
+      serial_number: value('serial_number'),
+      model: value('model'),
+      building: value('building'),
+      status: value('status'),
+      local_id: value('local_id'),
+    });
+  });
+  if (!columns) throw new AppError('invalid', 'the file is empty: it has no header row');
+  if (records.length === 0) throw new AppError('invalid', 'the file has a header row but no devices');
+  return records;
+}
+
+function headerColumns(header: string[]): Partial<Record<Column, number>> {
+  const names = header.map(normalizeHeader);
+  const columns: Partial<Record<Column, number>> = {};
+  for (const column of Object.keys(ALIASES) as Column[]) {
+    for (const alias of ALIASES[column]) {
+      const i = names.indexOf(alias);
+      if (i >= 0 && !Object.values(columns).includes(i)) {
+        columns[column] = i;
+        break;
+      }
+    }
+  }
+  if (columns.asset_tag === undefined) {
+    const found = header.filter((h) => h.trim()).slice(0, 8).map((h) => `"${h.trim()}"`).join(', ');
+    throw new AppError(
+      'invalid',
+      `devices.csv needs an "Asset Tag" column in its header row (columns: ${Object.values(DEVICE_COLUMNS).join(', ')}); found ${found || 'no header names'}`,
+    );
+  }
+  return columns;
+}
+
+function holdReason(plan: DevicePlan, cfg: RosterConfig): string | undefined {
+  const base = plan.existing;
+  if (base === 0) return undefined;
+  const retired = plan.retire.length;
+  if (retired * 100 > cfg.hold_deactivate_percent * base) {
+    return `would retire ${retired} of ${base} devices (${pct(retired, base)}), more than roster.hold_deactivate_percent (${cfg.hold_deactivate_percent}%): check the export, then approve or discard it`;
+  }
+  const updated = plan.updates.length;
+  if (updated * 100 > cfg.hold_change_percent * base) {
+    return `would change ${updated} of ${base} devices (${pct(updated, base)}), more than roster.hold_change_percent (${cfg.hold_change_percent}%): check the export, then approve or discard it`;
+  }
+  return undefined;
+}
+
+function pct(n: number, of: number): string {
+  return `${((n * 100) / of).toFixed(1).replace(/\.0$/, '')}%`;
+}
