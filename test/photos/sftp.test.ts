@@ -1,0 +1,126 @@
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectSsh2, logs, sftpBatch, startHarness, type Harness, type Ssh2Sftp } from '../sftp/harness.ts';
+import { BLUE, GREEN, RED, centreColour, closeTo, insertUser, jpeg } from './helpers.ts';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Photos through real SFTP clients (OpenSSH sftp, ssh2's client) into the real appliance. */
+describe('photos over SFTP', () => {
+  let h: Harness;
+  let local: string;
+  const put = (name: string, bytes: Buffer, flags = '') => {
+    writeFileSync(join(local, name), bytes);
+    return sftpBatch(h, [`put ${flags} ${name} /incoming/idphotos/${name}`.replace(/ +/g, ' ')], local);
+  };
+
+  beforeAll(async () => {
+    h = await startHarness('[log]\nlevel = "info"');
+    local = join(h.dir, 'local');
+    mkdirSync(local);
+    for (const id of ['S12345', 'S1', 'S2', 'S3']) insertUser(h.app.ctx.db, id);
+  });
+  afterAll(() => h.stop());
+
+  it('is shown the moment the upload closes: rotated, metadata-free; listing and download give the bytes as uploaded', async () => {
+    const bytes = await sharp(await jpeg(300, 200, RED)).jpeg().withMetadata({ orientation: 6 }).withExifMerge({ IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '40/1 26/1 4600/100' } }).toBuffer();
+    writeFileSync(join(local, 'S12345.jpg'), bytes);
+    utimesSync(join(local, 'S12345.jpg'), 1_500_000_000, 1_500_000_000);
+    const res = await sftpBatch(h, ['put -p S12345.jpg /incoming/idphotos/S12345.jpg'], local);
+    expect(res.code, res.stderr).toBe(0);
+    // No waiting: the CLOSE reply came after the photo became current.
+    expect(h.app.ctx.photos.photo('S12345')).toMatchObject({ source_sha256: sha256(bytes), width: 200, height: 300 });
+    const full = await h.app.ctx.photos.display('S12345', 'full').read();
+    const meta = await sharp(full).metadata();
+    expect([meta.width, meta.height, meta.exif, meta.orientation]).toEqual([200, 300, undefined, undefined]);
+
+    const ls = await sftpBatch(h, ['ls -l /incoming/idphotos']);
+    expect(ls.stdout).toMatch(new RegExp(`\\s${bytes.length}\\s.*2017\\s+S12345\\.jpg`));
+    const got = await sftpBatch(h, ['get /incoming/idphotos/S12345.jpg back.jpg'], local);
+    expect(got.code, got.stderr).toBe(0);
+    expect(readFileSync(join(local, 'back.jpg')).equals(bytes)).toBe(true);
+  });
+
+  it('refuses a text file named .jpg and a truncated JPEG with the reason, and keeps the current photo', async () => {
+    const good = await jpeg(120, 160, GREEN);
+    expect((await put('S2.jpg', good)).code).toBe(0);
+
+    // OpenSSH's sftp prints only "Failure" for a refused CLOSE; the reason travels in the status
+    // message, which clients that show it (ssh2, WinSCP, FileZilla) display.
+    const text = await put('S2.jpg', Buffer.from('Student_Number,First_Name\nS2,Ana\n'));
+    expect(text.code).not.toBe(0);
+    expect(text.stderr).toMatch(/close remote: Failure/);
+    const whole = await jpeg(120, 160, BLUE);
+    const c = await connectSsh2(h);
+    try {
+      const bytes = whole.subarray(0, Math.floor(whole.length / 2));
+      const handle = await c.call<Buffer>('open', '/incoming/idphotos/S2.jpg', 'w');
+      await c.call('write', handle, bytes, 0, bytes.length, 0);
+      await expect(c.call('close', handle)).rejects.toThrow(/^truncated JPEG: the file ends before the image does; upload it again$/);
+    } finally {
+      c.end();
+    }
+
+    expect(h.app.ctx.photos.photo('S2')).toMatchObject({ source_sha256: sha256(good), versions: 1 });
+    expect(closeTo(await centreColour(await h.app.ctx.photos.display('S2', 'profile').read()), GREEN)).toBe(true);
+    const [latest, previous] = h.app.ctx.photos.rejected();
+    expect(latest).toMatchObject({ file_name: 'S2.jpg', account: 'district', origin: 'sftp', remote_address: '127.0.0.1' });
+    expect(latest.reason).toMatch(/^truncated JPEG/);
+    expect(previous.reason).toBe('the file is not an image (it starts with text)');
+    expect(logs.some((l) => l.msg === 'photo refused' && l.reason === previous.reason && l.account === 'district')).toBe(true);
+  });
+
+  it('keeps a wrongly cased name unmatched with a hint, and links a photo when its user arrives', async () => {
+    expect((await put('s12345.jpg', await jpeg(50, 60))).code).toBe(0);
+    expect((await put('S4.jpg', await jpeg(50, 61))).code).toBe(0);
+    const unmatched = h.app.ctx.photos.unmatched();
+    expect(unmatched.find((u) => u.file_name === 's12345.jpg')?.hints.map((x) => x.local_id)).toEqual(['S12345']);
+    expect(unmatched.map((u) => u.local_id)).toContain('S4');
+    insertUser(h.app.ctx.db, 'S4');
+    expect(h.app.ctx.photos.unmatched().map((u) => u.local_id)).not.toContain('S4');
+    expect(h.app.ctx.photos.user('S4').photo).not.toBeNull();
+  });
+
+  it('the same name uploaded by two sessions at once: the upload closed last wins', async () => {
+    const a = await connectSsh2(h);
+    const b = await connectSsh2(h);
+    try {
+      const first = await jpeg(2000, 2600, RED, { quality: 95 });
+      const second = await jpeg(100, 130, BLUE);
+      const open = (c: Ssh2Sftp) => c.call<Buffer>('open', '/incoming/idphotos/S3.jpg', 'w');
+      const write = (c: Ssh2Sftp, handle: Buffer, bytes: Buffer) => c.call('write', handle, bytes, 0, bytes.length, 0);
+      const [ha, hb] = await Promise.all([open(a), open(b)]);
+      await Promise.all([write(a, ha, first), write(b, hb, second)]);
+      // a closes first (its large image renders longer); b closes once a's commit has begun
+      // (its row exists), so b is the one committed last even though a finishes last.
+      const closing = a.call('close', ha);
+      while (!h.app.ctx.db.get('SELECT 1 AS x FROM photo_versions WHERE source_sha256 = ?', sha256(first))) await new Promise((r) => setImmediate(r));
+      await b.call('close', hb);
+      await closing;
+      expect(h.app.ctx.photos.photo('S3')).toMatchObject({ source_sha256: sha256(second), versions: 2 });
+      const read = await sftpBatch(h, ['get /incoming/idphotos/S3.jpg s3.jpg'], local);
+      expect(read.code).toBe(0);
+      expect(readFileSync(join(local, 's3.jpg')).equals(second)).toBe(true);
+    } finally {
+      a.end();
+      b.end();
+    }
+  });
+
+  it('S1.jpg then S1.png: the later is current; removing it falls back to the other file; history stays', async () => {
+    const jpg = await jpeg(80, 100, RED);
+    const pngBytes = await sharp(await jpeg(80, 100, GREEN)).png().toBuffer();
+    expect((await put('S1.jpg', jpg)).code).toBe(0);
+    expect((await put('S1.png', pngBytes)).code).toBe(0);
+    expect(h.app.ctx.photos.photo('S1')).toMatchObject({ source_sha256: sha256(pngBytes), versions: 2 });
+    expect((await sftpBatch(h, ['rm /incoming/idphotos/S1.png'])).code).toBe(0);
+    expect(h.app.ctx.photos.photo('S1')).toMatchObject({ source_sha256: sha256(jpg), versions: 2 });
+    expect((await sftpBatch(h, ['rm /incoming/idphotos/S1.jpg'])).code).toBe(0);
+    expect(h.app.ctx.photos.photo('S1')).toBeNull();
+    expect(h.app.ctx.photos.display('S1', 'thumb').placeholder).toBe(true);
+    expect(h.app.ctx.photos.history('S1').map((v) => v.file_name)).toEqual(['S1.png', 'S1.jpg']);
+  });
+});
