@@ -50,6 +50,7 @@ export async function createApp(config: Config): Promise<App> {
     registerRosterFiles(dataFiles, config.roster, (job) => roster.importFile({ path: job.path, file: job.name, origin: job.origin }));
     const deviceImports = new DeviceImporter({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') });
     dataFiles.register({ name: DEVICES_FILE, kind: DEVICES_KIND, description: 'devices', run: (job) => deviceImports.importFile({ path: job.path, file: job.name, origin: job.origin }) });
+    roster.delegateKind(DEVICES_KIND, deviceImports);
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
     const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
     const folders = {

@@ -1,10 +1,11 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RosterConfig } from '../../config/schema.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Db } from '../../storage/db.ts';
+import { isAlive } from '../../storage/photo-files.ts';
 import {
   getImportRow, heldOfSource, insertImport, latestOfFile, latestOfSource, listErrors, listImportRows, replaceErrors, updateImport,
   type ImportRow, type ImportUpdate, type NewImport,
@@ -42,6 +43,12 @@ export interface RosterServiceOptions {
   log: Logger;
 }
 
+/** Approves and discards the held imports of a kind that another importer owns. */
+export interface HeldImportHandler {
+  approve(id: number, actor: string): Promise<ImportDetail>;
+  discard(id: number, actor: string): Promise<ImportDetail>;
+}
+
 /** Errors shown per import in a listing; the detail and the CSV report have them all. */
 export const LIST_ERRORS = 100;
 
@@ -57,6 +64,7 @@ export class RosterService {
   private readonly heldRoot: string;
   private readonly workRoot: string;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly delegates = new Map<string, HeldImportHandler>();
 
   constructor(opts: RosterServiceOptions) {
     this.db = opts.db;
@@ -97,8 +105,18 @@ export class RosterService {
     return { fileName: `import-${id}-${row.file.replace(/\.csv$/i, '')}-errors.csv`, csv: errorReportCsv(listErrors(this.db, id)) };
   }
 
+  /**
+   * Lets another importer that records into the same history (devices.csv) approve and discard
+   * its own held imports, so the CLI, the API and the admin page keep one path for all of them.
+   */
+  delegateKind(kind: string, handler: HeldImportHandler): void {
+    this.delegates.set(kind, handler);
+  }
+
   /** Applies a held import as it stands against today's users. Throws AppError('not_found' | 'conflict'). */
   approve(id: number, actor: string): Promise<ImportDetail> {
+    const other = this.delegateOf(id);
+    if (other) return other.approve(id, actor);
     return this.serial(async () => {
       const row = this.held(id);
       const path = join(row.held_dir, row.file);
@@ -115,6 +133,8 @@ export class RosterService {
 
   /** Drops a held import: nothing changes, the file is forgotten. Throws AppError('not_found' | 'conflict'). */
   discard(id: number, actor: string): Promise<ImportDetail> {
+    const other = this.delegateOf(id);
+    if (other) return other.discard(id, actor);
     return this.serial(async () => {
       const row = this.held(id);
       this.decide(id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
@@ -129,6 +149,21 @@ export class RosterService {
     return latestOfFile(this.db, file)?.sha256;
   }
 
+  /**
+   * Deletes the work folders of imports a crash cut off (their process is gone); returns how
+   * many. Their files are still in the data folder, so catch-up imports them again.
+   */
+  removeDeadWork(): number {
+    let removed = 0;
+    for (const entry of existsSync(this.workRoot) ? readdirSync(this.workRoot) : []) {
+      const pid = Number(entry.split('-')[0]);
+      if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || isAlive(pid))) continue;
+      rmSync(join(this.workRoot, entry), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+
   /** Resolves once every import asked for so far has finished. */
   idle(): Promise<void> {
     return this.queue.then(() => undefined, () => undefined);
@@ -138,6 +173,11 @@ export class RosterService {
     const next = this.queue.then(fn, fn);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  private delegateOf(id: number): HeldImportHandler | undefined {
+    const kind = getImportRow(this.db, id)?.kind;
+    return kind === undefined ? undefined : this.delegates.get(kind);
   }
 
   private row(id: number): ImportRow {
@@ -300,7 +340,8 @@ export class RosterService {
    */
   private snapshot(path: string, file: string, kind: RosterKind): string {
     if (!existsSync(path)) throw new AppError('not_found', `there is no file ${path}`);
-    const dir = join(this.workRoot, randomUUID());
+    // NB: named by pid, so a start-up can tell a dead process's folder from a live CLI import's.
+    const dir = join(this.workRoot, `${process.pid}-${randomUUID()}`);
     mkdirSync(dir, { recursive: true });
     const names = kind === 'oneroster' ? [file, ...ONEROSTER_COMPANIONS] : [file];
     for (const name of names) {
