@@ -7,9 +7,9 @@ import { isOneLine, removeTempAppliances, run, serve, tempAppliance } from './cl
 
 afterAll(removeTempAppliances);
 
-async function stopWithSigterm(served: Awaited<ReturnType<typeof serve>>) {
+async function stopWith(signal: NodeJS.Signals, served: Awaited<ReturnType<typeof serve>>) {
   const sent = Date.now();
-  served.child.kill('SIGTERM');
+  served.child.kill(signal);
   const result = await served.exited;
   return { ...result, ms: Date.now() - sent };
 }
@@ -26,7 +26,7 @@ describe('serve: first start and restart', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     firstFingerprint = hostKeyOf(served.stdout());
-    const stopped = await stopWithSigterm(served);
+    const stopped = await stopWith('SIGTERM', served);
     expect(stopped.code).toBe(0);
     expect(stopped.ms).toBeLessThan(10_000);
 
@@ -43,15 +43,19 @@ describe('serve: first start and restart', () => {
       expect(stopped.stdout).not.toContain(password!);
     }
     expect(readFileSync(join(data, 'ssh_host_ed25519_key'), 'utf8')).toMatch(/BEGIN OPENSSH PRIVATE KEY/);
+    // The effective configuration is logged once, without secrets.
+    expect(stopped.stdout.match(/"msg":"starting idphotos"/g)).toHaveLength(1);
+    expect(stopped.stdout).not.toContain('$argon2id$');
   });
 
-  it('a restart keeps the accounts and the host key and prints no password', async () => {
+  it('a restart keeps the accounts and the host key, prints no password, and SIGINT stops it too', async () => {
     const accountsBefore = readFileSync(join(data, 'generated-accounts.json'), 'utf8');
     const keyBefore = readFileSync(join(data, 'ssh_host_ed25519_key'), 'utf8');
     const served = await serve(['serve', '--config', config]);
     const fingerprint = hostKeyOf(served.stdout());
-    const stopped = await stopWithSigterm(served);
+    const stopped = await stopWith('SIGINT', served);
     expect(stopped.code).toBe(0);
+    expect(stopped.ms).toBeLessThan(10_000);
     expect(stopped.stderr).not.toMatch(/password/i);
     expect(readFileSync(join(data, 'generated-accounts.json'), 'utf8')).toBe(accountsBefore);
     expect(readFileSync(join(data, 'ssh_host_ed25519_key'), 'utf8')).toBe(keyBefore);
@@ -80,6 +84,9 @@ describe('serve: start-up failures end in one line that names the cause', () => 
     expect(r.code).toBe(1);
     expect(isOneLine(r.stderr)).toBe(true);
     expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is already in use`);
+    // The configuration was logged before listening, its configured hashes redacted.
+    expect(r.stdout).toContain('"password_hash":"[redacted]"');
+    expect(r.stdout).not.toContain('$argon2id$');
   });
 
   it('a data_dir the service user cannot write', async () => {
