@@ -136,3 +136,21 @@ describe('history', () => {
     expect(report.csv).toBe('\uFEFF"Line","Local ID","Problem"\r\n"3","\'=1+2","First Name is empty"\r\n"4","\'@SUM(A1)","Last Name is empty"\r\n');
   });
 });
+
+describe('photos waiting for a Local ID', () => {
+  it('are linked by the import that brings the user, and counted on its record', async () => {
+    const { createPhotoService } = await import('../../src/domain/photos/service.ts');
+    const sharp = (await import('sharp')).default;
+    const { createLogger } = await import('../../src/shared/logger.ts');
+    env = makeEnv();
+    const photos = createPhotoService({ db: env.db, dataDir: env.dir, config: env.config.photos, maxBytes: env.config.sftp.max_photo_bytes, log: createLogger('photos') });
+    await photos.start();
+    const jpeg = await sharp({ create: { width: 120, height: 150, channels: 3, background: { r: 200, g: 120, b: 90 } } }).jpeg().toBuffer();
+    for (const id of ['S00002', 'S00099']) await photos.addFile(env.file(`${id}.jpg`, jpeg), { account: 'test' });
+    expect(photos.unmatched().map((u) => u.local_id).sort()).toEqual(['S00002', 'S00099']);
+    const rec = await importStudents(numbered(3));
+    expect(rec).toMatchObject({ status: 'applied', added: 3, photos_linked: 1 });
+    expect(photos.unmatched().map((u) => u.local_id)).toEqual(['S00099']);
+    await photos.stop();
+  });
+});

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { parse } from 'csv-parse';
+import { Parser } from 'csv-parse';
 import { AppError } from '../../shared/errors.ts';
 import { decodeSample, decodeStream, detectDelimiter, detectEncoding, readFileFacts, type FileFacts, type TextEncoding } from './decode.ts';
 
@@ -31,9 +31,8 @@ export async function inspectCsv(path: string, known?: FileFacts): Promise<CsvFi
  * when the file is not CSV that can be parsed (e.g. an unclosed quote).
  */
 export async function readCsv(file: CsvFile, path: string, onRecord: (fields: string[], line: number) => void): Promise<void> {
-  const parser = parse({
+  const parser = new NumberedParser({
     delimiter: file.delimiter,
-    info: true,
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
@@ -43,16 +42,15 @@ export async function readCsv(file: CsvFile, path: string, onRecord: (fields: st
   // corrects its running count so the reported line is where the record starts in an editor.
   let skew = 0;
   let next = 1;
-  parser.on('data', ({ record, info }: { record: string[]; info: { lines: number } }) => {
+  parser.on('data', ({ record, lines }: Numbered) => {
     let breaks = 0;
     for (const value of record) {
       if (value.includes('\n') || value.includes('\r')) {
-        const crlf = value.split('\r\n').length - 1;
-        skew += crlf;
+        skew += value.split('\r\n').length - 1;
         breaks += (value.match(/\r\n|\r|\n/g) ?? []).length;
       }
     }
-    const end = info.lines - skew;
+    const end = lines - skew;
     next = end + 1;
     onRecord(record, end - breaks);
   });
@@ -60,6 +58,23 @@ export async function readCsv(file: CsvFile, path: string, onRecord: (fields: st
     await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), decodeStream(file.encoding), parser);
   } catch (err) {
     throw csvError(err, next);
+  }
+}
+
+interface Numbered {
+  record: string[];
+  /** csv-parse's running line count when the record ended. */
+  lines: number;
+}
+
+/**
+ * csv-parse's stream, with the line count attached to each record as it is pushed.
+ * NB: its `info: true` option does the same by copying its whole info object for every
+ * record, which took more time than the parsing itself on a 100,000-row file.
+ */
+class NumberedParser extends Parser {
+  override push(record: unknown, encoding?: BufferEncoding): boolean {
+    return super.push(record === null ? null : { record, lines: this.info.lines }, encoding);
   }
 }
 

@@ -65,9 +65,9 @@ function merge(user: UserRow | undefined, row: RosterRow, source: string): UserR
   const out: UserRow = user
     ? { ...user }
     : { local_id: row.local_id, first_name: '', last_name: '', middle_name: '', role: row.role, grade: '', building: '', email: '', username: '', position: '', active: 1, source };
-  for (const f of USER_FIELDS) {
-    const v = row.values[f];
-    if (v !== undefined) out[f] = v;
+  for (let i = 0; i < USER_FIELDS.length; i++) {
+    const v = row.values[i];
+    if (v !== undefined) out[USER_FIELDS[i]!] = v;
   }
   out.role = row.role;
   out.active = row.active ? 1 : 0;

@@ -38,7 +38,6 @@ export type RowResult = { row: RosterRow } | { ignored: true } | { error: string
 export function toRow(fields: string[], line: number, rules: RowRules): RowResult {
   const { layout } = rules;
   const cols = layout.columns;
-  const localId = cell(fields, cols.local_id);
   const problems: string[] = [];
   if (fields.length < layout.width) {
     problems.push(`has ${fields.length} value${fields.length === 1 ? '' : 's'} but the header has ${layout.width} columns (a line break inside a value that is not quoted?)`);
@@ -49,32 +48,35 @@ export function toRow(fields: string[], line: number, rules: RowRules): RowResul
   if (role === 'ignore') return { ignored: true };
   if (typeof role === 'object') problems.push(role.error);
 
-  const values: Partial<Record<UserField, string>> = {};
-  for (const field of USER_FIELDS) {
-    const at = cols[field];
+  // NB: the hot loop of a 100,000-row import: column indexes are looked up once per file.
+  const mapped = mappedColumns(layout);
+  const values: (string | undefined)[] = new Array(USER_FIELDS.length);
+  for (let i = 0; i < USER_FIELDS.length; i++) {
+    const at = mapped[i];
     if (at === undefined) continue;
+    const field = USER_FIELDS[i]!;
     let value = cell(fields, at);
     if (field === 'building' && rules.building && value) value = rules.building(value);
     // OneRoster lists every grade a user belongs to; the first is theirs.
     if (field === 'grade' && layout.format.startsWith('OneRoster')) value = value.split(',')[0]!.trim();
-    const label = FIELD_LABELS[field];
     if (CONTROL.test(value)) {
       problems.push(
         value.includes('\ufffd')
-          ? `${label} has a character that could not be decoded (shown as �): save the file as "CSV UTF-8"`
-          : `${label} contains a control character or line break: remove it in the SIS`,
+          ? `${FIELD_LABELS[field]} has a character that could not be decoded (shown as �): save the file as "CSV UTF-8"`
+          : `${FIELD_LABELS[field]} contains a control character or line break: remove it in the SIS`,
       );
     }
     if (value.length > MAX_LENGTH[field]) {
-      problems.push(`${label} is ${value.length} characters long; the most allowed is ${MAX_LENGTH[field]}`);
+      problems.push(`${FIELD_LABELS[field]} is ${value.length} characters long; the most allowed is ${MAX_LENGTH[field]}`);
     }
-    values[field] = value;
+    values[i] = value;
   }
+  const localId = values[LOCAL_ID] ?? '';
   if (!localId) problems.push('Local ID is empty');
   else if (EXCEL_NUMBER.test(localId)) problems.push(`Local ID "${localId}": Excel turned this ID into a number: export the column as text`);
-  else if (/[/\\]/.test(localId)) problems.push(`Local ID "${localId}" contains "/" or "\\", which cannot be part of a photo file name`);
-  if (!values.first_name) problems.push('First Name is empty');
-  if (!values.last_name) problems.push('Last Name is empty');
+  else if (localId.includes('/') || localId.includes('\\')) problems.push(`Local ID "${localId}" contains "/" or "\\", which cannot be part of a photo file name`);
+  if (!values[FIRST_NAME]) problems.push('First Name is empty');
+  if (!values[LAST_NAME]) problems.push('Last Name is empty');
 
   let active = true;
   const activeText = cols.active !== undefined ? cell(fields, cols.active) : cols.status !== undefined ? cell(fields, cols.status) : '';
@@ -85,6 +87,21 @@ export function toRow(fields: string[], line: number, rules: RowRules): RowResul
   }
   if (problems.length) return { error: problems.join('; '), local_id: localId.slice(0, MAX_LENGTH.local_id) };
   return { row: { line, local_id: localId, role: role as Role, active, values } };
+}
+
+const LOCAL_ID = USER_FIELDS.indexOf('local_id');
+const FIRST_NAME = USER_FIELDS.indexOf('first_name');
+const LAST_NAME = USER_FIELDS.indexOf('last_name');
+const MAPPED = new WeakMap<Layout, (number | undefined)[]>();
+
+/** The column of each of USER_FIELDS in this layout, computed once per file. */
+function mappedColumns(layout: Layout): (number | undefined)[] {
+  let mapped = MAPPED.get(layout);
+  if (!mapped) {
+    mapped = USER_FIELDS.map((f) => layout.columns[f]);
+    MAPPED.set(layout, mapped);
+  }
+  return mapped;
 }
 
 function cell(fields: string[], at: number | undefined): string {

@@ -40,7 +40,8 @@ export interface RosterRow {
   local_id: string;
   role: Role;
   active: boolean;
-  values: Partial<Record<UserField, string>>;
+  /** Indexed like USER_FIELDS; undefined where the file has no such column (the stored value stays). */
+  values: (string | undefined)[];
 }
 
 export type ImportStatus = 'applied' | 'held' | 'refused' | 'discarded' | 'skipped';
