@@ -317,9 +317,22 @@ export class SftpSession implements SftpRequestHandler {
     const path = resolvePath(raw);
     if (path.kind === 'nowhere') throw new AppError('not_found', path.why);
     if (path.kind !== 'file') return dirAttrs(this.started);
-    const e = this.entry(path);
+    const e = this.entry(path) ?? this.pendingUpload(path);
     if (!e) throw notFound(path);
     return fileAttrs(e);
+  }
+
+  /**
+   * A direct upload this session has open: it sees its own file while writing it (sshfs
+   * checks with LSTAT right after OPEN … CREAT); other sessions see it once committed.
+   */
+  private pendingUpload(path: FilePath): FolderEntry | undefined {
+    for (const h of this.handles.values()) {
+      if (h.kind === 'write' && !h.staged && !h.refused && h.path.path === path.path) {
+        return { name: path.name, size: h.size, mtime: h.mtime ?? Math.floor(Date.now() / 1000) };
+      }
+    }
+    return undefined;
   }
 
   private setstat(raw: string, attrs: Attrs): void {
