@@ -42,8 +42,9 @@ const BRANCHES = [
 
 /**
  * Searches users by name or Local ID, case-insensitively by prefix (ASCII letters; SQLite's
- * NOCASE does not fold accented letters). Every token must match the start of a first, middle
- * or last name or the Local ID. Filters narrow by role, building and grade.
+ * NOCASE does not fold accented letters). Every token must match the start of a first or last
+ * name (middle name too with three or more tokens) or, for a token with a digit, the Local ID.
+ * Filters narrow by role, building and grade.
  */
 export function searchUsers(db: Db, query: SearchQuery): SearchResult {
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
@@ -86,9 +87,12 @@ export function searchUsers(db: Db, query: SearchQuery): SearchResult {
   }
   others.forEach((t, i) => {
     params[`t${i}`] = `${escapeLike(t)}%`;
-    filters.push(
-      `(last_name LIKE @t${i} ESCAPE '\\' OR first_name LIKE @t${i} ESCAPE '\\' OR middle_name LIKE @t${i} ESCAPE '\\' OR local_id LIKE @t${i} ESCAPE '\\')`,
-    );
+    // NB: first and last name are in the index being walked, so SQLite checks them without
+    // reading the row; middle name and Local ID only join in when the query asks for them.
+    const columns = ['last_name', 'first_name'];
+    if (tokens.length >= 3) columns.push('middle_name');
+    if (/[0-9]/.test(t)) columns.push('local_id');
+    filters.push(`(${columns.map((col) => `${col} LIKE @t${i} ESCAPE '\\'`).join(' OR ')})`);
   });
   const extra = filters.map((f) => `AND ${f}`).join(' ');
   const { lo, hi } = prefixRange(driver);

@@ -23,7 +23,8 @@ export function securityHeaders(): MiddlewareHandler {
     h.set('Content-Security-Policy', CSP);
     h.set('X-Content-Type-Options', 'nosniff');
     h.set('X-Frame-Options', 'DENY');
-    h.set('Referrer-Policy', 'no-referrer');
+    // NB: not no-referrer: with it Chromium sends `Origin: null` on form posts, and the CSRF origin check needs the real one.
+    h.set('Referrer-Policy', 'same-origin');
     h.set('Cross-Origin-Opener-Policy', 'same-origin');
     h.set('Cross-Origin-Resource-Policy', 'same-origin');
     h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');

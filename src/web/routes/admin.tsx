@@ -2,10 +2,13 @@ import { statfsSync, statSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { AppContext } from '../../context.ts';
 import { findUser, displayName } from '../../domain/users/users.ts';
-import { userCounts } from '../../domain/users/status.ts';
+import { missingPhotosByGroup, photoCounts, recentPhotos, userCounts } from '../../domain/users/status.ts';
+import { gradeCompare, naturalCompare } from '../../domain/users/users.ts';
 import type { WebEnv } from '../env.ts';
 import { AuditPage } from '../views/audit-page.tsx';
 import { StatusPage, type StatusData } from '../views/status-page.tsx';
+import { PhotosPage } from '../views/photos-page.tsx';
+import { adminImportRoutes } from './admin-imports.tsx';
 
 /** Admin pages under /admin (the admin role is checked in front of this, in web/app.ts). */
 export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
@@ -33,6 +36,14 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
     );
   });
 
+  app.route('/imports', adminImportRoutes(ctx.roster, ctx.audit));
+
+  app.get('/photos', (c) =>
+    c.html(
+      <PhotosPage user={c.get('user')!} path={c.req.path} unmatched={ctx.photos.unmatched(200)} rejected={ctx.photos.rejected(200)} recent={recentPhotos(ctx.db, 25)} />,
+    ),
+  );
+
   app.get('/status', (c) => c.html(<StatusPage user={c.get('user')!} path={c.req.path} data={statusData(ctx, new URL(c.req.url).hostname)} />));
 
   return app;
@@ -41,8 +52,17 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
 function statusData(ctx: AppContext, requestHost: string): StatusData {
   const listen = ctx.config.sftp.listen;
   const wildcard = listen.host === '0.0.0.0' || listen.host === '::' || listen.host === '';
+  const last = ctx.roster.listImports({ limit: 1 })[0];
   return {
     users: userCounts(ctx.db),
+    photos: photoCounts(ctx.db),
+    missing: missingPhotosByGroup(ctx.db).sort((a, b) => naturalCompare(a.building, b.building) || gradeCompare(a.grade, b.grade)),
+    lastImport: last && {
+      file: last.file,
+      status: last.status,
+      at: last.decided_at ?? last.received_at,
+      summary: last.reason || `${last.added} added, ${last.updated} updated, ${last.deactivated} deactivated, ${last.error_count} lines with errors.`,
+    },
     webSessions: ctx.auth.sessions.count(),
     disk: diskUse(ctx.config.data_dir, ctx.db.path),
     sftp: {

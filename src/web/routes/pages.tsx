@@ -2,7 +2,9 @@ import { Hono, type Context } from 'hono';
 import type { AppContext } from '../../context.ts';
 import { searchUsers, type SearchQuery } from '../../domain/users/search.ts';
 import { filterOptions, getUser, type FilterOptions } from '../../domain/users/users.ts';
+import { AppError } from '../../shared/errors.ts';
 import type { WebEnv } from '../env.ts';
+import { requireRole } from '../middleware/require-role.ts';
 import { ProfilePage } from '../views/profile-page.tsx';
 import { UserDevicesSection } from '../views/checkout/user-assets.tsx';
 import { SearchPage, SearchResults } from '../views/search-page.tsx';
@@ -43,11 +45,22 @@ export function pageRoutes(ctx: AppContext): Hono<WebEnv> {
         path={c.req.path}
         person={person}
         devicesSection={<UserDevicesSection devices={ctx.devices} localId={person.local_id} />}
-        adminPhotoSection={admin ? <PhotoHistorySection ctx={ctx} viewer={viewer} localId={person.local_id} /> : undefined}
+        adminPhotoSection={admin ? <PhotoHistorySection viewer={viewer} localId={person.local_id} versions={ctx.photos.history(person.local_id)} /> : undefined}
         views={admin ? ctx.audit.list({ localId: person.local_id, limit: 10 }) : undefined}
         notice={c.req.query('restored') !== undefined ? 'The photo was restored.' : undefined}
       />,
     );
+  });
+
+  app.post('/users/:localid/photo/restore', requireRole('admin'), async (c) => {
+    const viewer = c.get('user')!;
+    const person = getUser(ctx.db, c.req.param('localid'));
+    const form = await c.req.parseBody();
+    const versionId = Number(form.version_id);
+    if (!Number.isInteger(versionId) || versionId <= 0) throw new AppError('invalid', 'Choose a version to restore.');
+    ctx.photos.restore(person.local_id, versionId, viewer.username);
+    ctx.audit.record({ actor: viewer.username, action: 'admin.action', local_id: person.local_id, detail: `photo version ${versionId} restored`, ip: c.get('ip') });
+    return c.redirect(`/users/${encodeURIComponent(person.local_id)}?restored`, 303);
   });
 
   return app;

@@ -20,7 +20,7 @@ export const Layout: FC<LayoutProps> = ({ title, user, path, children }) => (
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${title} · idphotos`}</title>
         <link rel="stylesheet" href={assetUrl('style.css')} />
         <script src={assetUrl('app.js')} defer></script>

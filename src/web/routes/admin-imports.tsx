@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import type { AuditLog } from '../../domain/audit/audit.ts';
+import type { RosterService } from '../../domain/roster/service.ts';
+import type { WebEnv } from '../env.ts';
+import { ImportDetailPage, ImportsPage } from '../views/imports-page.tsx';
+
+/** `/admin/imports`: history, held imports with approve and discard, errors by line, CSV report. */
+export function adminImportRoutes(roster: RosterService, audit: AuditLog): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
+
+  app.get('/', (c) => c.html(<ImportsPage user={c.get('user')!} path={c.req.path} imports={roster.listImports({ limit: 100 })} />));
+
+  app.get('/:id{[0-9]+}', (c) => {
+    const imp = roster.getImport(Number(c.req.param('id')));
+    const done = c.req.query('done');
+    const notice = done === 'approve' ? `Approved by ${imp.decided_by || 'an admin'}: the import is now ${imp.status}.` : done === 'discard' ? 'Discarded: nothing was changed.' : undefined;
+    return c.html(<ImportDetailPage user={c.get('user')!} path={c.req.path} imp={imp} notice={notice} />);
+  });
+
+  app.get('/:id{[0-9]+}/errors.csv', (c) => {
+    const report = roster.errorReport(Number(c.req.param('id')));
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="${report.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
+    return c.body(report.csv);
+  });
+
+  for (const action of ['approve', 'discard'] as const) {
+    app.post(`/:id{[0-9]+}/${action}`, async (c) => {
+      const user = c.get('user')!;
+      const id = Number(c.req.param('id'));
+      const result = action === 'approve' ? await roster.approve(id, user.username) : await roster.discard(id, user.username);
+      audit.record({ actor: user.username, action: 'admin.action', detail: `import ${id} ${action}d (${result.file}): ${result.status}`, ip: c.get('ip') });
+      return c.redirect(`/admin/imports/${id}?done=${action}`, 303);
+    });
+  }
+
+  return app;
+}

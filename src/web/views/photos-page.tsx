@@ -1,0 +1,145 @@
+import type { SignedIn } from '../../domain/auth/auth.ts';
+import type { RejectedItem, UnmatchedItem } from '../../domain/photos/review.ts';
+import type { RecentPhoto } from '../../domain/users/status.ts';
+import { Layout } from './layout.tsx';
+import { formatBytes, formatTime } from './format.ts';
+import { photoUrl } from './search-page.tsx';
+
+export interface PhotosPageProps {
+  user: SignedIn;
+  path: string;
+  unmatched: UnmatchedItem[];
+  rejected: RejectedItem[];
+  recent: RecentPhoto[];
+}
+
+export function PhotosPage({ user, path, unmatched, rejected, recent }: PhotosPageProps) {
+  return (
+    <Layout title="Photos" user={user} path={path}>
+      <h1>Photos</h1>
+      <section class="panel">
+        <h2>Unmatched ({unmatched.length})</h2>
+        <p class="muted">
+          Photos whose file name is no user's Local ID. They are kept and link by themselves when a roster import brings that Local ID. If a hint is right,
+          upload the file again under the suggested name.
+        </p>
+        {unmatched.length === 0 ? (
+          <p>Every photo belongs to a user.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Photo</th>
+                  <th scope="col">File</th>
+                  <th scope="col">Arrived</th>
+                  <th scope="col">From</th>
+                  <th scope="col">Why, and hints</th>
+                </tr>
+              </thead>
+              <tbody>
+                {unmatched.map((p) => (
+                  <tr>
+                    <td>
+                      <img src={photoUrl(p.local_id, 'thumb')} alt={`Unmatched photo ${p.file_name}`} width={48} height={48} loading="lazy" />
+                    </td>
+                    <td class="mono">{p.file_name}</td>
+                    <td>{formatTime(p.time)}</td>
+                    <td>{p.account}</td>
+                    <td>
+                      {p.reason}
+                      {p.hints.length > 0 && (
+                        <ul class="small">
+                          {p.hints.map((h) => (
+                            <li>{h.local_id ? <a href={`/users/${encodeURIComponent(h.local_id)}`}>{h.message}</a> : h.message}</li>
+                          ))}
+                        </ul>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section class="panel">
+        <h2>Refused uploads ({rejected.length})</h2>
+        {rejected.length === 0 ? (
+          <p>No upload has been refused.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">File</th>
+                  <th scope="col">From</th>
+                  <th scope="col" class="num">
+                    Size
+                  </th>
+                  <th scope="col">Reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rejected.map((r) => (
+                  <tr>
+                    <td>{formatTime(r.time)}</td>
+                    <td class="mono">{r.file_name}</td>
+                    <td>
+                      {r.account} <span class="muted small mono">{r.remote_address}</span>
+                    </td>
+                    <td class="num">{formatBytes(r.bytes)}</td>
+                    <td>{r.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section class="panel">
+        <h2>Recent uploads</h2>
+        {recent.length === 0 ? (
+          <p class="muted">No photo yet. Upload files named by Local ID (S12345.jpg) to /incoming/idphotos/ over SFTP.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Photo</th>
+                  <th scope="col">Person</th>
+                  <th scope="col">File</th>
+                  <th scope="col">Current since</th>
+                  <th scope="col">From</th>
+                  <th scope="col" class="num">
+                    Size
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {recent.map((p) => {
+                  const name = p.first_name !== null ? `${p.first_name} ${p.last_name}` : undefined;
+                  return (
+                    <tr>
+                      <td>
+                        <img src={photoUrl(p.local_id, 'thumb')} alt={name ?? `Unmatched photo ${p.file_name}`} width={48} height={48} loading="lazy" />
+                      </td>
+                      <td>{name ? <a href={`/users/${encodeURIComponent(p.local_id)}`}>{name}</a> : <span class="badge warn">unmatched</span>}</td>
+                      <td class="mono">{p.file_name}</td>
+                      <td>{formatTime(p.updated_at)}</td>
+                      <td>{p.account}</td>
+                      <td class="num">
+                        {p.width}×{p.height}, {formatBytes(p.bytes)}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </Layout>
+  );
+}
