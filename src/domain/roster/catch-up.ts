@@ -9,7 +9,13 @@ import type { RosterService } from './service.ts';
  * imported. Any roster file in the folder whose content is not the last one recorded for its
  * name is queued again. Files already imported, refused or held are left alone.
  */
-export async function catchUpUploads(folder: IncomingFolder, registry: DataFileRegistry, roster: RosterService, scheduler: ImportScheduler): Promise<string[]> {
+export function catchUpUploads(folder: IncomingFolder, registry: DataFileRegistry, roster: RosterService, scheduler: ImportScheduler): Promise<string[]> {
+  const work = queueChanged(folder, registry, roster, scheduler);
+  scheduler.track(work);
+  return work;
+}
+
+async function queueChanged(folder: IncomingFolder, registry: DataFileRegistry, roster: RosterService, scheduler: ImportScheduler): Promise<string[]> {
   const queued: string[] = [];
   for (const entry of folder.list()) {
     const kind = registry.find(entry.name);

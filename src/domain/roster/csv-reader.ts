@@ -37,6 +37,7 @@ export async function readCsv(file: CsvFile, path: string, onRecord: (fields: st
     relax_quotes: true,
     skip_empty_lines: true,
     max_record_size: MAX_RECORD_BYTES,
+    bom: true,
   });
   // NB: csv-parse counts CR and LF of a CRLF inside a quoted value as two lines; `skew`
   // corrects its running count so the reported line is where the record starts in an editor.
@@ -55,7 +56,11 @@ export async function readCsv(file: CsvFile, path: string, onRecord: (fields: st
     onRecord(record, end - breaks);
   });
   try {
-    await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), decodeStream(file.encoding), parser);
+    // NB: csv-parse works on bytes and decodes UTF-8 itself; giving it text would make it
+    // encode every chunk back to UTF-8 first. Other encodings go through iconv-lite.
+    const source = createReadStream(path, { highWaterMark: 1024 * 1024 });
+    if (file.encoding === 'utf-8') await pipeline(source, parser);
+    else await pipeline(source, decodeStream(file.encoding), parser);
   } catch (err) {
     throw csvError(err, next);
   }

@@ -20,6 +20,7 @@ export class ImportScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly tracked = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: ImportSchedulerOptions) {}
 
@@ -33,8 +34,16 @@ export class ImportScheduler {
     this.timer = setTimeout(() => this.flush(), this.opts.quietMs);
   }
 
+  /** Work that may still enqueue files (the start-up catch-up); `idle` waits for it too. */
+  track(work: Promise<unknown>): void {
+    this.tracked.add(work);
+    const done = () => this.tracked.delete(work);
+    work.then(done, done);
+  }
+
   /** Resolves when nothing is waiting or running (tests, and the CLI after a scan). */
   async idle(): Promise<void> {
+    while (this.tracked.size) await Promise.allSettled([...this.tracked]);
     while (this.timer || this.pending.size) {
       await new Promise((r) => setTimeout(r, 20));
       await this.running;
