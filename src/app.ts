@@ -83,6 +83,8 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
       ctx.log.info({ version: VERSION, config: redactConfig(ctx.config) }, 'starting idphotos');
       // Finish or drop uploads a crash interrupted before anyone can see the photo store.
       await ctx.photos.start();
+      // Same for roster imports a crash cut off: their work copies go; catch-up below redoes them.
+      ctx.roster.removeDeadWork();
       const web = await startWebServer(createWebApp(ctx), ctx.config.web);
       running.push(web);
       ctx.log.info({ address: ctx.config.web.listen.host, port: web.port }, `web listening on ${hostPort(ctx.config.web.listen.host, web.port)}`);
