@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DirectoryFolder } from '../../src/domain/incoming/directory-folder.ts';
+import { Defender } from '../../src/sftp/defender.ts';
+import { isTempFor, isTempName } from '../../src/sftp/temp-names.ts';
+import { normalizePath, resolvePath } from '../../src/sftp/vpath.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import { logs } from './harness.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'idphotos-unit-'));
+
+describe('DirectoryFolder', () => {
+  const make = (onCommit?: (e: { name: string }, path: string) => void) => {
+    const dir = tmp();
+    const folder = new DirectoryFolder({ name: 'data', dir: join(dir, 'data'), maxBytes: 2048, allowedExtensions: ['.csv'], onCommit });
+    const temp = (text: string) => {
+      const p = join(dir, `t-${Math.random()}`);
+      writeFileSync(p, text);
+      return p;
+    };
+    return { dir, folder, temp };
+  };
+
+  it.each([
+    ['students.csv', null],
+    ['STUDENTS.CSV', null],
+    ['notes.txt', /"notes\.txt" cannot be stored in data\/: only \.csv files are accepted here/],
+    ['.hidden.csv', /names starting with a dot/],
+    ['a\\b.csv', /backslash/],
+    ['csv', /only \.csv files/],
+    [`${'x'.repeat(256)}.csv`, /longer than 255 bytes/],
+  ])('checkName(%s)', (name, why) => {
+    const { folder } = make();
+    if (why) expect(() => folder.checkName(name)).toThrow(why);
+    else expect(() => folder.checkName(name)).not.toThrow();
+  });
+
+  it('commits by rename with the client mtime, replaces in one step, lists, removes', async () => {
+    const seen: string[] = [];
+    const { folder, temp } = make((e) => seen.push(e.name));
+    const first = temp('a,b\n1,2\n');
+    await folder.commit({ tempPath: first, name: 'staff.csv', size: 8, account: 'd', mtime: 1_600_000_000 });
+    expect(existsSync(first)).toBe(false);
+    expect(folder.stat('staff.csv')).toEqual({ name: 'staff.csv', size: 8, mtime: 1_600_000_000 });
+    await folder.commit({ tempPath: temp('a,b\n3,4\n5,6\n'), name: 'staff.csv', size: 12, account: 'd' });
+    expect(readFileSync(folder.contentPath('staff.csv')!, 'utf8')).toBe('a,b\n3,4\n5,6\n');
+    expect(folder.list().map((e) => e.name)).toEqual(['staff.csv']);
+    folder.setMtime('staff.csv', 1_700_000_000);
+    expect(folder.stat('staff.csv')?.mtime).toBe(1_700_000_000);
+    expect(seen).toEqual(['staff.csv', 'staff.csv']);
+    folder.remove('staff.csv', 'd');
+    expect(folder.list()).toEqual([]);
+    expect(() => folder.remove('staff.csv', 'd')).toThrow(/no file "staff.csv"/);
+  });
+
+  it('a refused commit deletes the temp file and keeps the stored one', async () => {
+    const { folder, temp } = make();
+    await folder.commit({ tempPath: temp('x\n'), name: 'a.csv', size: 2, account: 'd' });
+    const bad = temp('y\n');
+    await expect(folder.commit({ tempPath: bad, name: 'a.txt', size: 2, account: 'd' })).rejects.toThrow(/only \.csv/);
+    const big = temp('z'.repeat(4096));
+    await expect(folder.commit({ tempPath: big, name: 'a.csv', size: 4096, account: 'd' })).rejects.toThrow(/over the 2048-byte limit/);
+    expect(existsSync(bad) || existsSync(big)).toBe(false);
+    expect(readFileSync(folder.contentPath('a.csv')!, 'utf8')).toBe('x\n');
+  });
+});
+
+describe('virtual paths', () => {
+  it.each([
+    ['.', '/'],
+    ['', '/'],
+    ['../../..', '/'],
+    ['incoming//idphotos/./S1.jpg', '/incoming/idphotos/S1.jpg'],
+    ['/incoming/idphotos/../../etc/passwd', '/etc/passwd'],
+  ])('normalizePath(%j) = %s', (raw, want) => expect(normalizePath(raw)).toBe(want));
+
+  it('resolves only the fixed tree', () => {
+    expect(resolvePath('/').kind).toBe('root');
+    expect(resolvePath('/incoming').kind).toBe('incoming');
+    expect(resolvePath('/incoming/data')).toMatchObject({ kind: 'folder', folder: 'data' });
+    expect(resolvePath('/incoming/idphotos/S1.jpg')).toMatchObject({ kind: 'file', folder: 'idphotos', name: 'S1.jpg' });
+    expect(resolvePath('/etc/passwd').kind).toBe('nowhere');
+    expect(resolvePath('/incoming/idphotos/a/b.jpg').kind).toBe('nowhere');
+  });
+
+  it('temporary names', () => {
+    for (const n of ['S1.jpg.filepart', 'S1.jpg.part', 'S1.jpg.a1b2c3.partial', 'x.TMP', '~S1.jpg', '.in.S1.jpg.']) expect(isTempName(n)).toBe(true);
+    for (const n of ['S1.jpg', 'students.csv', 'part.jpg']) expect(isTempName(n)).toBe(false);
+    expect(isTempFor('S1.jpg.filepart', 'S1.jpg')).toBe(true);
+    expect(isTempFor('S10.jpg.filepart', 'S1.jpg')).toBe(false);
+  });
+});
+
+describe('Defender', () => {
+  const cfg = { enabled: true, max_failures: 3, window_seconds: 60, ban_seconds: 100, max_ban_seconds: 250, max_connections_per_ip: 2, allow_list: ['10.0.0.0/8', '192.0.2.7'] };
+
+  it('bans after max_failures within the window, doubles repeat bans up to the maximum, and logs each ban', () => {
+    let now = 1_000_000;
+    const d = new Defender(cfg, createLogger('test'), () => now);
+    d.recordFailure('203.0.113.5', 'x', 'password');
+    d.recordFailure('203.0.113.5', 'x', 'password');
+    now += 61_000; // the first two fall out of the window
+    d.recordFailure('203.0.113.5', 'x', 'password');
+    expect(d.isBanned('203.0.113.5')).toBe(false);
+    d.recordFailure('203.0.113.5', 'x', 'password');
+    d.recordFailure('::ffff:203.0.113.5', 'x', 'password');
+    expect(d.isBanned('203.0.113.5')).toBe(true);
+    expect(d.admit('203.0.113.5')).toMatchObject({ refused: expect.stringMatching(/banned for 100 more seconds/) });
+    expect(d.isBanned('203.0.113.6')).toBe(false);
+    const bans: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      now += 300_000;
+      for (let i = 0; i < 3; i++) d.recordFailure('203.0.113.5', 'x', 'password');
+      bans.push(logs.filter((l) => l.ip === '203.0.113.5' && l.ban_seconds !== undefined).at(-1)!.ban_seconds as number);
+    }
+    expect(bans).toEqual([200, 250, 250]);
+  });
+
+  it('caps connections per IP and never limits the allow list', () => {
+    const d = new Defender(cfg, createLogger('test'));
+    const a = d.admit('198.51.100.1');
+    d.admit('198.51.100.1');
+    expect(d.admit('198.51.100.1')).toMatchObject({ refused: expect.stringMatching(/2 connections open \(limit 2\)/) });
+    if ('release' in a) a.release();
+    expect('release' in d.admit('198.51.100.1')).toBe(true);
+    for (let i = 0; i < 10; i++) {
+      d.recordFailure('10.1.2.3', 'x', 'password');
+      expect('release' in d.admit('10.1.2.3')).toBe(true);
+    }
+    expect(d.isBanned('10.1.2.3')).toBe(false);
+    expect('release' in d.admit('192.0.2.7')).toBe(true);
+  });
+});
