@@ -131,3 +131,18 @@ describe('transport', () => {
     expect(r.stdout).not.toContain('incoming');
   });
 });
+
+describe('idle timeout', () => {
+  it('closes a session idle for idle_timeout_seconds and logs why', async () => {
+    const idle = await startHarness('', 'idle_timeout_seconds = 10');
+    try {
+      const s = await connectSsh2(idle);
+      await s.call('readdir', '/incoming');
+      await new Promise((r) => s.client.once('close', r));
+      expect(logs.some((l) => l.msg === 'idle timeout; closing the connection' && l.idle_seconds === 10)).toBe(true);
+      expect(logs.some((l) => l.msg === 'ssh session ended' && l.outcome === 'idle timeout')).toBe(true);
+    } finally {
+      await idle.stop();
+    }
+  }, 30_000);
+});
