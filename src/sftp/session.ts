@@ -269,9 +269,9 @@ export class SftpSession implements SftpRequestHandler {
     const h = this.handle(handle);
     this.handles.delete(key);
     if (h.kind === 'dir') return;
+    if (h.kind === 'write' && h.refused) throw h.refused; // its file is already closed and gone
     closeSync(h.fd);
     if (h.kind === 'read') return;
-    if (h.refused) throw h.refused;
     if (h.staged) {
       if (h.mtime !== undefined) utimesSync(h.file, h.mtime, h.mtime);
       return;

@@ -144,12 +144,15 @@ export interface Ssh2Sftp {
   sftp: ssh2.SFTPWrapper;
   call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
   end(): void;
+  /** Resolves when the connection has closed (either side). */
+  closed: Promise<void>;
 }
 
 /** ssh2's own client (a real SFTP client), for replaying exact operation sequences. */
 export function connectSsh2(h: Pick<Harness, 'port'>, opts: { localAddress?: string; password?: string; username?: string } = {}): Promise<Ssh2Sftp> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
+    const closed = new Promise<void>((r) => (client as unknown as NodeJS.EventEmitter).once('close', () => r()));
     client.on('error', reject);
     client.on('ready', () => {
       client.sftp((err, sftp) => {
@@ -158,7 +161,7 @@ export function connectSsh2(h: Pick<Harness, 'port'>, opts: { localAddress?: str
           new Promise<T>((res, rej) => {
             (sftp as unknown as Record<string, (...a: unknown[]) => void>)[method]!.call(sftp, ...args, (e: Error | undefined, v: T) => (e ? rej(e) : res(v)));
           });
-        resolve({ client, sftp, call, end: () => client.end() });
+        resolve({ client, sftp, call, end: () => client.end(), closed });
       });
     });
     client.connect({

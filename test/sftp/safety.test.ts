@@ -85,7 +85,7 @@ describe('limits', () => {
     expect(await tryLogin(h, {})).toMatch(/authentication methods failed/);
     expect(logs.some((l) => String(l.msg).includes('already has 3 sessions open'))).toBe(true);
     extra[0]!.end();
-    await new Promise((r) => extra[0]!.client.once('close', r));
+    await extra[0]!.closed;
     expect(await tryLogin(h, {})).toBe('ok');
     extra[1]!.end();
   });
@@ -138,7 +138,7 @@ describe('idle timeout', () => {
     try {
       const s = await connectSsh2(idle);
       await s.call('readdir', '/incoming');
-      await new Promise((r) => s.client.once('close', r));
+      await s.closed;
       expect(logs.some((l) => l.msg === 'idle timeout; closing the connection' && l.idle_seconds === 10)).toBe(true);
       expect(logs.some((l) => l.msg === 'ssh session ended' && l.outcome === 'idle timeout')).toBe(true);
     } finally {

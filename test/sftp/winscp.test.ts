@@ -71,7 +71,7 @@ describe('WinSCP upload sequence, replayed operation by operation', () => {
     await w.call('setstat', '/incoming/idphotos/S2001.jpg', { atime: 1_500_000_000, mtime: 1_500_000_000 });
     expect(photos().stat('S2001.jpg')?.mtime).toBe(1_500_000_000);
     w.end();
-    await new Promise((r) => w.client.once('close', r));
+    await w.closed;
     // The session ended with nothing pending: the new photo stays.
     expect(readFileSync(photos().contentPath('S2001.jpg')!).equals(next)).toBe(true);
   });
@@ -83,7 +83,7 @@ describe('WinSCP upload sequence, replayed operation by operation', () => {
     await w.call('unlink', '/incoming/idphotos/S2002.jpg');
     expect(photos().stat('S2002.jpg')).toBeDefined();
     w.end();
-    await new Promise((r) => w.client.once('close', r));
+    await w.closed;
     await expect.poll(() => photos().stat('S2002.jpg')).toBeUndefined();
   });
 
@@ -95,7 +95,7 @@ describe('WinSCP upload sequence, replayed operation by operation', () => {
     expect(half).toBeGreaterThan(0);
     for (let off = 0; off < half; off += 32 * 1024) await first.call('write', handle, bytes, off, 32 * 1024, off);
     first.client.destroy(); // the network drops mid-transfer
-    await new Promise((r) => first.client.once('close', r));
+    await first.closed;
     expect(photos().stat('S2003.jpg')).toBeUndefined();
 
     const second = await connectSsh2(h);
@@ -115,7 +115,7 @@ describe('WinSCP upload sequence, replayed operation by operation', () => {
     const handle = await w.call<Buffer>('open', '/incoming/idphotos/S2004.jpg', WRITE | CREAT | TRUNC);
     await w.call('write', handle, next, 0, 64 * 1024, 0);
     w.client.destroy();
-    await new Promise((r) => w.client.once('close', r));
+    await w.closed;
     await expect.poll(() => logs.some((l) => l.file === 'S2004.jpg' && l.outcome === 'discarded')).toBe(true);
     expect(readFileSync(photos().contentPath('S2004.jpg')!).equals(old)).toBe(true);
     expect(readdirSync(join(h.app.ctx.config.data_dir, 'sftp', 'uploads'))).toEqual([]);
