@@ -7,8 +7,6 @@ import { checkConfigCommand } from './cli/check-config.ts';
 import { hashPasswordCommand } from './cli/hash-password.ts';
 import { importCommand } from './cli/import.ts';
 import { importsCommand } from './cli/imports.ts';
-import { importCommand } from './cli/import.ts';
-import { importsCommand } from './cli/imports.ts';
 import { photosCommand } from './cli/photos.ts';
 
 /** Every command the executable knows; `serve` runs when none is named. */
@@ -16,8 +14,6 @@ export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   'check-config': checkConfigCommand,
   'hash-password': hashPasswordCommand,
-  import: importCommand,
-  imports: importsCommand,
   import: importCommand,
   imports: importsCommand,
   photos: photosCommand,
