@@ -158,6 +158,7 @@ export function createPhotoStore(db: Db) {
       );
     },
     deleteFile: (name: string) => void db.run('DELETE FROM photo_files WHERE name = ?', name),
+    deleteFilesOf: (versionId: number) => void db.run('DELETE FROM photo_files WHERE version_id = ?', versionId),
     setFileMtime: (name: string, mtime: number) => db.run('UPDATE photo_files SET mtime = ? WHERE name = ?', mtime, name).changes > 0,
     /** The newest listed file of a Local ID other than `except`. */
     newestFileOf: (localId: string, except: string) =>

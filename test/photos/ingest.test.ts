@@ -219,18 +219,26 @@ describe('photo ingest', () => {
     for (const sha of shas.slice(2)) for (const f of files(sha)) expect(existsSync(f)).toBe(true);
   });
 
-  it('the same name uploaded by two sessions at once: the one committed last wins', async () => {
-    rig.addUser('S1');
-    // The first commit is a large image (slow to render), the second a small one (fast): the
-    // second finishes first, and the first must not overwrite it when it finishes.
-    const big = await jpeg(3000, 4000, RED, { quality: 95 });
+  it('the same name uploaded by two sessions at once: the one committed last wins, even when it finishes first', async () => {
+    const big = await jpeg(1200, 1600, RED, { quality: 95 });
     const small = await jpeg(90, 120, BLUE);
-    const [a, b] = await Promise.all([rig.upload('S1.jpg', big, 'session-a'), rig.upload('S1.jpg', small, 'session-b')]);
-    expect(a.current).toBe(false);
-    expect(b.current).toBe(true);
-    expect(rig.photos.photo('S1')).toMatchObject({ source_sha256: sha256(small), versions: 2 });
-    expect(rig.photos.folder.stat('S1.jpg')).toMatchObject({ size: small.length });
-    expect(readFileSync(rig.photos.folder.contentPath('S1.jpg')!).equals(small)).toBe(true);
+    let smallDone!: () => void;
+    const smallFinished = new Promise<void>((resolve) => (smallDone = resolve));
+    // The first commit is held back after rendering until the second one is current.
+    const held = createRig('', { afterStep: (step, sha) => (step === 'displays-written' && sha === sha256(big) ? smallFinished : undefined) });
+    try {
+      held.addUser('S1');
+      const a = held.upload('S1.jpg', big, 'session-a');
+      const b = held.upload('S1.jpg', small, 'session-b').finally(() => smallDone());
+      const [ra, rb] = await Promise.all([a, b]);
+      expect(rb.current).toBe(true);
+      expect(ra.current).toBe(false);
+      expect(held.photos.photo('S1')).toMatchObject({ source_sha256: sha256(small), versions: 2 });
+      expect(held.photos.folder.stat('S1.jpg')).toMatchObject({ size: small.length });
+      expect(readFileSync(held.photos.folder.contentPath('S1.jpg')!).equals(small)).toBe(true);
+    } finally {
+      held.close();
+    }
   });
 
   it('identical bytes uploaded again reuse their version; removing the file keeps history', async () => {

@@ -12,6 +12,10 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 describe('photos over SFTP', () => {
   let h: Harness;
   let local: string;
+  /** Uploads are acknowledged once durable; the photo shows once its sizes are rendered. */
+  const shown = async (id: string, bytes: Buffer) => {
+    while (h.app.ctx.photos.photo(id)?.source_sha256 !== sha256(bytes)) await new Promise((r) => setTimeout(r, 2));
+  };
   const put = (name: string, bytes: Buffer, flags = '') => {
     writeFileSync(join(local, name), bytes);
     return sftpBatch(h, [`put ${flags} ${name} /incoming/idphotos/${name}`.replace(/ +/g, ' ')], local);
@@ -25,13 +29,14 @@ describe('photos over SFTP', () => {
   });
   afterAll(() => h.stop());
 
-  it('is shown the moment the upload closes: rotated, metadata-free; listing and download give the bytes as uploaded', async () => {
+  it('is listed at CLOSE and shown once rendered: rotated, metadata-free; listing and download give the bytes as uploaded', async () => {
     const bytes = await sharp(await jpeg(300, 200, RED)).jpeg().withMetadata({ orientation: 6 }).withExifMerge({ IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '40/1 26/1 4600/100' } }).toBuffer();
     writeFileSync(join(local, 'S12345.jpg'), bytes);
     utimesSync(join(local, 'S12345.jpg'), 1_500_000_000, 1_500_000_000);
     const res = await sftpBatch(h, ['put -p S12345.jpg /incoming/idphotos/S12345.jpg'], local);
     expect(res.code, res.stderr).toBe(0);
-    // No waiting: the CLOSE reply came after the photo became current.
+    expect(h.app.ctx.photos.folder.stat('S12345.jpg')).toEqual({ name: 'S12345.jpg', size: bytes.length, mtime: 1_500_000_000 });
+    await shown('S12345', bytes);
     expect(h.app.ctx.photos.photo('S12345')).toMatchObject({ source_sha256: sha256(bytes), width: 200, height: 300 });
     const full = await h.app.ctx.photos.display('S12345', 'full').read();
     const meta = await sharp(full).metadata();
@@ -47,6 +52,7 @@ describe('photos over SFTP', () => {
   it('refuses a text file named .jpg and a truncated JPEG with the reason, and keeps the current photo', async () => {
     const good = await jpeg(120, 160, GREEN);
     expect((await put('S2.jpg', good)).code).toBe(0);
+    await shown('S2', good);
 
     // OpenSSH's sftp prints only "Failure" for a refused CLOSE; the reason travels in the status
     // message, which clients that show it (ssh2, WinSCP, FileZilla) display.
@@ -73,9 +79,42 @@ describe('photos over SFTP', () => {
     expect(logs.some((l) => l.msg === 'photo refused' && l.reason === previous.reason && l.account === 'district')).toBe(true);
   });
 
+  it('a corrupt JPEG acknowledged at CLOSE is refused once decoded: listed again as before, reason for the admin', async () => {
+    const good = await jpeg(90, 120, GREEN);
+    expect((await put('S5.jpg', good)).code).toBe(0);
+    insertUser(h.app.ctx.db, 'S5');
+    await shown('S5', good);
+    const noise = Buffer.alloc(400 * 500 * 3).map((_, i) => (i * 7) % 251);
+    const corrupt = await sharp(noise, { raw: { width: 400, height: 500, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+    corrupt.fill(0xff, corrupt.indexOf(Buffer.from([0xff, 0xda])) + 40, corrupt.length - 200);
+    const before = h.app.ctx.photos.rejected().length;
+    // The upload may be acknowledged (a worker was free) or refused at CLOSE: either way it is refused.
+    await put('S5.jpg', corrupt);
+    while (h.app.ctx.photos.rejected().length === before) await new Promise((r) => setTimeout(r, 2));
+    expect(h.app.ctx.photos.rejected()[0]).toMatchObject({ file_name: 'S5.jpg', account: 'district' });
+    expect(h.app.ctx.photos.rejected()[0].reason).toMatch(/^the JPEG is damaged and cannot be decoded/);
+    expect(h.app.ctx.photos.photo('S5')).toMatchObject({ source_sha256: sha256(good), versions: 1 });
+    expect(h.app.ctx.photos.folder.stat('S5.jpg')).toMatchObject({ size: good.length });
+  });
+
+  it('a photo removed right after its upload never becomes current', async () => {
+    insertUser(h.app.ctx.db, 'S6');
+    const bytes = await jpeg(700, 900, BLUE);
+    writeFileSync(join(local, 'S6.jpg'), bytes);
+    const again = await sftpBatch(h, ['put S6.jpg /incoming/idphotos/S6.jpg', 'rm /incoming/idphotos/S6.jpg'], local);
+    expect(again.code, again.stderr).toBe(0);
+    while (h.app.ctx.photos.history('S6').length === 0) await new Promise((r) => setTimeout(r, 2));
+    expect(h.app.ctx.photos.photo('S6')).toBeNull();
+    expect(h.app.ctx.photos.folder.stat('S6.jpg')).toBeUndefined();
+  });
+
   it('keeps a wrongly cased name unmatched with a hint, and links a photo when its user arrives', async () => {
-    expect((await put('s12345.jpg', await jpeg(50, 60))).code).toBe(0);
-    expect((await put('S4.jpg', await jpeg(50, 61))).code).toBe(0);
+    const lower = await jpeg(50, 60);
+    const s4 = await jpeg(50, 61);
+    expect((await put('s12345.jpg', lower)).code).toBe(0);
+    expect((await put('S4.jpg', s4)).code).toBe(0);
+    await shown('s12345', lower);
+    await shown('S4', s4);
     const unmatched = h.app.ctx.photos.unmatched();
     expect(unmatched.find((u) => u.file_name === 's12345.jpg')?.hints.map((x) => x.local_id)).toEqual(['S12345']);
     expect(unmatched.map((u) => u.local_id)).toContain('S4');
@@ -100,6 +139,9 @@ describe('photos over SFTP', () => {
       while (!h.app.ctx.db.get('SELECT 1 AS x FROM photo_versions WHERE source_sha256 = ?', sha256(first))) await new Promise((r) => setImmediate(r));
       await b.call('close', hb);
       await closing;
+      await shown('S3', second);
+      // a's large image finishes rendering after b's: it must stay in the history.
+      while (h.app.ctx.photos.history('S3').length < 2) await new Promise((r) => setTimeout(r, 2));
       expect(h.app.ctx.photos.photo('S3')).toMatchObject({ source_sha256: sha256(second), versions: 2 });
       const read = await sftpBatch(h, ['get /incoming/idphotos/S3.jpg s3.jpg'], local);
       expect(read.code).toBe(0);
@@ -115,6 +157,8 @@ describe('photos over SFTP', () => {
     const pngBytes = await sharp(await jpeg(80, 100, GREEN)).png().toBuffer();
     expect((await put('S1.jpg', jpg)).code).toBe(0);
     expect((await put('S1.png', pngBytes)).code).toBe(0);
+    await shown('S1', pngBytes);
+    while (h.app.ctx.photos.history('S1').length < 2) await new Promise((r) => setTimeout(r, 2));
     expect(h.app.ctx.photos.photo('S1')).toMatchObject({ source_sha256: sha256(pngBytes), versions: 2 });
     expect((await sftpBatch(h, ['rm /incoming/idphotos/S1.png'])).code).toBe(0);
     expect(h.app.ctx.photos.photo('S1')).toMatchObject({ source_sha256: sha256(jpg), versions: 2 });

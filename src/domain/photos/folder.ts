@@ -2,15 +2,15 @@ import { AppError } from '../../shared/errors.ts';
 import type { FolderEntry, IncomingFolder } from '../incoming/folder.ts';
 import type { PhotoDeps } from './deps.ts';
 import { removeFile } from './history.ts';
-import type { IngestRequest, IngestResult } from './ingest.ts';
+import type { IngestOptions, IngestRequest, IngestResult } from './ingest.ts';
 import { parsePhotoName } from './names.ts';
 
 /**
  * `/incoming/idphotos/` as the SFTP edge sees it: the photo files by the names they were uploaded
  * under, with size and mtime as uploaded, so sync tools (rclone, lftp mirror, WinSCP) find nothing
- * to send twice. A commit is an ingest; it resolves once the photo is shown.
+ * to send twice. A commit is an ingest.
  */
-export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest) => Promise<IngestResult>): IncomingFolder {
+export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest, options: IngestOptions) => Promise<IngestResult>): IncomingFolder {
   const entry = (f: { name: string; bytes: number; mtime: number }): FolderEntry => ({ name: f.name, size: f.bytes, mtime: f.mtime });
   return {
     name: 'idphotos',
@@ -27,8 +27,14 @@ export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest) => 
       const f = d.store.listedFile(name);
       return f ? d.files.sourcePath(f.source_sha256) : undefined;
     },
-    async commit(req) {
-      await ingest({ tempPath: req.tempPath, name: req.name, account: req.account, remoteAddress: req.remoteAddress, mtime: req.mtime, origin: 'sftp' });
+    commit(req) {
+      // Acknowledged once durable when a render worker is free (the client's next file then
+      // travels while this one renders); otherwise once shown, which holds a fast client back so
+      // that renders never pile up behind the uploads.
+      return new Promise<void>((resolve, reject) => {
+        const request = { tempPath: req.tempPath, name: req.name, account: req.account, remoteAddress: req.remoteAddress, mtime: req.mtime, origin: 'sftp' as const };
+        ingest(request, { onDurable: () => d.limiter.size < d.limiter.limit && resolve() }).then(() => resolve(), reject);
+      });
     },
     remove: (name, account) => removeFile(d, name, account),
     setMtime(name, mtime) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { AppError, errorMessage } from '../../shared/errors.ts';
 import { ImageDecodeError, readImageInfo, renderDisplayImages } from '../../imaging/images.ts';
-import type { VersionRow } from '../../storage/photo-store.ts';
+import type { FileRow, VersionRow } from '../../storage/photo-store.ts';
 import { nowIso, type PhotoDeps } from './deps.ts';
 import { checkComplete, sniffFormat, type PhotoFormat } from './formats.ts';
 import { nearMisses, unmatchedReason, type Hint } from './hints.ts';
@@ -36,6 +36,15 @@ export interface IngestResult {
   message: string;
 }
 
+export interface IngestOptions {
+  /**
+   * Called once the upload is durable and listed under its name (a crash from here on finishes
+   * it at startup), before the display sizes are rendered. The SFTP folder acknowledges the
+   * upload here when a worker is free, so a client's next file travels while this one renders.
+   */
+  onDurable?(): void;
+}
+
 const FORMAT_NAMES: Record<PhotoFormat, string> = { jpeg: 'JPEG', png: 'PNG', gif: 'GIF' };
 
 /**
@@ -47,7 +56,7 @@ const FORMAT_NAMES: Record<PhotoFormat, string> = { jpeg: 'JPEG', png: 'PNG', gi
  * startup reconcile finishes a pending row whose bytes are safe. Resolves once the photo is
  * visible, so an uploader's "done" means "shown".
  */
-export async function ingestPhoto(d: PhotoDeps, req: IngestRequest): Promise<IngestResult> {
+export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: IngestOptions = {}): Promise<IngestResult> {
   // The order of commits is the order of arrival: the last upload committed wins even when
   // an earlier, larger one finishes rendering after it.
   const seq = d.store.nextSeq();
@@ -109,22 +118,30 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest): Promise<Ing
   });
 
   await d.hooks?.afterStep?.('pending-row', sha);
+  const upload = { seq, name: req.name, account: req.account, remoteAddress: req.remoteAddress ?? '', mtime: req.mtime };
+  let current: boolean;
   if (version.state === 'ready' && d.files.hasSource(sha)) {
     await d.files.discard(req.tempPath);
+    current = activate(d, version.id, upload, { list: true });
+    options.onDurable?.();
   } else {
     await d.files.adoptSource(req.tempPath, sha);
+    // Listed from here on (size and mtime as uploaded, READ gives the bytes), so a sync tool's
+    // next listing or SETSTAT finds it; shown once its display sizes exist.
+    const replaced = listFile(d, version.id, upload);
     await d.hooks?.afterStep?.('source-durable', sha);
+    options.onDurable?.();
     try {
       await ensureDisplays(d, sha, bytes);
     } catch (err) {
       if (!(err instanceof ImageDecodeError)) throw err;
-      discardPending(d, version);
+      discardPending(d, version, req.name, replaced);
       throw await refuse(decodeReason(sniffed.format, err));
     }
     await d.hooks?.afterStep?.('displays-written', sha);
+    current = activate(d, version.id, upload, { list: false });
   }
 
-  const current = activate(d, version.id, { seq, name: req.name, account: req.account, remoteAddress: req.remoteAddress ?? '', mtime: req.mtime });
   const matched = d.users.exists(localId);
   const hints = matched ? [] : nearMisses(localId, d.users);
   const message = !current
@@ -158,12 +175,14 @@ export async function ensureDisplays(d: PhotoDeps, sha: string, bytes: Buffer): 
 
 /**
  * The one step that makes a version visible: ready, current unless something later already is,
- * listed under its file name, old history pruned — one transaction. Returns whether it is current.
+ * listed under its file name (when the caller has not listed it already), old history pruned —
+ * one transaction. Returns whether it is current.
  */
 export function activate(
   d: PhotoDeps,
   versionId: number,
   upload: { seq: number; name: string; account: string; remoteAddress: string; mtime?: number },
+  options: { list: boolean },
 ): boolean {
   const current = d.store.tx(() => {
     const version = d.store.version(versionId);
@@ -171,10 +190,12 @@ export function activate(
     const now = nowIso();
     d.store.markReady(versionId, { seq: upload.seq, file_name: upload.name, account: upload.account, remote_address: upload.remoteAddress, uploaded_at: now });
     const existing = d.store.current(version.local_id);
-    const wins = !existing || existing.seq < upload.seq;
+    // Listed at commit but taken out of the folder while it rendered: history only.
+    const removed = !options.list && d.store.file(upload.name) === undefined;
+    const wins = !removed && (!existing || existing.seq < upload.seq);
     if (wins) d.store.setCurrent(version.local_id, versionId, upload.seq, now);
-    const file = d.store.file(upload.name);
-    if (!file || file.seq < upload.seq) {
+    const file = options.list ? d.store.file(upload.name) : undefined;
+    if (options.list && (!file || file.seq < upload.seq)) {
       d.store.upsertFile({
         name: upload.name,
         local_id: version.local_id,
@@ -191,10 +212,39 @@ export function activate(
   return current;
 }
 
-function discardPending(d: PhotoDeps, version: VersionRow): void {
+/** Lists `name` → version unless a later commit already holds the name; returns what it replaced. */
+function listFile(d: PhotoDeps, versionId: number, upload: { seq: number; name: string; mtime?: number }): FileRow | undefined {
+  return d.store.tx(() => {
+    const previous = d.store.file(upload.name);
+    if (previous && previous.seq > upload.seq) return undefined;
+    const version = d.store.version(versionId)!;
+    d.store.upsertFile({
+      name: upload.name,
+      local_id: version.local_id,
+      version_id: versionId,
+      seq: upload.seq,
+      mtime: upload.mtime ?? Math.floor(Date.now() / 1000),
+      committed_at: nowIso(),
+    });
+    return previous ?? NOT_LISTED;
+  });
+}
+
+/** Marks "the name was not listed before": a failed upload then takes the name out again. */
+const NOT_LISTED: FileRow = { name: '', local_id: '', version_id: 0, seq: 0, mtime: 0, committed_at: '' };
+
+/** Undoes a refused pending upload: the listing goes back to what it was, the row and bytes go. */
+function discardPending(d: PhotoDeps, version: VersionRow, name: string, replaced: FileRow | undefined): void {
   d.store.tx(() => {
     const row = d.store.version(version.id);
-    if (row?.state === 'pending') d.store.deleteVersion(row.id, row.source_sha256, nowIso());
+    if (row?.state !== 'pending') return;
+    const listed = d.store.file(name);
+    if (replaced && listed?.version_id === version.id) {
+      if (replaced === NOT_LISTED) d.store.deleteFile(name);
+      else d.store.upsertFile(replaced);
+    }
+    d.store.deleteFilesOf(version.id);
+    d.store.deleteVersion(row.id, row.source_sha256, nowIso());
   });
   emptyTrash(d);
 }

@@ -7,12 +7,14 @@ export interface Limiter {
   run<T>(task: () => Promise<T>): Promise<T>;
   /** Tasks running or waiting. */
   readonly size: number;
+  readonly limit: number;
 }
 
 export function createLimiter(limit: number): Limiter {
   let active = 0;
   const waiting: (() => void)[] = [];
   return {
+    limit,
     get size() {
       return active + waiting.length;
     },

@@ -25,7 +25,10 @@ export async function reconcilePhotos(d: PhotoDeps): Promise<ReconcileReport> {
     const owner = Number(v.owner);
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) continue;
     if (!d.files.hasSource(v.source_sha256)) {
-      d.store.tx(() => d.store.deleteVersion(v.id, v.source_sha256, nowIso()));
+      d.store.tx(() => {
+        d.store.deleteFilesOf(v.id);
+        d.store.deleteVersion(v.id, v.source_sha256, nowIso());
+      });
       d.log.warn({ local_id: v.local_id, file: v.file_name, account: v.account }, 'dropped an upload interrupted before its bytes were saved (it was never acknowledged)');
       report.dropped++;
       continue;
@@ -33,12 +36,15 @@ export async function reconcilePhotos(d: PhotoDeps): Promise<ReconcileReport> {
     d.store.claimPending(v.id, d.owner);
     try {
       await ensureDisplays(d, v.source_sha256, await readFile(d.files.sourcePath(v.source_sha256)));
-      const current = activate(d, v.id, { seq: v.seq, name: v.file_name, account: v.account, remoteAddress: v.remote_address });
+      const current = activate(d, v.id, { seq: v.seq, name: v.file_name, account: v.account, remoteAddress: v.remote_address }, { list: true });
       d.log.info({ local_id: v.local_id, file: v.file_name, current }, 'finished an upload interrupted by a restart');
       report.recovered++;
     } catch (err) {
       if (!(err instanceof ImageDecodeError)) throw err;
-      d.store.tx(() => d.store.deleteVersion(v.id, v.source_sha256, nowIso()));
+      d.store.tx(() => {
+        d.store.deleteFilesOf(v.id);
+        d.store.deleteVersion(v.id, v.source_sha256, nowIso());
+      });
       recordRejection(d, {
         name: v.file_name,
         localId: v.local_id,

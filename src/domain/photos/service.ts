@@ -101,7 +101,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
   };
 
   return {
-    folder: createPhotoFolder(d, (req) => track(ingestPhoto(d, req))),
+    folder: createPhotoFolder(d, (req, options) => track(ingestPhoto(d, req, options))),
     async start() {
       const report = await reconcilePhotos(d);
       if (report.tempFoldersRemoved || report.recovered || report.dropped || report.contentRemoved) {

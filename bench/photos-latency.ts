@@ -1,0 +1,61 @@
+/**
+ * Close → visible latency on an idle appliance: one photo at a time (about 150 KB, 600×800),
+ * uploaded with ssh2's SFTP client; the clock runs from sending CLOSE until `GET /api/users/:id`
+ * shows the new `source_sha256`. Reference, same run: the CLOSE round trip of OpenSSH's sshd
+ * (internal-sftp) for the same files — what "the file is there" costs without a photo store.
+ *
+ *   node --import tsx bench/photos-latency.ts [photos=200]
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, percentile, photoSet, sha256, startAppliance, startSshd, uploadTimed } from './photos-lib.ts';
+
+const COUNT = Number(process.argv[2] ?? 200);
+const dir = mkdtempSync(join(tmpdir(), 'idphotos-bench-latency-'));
+const { dir: photos, names } = await photoSet(COUNT + 10, 'latency');
+const sshd = await startSshd(join(dir, 'sshd'));
+const app = await startAppliance(join(dir, 'app'));
+try {
+  app.addUsers(names.map((n) => n.replace(/\.jpg$/, '')));
+  const cookie = await app.signIn();
+  const user = process.env.USER ?? 'root';
+  const ref = await connect(sshd, user);
+  const ours = await connect(app, 'district');
+  const visible = async (id: string, sha: string) => {
+    for (;;) {
+      const res = await fetch(`http://127.0.0.1:${app.webPort}/api/users/${id}`, { headers: { cookie } });
+      const body = (await res.json()) as { photo: { source_sha256: string } | null };
+      if (body.photo?.source_sha256 === sha) return performance.now();
+    }
+  };
+  const refClose: number[] = [];
+  const ourClose: number[] = [];
+  const ourVisible: number[] = [];
+  for (const [i, name] of names.entries()) {
+    const bytes = readFileSync(join(photos, name));
+    const id = name.replace(/\.jpg$/, '');
+    const r = await uploadTimed(ref, `${sshd.target}/${name}`, bytes);
+    const o = await uploadTimed(ours, `/incoming/idphotos/${name}`, bytes);
+    const seen = await visible(id, sha256(bytes));
+    if (i < 10) continue; // warm-up
+    refClose.push(r.closedAt - r.closeSentAt);
+    ourClose.push(o.closedAt - o.closeSentAt);
+    ourVisible.push(seen - o.closeSentAt);
+  }
+  ref.end();
+  ours.end();
+  const row = (label: string, xs: number[], refP95: number) =>
+    `| ${label} | ${percentile(xs, 50).toFixed(1)} ms | ${percentile(xs, 95).toFixed(1)} ms | ${Math.max(...xs).toFixed(1)} ms | ${(percentile(xs, 95) / refP95).toFixed(1)}× |`;
+  const refP95 = percentile(refClose, 95);
+  console.log(`\n${COUNT} photos of ~${Math.round(readFileSync(join(photos, names[0]!)).length / 1024)} KB, one at a time, after 10 warm-up uploads\n`);
+  console.log('| measured from sending CLOSE | p50 | p95 | max | p95 vs reference |');
+  console.log('|---|---|---|---|---|');
+  console.log(row('OpenSSH sshd: CLOSE reply (reference)', refClose, refP95));
+  console.log(row('idphotos: CLOSE reply (photo already current)', ourClose, refP95));
+  console.log(row('idphotos: `GET /api/users/:id` shows the new source_sha256', ourVisible, refP95));
+} finally {
+  await app.stop();
+  await sshd.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
