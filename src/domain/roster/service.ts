@@ -10,7 +10,7 @@ import {
   getImportRow, heldOfSource, insertImport, latestOfFile, latestOfSource, listErrors, listImportRows, replaceErrors, updateImport,
   type ImportRow, type ImportUpdate, type NewImport,
 } from '../../storage/roster-import-store.ts';
-import { countUnmatchedPhotos, deactivateUser, hasPhotoTable, insertUser, scanUsers, updateUser } from '../../storage/roster-user-store.ts';
+import { countUnmatchedPhotos, deactivateUser, hasPhotoTable, insertUsers, scanUsers, updateUser } from '../../storage/roster-user-store.ts';
 import { readFileFacts } from './decode.ts';
 import { planImport, type Plan } from './diff.ts';
 import { errorReportCsv } from './error-report.ts';
@@ -290,7 +290,7 @@ export class RosterService {
         return { id, status: 'held' as const, reason: hold };
       }
       const unmatchedBefore = photos ? countUnmatchedPhotos(this.db) : 0;
-      for (const u of plan.inserts) insertUser(this.db, u, now);
+      insertUsers(this.db, plan.inserts, now);
       for (const u of plan.updates) updateUser(this.db, u, now);
       for (const localId of deactivate) deactivateUser(this.db, localId, now);
       const photosLinked = photos ? unmatchedBefore - countUnmatchedPhotos(this.db) : 0;
