@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { CommitRequest, FolderEntry, IncomingFolder } from '../incoming/folder.ts';
 import type { DataFileJob, DataFileRegistry } from './file-kinds.ts';
 
@@ -37,7 +38,13 @@ export class DataFolder implements IncomingFolder {
   }
 
   async commit(req: CommitRequest): Promise<void> {
-    this.checkName(req.name);
+    try {
+      this.checkName(req.name);
+    } catch (err) {
+      // The contract: a refused commit still takes the temp file away.
+      rmSync(req.tempPath, { force: true });
+      throw err;
+    }
     await this.inner.commit(req);
     const path = this.inner.contentPath(req.name);
     if (path) this.onCommit({ name: req.name, path, origin: `sftp:${req.account}` });
