@@ -42,6 +42,11 @@ var require = ((req) => {
   return wrapped;
 })(require);`;
 
+const [major, minor] = process.versions.node.split('.').map(Number);
+// sea.getRawAsset, which hands the native libraries back at run time, arrived in Node 20.12.
+if (major < 20 || (major === 20 && minor < 12)) throw new Error(`building the executable needs Node >= 20.12 (this is ${process.version})`);
+if (process.platform !== 'linux') throw new Error('the executable is built on Linux, for Linux (strip, ELF rpath of sharp)');
+
 const { values } = parseArgs({ options: { out: { type: 'string', default: join(ROOT, 'dist/idphotos') } } });
 const out = resolve(values.out);
 const started = performance.now();
@@ -134,6 +139,7 @@ function quietly(file, args) {
   try {
     execFileSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
+    if (err.code === 'ENOENT') throw new Error(`${file} is not installed${file === 'strip' ? ' (it comes with binutils)' : ''}`);
     process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
     throw new Error(`${basename(file)} failed (exit ${err.status ?? err.signal})`);
   }
