@@ -38,7 +38,8 @@ beforeAll(() => {
   copyFileSync(built, exe);
   chmodSync(exe, 0o755);
   rmSync(join(work, 'build'), { recursive: true });
-});
+  // A few seconds alone; postject's WebAssembly is slow when every core is busy with other tests.
+}, 300_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
