@@ -93,7 +93,6 @@ describe('web viewer in a real browser (Chromium)', () => {
     const thumb = await imageState(page, '#results img[alt="Maria Garcia"]');
     expect(thumb.naturalWidth).toBeGreaterThan(0);
     expect(thumb.xPhoto).toBeNull();
-    await shot(page, 'search');
 
     await maria.click();
     await page.waitForURL(`${base}/users/S100001`);
@@ -160,6 +159,7 @@ describe('web viewer in a real browser (Chromium)', () => {
     await rows.filter({ hasText: 'desk' }).filter({ hasText: 'Viewed profile' }).first().waitFor();
     await shot(page, 'audit');
     for (const [path, name] of [
+      ['/search?building=Central+High', 'search'],
       ['/admin/status', 'status'],
       ['/admin/imports', 'imports'],
       ['/admin/photos', 'photos'],

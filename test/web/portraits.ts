@@ -10,7 +10,10 @@ const SHIRT = ['#2f5d8a', '#8a2f4d', '#2f8a5d', '#6b5b95', '#c0703b', '#3b6b7a',
  * is tested and photographed with real image bytes and no real person's face.
  */
 export async function portraitJpeg(seed: number, width = 360, height = 450): Promise<Buffer> {
-  const pick = <T>(list: T[], salt: number): T => list[(seed * 7 + salt * 13) % list.length]!;
+  const pick = <T>(list: T[], salt: number): T => {
+    const h = Math.imul((seed + 1) ^ Math.imul(salt, 0x9e3779b1), 0x85ebca6b) >>> 0;
+    return list[(h >>> 11) % list.length]!;
+  };
   const long = seed % 3 === 0;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 360 450">
   <defs><radialGradient id="bg" cx="50%" cy="35%" r="75%"><stop offset="0" stop-color="#ffffff" stop-opacity=".55"/><stop offset="1" stop-color="#ffffff" stop-opacity="0"/></radialGradient></defs>

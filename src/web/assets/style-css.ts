@@ -37,6 +37,7 @@ button.link:hover { background: #22385a; }
 
 main { max-width: 70rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: 1.25rem 1.5rem; margin-bottom: 1.25rem; }
+.panel > :first-child, .panel > :first-child > :first-child { margin-top: 0; }
 .narrow { max-width: 28rem; margin: 3rem auto; }
 .muted { color: var(--muted); }
 .small { font-size: .875rem; }

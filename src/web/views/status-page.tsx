@@ -26,6 +26,8 @@ export interface StatusData {
   };
 }
 
+const IMPORT_BADGE: Record<string, string> = { applied: 'on', held: 'warn', refused: 'bad' };
+
 export function StatusPage({ user, path, data }: { user: SignedIn; path: string; data: StatusData }) {
   const s = data.sftp;
   const account = s.accounts[0]?.username ?? 'district';
@@ -47,7 +49,7 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
         <h2>Last roster import</h2>
         {data.lastImport ? (
           <p>
-            <strong>{data.lastImport.file}</strong> — {data.lastImport.status}, {formatTime(data.lastImport.at)}. {data.lastImport.summary}{' '}
+            <strong>{data.lastImport.file}</strong> <span class={`badge ${IMPORT_BADGE[data.lastImport.status] ?? 'off'}`}>{data.lastImport.status}</span> {formatTime(data.lastImport.at)}: {data.lastImport.summary}{' '}
             <a href="/admin/imports">All imports</a>
           </p>
         ) : (
