@@ -10,6 +10,9 @@ export function sshAlgorithms(hostKeys: HostKey[], legacyMacs: boolean) {
   const types = new Set(hostKeys.map((k) => k.publicKey.split(' ')[0]));
   const serverHostKey: string[] = [];
   if (types.has('ssh-ed25519')) serverHostKey.push('ssh-ed25519');
+  // NB: ssh2 derives the offered host key algorithms from the keys themselves and, for an RSA
+  // key, always appends ssh-rsa (SHA-1) after these: only an RSA key from sftp.host_keys,
+  // which old clients need, brings that item.
   if (types.has('ssh-rsa')) serverHostKey.push('rsa-sha2-512', 'rsa-sha2-256');
   return {
     kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512'],
