@@ -156,7 +156,7 @@ async function portrait(hue: number): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="360" height="450"><rect width="360" height="450" fill="hsl(${hue},40%,85%)" fill-opacity="0.85"/>
 <path d="M40 450 Q50 335 180 320 Q310 335 320 450 Z" fill="hsl(${(hue + 180) % 360},45%,40%)"/><ellipse cx="180" cy="205" rx="72" ry="90" fill="#d9a37f"/>
 <path d="M106 200 Q100 105 180 100 Q262 105 254 200 Q245 150 180 145 Q118 150 106 200 Z" fill="#3b2a1e"/></svg>`;
-  const grain = await sharp({ create: { width: 120, height: 150, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
+  const grain = await sharp({ create: { width: 120, height: 150, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
     .resize(360, 450, { kernel: 'cubic' })
     .png()
     .toBuffer();
