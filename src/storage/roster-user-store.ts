@@ -27,10 +27,16 @@ const INSERT_BATCH = 50;
 const ROW_PARAMS = `(${new Array(15).fill('?').join(', ')})`;
 
 /**
- * Inserts users, many rows per statement: a 100,000-row first import spends most of its time
- * here, and one statement per row cost a quarter more (the users table has many indexes).
+ * Inserts users, many rows per statement (one statement per row cost a quarter more).
+ * `existing`: how many users the table has, to choose how its indexes are kept up to date.
  */
-export function insertUsers(db: Db, users: readonly UserRow[], now: string): void {
+export function insertUsers(db: Db, users: readonly UserRow[], now: string, existing: number): void {
+  // A first import of a whole district: building the secondary indexes (search, photo hints,
+  // …) once after the rows are in costs a quarter of keeping them up to date row by row.
+  // NB: callers run this inside their transaction, so nobody ever sees the table without them.
+  const rebuild = users.length >= 10_000 && users.length * 4 >= existing;
+  const indexes = rebuild ? db.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL") : [];
+  for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
   for (let i = 0; i < users.length; i += INSERT_BATCH) {
     const batch = users.slice(i, i + INSERT_BATCH);
     const params: (string | number | null)[] = [];
@@ -39,6 +45,7 @@ export function insertUsers(db: Db, users: readonly UserRow[], now: string): voi
     }
     db.run(`INSERT INTO users (${COLUMNS}, created_at, updated_at, deactivated_at) VALUES ${batch.map(() => ROW_PARAMS).join(', ')}`, ...params);
   }
+  for (const index of indexes) db.exec(index.sql);
 }
 
 /** Rewrites a user's roster columns; `deactivated_at` follows `active` (kept when it stays inactive). */

@@ -16,6 +16,8 @@ export interface Plan {
   activeInSource: number;
   /** All users attributed to this source, active or not: the base of the change share. */
   usersInSource: number;
+  /** Every user in the table before the import. */
+  usersInTable: number;
   /** Rows refused because their ID belongs to someone of the other role. */
   conflicts: ImportError[];
 }
@@ -29,8 +31,9 @@ export interface Plan {
 export function planImport(existing: Iterable<UserRow>, rows: readonly RosterRow[], source: string): Plan {
   const byId = new Map<string, RosterRow>();
   for (const r of rows) byId.set(r.local_id, r);
-  const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, activeInSource: 0, usersInSource: 0, conflicts: [] };
+  const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
   for (const user of existing) {
+    plan.usersInTable++;
     if (user.source === source) {
       plan.usersInSource++;
       if (user.active === 1) plan.activeInSource++;

@@ -290,7 +290,7 @@ export class RosterService {
         return { id, status: 'held' as const, reason: hold };
       }
       const unmatchedBefore = photos ? countUnmatchedPhotos(this.db) : 0;
-      insertUsers(this.db, plan.inserts, now);
+      insertUsers(this.db, plan.inserts, now, plan.usersInTable);
       for (const u of plan.updates) updateUser(this.db, u, now);
       for (const localId of deactivate) deactivateUser(this.db, localId, now);
       const photosLinked = photos ? unmatchedBefore - countUnmatchedPhotos(this.db) : 0;
