@@ -238,10 +238,19 @@ export class DeviceImporter {
 /** Reads the header and the rows. Throws AppError('invalid') when the file cannot be a devices list. */
 async function readDevices(csv: Parameters<typeof readCsv>[0], path: string): Promise<DeviceRecord[]> {
   let columns: Partial<Record<Column, number>> | undefined;
+  let headerProblem: AppError | undefined;
   const records: DeviceRecord[] = [];
+  // NB: nothing may throw inside the parser's callback (the stream would never settle), so a
+  // bad header is kept and thrown once the file has been read.
   await readCsv(csv, path, (fields, line) => {
+    if (headerProblem) return;
     if (!columns) {
-      columns = headerColumns(fields);
+      try {
+        columns = headerColumns(fields);
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+        headerProblem = err;
+      }
       return;
     }
     if (fields.every((f) => f.trim() === '')) return;
@@ -256,6 +265,7 @@ async function readDevices(csv: Parameters<typeof readCsv>[0], path: string): Pr
       local_id: value('local_id'),
     });
   });
+  if (headerProblem) throw headerProblem;
   if (!columns) throw new AppError('invalid', 'the file is empty: it has no header row');
   if (records.length === 0) throw new AppError('invalid', 'the file has a header row but no devices');
   return records;

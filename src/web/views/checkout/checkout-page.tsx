@@ -85,6 +85,12 @@ const Step: FC<CheckoutPageProps> = ({ user, mode, state }) => {
           </form>
           <p class="hint" id="device-hint">
             Scan the barcode or type the asset tag or serial number, then press <kbd>Enter</kbd>.
+            {state.error && (
+              <>
+                {' '}
+                <Restart mode={mode} />
+              </>
+            )}
           </p>
           {state.error && <ErrorNotice id="device-error" message={state.error} />}
         </>

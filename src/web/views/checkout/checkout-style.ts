@@ -21,7 +21,7 @@ export const CHECKOUT_CSS = `
 .confirm h2 { font-size: 2rem; margin: 0 0 .5rem; line-height: 1.2; }
 .confirm .facts { font-size: 1.15rem; margin-bottom: 1.25rem; }
 .confirm .btn { font-size: 1.15rem; padding: .75rem 1.5rem; }
-.confirm .actions { align-items: center; }
+.confirm .actions { align-items: center; gap: 1.25rem; }
 kbd { font-family: inherit; font-size: .8em; border: 1px solid #a8b3c2; border-bottom-width: 2px; border-radius: 4px; padding: 0 .35rem; background: #fff; color: var(--text); }
 .btn kbd { background: transparent; color: inherit; border-color: currentColor; }
 #checkout[aria-busy="true"] { opacity: .7; }

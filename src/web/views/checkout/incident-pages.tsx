@@ -120,16 +120,16 @@ export const NewIncidentPage: FC<{ user: SignedIn; values: IncidentFormValues; e
               ))}
             </select>
           </div>
-          <div class="field">
-            <label for="occurred_on">Date</label>
-            <input type="date" id="occurred_on" name="occurred_on" value={values.occurred_on} required />
-          </div>
         </div>
         <div class="field spaced">
           <label for="description">What happened</label>
           <textarea id="description" name="description" required maxlength={4000}>
             {values.description}
           </textarea>
+        </div>
+        <div class="field">
+          <label for="occurred_on">Date</label>
+          <input type="date" id="occurred_on" name="occurred_on" value={values.occurred_on} required />
         </div>
         <button type="submit" class="btn">
           Record incident

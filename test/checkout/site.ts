@@ -1,0 +1,126 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createApp, type App } from '../../src/app.ts';
+import { parseConfig } from '../../src/config/parse.ts';
+import { hashPassword } from '../../src/shared/passwords.ts';
+
+process.env.IDPHOTOS_LOG_LEVEL ??= 'silent';
+
+export const PASSWORD = 'checkout-test-pass-1';
+
+export interface Site {
+  app: App;
+  dir: string;
+  base: string;
+  /** Runs OpenSSH `sftp -b -` with these commands against the appliance (key auth). */
+  sftp(commands: string[], cwd: string): Promise<{ code: number | null; stderr: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real appliance listening on 127.0.0.1:0: web accounts `admin` and `desk` (staff), SFTP
+ * account `district` with a fresh ed25519 key for OpenSSH's client.
+ */
+export async function startSite(extraToml = ''): Promise<Site> {
+  const dir = mkdtempSync(join(tmpdir(), 'idphotos-checkout-site-'));
+  const keyFile = join(dir, 'client_key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'checkout@test', '-f', keyFile]);
+  const hash = await hashPassword(PASSWORD);
+  const toml = `
+[log]
+level = "silent"
+[roster]
+quiet_seconds = 0
+${extraToml}
+[sftp]
+listen = "127.0.0.1:0"
+[[sftp.accounts]]
+username = "district"
+authorized_keys = [${JSON.stringify(readFileSync(`${keyFile}.pub`, 'utf8').trim())}]
+[web]
+listen = "127.0.0.1:0"
+[[web.accounts]]
+username = "admin"
+password_hash = "${hash}"
+role = "admin"
+[[web.accounts]]
+username = "desk"
+password_hash = "${hash}"
+role = "staff"
+`;
+  const app = await createApp(parseConfig(toml, '', dir));
+  const { sftpPort, webPort } = await app.start();
+  const sshOpts = [
+    '-i', keyFile, '-P', String(sftpPort),
+    '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+    '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes',
+  ];
+  return {
+    app,
+    dir,
+    base: `http://127.0.0.1:${webPort}`,
+    sftp: (commands, cwd) =>
+      new Promise((resolve) => {
+        const child = spawn('sftp', [...sshOpts, '-b', '-', 'district@127.0.0.1'], { cwd });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.stdout.resume();
+        child.on('close', (code) => resolve({ code, stderr }));
+        child.stdin.end(`${commands.join('\n')}\n`);
+      }),
+    async close() {
+      await app.stop(200);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A folder of files to upload. */
+export function localFiles(site: Site, files: Record<string, string | Buffer>): string {
+  const folder = join(site.dir, `local-${Object.keys(files).join('-').replace(/[^\w.-]/g, '')}`);
+  mkdirSync(folder, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(folder, name), content);
+  return folder;
+}
+
+/** A made-up ID-style portrait as a real JPEG (no real person's face). */
+export function portrait(backdrop = '#cfe0f5', shirt = '#2f5d8a'): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="360" height="450">
+  <rect width="360" height="450" fill="${backdrop}"/>
+  <path d="M40 450 Q50 335 180 320 Q310 335 320 450 Z" fill="${shirt}"/>
+  <path d="M150 285 L150 330 Q180 350 210 330 L210 285 Z" fill="#e0ac88"/>
+  <ellipse cx="180" cy="205" rx="72" ry="90" fill="#e0ac88"/>
+  <path d="M106 200 Q100 105 180 100 Q262 105 254 200 Q245 150 180 145 Q118 150 106 200 Z" fill="#5a3825"/>
+  <ellipse cx="154" cy="210" rx="7" ry="5" fill="#2a2a2a"/><ellipse cx="206" cy="210" rx="7" ry="5" fill="#2a2a2a"/>
+  <path d="M160 255 Q180 268 200 255" stroke="#8a4b3a" stroke-width="4" fill="none" stroke-linecap="round"/>
+</svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
+}
+
+/** Debian's Chromium through playwright-core, with a fresh profile per context. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** Signs in through the sign-in form, by keyboard. */
+export async function signInPage(page: Page, base: string, username: 'admin' | 'desk'): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.locator('input[name="username"]').focus();
+  await page.keyboard.type(username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.keyboard.press('Enter')]);
+}
+
+/** The id of the focused element. */
+export function focusedId(page: Page): Promise<string> {
+  return page.evaluate(() => document.activeElement?.id ?? '');
+}
