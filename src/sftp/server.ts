@@ -16,7 +16,9 @@ const STAGED_MAX_AGE_MS = 24 * 3600 * 1000;
 /** Time to authenticate after connecting (OpenSSH's LoginGraceTime is 120 s). */
 const LOGIN_GRACE_MS = 60_000;
 const MAX_SFTP_CHANNELS_PER_CONNECTION = 8;
-const AUTH_METHODS: ssh2.AuthenticationType[] = ['publickey', 'password'];
+// keyboard-interactive asks for the password once: some clients (FileZilla, WinSCP by
+// default) try it first, and a few offer nothing else for passwords.
+const AUTH_METHODS: ssh2.AuthenticationType[] = ['publickey', 'password', 'keyboard-interactive'];
 
 /**
  * The SFTP endpoint. A plain TCP listener admits each connection (defender: bans and the
@@ -87,16 +89,11 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
         client.end();
         return;
       }
-      if (actx.method === 'password') {
-        passwordTried = true;
-        if (await auth.checkPassword(user, actx.password)) return succeed(actx, user, 'password');
-        defender.recordFailure(ip, user, 'password');
-        await auth.failureDelay();
-        clog.warn({ user, method: 'password' }, 'login failed');
-        outcome = 'login failed';
-        actx.reject(AUTH_METHODS);
-        if (defender.isBanned(ip)) client.end();
-        return;
+      if (actx.method === 'password') return passwordAttempt(actx, user, actx.password, 'password');
+      if (actx.method === 'keyboard-interactive') {
+        const kctx = actx;
+        const answers = await new Promise<string[]>((resolve) => kctx.prompt([{ prompt: 'Password: ', echo: false }], resolve));
+        return passwordAttempt(actx, user, answers[0] ?? '', 'keyboard-interactive');
       }
       if (actx.method === 'publickey') {
         const key = auth.findKey(user, actx.key.algo, actx.key.data);
@@ -112,6 +109,17 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
         return actx.reject(AUTH_METHODS);
       }
       actx.reject(AUTH_METHODS);
+    };
+
+    const passwordAttempt = async (actx: ssh2.AuthContext, user: string, password: string, how: string) => {
+      passwordTried = true;
+      if (await auth.checkPassword(user, password)) return succeed(actx, user, how);
+      defender.recordFailure(ip, user, how);
+      await auth.failureDelay();
+      clog.warn({ user, method: how }, 'login failed');
+      outcome = 'login failed';
+      actx.reject(AUTH_METHODS);
+      if (defender.isBanned(ip)) client.end();
     };
 
     const succeed = (actx: ssh2.AuthContext, user: string, how: string) => {

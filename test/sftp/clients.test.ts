@@ -127,6 +127,29 @@ t.close()
   });
 });
 
+describe('keyboard-interactive', () => {
+  it('asks for the password once (paramiko auth_interactive)', async () => {
+    const script = `
+import paramiko, sys
+t = paramiko.Transport(('127.0.0.1', ${h.port}))
+t.start_client()
+prompts = []
+def handler(title, instructions, fields):
+    prompts.extend(p for p, echo in fields)
+    return [sys.argv[1]] * len(fields)
+left = t.auth_interactive('${USER}', handler)
+print('authenticated', t.is_authenticated(), left, prompts)
+s = paramiko.SFTPClient.from_transport(t)
+print('listed', sorted(s.listdir('/incoming')))
+t.close()
+`;
+    const r = await run('/usr/bin/python3', ['-c', script, PASSWORD]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain("authenticated True [] ['Password: ']");
+    expect(r.stdout).toContain("listed ['data', 'idphotos']");
+  });
+});
+
 describe('curl (libssh2 1.10: no ETM MAC, no AEAD cipher)', () => {
   it('is refused by the default algorithms and works with legacy_macs = true', async () => {
     writeFileSync(join(local, 'C1.jpg'), await photo(61));
