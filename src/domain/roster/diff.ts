@@ -27,10 +27,9 @@ export interface Plan {
  * an active user of the other role from another file is a conflict (one ID, one person: a
  * student and a staff member cannot share it), reported on its line; the user is left alone.
  * Columns the file does not have keep their stored values.
+ * NB: takes the rows over: `byId` is emptied as they are matched (one map for 100,000 rows, not two).
  */
-export function planImport(existing: Iterable<UserRow>, rows: readonly RosterRow[], source: string): Plan {
-  const byId = new Map<string, RosterRow>();
-  for (const r of rows) byId.set(r.local_id, r);
+export function planImport(existing: Iterable<UserRow>, byId: Map<string, RosterRow>, source: string): Plan {
   const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
   for (const user of existing) {
     plan.usersInTable++;

@@ -22,7 +22,8 @@ export interface ParsedRoster {
   csv: CsvFile;
   layout: Layout;
   format: string;
-  rows: RosterRow[];
+  /** Valid rows by Local ID (IDs on several lines are left out: they are errors). */
+  rows: Map<string, RosterRow>;
   errors: ImportError[];
   /** Non-empty data rows, the base of the error share. */
   dataRows: number;
@@ -69,11 +70,10 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
   let layout: Layout | undefined;
   let rules: RowRules | undefined;
   let layoutError: unknown;
-  const rows: RosterRow[] = [];
+  const rows = new Map<string, RosterRow>();
   const errors: ImportError[] = [];
   let dataRows = 0;
   let ignored = 0;
-  const firstLine = new Map<string, number>();
   const dupLines = new Map<string, number[]>();
 
   const take = (fields: string[], line: number) => {
@@ -89,14 +89,15 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
       return;
     }
     const id = result.row.local_id;
-    const seen = firstLine.get(id);
-    if (seen === undefined) firstLine.set(id, line);
-    else {
+    const seen = rows.get(id);
+    if (seen === undefined) {
       const lines = dupLines.get(id);
       if (lines) lines.push(line);
-      else dupLines.set(id, [seen, line]);
+      else rows.set(id, result.row);
+    } else {
+      rows.delete(id);
+      dupLines.set(id, [seen.line, line]);
     }
-    rows.push(result.row);
   };
 
   try {
@@ -125,7 +126,6 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
   if (!layout) throw new RefusedFile('the file has no rows at all (only empty lines)', csv);
   if (dataRows === 0) throw new RefusedFile('the file has a header row but no data rows: the export produced nobody', csv, layout.format);
 
-  let kept = rows;
   if (dupLines.size) {
     for (const [id, lines] of dupLines) {
       for (const line of lines) {
@@ -133,12 +133,11 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
         errors.push({ line, local_id: id, message: `Local ID "${id}" is also on line ${others}: none of these lines was imported; keep one` });
       }
     }
-    kept = rows.filter((r) => !dupLines.has(r.local_id));
   }
   errors.sort((a, b) => a.line - b.line);
   // manifest.csv states the version; without it the columns tell.
   const format = companions?.version && layout.format.startsWith('OneRoster') ? `OneRoster ${companions.version} users` : layout.format;
-  return { csv, layout, format, rows: kept, errors, dataRows, ignored, fullExport: companions?.usersMode !== 'delta' };
+  return { csv, layout, format, rows, errors, dataRows, ignored, fullExport: companions?.usersMode !== 'delta' };
 }
 
 function rowRules(layout: Layout, opts: ParseOptions, companions: OneRosterCompanions | undefined): RowRules {
