@@ -27,11 +27,11 @@ export function LoginPage({ next, username, error, notice }: LoginPageProps) {
           <input type="hidden" name="next" value={next} />
           <div class="field">
             <label for="username">User name</label>
-            <input type="text" id="username" name="username" value={username ?? ''} autocomplete="username" autocapitalize="none" spellcheck={false} required autofocus />
+            <input type="text" id="username" name="username" value={username ?? ''} autocomplete="username" autocapitalize="none" spellcheck={false} required autofocus={!username} />
           </div>
           <div class="field">
             <label for="password">Password</label>
-            <input type="password" id="password" name="password" autocomplete="current-password" required />
+            <input type="password" id="password" name="password" autocomplete="current-password" required autofocus={Boolean(username)} />
           </div>
           <button type="submit" class="btn">
             Sign in
