@@ -95,6 +95,17 @@ describe('OpenSSH sftp', () => {
     expect(readFileSync(h.app.ctx.folders.data.contentPath('students.csv')!).equals(csv)).toBe(true);
   });
 
+  it('a 12 MB roster file goes up and comes back byte-exact (large pipelined READs, flow control)', async () => {
+    const rows = ['local_id,first_name,last_name'];
+    for (let i = 0; rows.length < 500_000; i++) rows.push(`T${i},First${i % 977},Last${(i * 7) % 1013}`);
+    const csv = Buffer.from(rows.join('\n') + '\n');
+    expect(csv.length).toBeGreaterThan(12_000_000);
+    writeFileSync(join(local, 'staff.csv'), csv);
+    const r = await sftpBatch(h, ['cd /incoming/data', 'put staff.csv', 'get staff.csv staff.back.csv'], local);
+    expect(r.stderr).toBe('');
+    expect(readFileSync(join(local, 'staff.back.csv')).equals(csv)).toBe(true);
+  });
+
   it('rename onto an existing name replaces it (OpenSSH uses posix-rename)', async () => {
     writeFileSync(join(local, 'S1005.jpg'), await photo(5));
     writeFileSync(join(local, 'S1006.jpg'), await photo(6));

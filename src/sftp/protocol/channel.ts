@@ -24,9 +24,21 @@ export function serveSftpChannel(channel: Duplex, handler: SftpRequestHandler, o
   let inFlight = 0;
   let clientDone = false;
   let finished = false;
+  let blocked = false;
 
+  // A client that queues READs faster than it takes the data would otherwise make us buffer
+  // without limit: stop reading requests until the channel drains.
   const send = (packet: Buffer) => {
-    if (!finished && channel.writable) channel.write(packet);
+    if (finished || !channel.writable) return;
+    if (!channel.write(packet) && !blocked) {
+      blocked = true;
+      channel.pause();
+      channel.once('drain', () => {
+        blocked = false;
+        channel.resume();
+        pump();
+      });
+    }
   };
 
   const finish = () => {
@@ -100,16 +112,20 @@ export function serveSftpChannel(channel: Duplex, handler: SftpRequestHandler, o
     finish();
   };
 
-  channel.on('data', (chunk: Buffer) => {
-    onActivity();
-    chunks.push(chunk);
-    buffered += chunk.length;
-    while (buffered >= 4 && !finished) {
+  const pump = () => {
+    while (buffered >= 4 && !finished && !blocked) {
       const len = peekLength();
       if (len < 1 || len > MAX_INCOMING_PACKET_BYTES) return protocolError();
       if (buffered < 4 + len) return;
       onPacket(take(4 + len).subarray(4));
     }
+  };
+
+  channel.on('data', (chunk: Buffer) => {
+    onActivity();
+    chunks.push(chunk);
+    buffered += chunk.length;
+    pump();
   });
   channel.on('end', () => {
     clientDone = true;
