@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { createLogger } from '../shared/logger.ts';
 import { VERSION } from '../version.ts';
 import type { WebEnv } from './env.ts';
+import { withDisplayCache } from './display-cache.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { auditView } from './middleware/audit-view.ts';
 import { csrfProtection } from './middleware/csrf.ts';
@@ -59,7 +60,7 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.route('/admin', adminRoutes(ctx));
 
   // Feature routes: one line each.
-  app.route('/photos', photoRoutes(ctx));
+  app.route('/photos', photoRoutes({ ...ctx, photos: withDisplayCache(ctx.photos) }));
   app.route('/api/users', usersApiRoutes(ctx));
   app.route('/api/photos', photosApiRoutes(ctx));
   app.route('/checkout', checkoutRoutes(ctx));

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchUsers } from '../../src/domain/users/search.ts';
 import { addUsers, createTestSite, signIn, type Session, type TestSite } from './helpers.ts';
@@ -177,6 +178,33 @@ describe('search, profiles, audit and admin pages', () => {
     expect((await post(`/admin/imports/${again.id}/discard`, admin, {})).status).toBe(303);
     expect(ctx.roster.getImport(again.id).status).toBe('discarded');
     expect(site.db.get<{ grade: string }>("SELECT grade FROM users WHERE local_id = 'R1'")!.grade).toBe('6');
+  });
+
+  it('serves a replaced photo at once, though display images are cached in memory', async () => {
+    const { ctx } = site.app;
+    const file = join(site.dir, 'S2.jpg');
+    const etags: string[] = [];
+    const bodies: string[] = [];
+    for (const background of ['#336699', '#993366']) {
+      writeFileSync(file, await sharp({ create: { width: 120, height: 160, channels: 3, background } }).jpeg().toBuffer());
+      await ctx.photos.addFile(file, { account: 'district' });
+      for (let i = 0; i < 2; i++) {
+        const res = await get('/photos/S2?size=thumb', staff);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-photo')).toBeNull();
+        etags.push(res.headers.get('etag')!);
+        bodies.push(Buffer.from(await res.arrayBuffer()).toString('base64'));
+      }
+    }
+    expect(etags[0]).toBe(etags[1]);
+    expect(bodies[0]).toBe(bodies[1]);
+    expect(etags[2]).not.toBe(etags[1]);
+    expect(bodies[2]).not.toBe(bodies[1]);
+    expect(bodies[3]).toBe(bodies[2]);
+    const { dominant } = await sharp(Buffer.from(bodies[3]!, 'base64')).stats();
+    expect(dominant.r).toBeGreaterThan(dominant.b);
+    const notModified = await site.web.request('/photos/S2?size=thumb', { headers: { cookie: staff.cookie, 'if-none-match': etags[3]! } });
+    expect(notModified.status).toBe(304);
   });
 
   it('shows unmatched and refused photos to admins', async () => {
