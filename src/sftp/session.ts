@@ -327,10 +327,13 @@ export class SftpSession implements SftpRequestHandler {
    * checks with LSTAT right after OPEN … CREAT); other sessions see it once committed.
    */
   private pendingUpload(path: FilePath): FolderEntry | undefined {
+    const h = this.openUpload(path);
+    return h && { name: path.name, size: h.size, mtime: h.mtime ?? Math.floor(Date.now() / 1000) };
+  }
+
+  private openUpload(path: FilePath): WriteHandle | undefined {
     for (const h of this.handles.values()) {
-      if (h.kind === 'write' && !h.staged && !h.refused && h.path.path === path.path) {
-        return { name: path.name, size: h.size, mtime: h.mtime ?? Math.floor(Date.now() / 1000) };
-      }
+      if (h.kind === 'write' && !h.staged && !h.refused && h.path.path === path.path) return h;
     }
     return undefined;
   }
@@ -349,6 +352,8 @@ export class SftpSession implements SftpRequestHandler {
       if (attrs.mtime !== undefined) utimesSync(file, attrs.atime ?? attrs.mtime, attrs.mtime);
       return;
     }
+    const upload = this.openUpload(path);
+    if (upload) return this.setUploadAttrs(upload, attrs); // sshfs: utimens while the file is open
     const e = this.visible(path);
     if (!e) throw notFound(path);
     if (attrs.size !== undefined && attrs.size !== e.size) {
@@ -364,6 +369,10 @@ export class SftpSession implements SftpRequestHandler {
       if (attrs.mtime !== undefined && !h.staged) this.deps.folders[h.path.folder].setMtime(h.path.name, attrs.mtime);
       return;
     }
+    this.setUploadAttrs(h, attrs);
+  }
+
+  private setUploadAttrs(h: WriteHandle, attrs: Attrs): void {
     if (h.refused) throw h.refused;
     if (attrs.size !== undefined && attrs.size !== h.size) {
       this.checkSize(h.path, attrs.size);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { photo, run, startHarness, tempDir, USER, type Harness } from './harness.ts';
 
@@ -43,6 +43,12 @@ describe.skipIf(!fuse)('sshfs', () => {
     // NB: only child processes touch the mount: a sync read from this process would block
     // the event loop that serves it.
     expect((await run('cmp', [src, join(mnt, 'S4001.jpg')])).code).toBe(0);
+    const kept = join(tempDir(), 'S4002.jpg');
+    writeFileSync(kept, await photo(72));
+    utimesSync(kept, 1_500_000_000, 1_500_000_000);
+    const cpp = await run('cp', ['-p', kept, join(mnt, 'S4002.jpg')]);
+    expect(cpp.stderr).toBe('');
+    await expect.poll(() => h.app.ctx.folders.idphotos.stat('S4002.jpg')?.mtime).toBe(1_500_000_000);
     const mkdir = await run('mkdir', [join(mnt, 'sub')]);
     expect(mkdir.code).not.toBe(0);
     const df = await run('df', ['-P', mnt]);
