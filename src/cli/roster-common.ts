@@ -18,7 +18,11 @@ export async function openRoster(config: Config): Promise<{ db: Db; roster: Rost
   const { openDatabase } = await import('../storage/db.ts');
   const { RosterService } = await import('../domain/roster/service.ts');
   const db = openDatabase(join(config.data_dir, 'idphotos.db'));
-  return { db, roster: new RosterService({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') }) };
+  const roster = new RosterService({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
+  // Held devices.csv imports are in the same history; `imports approve|discard` hands them over.
+  const { DeviceImporter, DEVICES_KIND } = await import('../domain/devices/import.ts');
+  roster.delegateKind(DEVICES_KIND, new DeviceImporter({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') }));
+  return { db, roster };
 }
 
 /** A few lines a person reads after an import: outcome, counts, the first error lines. */

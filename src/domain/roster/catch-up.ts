@@ -19,7 +19,7 @@ async function queueChanged(folder: IncomingFolder, registry: DataFileRegistry, 
   const queued: string[] = [];
   for (const entry of folder.list()) {
     const kind = registry.find(entry.name);
-    if (!kind?.run || !['students', 'staff', 'oneroster'].includes(kind.kind)) continue;
+    if (!kind?.run || !['students', 'staff', 'oneroster', 'devices'].includes(kind.kind)) continue;
     const path = folder.contentPath(entry.name);
     if (!path) continue;
     const { sha256 } = await readFileFacts(path);
