@@ -76,6 +76,21 @@ describe('WinSCP upload sequence, replayed operation by operation', () => {
     expect(readFileSync(photos().contentPath('S2001.jpg')!).equals(next)).toBe(true);
   });
 
+  it('when the replacing RENAME is refused, the removal it followed is dropped and the old photo stays', async () => {
+    const old = await bigPhoto(8, 20);
+    const w = await connectSsh2(h);
+    await upload(w, '/incoming/idphotos/S2005.jpg', old, WRITE | CREAT | TRUNC);
+    await upload(w, '/incoming/idphotos/S2005.jpg.filepart', Buffer.from('this is not a photo\n'.repeat(100)), WRITE | CREAT | TRUNC);
+    await w.call('unlink', '/incoming/idphotos/S2005.jpg');
+    const refusal = await w.call('rename', '/incoming/idphotos/S2005.jpg.filepart', '/incoming/idphotos/S2005.jpg').catch((e: Error) => e);
+    expect(refusal).toBeInstanceOf(Error);
+    expect(logs.some((l) => l.file === 'S2005.jpg' && l.outcome === 'refused' && l.reason === (refusal as Error).message)).toBe(true);
+    expect((await w.call<{ size: number }>('stat', '/incoming/idphotos/S2005.jpg')).size).toBe(old.length);
+    w.end();
+    await w.closed;
+    expect(readFileSync(photos().contentPath('S2005.jpg')!).equals(old)).toBe(true);
+  });
+
   it('a REMOVE with no RENAME after it is carried out when the session ends', async () => {
     const w = await connectSsh2(h);
     await upload(w, '/incoming/idphotos/S2002.jpg', await bigPhoto(3, 20), WRITE | CREAT | TRUNC);
