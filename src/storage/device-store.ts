@@ -119,6 +119,11 @@ export function loansOfUser(db: Db, localId: string, limit: number): (LoanRow & 
   );
 }
 
+/** Devices a user has now. */
+export function devicesHeldBy(db: Db, localId: string): DeviceRow[] {
+  return db.all<DeviceRow>("SELECT * FROM devices WHERE local_id = ? AND status = 'checked_out' ORDER BY asset_tag", localId);
+}
+
 export function countLoans(db: Db): number {
   return db.get<{ n: number }>('SELECT count(*) AS n FROM device_loans')!.n;
 }

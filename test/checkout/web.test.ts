@@ -86,6 +86,16 @@ describe('rapid check-out over plain forms', () => {
     expect(snapshot(site.db)).toBe(before);
   });
 
+  it('says on the confirmation which devices the person already has', async () => {
+    const admin = { username: 'admin', role: 'admin' } as const;
+    site.app.ctx.devices.create({ asset_tag: 'LOANER-1', serial_number: '', model: 'Loaner', building: '', status: 'available' }, admin);
+    site.app.ctx.devices.checkOut('LOANER-1', 'S001', admin);
+    const html = await (await get('/checkout?mode=out&device=00042&user=S001')).text();
+    expect(html).toMatch(/Already has <a class="mono" href="\/devices\/LOANER-1">LOANER-1<\/a> \(Loaner\)/);
+    site.app.ctx.devices.checkIn('LOANER-1', admin);
+    expect(await (await get('/checkout?mode=out&device=00042&user=S001')).text()).not.toContain('Already has');
+  });
+
   it('sends a signed-out browser to sign in', async () => {
     const res = await site.web.request('/checkout');
     expect(res.status).toBe(303);

@@ -3,6 +3,7 @@ import type { Db } from '../../storage/db.ts';
 import {
   closeLoan,
   currentLoan,
+  devicesHeldBy,
   getDevice,
   getDeviceBySerial,
   insertDevice,
@@ -190,6 +191,11 @@ export class DeviceService {
       incidents: incidentsOfDevice(this.db, assetTag, 50),
       actions: actionsOfDevice(this.db, assetTag, 50),
     };
+  }
+
+  /** Devices a user has now: check-out shows them, so a second laptop is a decision, not an accident. */
+  heldBy(localId: string): DeviceRow[] {
+    return devicesHeldBy(this.db, localId);
   }
 
   /** Devices a user has (or had) and their incidents, for the user profile. */

@@ -46,7 +46,7 @@ export function checkoutRoutes(ctx: AppContext): Hono<WebEnv> {
     if (userScan === undefined) return page(c, mode, { step: 'user', device }, 200);
     try {
       const person = devices.checkOutPerson(userScan);
-      return page(c, mode, { step: 'confirm', device, person, localId: person.local_id }, 200);
+      return page(c, mode, { step: 'confirm', device, person, localId: person.local_id, alsoHolds: devices.heldBy(person.local_id) }, 200);
     } catch (err) {
       if (!isAppError(err)) throw err;
       return page(c, mode, { step: 'user', device, error: err.message }, httpStatus(err));

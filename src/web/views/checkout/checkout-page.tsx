@@ -12,7 +12,7 @@ export type CheckoutMode = 'out' | 'in';
 export type CheckoutStep =
   | { step: 'device'; error?: string | undefined; done?: Done | undefined }
   | { step: 'user'; device: DeviceRow; error?: string | undefined }
-  | { step: 'confirm'; device: DeviceRow; person: PersonRow | undefined; localId: string };
+  | { step: 'confirm'; device: DeviceRow; person: PersonRow | undefined; localId: string; alsoHolds?: DeviceRow[] | undefined };
 
 /** The transaction just recorded, shown above the empty device field. */
 export interface Done {
@@ -128,7 +128,7 @@ const Step: FC<CheckoutPageProps> = ({ user, mode, state }) => {
         </>
       );
     case 'confirm': {
-      const { device, person, localId } = state;
+      const { device, person, localId, alsoHolds } = state;
       const name = person ? personName(person) : `Local ID ${localId}`;
       return (
         <>
@@ -156,6 +156,21 @@ const Step: FC<CheckoutPageProps> = ({ user, mode, state }) => {
                   </>
                 )}
               </dl>
+              {alsoHolds && alsoHolds.length > 0 && (
+                <p class="alert info" id="also-holds">
+                  Already has{' '}
+                  {alsoHolds.map((d, i) => (
+                    <>
+                      {i > 0 && ', '}
+                      <a class="mono" href={deviceHref(d.asset_tag)}>
+                        {d.asset_tag}
+                      </a>
+                      {d.model && ` (${d.model})`}
+                    </>
+                  ))}
+                  .
+                </p>
+              )}
               <form method="post" action="/checkout" class="actions">
                 <CsrfField user={user} />
                 <input type="hidden" name="mode" value={mode} />

@@ -15,6 +15,9 @@ export interface DeviceFormValues {
   status: DeviceStatus;
 }
 
+/** Rows the device list shows at most (the domain's default page). */
+export const LIST_LIMIT = 200;
+
 export interface DeviceListProps {
   user: SignedIn;
   devices: DeviceListRow[];
@@ -47,6 +50,9 @@ export const DeviceListPage: FC<DeviceListProps> = ({ user, devices, q, status, 
         Filter
       </button>
     </form>
+    {devices.length >= LIST_LIMIT && (
+      <p class="muted small">Showing the first {LIST_LIMIT}; search to narrow the list.</p>
+    )}
     {devices.length === 0 ? (
       <p class="muted">No devices{q || status ? ' match' : ' yet: an admin adds them here or with devices.csv over SFTP'}.</p>
     ) : (
