@@ -109,7 +109,11 @@ describe('devices.csv import', () => {
     const before = snapshot(db);
     const held = await run(imp, `${NATIVE}A,,M2,B,,\nB,,M2,B,,\n`);
     expect(held).toMatchObject({ status: 'held', updated: 2 });
-    const discarded = await imp.discard(held.id, 'admin');
+    const newer = await run(imp, `${NATIVE}A,,M3,B,,\nB,,M3,B,,\n`);
+    expect(newer.status).toBe('held');
+    expect(imp.owns(held.id)).toBe(true);
+    await expect(imp.approve(held.id, 'admin')).rejects.toThrow('is discarded, not held');
+    const discarded = await imp.discard(newer.id, 'admin');
     expect(discarded).toMatchObject({ status: 'discarded', decided_by: 'admin' });
     expect(snapshot(db)).toBe(before);
   });

@@ -162,7 +162,7 @@ export class DeviceImporter {
         this.finish(id, { ...counts, status: 'applied', reason: '' }, approval);
         return { id, status: 'applied' as const, reason: '' };
       });
-      if (outcome.status !== 'held') this.supersedeHeld(outcome.status === 'applied' ? outcome.id : undefined);
+      if (outcome.status !== 'refused') this.supersedeHeld(outcome.id);
       if (outcome.status === 'held' && work) {
         mkdirSync(this.heldRoot, { recursive: true });
         renameSync(work, join(this.heldRoot, String(outcome.id)));
@@ -177,9 +177,8 @@ export class DeviceImporter {
     }
   }
 
-  /** A newer applied devices.csv makes an older held one moot: approving it would roll the newer data back. */
-  private supersedeHeld(newId: number | undefined): void {
-    if (newId === undefined) return;
+  /** A newer devices.csv, applied or held, makes an older held one moot: approving it would roll the newer data back. */
+  private supersedeHeld(newId: number): void {
     for (const r of heldOfSource(this.opts.db, DEVICES_FILE).filter((h) => h.id < newId)) {
       updateImport(this.opts.db, r.id, { status: 'discarded', reason: `superseded by import ${newId}`, decided_at: new Date().toISOString(), decided_by: 'idphotos', held_dir: '' });
       rmSync(r.held_dir, { recursive: true, force: true });
