@@ -207,6 +207,21 @@ describe('search, profiles, audit and admin pages', () => {
     expect(notModified.status).toBe(304);
   });
 
+  it('lets an admin restore an earlier photo from the profile, and only an admin', async () => {
+    const { ctx } = site.app;
+    const older = ctx.photos.history('S2').find((v) => !v.current)!;
+    const profile = await (await get('/users/S2', admin)).text();
+    expect(profile).toContain('action="/users/S2/photo/restore"');
+    expect(profile).toContain(`name="version_id" value="${older.version_id}"`);
+    expect((await post('/users/S2/photo/restore', staff, { version_id: String(older.version_id) })).status).toBe(403);
+    expect((await post('/users/S2/photo/restore', admin, { version_id: 'x' })).status).toBe(400);
+    const res = await post('/users/S2/photo/restore', admin, { version_id: String(older.version_id) });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/users/S2?restored');
+    expect(ctx.photos.photo('S2')!.source_sha256).toBe(older.source_sha256);
+    expect(await (await get('/users/S2?restored', admin)).text()).toContain('The photo was restored.');
+  });
+
   it('shows unmatched and refused photos to admins', async () => {
     const { ctx } = site.app;
     const text = join(site.dir, 'S3.jpg');
