@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryFolder } from '../../src/domain/incoming/directory-folder.ts';
 import { Defender } from '../../src/sftp/defender.ts';
+import { StagingArea } from '../../src/sftp/staging.ts';
 import { isTempFor, isTempName } from '../../src/sftp/temp-names.ts';
 import { normalizePath, resolvePath } from '../../src/sftp/vpath.ts';
 import { createLogger } from '../../src/shared/logger.ts';
@@ -131,5 +132,26 @@ describe('Defender', () => {
     }
     expect(d.isBanned('10.1.2.3')).toBe(false);
     expect('release' in d.admit('192.0.2.7')).toBe(true);
+  });
+});
+
+describe('StagingArea.cleanup (at start)', () => {
+  it('removes staged files older than a day and every unfinished direct upload, keeps recent staged files', () => {
+    const root = tmp();
+    const staging = new StagingArea(root);
+    const old = staging.prepare('district', 'idphotos', 'S1.jpg.filepart');
+    const fresh = staging.prepare('district', 'idphotos', 'S2.jpg.filepart');
+    writeFileSync(old, 'old');
+    writeFileSync(fresh, 'fresh');
+    const day = 24 * 3600;
+    utimesSync(old, Date.now() / 1000 - day - 60, Date.now() / 1000 - day - 60);
+    mkdirSync(join(root, 'uploads'), { recursive: true });
+    writeFileSync(staging.newUploadPath(), 'half an upload');
+    const { removed } = staging.cleanup(day * 1000);
+    expect(removed).toEqual(['u-district/idphotos/S1.jpg.filepart']);
+    expect(existsSync(old)).toBe(false);
+    expect(readFileSync(fresh, 'utf8')).toBe('fresh');
+    expect(staging.list('district', 'idphotos').map((e) => e.name)).toEqual(['S2.jpg.filepart']);
+    expect(readdirSync(join(root, 'uploads'))).toEqual([]);
   });
 });
