@@ -60,6 +60,8 @@ export function createAuth(db: Db, web: Pick<WebConfig, 'session_idle_minutes' |
         limiter.fail(meta.ip);
         throw new AppError('unauthorized', 'Wrong user name or password.', { reason: account ? 'wrong_password' : 'unknown_user' });
       }
+      // Sessions that idled out without coming back are swept here, where a write happens anyway.
+      sessions.purgeExpired();
       const { token, row } = sessions.create(account.username, meta);
       return { token, user: toSignedIn(row, account) };
     },
