@@ -218,3 +218,19 @@ describe('device profile and incidents in Chromium', () => {
     expect(text).toContain('Damage');
   });
 });
+
+describe('an expired session in the middle of a check-out', () => {
+  it('shows the sign-in page instead of the next step, and records nothing', async () => {
+    const ctx = await browser.newContext();
+    const p = await ctx.newPage();
+    await signInPage(p, site.base, 'desk');
+    await p.goto(`${site.base}/checkout`);
+    await ctx.clearCookies();
+    const before = snapshot(site.app.ctx.db);
+    await p.keyboard.type('00043\n');
+    await p.waitForURL(/\/login\?next=/);
+    expect(await p.locator('h1').textContent()).toContain('Sign in');
+    expect(snapshot(site.app.ctx.db)).toBe(before);
+    await ctx.close();
+  });
+});

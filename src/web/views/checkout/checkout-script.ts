@@ -21,7 +21,12 @@ export const CHECKOUT_SCRIPT = `'use strict';
   function show(html, url) {
     var doc = new DOMParser().parseFromString(html, 'text/html');
     var next = doc.getElementById('checkout');
-    if (!next) { location.href = url; return; }
+    if (!next) {
+      // Another page came back (sign-in after an expired session, a refusal): show it whole.
+      history.replaceState(null, '', url);
+      document.replaceChild(document.adoptNode(doc.documentElement), document.documentElement);
+      return;
+    }
     panel.innerHTML = next.innerHTML;
     if (doc.title) document.title = doc.title;
     history.replaceState(null, '', url);
