@@ -1,17 +1,11 @@
 import { Hono, type Context } from 'hono';
 import type { AppContext } from '../../context.ts';
-import type { Actor } from '../../domain/devices/actions.ts';
-import type { SignedIn } from '../../domain/auth/auth.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import type { WebEnv } from '../env.ts';
 import { httpStatus } from '../errors.ts';
+import { actorOf } from './actor.ts';
 import { CheckoutPage, type CheckoutMode, type CheckoutStep, type Done } from '../views/checkout/checkout-page.tsx';
-
-/** The account behind a web request, as the device and incident domains record it. */
-export function actorOf(user: SignedIn): Actor {
-  return { username: user.username, role: user.role };
-}
 
 /**
  * Rapid check-out (`GET /checkout`) and check-in (`?mode=in`). Each GET validates what was

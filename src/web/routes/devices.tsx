@@ -7,7 +7,7 @@ import type { WebEnv } from '../env.ts';
 import { httpStatus } from '../errors.ts';
 import { requireRole } from '../middleware/require-role.ts';
 import { DeviceListPage, DeviceProfilePage, type DeviceFormValues } from '../views/checkout/device-pages.tsx';
-import { actorOf } from './checkout.tsx';
+import { actorOf } from './actor.ts';
 
 /**
  * Devices: the list (`GET /devices`), the profile (`GET /devices/{asset_tag}`) for every

@@ -5,7 +5,7 @@ import type { WebEnv } from '../env.ts';
 import { httpStatus } from '../errors.ts';
 import { requireRole } from '../middleware/require-role.ts';
 import { IncidentListPage, IncidentPage, NewIncidentPage, type IncidentFilter, type IncidentFormValues } from '../views/checkout/incident-pages.tsx';
-import { actorOf } from './checkout.tsx';
+import { actorOf } from './actor.ts';
 
 /**
  * Incidents: `GET /incidents` (the list), `GET /incidents/{id}` (one, with the user's photo
