@@ -37,6 +37,18 @@ describe('encodings', () => {
     expect(env.user('123')).toBeUndefined();
   });
 
+  it.each<Encoding>(['utf-8', 'utf-16le-bom', 'windows-1252'])('decodes %s correctly across read-chunk boundaries (files over 1 MiB)', async (encoding) => {
+    env = makeEnv();
+    const names = encoding === 'windows-1252' ? ['José', 'Zoë', 'Müller'] : ['José', 'Zoë', 'Nguyễn'];
+    const rows = Array.from({ length: 30_000 }, (_, i) => [`B${String(i).padStart(6, '0')}`, names[i % 3]!, `${names[(i + 1) % 3]!}-Ñ${'é'.repeat(i % 40)}`, '', '1', 'N', '', '']);
+    const rec = await env.roster.importFile({ path: env.file('students.csv', students(rows), encoding), origin: 'test' });
+    expect(rec).toMatchObject({ status: 'applied', added: 30_000, error_count: 0 });
+    expect(rec.bytes).toBeGreaterThan(1024 * 1024);
+    const bad = env.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE first_name NOT IN (?, ?, ?) OR last_name NOT LIKE '%-Ñ%'", ...names)!.n;
+    expect(bad).toBe(0);
+    expect(env.user('B029999')).toMatchObject({ first_name: names[29_999 % 3], last_name: `${names[30_000 % 3]}-Ñ${'é'.repeat(29_999 % 40)}` });
+  });
+
   it('refuses an Excel workbook and a binary file, changing nothing', async () => {
     env = makeEnv();
     const xlsx = await env.roster.importFile({ path: env.file('students.csv', Buffer.from('PK\x03\x04rest-of-zip', 'latin1')), origin: 'test' });
@@ -151,5 +163,24 @@ describe('CSV shapes', () => {
       [4, 'has 4 values but the header has 3 columns (a comma inside a value that is not quoted?)'],
     ]);
     expect(env.user('C4')).toMatchObject({ first_name: 'Di' });
+  });
+});
+
+describe('hostile files', () => {
+  it('one Local ID on 50,000 lines: every line reported in linear time, messages stay short', async () => {
+    env = makeEnv();
+    const text = 'Local ID,First Name,Last Name\r\n' + 'X1,Ann,Lee\r\n'.repeat(50_000);
+    const rec = await env.roster.importFile({ path: env.file('students.csv', text), origin: 'test' });
+    expect(rec).toMatchObject({ status: 'refused', error_count: 50_000 });
+    expect(rec.errors[0]).toEqual({ line: 2, local_id: 'X1', message: 'Local ID "X1" is also on line 3, 4, 5, 6, 7 and 49994 more: none of these lines was imported; keep one' });
+    expect(rec.errors[9999]!.message).toBe('Local ID "X1" is also on line 2, 3, 4, 5, 6 and 49994 more: none of these lines was imported; keep one');
+    expect(env.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM import_errors')!.n).toBe(10_000);
+  });
+
+  it('a megabyte-long bad Local ID is named in a short message', async () => {
+    env = makeEnv('[roster]\nmax_error_percent = 100');
+    const rec = await env.roster.importFile({ path: env.file('students.csv', `Local ID,First Name,Last Name\r\n${'9/'.repeat(500_000)},Ann,Lee\r\n`), origin: 'test' });
+    expect(rec.errors[0]!.message).toBe('Local ID is 1000000 characters long; the most allowed is 64; Local ID "9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/…" contains "/" or "\\", which cannot be part of a photo file name');
+    expect(rec.errors[0]!.local_id).toHaveLength(64);
   });
 });

@@ -3,7 +3,7 @@ import { inspectCsv, readCsv, type CsvFile } from './csv-reader.ts';
 import type { FileFacts } from './decode.ts';
 import { detectLayout, type ColumnMapping, type Layout } from './layout.ts';
 import { readCompanions, type OneRosterCompanions } from './oneroster.ts';
-import { roleFromText, toRow, type RoleOf, type RowRules } from './rows.ts';
+import { quote, roleFromText, toRow, type RoleOf, type RowRules } from './rows.ts';
 import type { ImportError, Role, RosterKind, RosterRow } from './types.ts';
 
 export interface ParseOptions {
@@ -160,7 +160,7 @@ function rowRules(layout: Layout, opts: ParseOptions, companions: OneRosterCompa
     }
     roleOf = (fields) => {
       const role = roles.get((fields[sid] ?? '').trim());
-      return role ? roleFromText(role) : { error: `no role for sourcedId "${(fields[sid] ?? '').trim()}" in roles.csv` };
+      return role ? roleFromText(role) : { error: `no role for sourcedId ${quote((fields[sid] ?? '').trim())} in roles.csv` };
     };
   } else {
     const fixed: Role = (opts.mapping?.kind ?? opts.kind) === 'staff' ? 'staff' : 'student';

@@ -18,6 +18,8 @@ const EXCEL_NUMBER = /^[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+$/;
 // C0 and C1 controls, DEL, and U+FFFD (a byte that did not decode).
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\ufffd]/;
 
+export { quote };
+
 export type RoleOf = (fields: string[]) => Role | 'ignore' | { error: string };
 
 export interface RowRules {
@@ -73,8 +75,8 @@ export function toRow(fields: string[], line: number, rules: RowRules): RowResul
   }
   const localId = values[LOCAL_ID] ?? '';
   if (!localId) problems.push('Local ID is empty');
-  else if (EXCEL_NUMBER.test(localId)) problems.push(`Local ID "${localId}": Excel turned this ID into a number: export the column as text`);
-  else if (localId.includes('/') || localId.includes('\\')) problems.push(`Local ID "${localId}" contains "/" or "\\", which cannot be part of a photo file name`);
+  else if (EXCEL_NUMBER.test(localId)) problems.push(`Local ID ${quote(localId)}: Excel turned this ID into a number: export the column as text`);
+  else if (localId.includes('/') || localId.includes('\\')) problems.push(`Local ID ${quote(localId)} contains "/" or "\\", which cannot be part of a photo file name`);
   if (!values[FIRST_NAME]) problems.push('First Name is empty');
   if (!values[LAST_NAME]) problems.push('Last Name is empty');
 
@@ -82,7 +84,7 @@ export function toRow(fields: string[], line: number, rules: RowRules): RowResul
   const activeText = cols.active !== undefined ? cell(fields, cols.active) : cols.status !== undefined ? cell(fields, cols.status) : '';
   if (activeText) {
     const parsed = parseActive(activeText);
-    if (parsed === undefined) problems.push(`${cols.active !== undefined ? 'Active' : 'status'} "${activeText}" is not one of yes/no, true/false, 1/0, active/inactive`);
+    if (parsed === undefined) problems.push(`${cols.active !== undefined ? 'Active' : 'status'} ${quote(activeText)} is not one of yes/no, true/false, 1/0, active/inactive`);
     else active = parsed;
   }
   if (problems.length) return { error: problems.join('; '), local_id: localId.slice(0, MAX_LENGTH.local_id) };
@@ -104,6 +106,11 @@ function mappedColumns(layout: Layout): (number | undefined)[] {
   return mapped;
 }
 
+/** A value inside a message, cut short: a hostile file must not make messages megabytes long. */
+function quote(value: string): string {
+  return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+}
+
 function cell(fields: string[], at: number | undefined): string {
   return at === undefined ? '' : (fields[at] ?? '').trim();
 }
@@ -122,7 +129,7 @@ export function roleFromText(text: string): Role | 'ignore' | { error: string } 
   if (STAFF_ROLES.has(t)) return 'staff';
   if (t === 'parent' || t === 'guardian' || t === 'relative') return 'ignore';
   if (!t) return { error: 'Role is empty' };
-  return { error: `Role "${text.trim()}" is not one we know (student, teacher, staff, administrator, aide, …)` };
+  return { error: `Role ${quote(text.trim())} is not one we know (student, teacher, staff, administrator, aide, …)` };
 }
 
 const STAFF_ROLES = new Set([
