@@ -7,7 +7,8 @@
  *   node --import tsx bench/photos-batch.ts [photos=1000]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/storage/db.ts';
@@ -38,6 +39,12 @@ async function upload(e: Endpoint, username: string, clients: number): Promise<n
   return (performance.now() - started) / 1000;
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Seconds from now until every photo is current and all its display files exist. */
 async function allReady(app: Appliance): Promise<number> {
   const started = performance.now();
@@ -66,15 +73,19 @@ try {
 
     const app = await startAppliance(join(dir, `app-${clients}`));
     app.addUsers(names.map((n) => n.replace(/\.jpg$/, '')));
+    const cpuBefore = cpuSeconds(app.child.pid!);
     const ourSeconds = await upload(app, 'district', clients);
     const after = await allReady(app);
+    const cpuMs = ((cpuSeconds(app.child.pid!) - cpuBefore) * 1000) / COUNT;
     await app.stop();
 
-    results.push(`| ${clients} | ${refSeconds.toFixed(1)} s (${Math.round(COUNT / refSeconds)}/s) | ${ourSeconds.toFixed(1)} s (${Math.round(COUNT / ourSeconds)}/s) | ${(ourSeconds / refSeconds).toFixed(1)}× | ${(after * 1000).toFixed(0)} ms |`);
+    results.push(
+      `| ${clients} | ${refSeconds.toFixed(1)} s (${Math.round(COUNT / refSeconds)}/s) | ${ourSeconds.toFixed(1)} s (${Math.round(COUNT / ourSeconds)}/s) | ${(ourSeconds / refSeconds).toFixed(1)}× | ${(after * 1000).toFixed(0)} ms | ${cpuMs.toFixed(1)} ms |`,
+    );
   }
-  console.log(`\n${COUNT} photos of ~150 KB (600×800 JPEG), OpenSSH sftp -b put, key auth\n`);
-  console.log('| sftp clients at once | OpenSSH sshd (reference) | idphotos (all display sizes written) | ratio | last CLOSE → every size ready |');
-  console.log('|---|---|---|---|---|');
+  console.log(`\n${COUNT} photos of ~150 KB (600×800 JPEG), OpenSSH sftp -b put, key auth; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  console.log('| sftp clients at once | OpenSSH sshd (reference) | idphotos (all display sizes written) | ratio | last CLOSE → every size ready | idphotos CPU per photo |');
+  console.log('|---|---|---|---|---|---|');
   for (const r of results) console.log(r);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -169,7 +169,7 @@ export interface Appliance extends Endpoint {
 }
 
 /** The real appliance, `node bin/idphotos.js serve`, in its own process. */
-export async function startAppliance(dir: string, extraToml = ''): Promise<Appliance> {
+export async function startAppliance(dir: string, extraToml = '', nodeArgs: string[] = []): Promise<Appliance> {
   mkdirSync(dir, { recursive: true });
   const { keyFile, pub } = clientKey(dir);
   const hash = await hashPassword(PASSWORD);
@@ -179,7 +179,7 @@ export async function startAppliance(dir: string, extraToml = ''): Promise<Appli
     `data_dir = "data"\n[log]\nlevel = "info"\n${extraToml}\n[sftp]\nlisten = "127.0.0.1:0"\n[[sftp.accounts]]\nusername = "district"\n` +
       `authorized_keys = [${JSON.stringify(pub)}]\n[web]\nlisten = "127.0.0.1:0"\n[[web.accounts]]\nusername = "admin"\npassword_hash = "${hash}"\nrole = "admin"\n`,
   );
-  const child = spawn(process.execPath, [join(ROOT, 'bin/idphotos.js'), 'serve', '--config', configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/idphotos.js'), 'serve', '--config', configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   drain(child);
   // Logs at info, as an appliance does by default (one line per photo): drain them.
   const web = waitForLine(child, /web listening on [^\s"]+:(\d+)/);

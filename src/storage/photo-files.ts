@@ -46,6 +46,14 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
   let tmpReady = false;
 
   const folder = (sha: string) => join(contentRoot, sha.slice(0, 2));
+  // At most 256 shard folders: create each once per process, not once per file.
+  const madeFolders = new Set<string>();
+  const ensureFolder = async (sha: string) => {
+    const dir = folder(sha);
+    if (madeFolders.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    madeFolders.add(dir);
+  };
   const sourcePath = (sha: string) => join(folder(sha), sha);
   const displayPath = (sha: string, variant: string) => join(folder(sha), `${sha}.${variant}.jpg`);
   const tempPath = () => {
@@ -76,7 +84,7 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
       return temp;
     },
     async adoptSource(temp, sha) {
-      await mkdir(folder(sha), { recursive: true });
+      await ensureFolder(sha);
       await fsyncPath(temp, 'r+');
       try {
         await rename(temp, sourcePath(sha));
@@ -91,7 +99,7 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
       }
     },
     async writeDisplay(sha, variant, bytes) {
-      await mkdir(folder(sha), { recursive: true });
+      await ensureFolder(sha);
       const temp = tempPath();
       const handle = await open(temp, 'wx', 0o644);
       try {

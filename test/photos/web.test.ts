@@ -114,8 +114,10 @@ describe('photo web routes', () => {
     expect(await ok.json()).toMatchObject({ source_sha256: sha256(first), width: 600, height: 800, versions: 2 });
     const bytes = Buffer.from(await (await get('/photos/S12345?size=full', desk)).arrayBuffer());
     expect(closeTo(await centreColour(bytes), RED)).toBe(true);
-    // A kept version can be viewed before restoring it.
+    // An admin can look at a kept version before restoring it.
     const old = await get(`/photos/S12345?size=thumb&version=${versions[0].version_id}`, admin);
     expect(closeTo(await centreColour(Buffer.from(await old.arrayBuffer())), BLUE)).toBe(true);
+    // Staff see the current photo only: an earlier one may have been someone else's.
+    expect((await get(`/photos/S12345?size=thumb&version=${versions[0].version_id}`, desk)).status).toBe(403);
   });
 });

@@ -6,13 +6,17 @@ import type { WebEnv } from '../env.ts';
 
 /**
  * `GET /photos/:localid?size=thumb|profile|full[&version=N]`: the display image (never the bytes
- * as uploaded). `Cache-Control: private, no-cache` keeps shared caches out and makes the browser
+ * as uploaded); `version` (a kept earlier photo) for admins only. `Cache-Control: private, no-cache` keeps shared caches out and makes the browser
  * revalidate, so a replaced photo shows at once while an unchanged one costs a 304.
  */
 export function photoRoutes(ctx: AppContext): Hono<WebEnv> {
   return new Hono<WebEnv>().get('/:localid', async (c) => {
     const size = parseDisplaySize(c.req.query('size'));
-    const image = ctx.photos.display(c.req.param('localid'), size, parseVersion(c.req.query('version')));
+    const version = parseVersion(c.req.query('version'));
+    // NB: a replaced photo may have been someone else's (the reason it was replaced): kept
+    // versions are for admins only, like the history they come from.
+    if (version !== undefined && c.get('user')?.role !== 'admin') throw new AppError('forbidden', 'only admins may view earlier photo versions');
+    const image = ctx.photos.display(c.req.param('localid'), size, version);
     c.header('ETag', image.etag);
     c.header('Cache-Control', 'private, no-cache');
     if (image.placeholder) c.header('X-Photo', 'placeholder');
