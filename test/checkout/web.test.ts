@@ -11,9 +11,12 @@ beforeAll(async () => {
   addUsers(site.db, [
     { local_id: 'S001', first_name: 'Zoë', last_name: "O'Brien", grade: '7', building: 'North', email: 'zoe@school.example' },
     { local_id: 'S002', first_name: 'Gone', last_name: 'Away', active: 0 },
+    { local_id: 'S003', first_name: 'Has', last_name: 'Loaner' },
   ]);
   const ADMIN = { username: 'admin', role: 'admin' } as const;
   site.app.ctx.devices.create({ asset_tag: '00042', serial_number: '5CD1234XYZ', model: 'Chromebook <script>alert(1)</script>', building: 'North', status: 'available' }, ADMIN);
+  site.app.ctx.devices.create({ asset_tag: 'LOANER-0', serial_number: '', model: 'Loaner', building: '', status: 'available' }, ADMIN);
+  site.app.ctx.devices.checkOut('LOANER-0', 'S003', ADMIN);
   site.app.ctx.devices.create({ asset_tag: 'R-7', serial_number: '', model: 'Laptop', building: 'North', status: 'in_repair' }, ADMIN);
   desk = await signIn(site.web, 'desk');
   admin = await signIn(site.web, 'admin');
@@ -64,6 +67,7 @@ describe('rapid check-out over plain forms', () => {
   it.each([
     ['/checkout?mode=out&device=NOPE', 404, 'No device has the asset tag or serial number'],
     ['/checkout?mode=out&device=R-7', 409, 'is in repair'],
+    ['/checkout?mode=out&device=LOANER-0', 409, 'already checked out'],
     ['/checkout?mode=out&device=00042&user=S999', 404, 'No user has the Local ID or email'],
     ['/checkout?mode=out&device=00042&user=S002', 409, 'is inactive'],
     ['/checkout?mode=in&device=00042', 409, 'is not checked out'],
@@ -75,6 +79,7 @@ describe('rapid check-out over plain forms', () => {
     expect(html).toContain(text);
     expect(html).toContain('Nothing was recorded.');
     expect(html).toContain('role="alert"');
+    expect(html.includes('Check LOANER-0 in now')).toBe(text === 'already checked out');
     expect(snapshot(site.db)).toBe(before);
   });
 

@@ -209,7 +209,10 @@ export class DeviceService {
       const holder = this.holder(device);
       const since = currentLoan(this.db, device.asset_tag)?.checked_out_at.slice(0, 10);
       const who = holder ? `${fullName(holder)} (${holder.local_id})` : device.local_id;
-      throw new AppError('conflict', `Device ${device.asset_tag} is already checked out to ${who}${since ? ` since ${since}` : ''}: check it in first.`);
+      throw new AppError('conflict', `Device ${device.asset_tag} is already checked out to ${who}${since ? ` since ${since}` : ''}: check it in first.`, {
+        reason: 'checked_out',
+        asset_tag: device.asset_tag,
+      });
     }
     throw new AppError('conflict', `Device ${device.asset_tag} is ${STATUS_LABELS[device.status]}: an admin must make it available before it can be checked out.`);
   }

@@ -35,7 +35,8 @@ export function checkoutRoutes(ctx: AppContext): Hono<WebEnv> {
       device = devices.checkOutDevice(deviceScan);
     } catch (err) {
       if (!isAppError(err)) throw err;
-      return page(c, mode, { step: 'device', error: err.message }, httpStatus(err));
+      const checkIn = err.details?.reason === 'checked_out' ? String(err.details.asset_tag) : undefined;
+      return page(c, mode, { step: 'device', error: err.message, checkIn }, httpStatus(err));
     }
     if (userScan === undefined) return page(c, mode, { step: 'user', device }, 200);
     try {

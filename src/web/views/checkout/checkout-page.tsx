@@ -1,4 +1,4 @@
-import type { FC } from 'hono/jsx';
+import type { Child, FC } from 'hono/jsx';
 import type { SignedIn } from '../../../domain/auth/auth.ts';
 import type { DeviceRow } from '../../../domain/devices/devices.ts';
 import type { PersonRow } from '../../../domain/devices/people.ts';
@@ -10,7 +10,7 @@ export type CheckoutMode = 'out' | 'in';
 
 /** Where the desk is in one transaction; each step is one page (or one swapped panel). */
 export type CheckoutStep =
-  | { step: 'device'; error?: string | undefined; done?: Done | undefined }
+  | { step: 'device'; error?: string | undefined; done?: Done | undefined; checkIn?: string | undefined }
   | { step: 'user'; device: DeviceRow; error?: string | undefined }
   | { step: 'confirm'; device: DeviceRow; person: PersonRow | undefined; localId: string; alsoHolds?: DeviceRow[] | undefined };
 
@@ -92,7 +92,16 @@ const Step: FC<CheckoutPageProps> = ({ user, mode, state }) => {
               </>
             )}
           </p>
-          {state.error && <ErrorNotice id="device-error" message={state.error} />}
+          {state.error && (
+            <ErrorNotice id="device-error" message={state.error}>
+              {state.checkIn && (
+                <>
+                  {' '}
+                  <a href={`/checkout?mode=in&device=${encodeURIComponent(state.checkIn)}`}>Check {state.checkIn} in now</a>
+                </>
+              )}
+            </ErrorNotice>
+          )}
         </>
       );
     case 'user':
@@ -219,8 +228,9 @@ const DoneNotice: FC<{ mode: CheckoutMode; done: Done }> = ({ mode, done }) => (
   </p>
 );
 
-const ErrorNotice: FC<{ id: string; message: string }> = ({ id, message }) => (
+const ErrorNotice: FC<{ id: string; message: string; children?: Child }> = ({ id, message, children }) => (
   <p class="alert error" role="alert" id={id}>
     {message} Nothing was recorded.
+    {children}
   </p>
 );
