@@ -29,7 +29,7 @@ let hash: Promise<string> | undefined;
  * A fresh appliance folder: SFTP account `district` (password and key), web accounts `admin`
  * and `desk` (staff), both listeners on 127.0.0.1:0. `dataDir` may point elsewhere (a tmpfs).
  */
-export async function makeApplianceDir(opts: { extraToml?: string; dataDir?: string; prefix?: string } = {}): Promise<ApplianceDir> {
+export async function makeApplianceDir(opts: { extraToml?: string; sftpToml?: string; dataDir?: string; prefix?: string } = {}): Promise<ApplianceDir> {
   const dir = mkdtempSync(join(tmpdir(), opts.prefix ?? 'idphotos-proof-'));
   const keyFile = join(dir, 'client_key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'proof@client', '-f', keyFile]);
@@ -46,6 +46,7 @@ export async function makeApplianceDir(opts: { extraToml?: string; dataDir?: str
 level = "info"
 [sftp]
 listen = "127.0.0.1:0"
+${opts.sftpToml ?? ''}
 [sftp.defender]
 allow_list = ["127.0.0.1"]
 [[sftp.accounts]]
