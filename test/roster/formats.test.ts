@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeEnv, students, type Encoding, type Env } from './helpers.ts';
+import { makeEnv, numbered, students, type Encoding, type Env } from './helpers.ts';
 
 let env: Env;
 afterEach(() => env?.close());
@@ -182,5 +182,27 @@ describe('hostile files', () => {
     const rec = await env.roster.importFile({ path: env.file('students.csv', `Local ID,First Name,Last Name\r\n${'9/'.repeat(500_000)},Ann,Lee\r\n`), origin: 'test' });
     expect(rec.errors[0]!.message).toBe('Local ID is 1000000 characters long; the most allowed is 64; Local ID "9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/9/…" contains "/" or "\\", which cannot be part of a photo file name');
     expect(rec.errors[0]!.local_id).toHaveLength(64);
+  });
+});
+
+describe('limits', () => {
+  it('stops reading and refuses a file with more rows than one import takes', async () => {
+    const { parseRosterFile, RefusedFile } = await import('../../src/domain/roster/parse-roster.ts');
+    env = makeEnv();
+    const path = env.file('students.csv', students(numbered(1_500)));
+    const opts = { kind: 'students' as const, file: 'students.csv', cleverStudentId: 'Student_number', cleverTeacherId: 'Teacher_number', companion: () => undefined };
+    const err = await parseRosterFile(path, { ...opts, maxRows: 1_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RefusedFile);
+    expect((err as Error).message).toBe('the file has more than 1,000 data rows, more than one import takes: split the export (e.g. by building)');
+    expect((await parseRosterFile(path, { ...opts, maxRows: 1_500 })).rows.size).toBe(1_500);
+  });
+
+  it('keeps the first 10,000 error lines and counts them all', async () => {
+    env = makeEnv();
+    const text = 'Local ID,First Name,Last Name\r\n' + Array.from({ length: 12_000 }, (_, i) => `E${i},,Lee\r\n`).join('');
+    const rec = await env.roster.importFile({ path: env.file('students.csv', text), origin: 'test' });
+    expect(rec).toMatchObject({ status: 'refused', error_count: 12_000, rows: 12_000 });
+    expect(env.roster.getImport(rec.id).errors).toHaveLength(10_000);
+    expect(env.roster.getImport(rec.id).errors.at(-1)!.line).toBe(10_001);
   });
 });

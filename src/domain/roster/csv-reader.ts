@@ -28,7 +28,8 @@ export async function inspectCsv(path: string, known?: FileFacts): Promise<CsvFi
 /**
  * Streams the records of a CSV file to `onRecord` with the line each starts on. Empty lines
  * are skipped; every value is a string (IDs keep their leading zeros). Throws AppError('invalid')
- * when the file is not CSV that can be parsed (e.g. an unclosed quote).
+ * when the file is not CSV that can be parsed (e.g. an unclosed quote), and whatever
+ * `onRecord` throws (the read stops there).
  */
 export async function readCsv(file: CsvFile, path: string, onRecord: (fields: string[], line: number) => void): Promise<void> {
   const parser = new NumberedParser({
@@ -43,6 +44,7 @@ export async function readCsv(file: CsvFile, path: string, onRecord: (fields: st
   // corrects its running count so the reported line is where the record starts in an editor.
   let skew = 0;
   let next = 1;
+  let failed = false;
   parser.on('data', ({ record, lines }: Numbered) => {
     let breaks = 0;
     for (const value of record) {
@@ -53,7 +55,14 @@ export async function readCsv(file: CsvFile, path: string, onRecord: (fields: st
     }
     const end = lines - skew;
     next = end + 1;
-    onRecord(record, end - breaks);
+    if (failed) return;
+    try {
+      onRecord(record, end - breaks);
+    } catch (err) {
+      // A handler may stop the read (e.g. too many rows): the pipeline rejects with its error.
+      failed = true;
+      parser.destroy(err as Error);
+    }
   });
   try {
     // NB: csv-parse works on bytes and decodes UTF-8 itself; giving it text would make it

@@ -15,10 +15,21 @@ export interface ParseOptions {
   cleverTeacherId: string;
   /** Path of a file that travelled with this one (OneRoster manifest/roles/orgs), or undefined. */
   companion(name: string): string | undefined;
+  /** Defaults to MAX_ROWS. */
+  maxRows?: number;
 }
 
 /** Other lines named in one duplicate-ID error. */
 const DUPLICATE_LINES_SHOWN = 5;
+
+/**
+ * Data rows one file may have. Every valid row is held in memory until the file is judged
+ * (≈ 1.2 KB each); the largest districts have a few hundred thousand people.
+ */
+export const MAX_ROWS = 500_000;
+
+/** Error lines kept per file; the count stays exact (a file that bad is refused anyway). */
+export const MAX_ERRORS_KEPT = 10_000;
 
 /** A file read whole: its facts, its layout, the rows to import and the lines that cannot be. */
 export interface ParsedRoster {
@@ -27,7 +38,10 @@ export interface ParsedRoster {
   format: string;
   /** Valid rows by Local ID (IDs on several lines are left out: they are errors). */
   rows: Map<string, RosterRow>;
+  /** The first MAX_ERRORS_KEPT error lines, by line. */
   errors: ImportError[];
+  /** Every error line, kept or not. */
+  errorCount: number;
   /** Non-empty data rows, the base of the error share. */
   dataRows: number;
   ignored: number;
@@ -75,20 +89,24 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
   let layoutError: unknown;
   const rows = new Map<string, RosterRow>();
   const errors: ImportError[] = [];
+  const maxRows = opts.maxRows ?? MAX_ROWS;
   let dataRows = 0;
+  let errorCount = 0;
   let ignored = 0;
   const dupLines = new Map<string, number[]>();
 
   const take = (fields: string[], line: number) => {
     if (fields.every((v) => v.trim() === '')) return;
-    dataRows++;
+    if (++dataRows > maxRows) {
+      throw new AppError('invalid', `the file has more than ${maxRows.toLocaleString('en-US')} data rows, more than one import takes: split the export (e.g. by building)`);
+    }
     const result = toRow(fields, line, rules!);
     if ('ignored' in result) {
       ignored++;
       return;
     }
     if ('error' in result) {
-      errors.push({ line, local_id: result.local_id, message: result.error });
+      if (++errorCount <= MAX_ERRORS_KEPT) errors.push({ line, local_id: result.local_id, message: result.error });
       return;
     }
     const id = result.row.local_id;
@@ -134,6 +152,7 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
       // NB: at most a few other lines per message: listing them all is quadratic, and a file
       // with one ID on 100,000 lines took the appliance down (found by the hostile corpus).
       for (const line of lines) {
+        if (++errorCount > MAX_ERRORS_KEPT * 2) continue;
         const others = lines.slice(0, DUPLICATE_LINES_SHOWN + 1).filter((l) => l !== line).slice(0, DUPLICATE_LINES_SHOWN);
         const more = lines.length - 1 - others.length;
         errors.push({ line, local_id: id, message: `Local ID "${id}" is also on line ${others.join(', ')}${more ? ` and ${more} more` : ''}: none of these lines was imported; keep one` });
@@ -141,9 +160,10 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
     }
   }
   errors.sort((a, b) => a.line - b.line);
+  if (errors.length > MAX_ERRORS_KEPT) errors.length = MAX_ERRORS_KEPT;
   // manifest.csv states the version; without it the columns tell.
   const format = companions?.version && layout.format.startsWith('OneRoster') ? `OneRoster ${companions.version} users` : layout.format;
-  return { csv, layout, format, rows, errors, dataRows, ignored, fullExport: companions?.usersMode !== 'delta' };
+  return { csv, layout, format, rows, errors, errorCount, dataRows, ignored, fullExport: companions?.usersMode !== 'delta' };
 }
 
 function rowRules(layout: Layout, opts: ParseOptions, companions: OneRosterCompanions | undefined): RowRules {

@@ -266,7 +266,8 @@ export class RosterService {
       const id = approval?.id ?? insertImport(this.db, { ...base, status: 'refused', reason: 'in progress' });
       const plan = planImport(scanUsers(this.db), parsed.rows, base.source);
       const errors = plan.conflicts.length ? [...parsed.errors, ...plan.conflicts].sort((a, b) => a.line - b.line) : parsed.errors;
-      const errorLines = new Set(errors.map((e) => e.line)).size;
+      // Each bad line has one error: a row is invalid, a duplicate, or a conflict, never two.
+      const errorLines = parsed.errorCount + plan.conflicts.length;
       replaceErrors(this.db, id, errors);
       const deactivate = parsed.fullExport && cfg.deactivate_missing.includes(kind) ? plan.missing : [];
       const counts = {
@@ -276,7 +277,7 @@ export class RosterService {
         unchanged: plan.unchanged,
         deactivated: deactivate.length + plan.deactivatedByRow,
         reactivated: plan.reactivated,
-        error_count: errors.length,
+        error_count: errorLines,
       };
       if (errorLines * 100 > cfg.max_error_percent * parsed.dataRows) {
         const reason = `${errorLines} of ${parsed.dataRows} rows (${pct(errorLines, parsed.dataRows)}) have errors, more than the ${cfg.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
