@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebApp } from '../../src/web/app.ts';
-import { logs, PASSWORD, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
+import { logs, PASSWORD, run, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
 import { encode, numbered, students } from './fixtures.ts';
 
 let h: Harness;
@@ -100,4 +100,14 @@ describe('roster files over real SFTP', () => {
     await upload({ 'students.csv': students(numbered(3)) });
     expect(h.app.ctx.roster.listImports()[0]).toMatchObject({ status: 'skipped', reason: `same content as import ${held!.id}: nothing to do` });
   });
+
+  it('takes a CLI import into the same database while the server runs', async () => {
+    const file = join(local, 'teachers.csv');
+    writeFileSync(file, 'Local ID,First Name,Last Name\r\nT-9,Tia,Teach\r\n');
+    const res = await run(process.execPath, [join(import.meta.dirname, '../../bin/idphotos.js'), 'import', file, '--config', join(h.dir, 'appliance.toml')]);
+    expect(res.stdout).toMatch(/^import \d+ teachers.csv \(idphotos staff\): applied\n/);
+    expect(h.app.ctx.roster.listImports()[0]).toMatchObject({ file: 'teachers.csv', origin: 'cli', status: 'applied' });
+    expect(h.app.ctx.db.get('SELECT role FROM users WHERE local_id = ?', 'T-9')).toEqual({ role: 'staff' });
+  });
 });
+
