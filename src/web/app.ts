@@ -9,7 +9,6 @@ import { auditView } from './middleware/audit-view.ts';
 import { csrfProtection } from './middleware/csrf.ts';
 import { requireRole } from './middleware/require-role.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
-import { serverTiming } from './middleware/server-timing.ts';
 import { sessionLoader } from './middleware/session.ts';
 import { adminRoutes } from './routes/admin.tsx';
 import { assetRoutes } from './routes/assets.ts';
@@ -40,7 +39,6 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.onError(errorHandler(createLogger('web')));
   app.notFound(notFoundHandler);
-  app.use(serverTiming());
   app.use(securityHeaders());
 
   // Public: health check, stylesheet and script, sign-in and sign-out.
