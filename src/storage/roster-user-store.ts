@@ -18,9 +18,30 @@ export interface UserRow {
 
 const COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, username, position, active, source';
 
-/** Every user, streamed (one pass compares a whole roster with the table). */
-export function scanUsers(db: Db): IterableIterator<UserRow> {
-  return db.iterate<UserRow>(`SELECT ${COLUMNS} FROM users`);
+/** A user as the comparison pass reads it: `key` is the compared columns joined by U+001F. */
+export interface UserKey {
+  local_id: string;
+  role: 'student' | 'staff';
+  active: number;
+  source: string;
+  key: string;
+}
+
+const KEY_COLUMNS = new Set(['first_name', 'last_name', 'middle_name', 'grade', 'building', 'email', 'username', 'position']);
+
+/**
+ * Every user with only `columns` packed into one string: the nightly comparison of 100,000
+ * users reads a third fewer values this way, and full rows are fetched only for the few
+ * that differ. NB: U+001F cannot occur in a stored value (imports refuse control characters).
+ */
+export function scanUserKeys(db: Db, columns: readonly string[]): IterableIterator<UserKey> {
+  for (const c of columns) if (!KEY_COLUMNS.has(c)) throw new Error(`not a user column: ${c}`);
+  const key = columns.length ? columns.join(' || char(31) || ') : "''";
+  return db.iterate<UserKey>(`SELECT local_id, role, active, source, ${key} AS key FROM users`);
+}
+
+export function getUser(db: Db, localId: string): UserRow | undefined {
+  return db.get<UserRow>(`SELECT ${COLUMNS} FROM users WHERE local_id = ?`, localId);
 }
 
 const INSERT_BATCH = 50;

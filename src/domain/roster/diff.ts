@@ -1,4 +1,4 @@
-import type { UserRow } from '../../storage/roster-user-store.ts';
+import type { UserKey, UserRow } from '../../storage/roster-user-store.ts';
 import { USER_FIELDS, type ImportError, type RosterRow } from './types.ts';
 
 /** What applying a roster would change, computed before anything is written. */
@@ -22,6 +22,15 @@ export interface Plan {
   conflicts: ImportError[];
 }
 
+/** How the plan reads the users table (storage functions over one database). */
+export interface UserSource {
+  /** Every user, with the named columns packed into `key` (joined by U+001F). */
+  scanKeys(columns: readonly string[]): Iterable<UserKey>;
+  get(localId: string): UserRow | undefined;
+}
+
+const SEP = '\u001f';
+
 /**
  * Compares the rows of a file with every existing user in one pass. A row whose Local ID is
  * an active user of the other role from another file is a conflict (one ID, one person: a
@@ -29,9 +38,13 @@ export interface Plan {
  * Columns the file does not have keep their stored values.
  * NB: takes the rows over: `byId` is emptied as they are matched (one map for 100,000 rows, not two).
  */
-export function planImport(existing: Iterable<UserRow>, byId: Map<string, RosterRow>, source: string): Plan {
+export function planImport(users: UserSource, byId: Map<string, RosterRow>, source: string): Plan {
   const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
-  for (const user of existing) {
+  // Every row of a file has the same columns: the first one tells which are compared.
+  const sample = byId.values().next().value as RosterRow | undefined;
+  const compared: number[] = [];
+  for (let i = 1; i < USER_FIELDS.length; i++) if (sample?.values[i] !== undefined) compared.push(i);
+  for (const user of users.scanKeys(compared.map((i) => USER_FIELDS[i]!))) {
     plan.usersInTable++;
     if (user.source === source) {
       plan.usersInSource++;
@@ -44,23 +57,32 @@ export function planImport(existing: Iterable<UserRow>, byId: Map<string, Roster
     }
     byId.delete(user.local_id);
     if (user.role !== row.role && user.active === 1 && user.source !== source) {
+      const full = users.get(user.local_id)!;
       plan.conflicts.push({
         line: row.line,
         local_id: row.local_id,
-        message: `Local ID "${row.local_id}" already belongs to an active ${user.role} from ${user.source || 'another file'} (${user.first_name} ${user.last_name}); one ID is one person: give ${row.role === 'staff' ? 'staff' : 'students'} distinct IDs in the SIS`,
+        message: `Local ID "${row.local_id}" already belongs to an active ${user.role} from ${user.source || 'another file'} (${full.first_name} ${full.last_name}); one ID is one person: give ${row.role === 'staff' ? 'staff' : 'students'} distinct IDs in the SIS`,
       });
       continue;
     }
-    const next = merge(user, row, source);
-    if (same(user, next)) plan.unchanged++;
-    else {
-      plan.updates.push(next);
-      if (user.active === 0 && next.active === 1) plan.reactivated++;
-      if (user.active === 1 && next.active === 0) plan.deactivatedByRow++;
+    const active = row.active ? 1 : 0;
+    if (user.role === row.role && user.active === active && user.source === source && user.key === keyOf(row, compared)) {
+      plan.unchanged++;
+      continue;
     }
+    const next = merge(users.get(user.local_id)!, row, source);
+    plan.updates.push(next);
+    if (user.active === 0 && next.active === 1) plan.reactivated++;
+    if (user.active === 1 && next.active === 0) plan.deactivatedByRow++;
   }
   for (const row of byId.values()) plan.inserts.push(merge(undefined, row, source));
   return plan;
+}
+
+function keyOf(row: RosterRow, compared: readonly number[]): string {
+  let key = '';
+  for (let j = 0; j < compared.length; j++) key += (j ? SEP : '') + row.values[compared[j]!]!;
+  return key;
 }
 
 function merge(user: UserRow | undefined, row: RosterRow, source: string): UserRow {
@@ -75,9 +97,4 @@ function merge(user: UserRow | undefined, row: RosterRow, source: string): UserR
   out.active = row.active ? 1 : 0;
   out.source = source;
   return out;
-}
-
-function same(a: UserRow, b: UserRow): boolean {
-  for (const f of USER_FIELDS) if (a[f] !== b[f]) return false;
-  return a.role === b.role && a.active === b.active && a.source === b.source;
 }

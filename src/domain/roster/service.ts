@@ -10,7 +10,7 @@ import {
   getImportRow, heldOfSource, insertImport, latestOfFile, latestOfSource, listErrors, listImportRows, replaceErrors, updateImport,
   type ImportRow, type ImportUpdate, type NewImport,
 } from '../../storage/roster-import-store.ts';
-import { countUnmatchedPhotos, deactivateUser, hasPhotoTable, insertUsers, scanUsers, updateUser } from '../../storage/roster-user-store.ts';
+import { countUnmatchedPhotos, deactivateUser, getUser, hasPhotoTable, insertUsers, scanUserKeys, updateUser } from '../../storage/roster-user-store.ts';
 import { readFileFacts } from './decode.ts';
 import { planImport, type Plan } from './diff.ts';
 import { errorReportCsv } from './error-report.ts';
@@ -264,7 +264,7 @@ export class RosterService {
     const superseded: ImportRow[] = [];
     const outcome = this.db.tx(() => {
       const id = approval?.id ?? insertImport(this.db, { ...base, status: 'refused', reason: 'in progress' });
-      const plan = planImport(scanUsers(this.db), parsed.rows, base.source);
+      const plan = planImport({ scanKeys: (columns) => scanUserKeys(this.db, columns), get: (id) => getUser(this.db, id) }, parsed.rows, base.source);
       const errors = plan.conflicts.length ? [...parsed.errors, ...plan.conflicts].sort((a, b) => a.line - b.line) : parsed.errors;
       // Each bad line has one error: a row is invalid, a duplicate, or a conflict, never two.
       const errorLines = parsed.errorCount + plan.conflicts.length;
