@@ -1,9 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ssh2 from 'ssh2';
-import { argon2id } from 'hash-wasm';
 import type { SftpAccountConfig } from '../config/schema.ts';
-import { dummyPasswordHash } from '../shared/passwords.ts';
+import { dummyPasswordHash, verifyPassword } from '../shared/passwords.ts';
 
 type ParsedKey = ReturnType<typeof ssh2.utils.parseKey> & { getPublicSSH(): Buffer; verify(data: Buffer, sig: Buffer, hash?: string): boolean | Error };
 
@@ -39,7 +38,7 @@ export class Authenticator {
   async checkPassword(username: string, password: string): Promise<boolean> {
     const account = this.accounts.get(username);
     const hash = account?.passwordHash ?? (await dummyPasswordHash());
-    const ok = await verifyArgon2id(password, hash);
+    const ok = await verifyPassword(password, hash);
     return ok && !!account?.passwordHash;
   }
 
@@ -68,21 +67,4 @@ export class Authenticator {
 function sameKeyType(key: ParsedKey, algo: string): boolean {
   const type = (key as unknown as { type: string }).type;
   return type === algo || (type === 'ssh-rsa' && algo.startsWith('rsa-sha2-'));
-}
-
-/** argon2Verify of hash-wasm compares with ===; recompute and compare in constant time. */
-async function verifyArgon2id(password: string, phc: string): Promise<boolean> {
-  const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(phc);
-  if (!m) return false;
-  const expected = Buffer.from(m[5]!, 'base64');
-  const actual = await argon2id({
-    password,
-    salt: Buffer.from(m[4]!, 'base64'),
-    memorySize: Number(m[1]),
-    iterations: Number(m[2]),
-    parallelism: Number(m[3]),
-    hashLength: expected.length,
-    outputType: 'binary',
-  });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

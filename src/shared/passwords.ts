@@ -1,4 +1,4 @@
-import { argon2id, argon2Verify } from 'hash-wasm';
+import { argon2id } from 'hash-wasm';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
@@ -11,16 +11,26 @@ export async function hashPassword(password: string): Promise<string> {
   return argon2id({ ...ARGON2_PARAMS, password, salt: randomBytes(16), outputType: 'encoded' });
 }
 
-export async function verifyPassword(password: string, phc: string): Promise<boolean> {
-  try {
-    return await argon2Verify({ password, hash: phc });
-  } catch {
-    return false;
-  }
-}
+const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
-export function isArgon2idHash(value: string): boolean {
-  return /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/.test(value);
+/**
+ * Recomputes the hash with the stored salt and parameters and compares in constant time.
+ * NB: hash-wasm's own argon2Verify compares strings with `===`.
+ */
+export async function verifyPassword(password: string, phc: string): Promise<boolean> {
+  const m = PHC.exec(phc);
+  if (!m) return false;
+  const expected = Buffer.from(m[5]!, 'base64');
+  const actual = await argon2id({
+    password,
+    salt: Buffer.from(m[4]!, 'base64'),
+    memorySize: Number(m[1]),
+    iterations: Number(m[2]),
+    parallelism: Number(m[3]),
+    hashLength: expected.length,
+    outputType: 'binary',
+  });
+  return constantTimeEqual(actual, expected);
 }
 
 /** A hash that no password matches, verified against so that unknown users cost the same time. */
