@@ -142,10 +142,22 @@ describe('sign-in, sessions and CSRF', () => {
   it('ends a session left idle longer than session_idle_minutes', async () => {
     const s = await signIn(site.web, 'desk');
     const token = s.cookie.split('=')[1]!;
-    const idle = new Date(Date.now() - 31 * 60_000).toISOString();
-    site.db.run('UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?', idle, hashToken(token));
-    expect((await site.web.request('/', { headers: { cookie: s.cookie } })).status).toBe(303);
+    const auth = site.app.ctx.auth;
+    expect(auth.authenticate(token, new Date(Date.now() + 29 * 60_000))?.username).toBe('desk');
+    // Used 29 minutes later, so the idle clock restarted then.
+    expect(auth.authenticate(token, new Date(Date.now() + 58 * 60_000))?.username).toBe('desk');
+    expect(auth.authenticate(token, new Date(Date.now() + 89 * 60_000))).toBeUndefined();
     expect(site.db.get('SELECT 1 AS x FROM web_sessions WHERE id_hash = ?', hashToken(token))).toBeUndefined();
+    expect((await site.web.request('/', { headers: { cookie: s.cookie } })).status).toBe(303);
+  });
+
+  it('ends a session idle in the database even if this process read it a moment ago', async () => {
+    const s = await signIn(site.web, 'desk');
+    const token = s.cookie.split('=')[1]!;
+    site.db.run('UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?', new Date(Date.now() - 31 * 60_000).toISOString(), hashToken(token));
+    // The row read a moment ago may be reused for up to a second; after that the database decides.
+    expect(site.app.ctx.auth.authenticate(token, new Date(Date.now() + 1500))).toBeUndefined();
+    expect((await site.web.request('/', { headers: { cookie: s.cookie } })).status).toBe(303);
   });
 
   it('answers with a strict CSP and no caching of pages', async () => {

@@ -67,9 +67,9 @@ export function createAuth(db: Db, web: Pick<WebConfig, 'session_idle_minutes' |
     },
 
     /** The signed-in account for a session cookie value, or undefined. */
-    authenticate(token: string | undefined): SignedIn | undefined {
+    authenticate(token: string | undefined, now = new Date()): SignedIn | undefined {
       if (!token) return undefined;
-      const row = sessions.find(token);
+      const row = sessions.find(token, now);
       if (!row) return undefined;
       const account = byName.get(row.username);
       return account ? toSignedIn(row, account) : undefined;

@@ -22,12 +22,28 @@ export function randomToken(): string {
 
 /**
  * Sign-in sessions in SQLite, expiring after `idleMinutes` without a request.
- * NB: last_seen_at is written at most once per `touchEverySeconds`, so a busy page of
- * thumbnails does not turn every image request into a database write.
+ * NB: last_seen_at is written at most once per `touchEveryMs`, and a row read from the
+ * database is reused for `memoMs`, so a page of thumbnails costs neither a database write
+ * nor a read (nor a SHA-256) per image. Sign-out and expiry forget the row at once; the
+ * database stays the truth, and only this process writes sessions.
  */
-export function createSessionStore(db: Db, idleMinutes: number) {
+export function createSessionStore(db: Db, idleMinutes: number, memoMs = 1000) {
   const idleMs = idleMinutes * 60_000;
   const touchEveryMs = Math.min(60_000, idleMs / 4);
+  const memo = new Map<string, { row: SessionRow; readAt: number }>();
+
+  const read = (token: string, now: number): SessionRow | undefined => {
+    const hit = memo.get(token);
+    if (hit && now - hit.readAt < memoMs) return hit.row;
+    const row = db.get<SessionRow>('SELECT * FROM web_sessions WHERE id_hash = ?', hashToken(token));
+    if (!row) {
+      memo.delete(token);
+      return undefined;
+    }
+    if (memo.size >= 10_000) memo.clear();
+    memo.set(token, { row, readAt: now });
+    return row;
+  };
 
   return {
     create(username: string, meta: { ip: string; userAgent: string }, now = new Date()): { token: string; row: SessionRow } {
@@ -50,27 +66,29 @@ export function createSessionStore(db: Db, idleMinutes: number) {
 
     /** The live session for a cookie value, or undefined when unknown or idle too long (then deleted). */
     find(token: string, now = new Date()): SessionRow | undefined {
-      const idHash = hashToken(token);
-      const row = db.get<SessionRow>('SELECT * FROM web_sessions WHERE id_hash = ?', idHash);
+      const row = read(token, now.getTime());
       if (!row) return undefined;
       const idle = now.getTime() - Date.parse(row.last_seen_at);
       if (idle > idleMs) {
-        db.run('DELETE FROM web_sessions WHERE id_hash = ?', idHash);
+        memo.delete(token);
+        db.run('DELETE FROM web_sessions WHERE id_hash = ?', row.id_hash);
         return undefined;
       }
       if (idle > touchEveryMs) {
         row.last_seen_at = now.toISOString();
-        db.run('UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?', row.last_seen_at, idHash);
+        db.run('UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?', row.last_seen_at, row.id_hash);
       }
       return row;
     },
 
     delete(token: string): void {
+      memo.delete(token);
       db.run('DELETE FROM web_sessions WHERE id_hash = ?', hashToken(token));
     },
 
     /** Removes sessions idle past the limit; returns how many. */
     purgeExpired(now = new Date()): number {
+      memo.clear();
       return db.run('DELETE FROM web_sessions WHERE last_seen_at < ?', new Date(now.getTime() - idleMs).toISOString()).changes;
     },
 
