@@ -19,7 +19,7 @@ export interface PhotoFiles {
   tempPath(): string;
   /** Copies a file the store must not take over (CLI input) into a temp path. */
   copyToTemp(path: string): Promise<string>;
-  /** fsyncs `tempPath` and renames it to the source path of `sha` (replacing identical bytes). */
+  /** fsyncs `tempPath`, renames it to the source path of `sha` (replacing identical bytes), fsyncs the folder. */
   adoptSource(tempPath: string, sha: string): Promise<void>;
   /** Writes a display rendering durably: temp, fsync, rename. Call `syncFolder` afterwards. */
   writeDisplay(sha: string, variant: string, bytes: Uint8Array): Promise<void>;
@@ -97,6 +97,8 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
         await rename(copy, sourcePath(sha));
         await unlink(temp);
       }
+      // The upload is acknowledged right after this: its rename must survive a power cut too.
+      await fsyncPath(folder(sha), 'r');
     },
     async writeDisplay(sha, variant, bytes) {
       await ensureFolder(sha);

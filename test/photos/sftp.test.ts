@@ -22,7 +22,7 @@ describe('photos over SFTP', () => {
   };
 
   beforeAll(async () => {
-    h = await startHarness('[log]\nlevel = "info"');
+    h = await startHarness('[log]\nlevel = "info"\n[roster]\nquiet_seconds = 0');
     local = join(h.dir, 'local');
     mkdirSync(local);
     for (const id of ['S12345', 'S1', 'S2', 'S3']) insertUser(h.app.ctx.db, id);
@@ -121,6 +121,18 @@ describe('photos over SFTP', () => {
     insertUser(h.app.ctx.db, 'S4');
     expect(h.app.ctx.photos.unmatched().map((u) => u.local_id)).not.toContain('S4');
     expect(h.app.ctx.photos.user('S4').photo).not.toBeNull();
+  });
+
+  it('photos uploaded before the roster are linked by the roster import itself, with no re-upload', async () => {
+    const early = await jpeg(70, 90, GREEN);
+    expect((await put('R1001.jpg', early)).code).toBe(0);
+    await shown('R1001', early);
+    expect(h.app.ctx.photos.unmatched().map((u) => u.local_id)).toContain('R1001');
+    writeFileSync(join(local, 'students.csv'), 'Local ID,First Name,Last Name,Grade,Building\r\nR1001,Zoë,Nguyễn,05,Lincoln Elementary\r\n');
+    const csv = await sftpBatch(h, ['put students.csv /incoming/data/students.csv'], local);
+    expect(csv.code, csv.stderr).toBe(0);
+    while (h.app.ctx.photos.unmatched().some((u) => u.local_id === 'R1001')) await new Promise((r) => setTimeout(r, 10));
+    expect(h.app.ctx.photos.user('R1001')).toMatchObject({ first_name: 'Zoë', last_name: 'Nguyễn', photo: { source_sha256: sha256(early), versions: 1 } });
   });
 
   it('the same name uploaded by two sessions at once: the upload closed last wins', async () => {
