@@ -1,4 +1,8 @@
 import type { Db } from '../../storage/db.ts';
+import { createLogger } from '../../shared/logger.ts';
+
+/** Wait before writing buffered entries again after a failed write (a full disk). */
+const RETRY_MS = 5000;
 
 /** What was done: viewing a person's data, signing in and out, and admin changes. */
 export type AuditAction =
@@ -47,13 +51,34 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
     if (!buffer.length) return;
     const entries = buffer;
     buffer = [];
-    db.tx(() => {
-      for (const e of entries) {
-        db.run('INSERT INTO audit_log (at, actor, action, local_id, detail, ip) VALUES (@at, @actor, @action, @local_id, @detail, @ip)', { ...e });
-      }
-    });
+    try {
+      db.tx(() => {
+        for (const e of entries) {
+          db.run('INSERT INTO audit_log (at, actor, action, local_id, detail, ip) VALUES (@at, @actor, @action, @local_id, @detail, @ip)', { ...e });
+        }
+      });
+    } catch (err) {
+      // Kept, not dropped: written once the disk has room again.
+      buffer = entries.concat(buffer);
+      throw err;
+    }
     const cutoff = Date.now() - repeatMs;
     for (const [key, at] of lastSeen) if (at < cutoff) lastSeen.delete(key);
+  };
+
+  // NB: the timer's write must not throw: an uncaught SQLITE_FULL there ended the whole appliance
+  // when the disk filled up (found by the full-disk test). It retries instead; meanwhile, once
+  // `maxBuffered` views wait, record() throws and views fail closed rather than go unaudited.
+  const flushLater = (): void => {
+    try {
+      flush();
+    } catch (err) {
+      createLogger('audit').error({ err, pending: buffer.length }, `could not write the audit log; retrying in ${RETRY_MS / 1000} s`);
+      if (!timer) {
+        timer = setTimeout(flushLater, RETRY_MS);
+        timer.unref();
+      }
+    }
   };
 
   return {
@@ -68,7 +93,7 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
       buffer.push(full);
       if (buffer.length >= maxBuffered) flush();
       else if (!timer) {
-        timer = setTimeout(flush, flushMs);
+        timer = setTimeout(flushLater, flushMs);
         timer.unref();
       }
     },
