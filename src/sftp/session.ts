@@ -245,7 +245,23 @@ export class SftpSession implements SftpRequestHandler {
       throw h.refused;
     }
     let done = 0;
-    while (done < data.length) done += writeSync(h.fd, data, done, data.length - done, at + done);
+    try {
+      while (done < data.length) done += writeSync(h.fd, data, done, data.length - done, at + done);
+    } catch (err) {
+      // NB: a failed WRITE (ENOSPC) poisons the handle: clients still send CLOSE, which would
+      // otherwise commit the bytes written so far, a truncated roster included (found by the
+      // full-disk test).
+      const code = (err as NodeJS.ErrnoException).code;
+      h.refused = new AppError(
+        'unavailable',
+        code === 'ENOSPC' || code === 'EDQUOT'
+          ? 'the appliance is out of disk space; nothing was stored (tell the district IT admin)'
+          : `${h.path.name} could not be written on the appliance; nothing was stored`,
+      );
+      markLogged(h.refused);
+      this.discard(h);
+      throw err;
+    }
     if (end > h.size) h.size = end;
     h.dirty = true;
   }

@@ -48,7 +48,8 @@ export function toStatus(err: unknown, log: Logger, op: string): { code: StatusC
     }
   }
   const errno = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+  // SQLITE_FULL: the database could not grow (found by the full-disk test: it said "internal error").
+  if (errno === 'ENOSPC' || errno === 'EDQUOT' || errno === 'SQLITE_FULL') {
     log.error({ op, err }, 'disk full');
     return { code: Status.FAILURE, message: 'the appliance is out of disk space; nothing was stored (tell the district IT admin)' };
   }
