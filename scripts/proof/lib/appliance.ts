@@ -78,6 +78,8 @@ export interface Running {
   spawnedAt: number;
   /** Everything the process wrote on stdout (JSON log lines) so far. */
   output(): string;
+  /** Everything it wrote on stderr (start-up failures, crashes). */
+  errors(): string;
   /** Resolves with the exit code or signal once the process has ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGKILL, then waits for the exit. */
@@ -120,6 +122,7 @@ export function startAppliance(app: ApplianceDir, opts: { command?: string; time
         webPort: Number(web[1]),
         spawnedAt,
         output: () => out,
+        errors: () => err,
         exited,
         async kill9() {
           child.kill('SIGKILL');
