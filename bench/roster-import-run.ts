@@ -1,7 +1,7 @@
 /**
  * One measured run of a roster import in a fresh process (so peak RSS is this import's):
- * `node --import tsx bench/roster-import-run.ts DATA_DIR CSV [NEXT_CSV]` prints one JSON line.
- * With NEXT_CSV, CSV is imported first untimed and NEXT_CSV is the measured (nightly) import.
+ * `node --import tsx bench/roster-import-run.ts DATA_DIR CSV` prints one JSON line. Run it
+ * twice on one DATA_DIR for a nightly import over an existing roster.
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,18 +10,14 @@ import { openDatabase } from '../src/storage/db.ts';
 import { parseConfig } from '../src/config/parse.ts';
 import { RosterService } from '../src/domain/roster/service.ts';
 
-const [dataDir, csv, next] = process.argv.slice(2);
+const [dataDir, csv] = process.argv.slice(2);
 if (!dataDir || !csv) throw new Error('usage: roster-import-run.ts DATA_DIR CSV');
 configureLogging('warn', process.stderr);
 const config = parseConfig('', '', dataDir);
-let started = performance.now();
+const started = performance.now();
 const db = openDatabase(join(dataDir, 'idphotos.db'));
 const roster = new RosterService({ db, config: config.roster, dataDir, log: createLogger('bench') });
-let rec = await roster.importFile({ path: csv, origin: 'bench' });
-if (next) {
-  started = performance.now();
-  rec = await roster.importFile({ path: next, origin: 'bench' });
-}
+const rec = await roster.importFile({ path: csv, origin: 'bench' });
 db.close();
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(`${JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, status: rec.status, added: rec.added, updated: rec.updated, errors: rec.error_count })}\n`);

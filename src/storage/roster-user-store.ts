@@ -66,7 +66,16 @@ export function insertUsers(db: Db, users: readonly UserRow[], now: string, exis
     }
     db.run(`INSERT INTO users (${COLUMNS}, created_at, updated_at, deactivated_at) VALUES ${batch.map(() => ROW_PARAMS).join(', ')}`, ...params);
   }
-  for (const index of indexes) db.exec(index.sql);
+  if (!indexes.length) return;
+  // NB: SQLite sorts each index in at most cache_size of memory, then spills to temp files;
+  // 32 MB keeps a 100,000-user sort in memory, and a helper thread sorts alongside.
+  const cache = db.get<{ cache_size: number }>('PRAGMA cache_size')!.cache_size;
+  db.exec('PRAGMA cache_size = -32768; PRAGMA threads = 2');
+  try {
+    for (const index of indexes) db.exec(index.sql);
+  } finally {
+    db.exec(`PRAGMA cache_size = ${Number(cache)}; PRAGMA threads = 0`);
+  }
 }
 
 /** Rewrites a user's roster columns; `deactivated_at` follows `active` (kept when it stays inactive). */
