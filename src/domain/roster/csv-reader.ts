@@ -14,8 +14,8 @@ export interface CsvFile extends FileFacts {
 
 /**
  * Reads what is needed to parse a file: hash, size, encoding and delimiter (`known` saves a
- * second read when the facts were already taken). Throws
- * AppError('invalid') for an empty or non-text file.
+ * second read when the facts were already taken). Throws AppError('invalid') for an empty or
+ * non-text file.
  */
 export async function inspectCsv(path: string, known?: FileFacts): Promise<CsvFile> {
   const facts = known ?? (await readFileFacts(path));
