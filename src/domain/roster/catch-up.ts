@@ -6,7 +6,7 @@ import type { RosterService } from './service.ts';
 
 /**
  * At start: a roster file committed just before a stop (inside the quiet period) was never
- * imported. Any roster file in the folder whose content is not the last one recorded for its
+ * imported. Any data file in the folder whose content is not the last one recorded for its
  * name is queued again. Files already imported, refused or held are left alone.
  */
 export function catchUpUploads(folder: IncomingFolder, registry: DataFileRegistry, roster: RosterService, scheduler: ImportScheduler): Promise<string[]> {
@@ -19,7 +19,8 @@ async function queueChanged(folder: IncomingFolder, registry: DataFileRegistry, 
   const queued: string[] = [];
   for (const entry of folder.list()) {
     const kind = registry.find(entry.name);
-    if (!kind?.run || !['students', 'staff', 'oneroster', 'devices'].includes(kind.kind)) continue;
+    // Every importer records into the one history by file name (rosters, devices.csv).
+    if (!kind?.run) continue;
     const path = folder.contentPath(entry.name);
     if (!path) continue;
     const { sha256 } = await readFileFacts(path);
