@@ -7,7 +7,7 @@
  *   node --import tsx bench/photos-latency.ts [photos=200]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, percentile, photoSet, sha256, startAppliance, startSshd, uploadTimed } from './photos-lib.ts';
 
@@ -56,6 +56,8 @@ try {
   console.log(row('OpenSSH sshd: CLOSE reply (reference)', refClose, refP95));
   console.log(row('idphotos: CLOSE reply (upload durable and listed)', ourClose, refP95));
   console.log(row('idphotos: `GET /api/users/:id` shows the new source_sha256', ourVisible, refP95));
+  const inside = app.ingestMs.slice(10);
+  console.log(`\nInside the appliance (commit call → current, from its log): p50 ${percentile(inside, 50)} ms, p95 ${percentile(inside, 95)} ms, max ${Math.max(...inside)} ms; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   await app.stop();
   await sshd.stop();

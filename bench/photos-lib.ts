@@ -160,6 +160,8 @@ export async function startSshd(dir: string): Promise<Endpoint> {
 
 export interface Appliance extends Endpoint {
   webPort: number;
+  /** The `ms` of every 'photo accepted' log line so far: commit call → current, inside the appliance. */
+  ingestMs: number[];
   dataDir: string;
   child: ChildProcess;
   /** Adds users S…, B… straight into the users table (a roster import would do the same). */
@@ -181,6 +183,13 @@ export async function startAppliance(dir: string, extraToml = '', nodeArgs: stri
   );
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/idphotos.js'), 'serve', '--config', configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   drain(child);
+  const ingestMs: number[] = [];
+  let partial = '';
+  child.stdout!.on('data', (b: Buffer) => {
+    const lines = (partial + b).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) if (line.includes('"photo accepted"')) ingestMs.push(JSON.parse(line).ms);
+  });
   // Logs at info, as an appliance does by default (one line per photo): drain them.
   const web = waitForLine(child, /web listening on [^\s"]+:(\d+)/);
   const sftp = waitForLine(child, /sftp listening on [^\s"]+:(\d+)/);
@@ -194,6 +203,7 @@ export async function startAppliance(dir: string, extraToml = '', nodeArgs: stri
     target: '/incoming/idphotos',
     keyFile,
     dataDir,
+    ingestMs,
     child,
     addUsers(ids) {
       const db = openDatabase(join(dataDir, 'idphotos.db'));

@@ -102,13 +102,14 @@ export async function renderDisplayImages(input: Buffer, sizes: readonly number[
   }
   const { width, height, channels } = base.info;
   const raw = { raw: { width, height, channels } };
-  const outputs = await Promise.all(
-    sizes.map((size) => {
-      const pipeline = sharp(base.data, raw);
-      if (size < largest) pipeline.resize(size, size, { fit: 'inside', withoutEnlargement: true });
-      return pipeline.jpeg(JPEG_OPTIONS).toBuffer();
-    }),
-  );
+  // NB: one after the other, not at once: each sharp call holds a libuv pool thread (4 by default)
+  // for its whole run, and the file writes of every upload wait for one of those threads too.
+  const outputs: Buffer[] = [];
+  for (const size of sizes) {
+    const pipeline = sharp(base.data, raw);
+    if (size < largest) pipeline.resize(size, size, { fit: 'inside', withoutEnlargement: true });
+    outputs.push(await pipeline.jpeg(JPEG_OPTIONS).toBuffer());
+  }
   return { width, height, outputs };
 }
 
