@@ -1,0 +1,157 @@
+/**
+ * `npm run bench`: runs every benchmark in bench/ one after another (each in its own process,
+ * nothing else of ours running), keeps the Markdown tables each prints, and writes them into
+ * the "One run of every benchmark" section of docs/BENCHMARKS.md, headed by a summary of every
+ * ratio row. The convention for a benchmark: print Markdown tables on stdout, the reference row
+ * (measured in the same run) first, the ratio in the last column (`1.3×`); progress on stderr.
+ *
+ *   npm run bench                      # everything (tens of minutes on 2 cores)
+ *   npm run bench -- --only load,startup
+ *   npm run bench -- --quick           # smaller sizes, for trying the pipeline
+ *   npm run bench -- --no-write        # print only
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from './lib/appliance.ts';
+
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } },
+});
+
+/** Arguments for `--quick`; a benchmark not named here runs with its defaults. */
+const QUICK: Record<string, string[]> = {
+  'startup.mjs': ['--runs', '5'],
+  'sftp-batch.ts': ['--count', '200', '--runs', '1'],
+  'photos-batch.ts': ['200'],
+  'photos-latency.ts': ['50'],
+  'roster-import.ts': ['20000', '1'],
+  'web-search.ts': ['--users', '20000', '--requests', '300'],
+  'web-photos.ts': ['--photos', '100', '--seconds', '5', '--rounds', '1'],
+  'load.ts': ['--sessions', '5', '--photos', '40', '--web', '10', '--idle-seconds', '5'],
+};
+
+/** Every runnable benchmark: bench/*.ts|mjs except shared code (`*-lib`) and per-run helpers (`*-run`). */
+export function benchmarks(dir = join(ROOT, 'bench')): string[] {
+  return readdirSync(dir)
+    .filter((f) => /\.(ts|mjs)$/.test(f) && !/-(lib|run)\.(ts|mjs)$/.test(f))
+    .sort();
+}
+
+interface Run {
+  file: string;
+  code: number | null;
+  seconds: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runOne(file: string, args: string[]): Promise<Run> {
+  const started = performance.now();
+  const argv = file.endsWith('.ts') ? ['--import', 'tsx', join('bench', file), ...args] : [join('bench', file), ...args];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      process.stderr.write(d);
+    });
+    child.on('close', (code) => resolve({ file, code, seconds: (performance.now() - started) / 1000, stdout, stderr }));
+  });
+}
+
+/** The Markdown tables of a benchmark's output, each with the line of text just before it. */
+export function tablesOf(stdout: string): string[] {
+  const blocks: string[] = [];
+  const lines = stdout.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.startsWith('|')) continue;
+    let j = i;
+    while (j < lines.length && lines[j]!.startsWith('|')) j++;
+    let k = i - 1;
+    while (k >= 0 && lines[k]!.trim() === '') k--;
+    const caption = k >= 0 && !lines[k]!.startsWith('|') && !lines[k]!.startsWith('{') ? lines[k]!.trim() : '';
+    blocks.push(`${caption ? `${caption}\n\n` : ''}${lines.slice(i, j).join('\n')}`);
+    i = j;
+  }
+  return blocks;
+}
+
+/** Rows whose last cell is a ratio (`1.3×`), as [first cell, ratio]. */
+export function ratioRows(table: string): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  for (const line of table.split('\n')) {
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const last = cells[cells.length - 1] ?? '';
+    if (cells.length >= 2 && /^\d+(\.\d+)?×/.test(last)) rows.push([cells[0]!, last]);
+  }
+  return rows;
+}
+
+const BEGIN = '<!-- npm run bench: begin -->';
+const END = '<!-- npm run bench: end -->';
+
+function section(runs: Run[], started: Date): string {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const out = [
+    '## One run of every benchmark (`npm run bench`)',
+    '',
+    BEGIN,
+    `Written by \`npm run bench\`${values.quick ? ' (`--quick`: reduced sizes)' : ''} on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Each benchmark ran alone, in the order below; every ratio compares with a reference measured in the same run of that benchmark.`,
+    '',
+    '| benchmark | row | ratio |',
+    '|---|---|---|',
+  ];
+  for (const r of runs) {
+    for (const t of tablesOf(r.stdout)) for (const [row, ratio] of ratioRows(t)) out.push(`| ${r.file} | ${row} | ${ratio} |`);
+  }
+  for (const r of runs) {
+    out.push('', `### ${r.file} (${r.seconds.toFixed(0)} s${r.code === 0 ? '' : `, FAILED with exit code ${r.code}`})`, '');
+    const tables = tablesOf(r.stdout);
+    if (tables.length) out.push(tables.join('\n\n'));
+    else out.push('No table printed.');
+    if (r.code !== 0) out.push('', '```', r.stderr.trim().split('\n').slice(-15).join('\n'), '```');
+  }
+  out.push(END);
+  return out.join('\n');
+}
+
+/** Replaces (or appends) the generated section, leaving every other section alone. */
+export function withSection(doc: string, text: string): string {
+  const heading = '## One run of every benchmark';
+  const start = doc.indexOf(heading);
+  if (start === -1) return `${doc.trimEnd()}\n\n${text}\n`;
+  const end = doc.indexOf(END, start);
+  const after = end === -1 ? doc.indexOf('\n## ', start + 1) : end + END.length;
+  return `${doc.slice(0, start)}${text}${after === -1 ? '\n' : doc.slice(after)}`;
+}
+
+const only = values.only?.split(',').map((s) => s.trim());
+const list = benchmarks().filter((f) => !only || only.some((o) => f === o || f.replace(/\.(ts|mjs)$/, '') === o));
+if (only && list.length === 0) throw new Error(`--only matched none of: ${benchmarks().join(', ')}`);
+const started = new Date();
+const runs: Run[] = [];
+for (const file of list) {
+  console.error(`\n=== bench/${file}`);
+  runs.push(await runOne(file, values.quick ? (QUICK[file] ?? []) : []));
+}
+const text = section(runs, started);
+if (!values['no-write']) {
+  const file = join(ROOT, 'docs', 'BENCHMARKS.md');
+  writeFileSync(file, withSection(readFileSync(file, 'utf8'), text));
+  console.error(`\nwrote the "One run of every benchmark" section of docs/BENCHMARKS.md`);
+} else {
+  console.log(`\n${text}`);
+}
+const failed = runs.filter((r) => r.code !== 0);
+if (failed.length) {
+  console.error(`failed: ${failed.map((r) => r.file).join(', ')}`);
+  process.exitCode = 1;
+}
