@@ -4,7 +4,7 @@
  * same run. A bare Hono handler answering one image from memory (no session, no store) is a
  * second reference: the most the Node HTTP stack can do here.
  *
- *   npx tsx bench/web-photos.ts [--photos 500] [--seconds 10] [--rounds 2]
+ *   npx tsx bench/web-photos.ts [--photos 300] [--seconds 5] [--rounds 5]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import sharp from 'sharp';
 import { benchSignIn, insertUsers, startBenchApp } from './web-lib.ts';
 
 const { values } = parseArgs({
-  options: { photos: { type: 'string', default: '500' }, seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } },
+  options: { photos: { type: 'string', default: '300' }, seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '5' } },
 });
 const PHOTOS = Number(values.photos);
 const SECONDS = Number(values.seconds);
@@ -114,18 +114,26 @@ http {
     { name: 'idphotos, signed in, GET /photos/:id', url: site.base },
     { name: 'bare Hono handler, one image from memory', url: `http://127.0.0.1:${barePort}` },
   ];
-  const results = new Map<string, number[]>();
+  // The machine is shared: rounds run the three back to back, in a rotating order, and the
+  // ratios are taken within a round (same moment, same neighbours), then the median over rounds.
+  const ratios = new Map<string, number[]>();
+  const rates = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
-    for (const t of targets) {
+    const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
+    const rps = new Map<string, number>();
+    for (const t of order) {
       const r = await wrk(t.url, script);
-      results.set(t.name, [...(results.get(t.name) ?? []), r.rps]);
-      console.log(`round ${round + 1} ${t.name}: ${Math.round(r.rps)} req/s, latency p50 ${r.p50} p99 ${r.p99}, non-2xx ${r.errors}`);
+      rps.set(t.name, r.rps);
+      rates.set(t.name, [...(rates.get(t.name) ?? []), r.rps]);
+      console.log(`round ${round + 1} ${t.name}: ${Math.round(r.rps)} req/s, latency p50 ${r.p50} p99 ${r.p99}`);
     }
+    for (const t of targets) ratios.set(t.name, [...(ratios.get(t.name) ?? []), rps.get(t.name)! / rps.get(targets[0]!.name)!]);
   }
-  const best = (name: string) => Math.max(...results.get(name)!);
-  const ref = best(targets[0]!.name);
-  console.log('\nbest of rounds:');
-  for (const t of targets) console.log(`${t.name.padEnd(44)} ${String(Math.round(best(t.name))).padStart(7)} req/s  ${(best(t.name) / ref).toFixed(2)}×`);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(`\nmedian over ${ROUNDS} rounds of wrk -t2 -c50 -d${SECONDS}s:`);
+  for (const t of targets) {
+    console.log(`${t.name.padEnd(44)} ${String(Math.round(median(rates.get(t.name)!))).padStart(7)} req/s  ${median(ratios.get(t.name)!).toFixed(2)}× nginx (per-round: ${ratios.get(t.name)!.map((r) => r.toFixed(2)).join(' ')})`);
+  }
 } finally {
   nginx?.kill('SIGTERM');
   bare?.close();

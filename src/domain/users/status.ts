@@ -1,3 +1,4 @@
+import { statfsSync, statSync } from 'node:fs';
 import type { Db } from '../../storage/db.ts';
 
 export interface UserCounts {
@@ -77,4 +78,29 @@ export function recentPhotos(db: Db, limit = 25): RecentPhoto[] {
       ORDER BY p.seq DESC LIMIT ?`,
     limit,
   );
+}
+
+export interface DiskUse {
+  free: number;
+  total: number;
+  /** The database file and its write-ahead log. */
+  database: number;
+}
+
+/** Space on the data_dir's file system; undefined where the platform cannot tell. */
+export function diskUse(dataDir: string, dbPath: string): DiskUse | undefined {
+  try {
+    const fs = statfsSync(dataDir);
+    let database = 0;
+    for (const suffix of ['', '-wal']) {
+      try {
+        database += statSync(dbPath + suffix).size;
+      } catch {
+        // no write-ahead log right now
+      }
+    }
+    return { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize, database };
+  } catch {
+    return undefined;
+  }
 }

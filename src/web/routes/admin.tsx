@@ -1,9 +1,7 @@
-import { statfsSync, statSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { AppContext } from '../../context.ts';
-import { findUser, displayName } from '../../domain/users/users.ts';
-import { missingPhotosByGroup, photoCounts, recentPhotos, userCounts } from '../../domain/users/status.ts';
-import { gradeCompare, naturalCompare } from '../../domain/users/users.ts';
+import { diskUse, missingPhotosByGroup, photoCounts, recentPhotos, userCounts } from '../../domain/users/status.ts';
+import { displayName, findUser, gradeCompare, naturalCompare } from '../../domain/users/users.ts';
 import type { WebEnv } from '../env.ts';
 import { AuditPage } from '../views/audit-page.tsx';
 import { StatusPage, type StatusData } from '../views/status-page.tsx';
@@ -77,21 +75,4 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
       })),
     },
   };
-}
-
-function diskUse(dataDir: string, dbPath: string): StatusData['disk'] {
-  try {
-    const fs = statfsSync(dataDir);
-    let database = 0;
-    for (const suffix of ['', '-wal']) {
-      try {
-        database += statSync(dbPath + suffix).size;
-      } catch {
-        // no WAL file right now
-      }
-    }
-    return { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize, database };
-  } catch {
-    return undefined;
-  }
 }
