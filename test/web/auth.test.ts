@@ -1,11 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/domain/auth/sessions.ts';
+import { sessionToken } from '../../src/web/middleware/session.ts';
 import { createTestSite, PASSWORDS, signIn, type TestSite } from './helpers.ts';
 
 const form = (fields: Record<string, string>) => ({
   method: 'POST',
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
   body: new URLSearchParams(fields).toString(),
+});
+
+describe('session cookie', () => {
+  it.each([
+    [undefined, undefined],
+    ['', undefined],
+    ['idphotos_session=abc', 'abc'],
+    ['theme=dark; idphotos_session=abc-_1; x=1', 'abc-_1'],
+    ['x_idphotos_session=evil; idphotos_session=good', 'good'],
+    ['x_idphotos_session=evil', undefined],
+    ['idphotos_session=', undefined],
+  ])('reads %j as %j', (header, token) => {
+    expect(sessionToken(header)).toBe(token);
+  });
 });
 
 describe('sign-in, sessions and CSRF', () => {

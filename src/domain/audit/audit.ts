@@ -83,14 +83,14 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
 
   return {
     record(entry: Omit<AuditEntry, 'at' | 'detail' | 'ip' | 'local_id'> & Partial<AuditEntry>, now = Date.now()): void {
-      const full: AuditEntry = { at: new Date(now).toISOString(), local_id: '', detail: '', ip: '', ...entry };
-      if (full.action === 'profile.view' || full.action === 'photo.view' || full.action === 'user.api_view') {
-        const key = `${full.actor}\0${full.action}\0${full.local_id}\0${full.detail}`;
+      if (entry.action === 'profile.view' || entry.action === 'photo.view' || entry.action === 'user.api_view') {
+        // NB: checked before anything is built: a repeat is the common case on the image path.
+        const key = `${entry.actor}\0${entry.action}\0${entry.local_id ?? ''}\0${entry.detail ?? ''}`;
         const previous = lastSeen.get(key);
         if (previous !== undefined && now - previous < repeatMs) return;
         lastSeen.set(key, now);
       }
-      buffer.push(full);
+      buffer.push({ at: new Date(now).toISOString(), local_id: '', detail: '', ip: '', ...entry });
       if (buffer.length >= maxBuffered) flush();
       else if (!timer) {
         timer = setTimeout(flushLater, flushMs);

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../../context.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { isAppError } from '../../shared/errors.ts';
 import type { WebEnv } from '../env.ts';
 import { httpStatus } from '../errors.ts';
-import { isHttps, SESSION_COOKIE } from '../middleware/session.ts';
+import { isHttps, SESSION_COOKIE, sessionToken } from '../middleware/session.ts';
 import { LoginPage, SignOutPage } from '../views/login-page.tsx';
 
 /** `/login` and `/logout`. POST /login takes form (or JSON) fields `username` and `password`. */
@@ -48,7 +48,7 @@ export function authRoutes(ctx: AppContext): Hono<WebEnv> {
 
   app.post('/logout', (c) => {
     const user = c.get('user');
-    ctx.auth.signOut(getCookie(c, SESSION_COOKIE));
+    ctx.auth.signOut(sessionToken(c.req.header('cookie')));
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c) });
     if (user) {
       ctx.audit.record({ actor: user.username, action: 'signout', ip: c.get('ip') });
