@@ -45,24 +45,32 @@ function equivalentIndexes(dir: string): string[] {
   return sql.map((s) => `${s.replace(/\(active, /, '(')};`);
 }
 
-function sqliteImport(dir: string, csv: string, indexes: string[]): { seconds: number; maxRssMb: number } {
+interface Run {
+  seconds: number;
+  /** User + system CPU: less sensitive than wall time to other work on the machine. */
+  cpuSeconds: number;
+  maxRssMb: number;
+}
+
+function sqliteImport(dir: string, csv: string, indexes: string[]): Run {
   const db = join(dir, `ref-${Math.random().toString(36).slice(2)}.db`);
   execFileSync('sqlite3', [db, 'PRAGMA journal_mode = WAL;', TABLE, ...indexes]);
   const started = performance.now();
-  const res = spawnSync('/usr/bin/time', ['-f', '%M', 'sqlite3', db, '.mode csv', `.import --skip 1 ${csv} users`], { encoding: 'utf8' });
+  const res = spawnSync('/usr/bin/time', ['-f', '%U %S %M', 'sqlite3', db, '.mode csv', `.import --skip 1 ${csv} users`], { encoding: 'utf8' });
   const seconds = (performance.now() - started) / 1000;
   if (res.status !== 0) throw new Error(`sqlite3 .import failed: ${res.stderr}`);
   const rows = execFileSync('sqlite3', [db, 'SELECT COUNT(*) FROM users']).toString().trim();
   if (Number(rows) !== ROWS) throw new Error(`sqlite3 imported ${rows} rows, not ${ROWS}`);
-  return { seconds, maxRssMb: Number(res.stderr.trim().split('\n').at(-1)) / 1024 };
+  const [user, sys, rssKb] = res.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds, cpuSeconds: user! + sys!, maxRssMb: rssKb! / 1024 };
 }
 
 /** Our import in a fresh process (its peak RSS is the import's); `next`: a second import, measured, in a process of its own. */
-function ourImport(dir: string, csv: string, next?: string): { seconds: number; maxRssMb: number } {
+function ourImport(dir: string, csv: string, next?: string): Run {
   const dataDir = mkdtempSync(join(dir, 'data-'));
   const once = (file: string) => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'roster-import-run.ts'), dataDir, file], { encoding: 'utf8' });
-    return JSON.parse(out.trim().split('\n').at(-1)!) as { seconds: number; maxRssMb: number; status: string; added: number; updated: number };
+    return JSON.parse(out.trim().split('\n').at(-1)!) as Run & { status: string; added: number; updated: number };
   };
   let r = once(csv);
   if (r.status !== 'applied' || r.added !== ROWS) throw new Error(`the first import did not add every row: ${JSON.stringify(r)}`);
@@ -71,7 +79,7 @@ function ourImport(dir: string, csv: string, next?: string): { seconds: number; 
     if (r.status !== 'applied' || r.updated !== Math.ceil(ROWS / 100)) throw new Error(`the nightly import did not update 1%: ${JSON.stringify(r)}`);
   }
   rmSync(dataDir, { recursive: true, force: true });
-  return { seconds: r.seconds, maxRssMb: r.maxRssMb };
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, maxRssMb: r.maxRssMb };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -84,30 +92,31 @@ try {
   mkdirSync(join(dir, 'next'));
   makeCsv(nightly, 100);
   const indexes = equivalentIndexes(dir);
-  const ref: { seconds: number; maxRssMb: number }[] = [];
-  const refIndexed: { seconds: number; maxRssMb: number }[] = [];
-  const ours: { seconds: number; maxRssMb: number }[] = [];
-  const again: { seconds: number; maxRssMb: number }[] = [];
+  const ref: Run[] = [];
+  const refIndexed: Run[] = [];
+  const ours: Run[] = [];
+  const again: Run[] = [];
   for (let i = 0; i < RUNS; i++) {
     ref.push(sqliteImport(dir, csv, []));
     refIndexed.push(sqliteImport(dir, csv, indexes));
     ours.push(ourImport(dir, csv));
     again.push(ourImport(dir, csv, nightly));
   }
-  const stats = (xs: { seconds: number; maxRssMb: number }[]) => ({ s: median(xs.map((x) => x.seconds)), rss: Math.max(...xs.map((x) => x.maxRssMb)) });
+  const stats = (xs: Run[]) => ({ s: median(xs.map((x) => x.seconds)), cpu: median(xs.map((x) => x.cpuSeconds)), rss: Math.max(...xs.map((x) => x.maxRssMb)) });
   const r = stats(ref);
   const ri = stats(refIndexed);
   const o = stats(ours);
   const mb = (statSync(csv).size / 1024 / 1024).toFixed(1);
   console.log(`students.csv: ${ROWS.toLocaleString('en-US')} rows, ${mb} MB; median of ${RUNS} runs each, interleaved; peak RSS is the largest`);
   console.log('');
-  console.log('| | wall time | peak RSS | idphotos ÷ this |');
-  console.log('|---|---|---|---|');
-  console.log(`| sqlite3 CLI \`.import\` into a bare table (primary key only) | ${r.s.toFixed(2)} s | ${r.rss.toFixed(0)} MB | ${(o.s / r.s).toFixed(1)}× |`);
-  console.log(`| sqlite3 CLI \`.import\` into a table with the same ${indexes.length} secondary indexes as \`users\` | ${ri.s.toFixed(2)} s | ${ri.rss.toFixed(0)} MB | ${(o.s / ri.s).toFixed(1)}× |`);
-  console.log(`| idphotos import, fresh database (hash, decode, parse, validate, diff, apply, history) | ${o.s.toFixed(2)} s | ${o.rss.toFixed(0)} MB | 1.0× |`);
-  const a = { s: median(again.map((x) => x.seconds)), rss: Math.max(...again.map((x) => x.maxRssMb)) };
-  console.log(`| idphotos nightly re-import (the same users, 1% changed) | ${a.s.toFixed(2)} s | ${a.rss.toFixed(0)} MB | |`);
+  console.log('| | wall time | CPU time | peak RSS | idphotos ÷ this (wall / CPU) |');
+  console.log('|---|---|---|---|---|');
+  const row = (label: string, x: ReturnType<typeof stats>, ratio: string) => console.log(`| ${label} | ${x.s.toFixed(2)} s | ${x.cpu.toFixed(2)} s | ${x.rss.toFixed(0)} MB | ${ratio} |`);
+  const ratio = (x: ReturnType<typeof stats>) => `${(o.s / x.s).toFixed(1)}× / ${(o.cpu / x.cpu).toFixed(1)}×`;
+  row('sqlite3 CLI `.import` into a bare table (primary key only)', r, ratio(r));
+  row(`sqlite3 CLI \`.import\` into a table with the same ${indexes.length} secondary indexes as \`users\``, ri, ratio(ri));
+  row('idphotos import, fresh database (hash, decode, parse, validate, diff, apply, history)', o, '1.0×');
+  row('idphotos nightly re-import (the same users, 1% changed)', stats(again), '');
   console.log(`\nload average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
