@@ -41,7 +41,7 @@ describe('idphotos import / imports', () => {
     expect(first.stdout).toBe('import 1 students.csv (idphotos students): applied\n  30 added, 0 updated, 0 unchanged, 0 deactivated, 0 errors\n');
 
     const again = await cli('import', file);
-    expect(again.stdout).toBe('import 2 students.csv: skipped — same content as import 1: nothing to do\n');
+    expect(again.stdout).toBe('import 2 students.csv (idphotos students): applied — same content as import 1: nothing changed\n  0 added, 0 updated, 30 unchanged, 0 deactivated, 0 errors\n');
 
     writeFileSync(file, students(numbered(10)));
     const held = await cli('import', file);
@@ -50,7 +50,7 @@ describe('idphotos import / imports', () => {
     expect(held.stdout).toContain('approve: idphotos imports approve 3    discard: idphotos imports discard 3');
 
     const list = await cli('imports', 'list', '--json');
-    expect(JSON.parse(list.stdout).map((r: { id: number; status: string }) => [r.id, r.status])).toEqual([[3, 'held'], [2, 'skipped'], [1, 'applied']]);
+    expect(JSON.parse(list.stdout).map((r: { id: number; status: string }) => [r.id, r.status])).toEqual([[3, 'held'], [2, 'applied'], [1, 'applied']]);
 
     const approved = await cli('imports', 'approve', '3');
     expect(approved.code).toBe(0);

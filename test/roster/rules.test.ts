@@ -21,10 +21,10 @@ describe('applying a roster', () => {
     expect(env.user('S00001')).toMatchObject({ grade: '06' });
     const before = env.db.get('SELECT updated_at FROM users WHERE local_id = ?', 'S00002');
     const again = await importStudents(changed);
-    expect(again).toMatchObject({ status: 'skipped', added: 0, updated: 0, sha256: second.sha256 });
-    expect(again.reason).toBe(`same content as import ${second.id}: nothing to do`);
+    expect(again).toMatchObject({ status: 'applied', added: 0, updated: 0, deactivated: 0, unchanged: 21, rows: 21, sha256: second.sha256 });
+    expect(again.reason).toBe(`same content as import ${second.id}: nothing changed`);
     expect(env.db.get('SELECT updated_at FROM users WHERE local_id = ?', 'S00002')).toEqual(before);
-    expect(env.roster.listImports().map((r) => r.status)).toEqual(['skipped', 'applied', 'applied']);
+    expect(env.roster.listImports().map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
   });
 
   it('leaves missing users alone unless deactivate_missing names the kind; never deletes', async () => {

@@ -98,7 +98,7 @@ describe('roster files over real SFTP', () => {
     expect(await again.json()).toMatchObject({ error: { code: 'conflict' } });
 
     await upload({ 'students.csv': students(numbered(3)) });
-    expect(h.app.ctx.roster.listImports()[0]).toMatchObject({ status: 'skipped', reason: `same content as import ${held!.id}: nothing to do` });
+    expect(h.app.ctx.roster.listImports()[0]).toMatchObject({ status: 'applied', added: 0, updated: 0, deactivated: 0, reason: `same content as import ${held!.id}: nothing changed` });
   });
 
   it('takes a CLI import into the same database while the server runs', async () => {

@@ -9,7 +9,6 @@ import {
   getImportRow,
   heldOfSource,
   insertImport,
-  latestOfSource,
   listErrors,
   replaceErrors,
   updateImport,
@@ -19,6 +18,7 @@ import {
 import { inspectCsv, readCsv } from '../roster/csv-reader.ts';
 import { readFileFacts } from '../roster/decode.ts';
 import { normalizeHeader } from '../roster/layout.ts';
+import { recordSameContent } from '../roster/same-content.ts';
 import type { ImportDetail } from '../roster/service.ts';
 import type { ImportError } from '../roster/types.ts';
 import type { Actor } from './actions.ts';
@@ -109,12 +109,11 @@ export class DeviceImporter {
       const facts = await readFileFacts(source);
       const base = { file, source: DEVICES_FILE, kind: DEVICES_KIND, origin, sha256: facts.sha256, bytes: facts.bytes, received_at: new Date().toISOString() };
       if (!approval) {
-        const same = latestOfSource(db, DEVICES_FILE, ['applied', 'held']);
-        if (same && same.sha256 === facts.sha256) {
-          const reason = same.status === 'held' ? `same content as import ${same.id}, which is held awaiting approval` : `same content as import ${same.id}: nothing to do`;
-          const id = insertImport(db, { ...base, status: 'skipped', reason });
-          log.info({ import: id, file }, `import ${id} (${file}) skipped: ${reason}`);
-          return this.detail(id);
+        const id = recordSameContent(db, base);
+        if (id !== undefined) {
+          const rec = this.detail(id);
+          log.info({ import: id, file, status: rec.status }, `import ${id} (${file}) ${rec.status}: ${rec.reason}`);
+          return rec;
         }
       }
 

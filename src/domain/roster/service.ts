@@ -7,7 +7,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Db } from '../../storage/db.ts';
 import { isAlive } from '../../storage/photo-files.ts';
 import {
-  getImportRow, heldOfSource, insertImport, latestOfFile, latestOfSource, listErrors, listImportRows, replaceErrors, updateImport,
+  getImportRow, heldOfSource, insertImport, latestOfFile, listErrors, listImportRows, replaceErrors, updateImport,
   type ImportRow, type ImportUpdate, type NewImport,
 } from '../../storage/roster-import-store.ts';
 import { countUnmatchedPhotos, deactivateUser, getUser, hasPhotoTable, insertUsers, scanUserKeys, updateUser } from '../../storage/roster-user-store.ts';
@@ -17,6 +17,7 @@ import { errorReportCsv } from './error-report.ts';
 import { CANONICAL_FILE, rosterKindOf } from './file-kinds.ts';
 import { ONEROSTER_COMPANIONS } from './oneroster.ts';
 import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.ts';
+import { recordSameContent } from './same-content.ts';
 import type { ImportError, ImportRecord, RosterKind } from './types.ts';
 
 export interface ImportRequest {
@@ -211,14 +212,11 @@ export class RosterService {
       const facts = await readFileFacts(path);
       const base = { file, source, kind, origin: req.origin, sha256: facts.sha256, bytes: facts.bytes, received_at: received };
       if (!approval) {
-        const same = latestOfSource(this.db, source, ['applied', 'held']);
-        if (same && same.sha256 === facts.sha256) {
-          const reason = same.status === 'held'
-            ? `same content as import ${same.id}, which is held awaiting approval`
-            : `same content as import ${same.id}: nothing to do`;
-          const id = insertImport(this.db, { ...base, status: 'skipped', reason });
-          this.log.info({ import: id, file, source }, `import ${id} (${file}) skipped: ${reason}`);
-          return this.getImport(id);
+        const id = recordSameContent(this.db, base);
+        if (id !== undefined) {
+          const rec = this.getImport(id);
+          this.log.info({ import: id, file, source, status: rec.status }, `import ${id} (${file}) ${rec.status}: ${rec.reason}`);
+          return rec;
         }
       }
       const mapping = this.config.mapping[file];
