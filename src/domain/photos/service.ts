@@ -47,7 +47,7 @@ export interface UserRecord extends Omit<UserSummary, 'active'> {
 export interface PhotoService {
   /** `/incoming/idphotos/` for the SFTP edge. */
   readonly folder: IncomingFolder;
-  /** Startup reconcile; call before anything listens. */
+  /** Renders the placeholder and reconciles after a crash; call before anything listens. */
   start(): Promise<ReconcileReport>;
   /** Waits for commits in progress (they are never cut off halfway; a crash is handled by `start`). */
   stop(): Promise<void>;
@@ -103,6 +103,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
   return {
     folder: createPhotoFolder(d, (req, options) => track(ingestPhoto(d, req, options))),
     async start() {
+      await placeholder('thumb');
       const report = await reconcilePhotos(d);
       if (report.tempFoldersRemoved || report.recovered || report.dropped || report.contentRemoved) {
         d.log.info(report, 'photo store reconciled');
