@@ -31,7 +31,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const native = new Database(path, { readonly: options.readonly ?? false });
   if (!options.readonly) {
     native.pragma('journal_mode = WAL');
-    native.pragma('synchronous = NORMAL');
+    // FULL: a commit survives a power cut, not just a crash. An acknowledged upload's row must
+    // never roll back (startup would then discard its bytes as unknown); ~0.3 ms per commit here.
+    native.pragma('synchronous = FULL');
   }
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
