@@ -59,6 +59,7 @@ export async function createApp(config: Config): Promise<App> {
         new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
         dataFiles,
         (job) => imports.enqueue(job),
+        (refusal) => roster.recordRefusedUpload(refusal),
       ),
     };
     const auth = createAuth(db, config.web, accounts.web);

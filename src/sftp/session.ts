@@ -211,7 +211,7 @@ export class SftpSession implements SftpRequestHandler {
     const { staging, account } = this.deps;
     const staged = isTempName(path.name);
     if (staged) staging.checkTempName(path.name);
-    else this.deps.folders[path.folder].checkName(path.name);
+    else this.checkFinalName(path);
     const existing = staged ? staging.stat(account, path.folder, path.name) : this.visible(path);
     if (existing && flags & OpenFlag.EXCL) throw new AppError('conflict', `${path.path} already exists`);
     if (!existing && !(flags & OpenFlag.CREAT)) throw notFound(path);
@@ -240,8 +240,7 @@ export class SftpSession implements SftpRequestHandler {
     if (end > max) {
       h.refused = new AppError('too_large', `${h.path.name} is larger than ${formatBytes(max)}, the limit for ${folderPath(h.path.folder)}; nothing was stored`);
       this.discard(h);
-      this.logFile(h.path, end, 'refused', h.refused.message);
-      markLogged(h.refused);
+      this.refuseUpload(h.path, end, h.refused);
       throw h.refused;
     }
     let done = 0;
@@ -258,7 +257,7 @@ export class SftpSession implements SftpRequestHandler {
           ? 'the appliance is out of disk space; nothing was stored (tell the district IT admin)'
           : `${h.path.name} could not be written on the appliance; nothing was stored`,
       );
-      markLogged(h.refused);
+      this.refuseUpload(h.path, h.size, h.refused);
       this.discard(h);
       throw err;
     }
@@ -486,7 +485,7 @@ export class SftpSession implements SftpRequestHandler {
       staging.move(account, from, to);
       return;
     }
-    folders[to.folder].checkName(to.name);
+    this.checkFinalName(to);
     if (fromStaged) {
       await this.commit(to, staging.path(account, from.folder, from.name), source.size, source.mtime);
       return;
@@ -574,6 +573,24 @@ export class SftpSession implements SftpRequestHandler {
     if (h.fd === -1) return;
     this.discard(h);
     if (!h.staged && h.dirty) this.logFile(h.path, h.size, 'discarded', 'the connection ended before the upload was closed');
+  }
+
+  /** Checks a final (not temporary) name in its folder; a refusal is logged and kept for the admin. */
+  private checkFinalName(path: FilePath): void {
+    try {
+      this.deps.folders[path.folder].checkName(path.name);
+    } catch (err) {
+      if (err instanceof AppError) this.refuseUpload(path, 0, err);
+      throw err;
+    }
+  }
+
+  /** A refusal before commit: one log line, and an entry in the admin's list where the folder keeps one. */
+  private refuseUpload(path: FilePath, bytes: number, err: AppError): void {
+    this.logFile(path, bytes, 'refused', err.message);
+    markLogged(err);
+    const { account, remoteAddress } = this.deps;
+    this.deps.folders[path.folder].recordRefusal?.({ name: path.name, account, remoteAddress, bytes, reason: err.message });
   }
 
   private logFile(path: FilePath, bytes: number, outcome: 'committed' | 'refused' | 'discarded', reason?: string): void {

@@ -68,6 +68,7 @@ export function heldOfSource(db: Db, source: string): ImportRow[] {
   return db.all<ImportRow>("SELECT * FROM imports WHERE source = ? AND status = 'held' ORDER BY id", source);
 }
 
+/** The newest import that read a file of this name (uploads refused before arrival have no content). */
 export function latestOfFile(db: Db, file: string): ImportRow | undefined {
-  return db.get<ImportRow>('SELECT * FROM imports WHERE file = ? ORDER BY id DESC LIMIT 1', file);
+  return db.get<ImportRow>("SELECT * FROM imports WHERE file = ? AND sha256 <> '' ORDER BY id DESC LIMIT 1", file);
 }

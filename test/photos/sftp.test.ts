@@ -79,6 +79,18 @@ describe('photos over SFTP', () => {
     expect(logs.some((l) => l.msg === 'photo refused' && l.reason === previous.reason && l.account === 'district')).toBe(true);
   });
 
+  it('keeps names refused at OPEN in the admin list too, with the reason the client got', async () => {
+    const c = await connectSsh2(h);
+    try {
+      await expect(c.call('open', '/incoming/idphotos/S7.heic', 'w')).rejects.toThrow(/\.jpg/);
+    } finally {
+      c.end();
+    }
+    const [latest] = h.app.ctx.photos.rejected();
+    expect(latest).toMatchObject({ file_name: 'S7.heic', account: 'district', origin: 'sftp', bytes: 0 });
+    expect(latest.reason).toMatch(/\.jpg/);
+  });
+
   it('a corrupt JPEG acknowledged at CLOSE is refused once decoded: listed again as before, reason for the admin', async () => {
     const good = await jpeg(90, 120, GREEN);
     expect((await put('S5.jpg', good)).code).toBe(0);

@@ -66,6 +66,12 @@ describe('roster files over real SFTP', () => {
     expect(text).toContain('names are case-sensitive: upload it as \\"students.csv\\"');
     expect(text).toContain('\\"pupils.csv\\" is not a data file idphotos reads');
     expect(h.app.ctx.folders.data.list().map((e) => e.name)).toEqual(['staff.csv', 'students.csv']);
+    // The admin sees both refusals in the import history, with the reasons the client got.
+    const [pupils, cased] = h.app.ctx.roster.listImports();
+    expect(cased).toMatchObject({ file: 'Students.csv', status: 'refused', origin: 'sftp:district', bytes: 0 });
+    expect(cased!.reason).toContain('names are case-sensitive: upload it as "students.csv"');
+    expect(pupils).toMatchObject({ file: 'pupils.csv', status: 'refused' });
+    expect(pupils!.reason).toContain('"pupils.csv" is not a data file idphotos reads');
   });
 
   it('records the same file again as a no-op, refuses a 0-byte file, holds a file that empties the school', async () => {

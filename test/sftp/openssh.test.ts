@@ -121,7 +121,9 @@ describe('OpenSSH sftp', () => {
     const r = await sftpBatch(h, ['put notes.txt /incoming/idphotos/notes.txt'], local);
     expect(r.code).not.toBe(0);
     // The folder's own words name what is allowed; the SFTP layer passes them on and logs them.
-    expect(logs.some((l) => l.op === 'open' && /"notes\.txt".*\.jpg.*\.gif/.test(String(l.reason)))).toBe(true);
+    expect(logs.some((l) => l.file === 'notes.txt' && l.outcome === 'refused' && /"notes\.txt".*\.jpg.*\.gif/.test(String(l.reason)))).toBe(true);
+    // …and kept where the admin looks for refused photos.
+    expect(h.app.ctx.photos.rejected()[0]).toMatchObject({ file_name: 'notes.txt', account: 'district' });
   });
 
   it('the tree is fixed: / holds incoming/, which holds idphotos/ and data/', async () => {

@@ -26,6 +26,16 @@ export interface CommitRequest {
   mtime?: number;
 }
 
+/** An upload the SFTP layer refused before it reached `commit` (name, size limit, disk full). */
+export interface UploadRefusal {
+  name: string;
+  account: string;
+  remoteAddress?: string;
+  /** Bytes received before the refusal (0 when refused at OPEN). */
+  bytes: number;
+  reason: string;
+}
+
 export interface IncomingFolder {
   /** `idphotos` or `data`. */
   readonly name: string;
@@ -46,4 +56,9 @@ export interface IncomingFolder {
   remove(name: string, account: string): void;
   /** Records the mtime a client set after upload (sync tools compare it). */
   setMtime(name: string, mtime: number): void;
+  /**
+   * Keeps a refusal that happened before `commit` where an admin sees it (commit refusals are
+   * kept by the folder itself). Optional: a folder without an admin list only has the log.
+   */
+  recordRefusal?(refusal: UploadRefusal): void;
 }

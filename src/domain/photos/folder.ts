@@ -2,6 +2,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { FolderEntry, IncomingFolder } from '../incoming/folder.ts';
 import type { PhotoDeps } from './deps.ts';
 import { removeFile } from './history.ts';
+import { recordRejection } from './ingest.ts';
 import type { IngestOptions, IngestRequest, IngestResult } from './ingest.ts';
 import { parsePhotoName } from './names.ts';
 
@@ -37,8 +38,20 @@ export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest, opt
       });
     },
     remove: (name, account) => removeFile(d, name, account),
+    recordRefusal(r) {
+      recordRejection(d, { name: r.name, localId: localIdOf(r.name), account: r.account, remoteAddress: r.remoteAddress, origin: 'sftp', bytes: r.bytes, reason: r.reason });
+    },
     setMtime(name, mtime) {
       if (!d.store.setFileMtime(name, Math.floor(mtime))) throw new AppError('not_found', `there is no photo named ${name}`);
     },
   };
+}
+
+/** The Local ID a refused name would have had, or '' when the name has none. */
+function localIdOf(name: string): string {
+  try {
+    return parsePhotoName(name).localId;
+  } catch {
+    return '';
+  }
 }

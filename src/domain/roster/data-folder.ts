@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { CommitRequest, FolderEntry, IncomingFolder } from '../incoming/folder.ts';
+import type { CommitRequest, FolderEntry, IncomingFolder, UploadRefusal } from '../incoming/folder.ts';
 import type { DataFileJob, DataFileRegistry } from './file-kinds.ts';
 
 /**
@@ -15,6 +15,7 @@ export class DataFolder implements IncomingFolder {
     private readonly inner: IncomingFolder,
     private readonly registry: DataFileRegistry,
     private readonly onCommit: (job: DataFileJob) => void,
+    private readonly onRefusal?: (refusal: UploadRefusal) => void,
   ) {
     this.name = inner.name;
     this.maxBytes = inner.maxBytes;
@@ -56,5 +57,9 @@ export class DataFolder implements IncomingFolder {
 
   setMtime(name: string, mtime: number): void {
     this.inner.setMtime(name, mtime);
+  }
+
+  recordRefusal(refusal: UploadRefusal): void {
+    this.onRefusal?.(refusal);
   }
 }

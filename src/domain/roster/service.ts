@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync,
 import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RosterConfig } from '../../config/schema.ts';
+import type { UploadRefusal } from '../incoming/folder.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Db } from '../../storage/db.ts';
@@ -146,6 +147,21 @@ export class RosterService {
   }
 
   /** sha256 of the newest import recorded under this file name, whatever its outcome. */
+  /**
+   * Keeps an upload to the data folder that was refused before it arrived (a name idphotos does
+   * not import, over the size limit, disk full) in the history, so the admin sees it beside the
+   * imports. Nothing else changes.
+   */
+  recordRefusedUpload(r: UploadRefusal): number {
+    const now = new Date().toISOString();
+    const id = insertImport(this.db, {
+      file: r.name, source: r.name, kind: '', origin: `sftp:${r.account}`, sha256: '', bytes: r.bytes,
+      status: 'refused', reason: r.reason, received_at: now, decided_at: now,
+    });
+    this.log.warn({ import: id, file: r.name, account: r.account, ip: r.remoteAddress, bytes: r.bytes, reason: r.reason }, `upload of ${r.name} refused: ${r.reason}`);
+    return id;
+  }
+
   lastSha256Of(file: string): string | undefined {
     return latestOfFile(this.db, file)?.sha256;
   }
