@@ -98,7 +98,8 @@ describe('photo web routes', () => {
   });
 
   it('an admin restores a kept version (CSRF token required); the photo switches at once', async () => {
-    const versions = await (await get('/api/photos/S12345/versions', admin)).json();
+    expect((await get('/api/photo-versions/S12345', desk)).status).toBe(403);
+    const versions = await (await get('/api/photo-versions/S12345', admin)).json();
     expect(versions.map((v: { file_name: string; current: boolean }) => [v.file_name, v.current])).toEqual([['S12345.png', true], ['S12345.jpg', false]]);
     const post = (session: Session, body: unknown, token?: string) =>
       site.web.request('/api/photos/S12345/restore', {

@@ -7,14 +7,13 @@ import type { WebEnv } from '../env.ts';
  * The photo admin API (admins only; the guard is in web/app.ts):
  * - `GET /api/photos/unmatched`, `GET /api/photos/rejected` (`?limit=`, newest first): lists with
  *   `file_name, local_id, time, account, reason, hints`;
- * - `GET /api/photos/:localid/versions`: the history kept, newest first;
  * - `POST /api/photos/:localid/restore` with JSON `{ "version": N }` (or form field `version`).
+ * The history of a Local ID is `photoVersionsApiRoutes`.
  */
 export function photosApiRoutes(ctx: AppContext): Hono<WebEnv> {
   return new Hono<WebEnv>()
     .get('/unmatched', (c) => c.json(ctx.photos.unmatched(parseLimit(c.req.query('limit')))))
     .get('/rejected', (c) => c.json(ctx.photos.rejected(parseLimit(c.req.query('limit')))))
-    .get('/:localid/versions', (c) => c.json(ctx.photos.history(c.req.param('localid'))))
     .post('/:localid/restore', async (c) => {
       const type = c.req.header('content-type') ?? '';
       const body: Record<string, unknown> = type.includes('application/json') ? await c.req.json().catch(() => ({})) : await c.req.parseBody();
@@ -23,6 +22,16 @@ export function photosApiRoutes(ctx: AppContext): Hono<WebEnv> {
       const account = c.get('user')?.username ?? 'web';
       return c.json(ctx.photos.restore(c.req.param('localid'), version, account));
     });
+}
+
+/**
+ * `GET /api/photo-versions/:localid`: the history kept, newest first (admins only).
+ * NB: not `/api/photos/:localid/versions`: beside `/api/photos/unmatched` that pattern makes
+ * Hono's RegExpRouter give up, and every request of the viewer then pays for the slower trie
+ * router (test/web/routing.test.ts).
+ */
+export function photoVersionsApiRoutes(ctx: AppContext): Hono<WebEnv> {
+  return new Hono<WebEnv>().get('/:localid', (c) => c.json(ctx.photos.history(c.req.param('localid'))));
 }
 
 function parseLimit(value: string | undefined): number {
