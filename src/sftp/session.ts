@@ -257,8 +257,8 @@ export class SftpSession implements SftpRequestHandler {
           ? 'the appliance is out of disk space; nothing was stored (tell the district IT admin)'
           : `${h.path.name} could not be written on the appliance; nothing was stored`,
       );
-      this.refuseUpload(h.path, h.size, h.refused);
       this.discard(h);
+      this.refuseUpload(h.path, h.size, h.refused);
       throw err;
     }
     if (end > h.size) h.size = end;
@@ -590,7 +590,12 @@ export class SftpSession implements SftpRequestHandler {
     this.logFile(path, bytes, 'refused', err.message);
     markLogged(err);
     const { account, remoteAddress } = this.deps;
-    this.deps.folders[path.folder].recordRefusal?.({ name: path.name, account, remoteAddress, bytes, reason: err.message });
+    try {
+      this.deps.folders[path.folder].recordRefusal?.({ name: path.name, account, remoteAddress, bytes, reason: err.message });
+    } catch (recordErr) {
+      // A full disk refuses the database write too; the refusal is still in the log above.
+      this.deps.log.error({ err: recordErr, file: path.name }, 'could not add the refusal to the admin list');
+    }
   }
 
   private logFile(path: FilePath, bytes: number, outcome: 'committed' | 'refused' | 'discarded', reason?: string): void {
