@@ -298,7 +298,7 @@ async function checkLive(running: Running, app: ApplianceDir, attempts: Map<stri
 
       const user = await admin.json<{ photo: { source_sha256: string } | null }>(`/api/users/${encodeURIComponent(id)}`);
       if (user.photo?.source_sha256 !== sha) failures.push(`${id}: /api/users says photo ${user.photo?.source_sha256?.slice(0, 12)}, the file is ${sha.slice(0, 12)}`);
-      const versions = await admin.json<Array<{ source_sha256: string }>>(`/api/photos/${encodeURIComponent(id)}/versions`);
+      const versions = await admin.json<Array<{ source_sha256: string }>>(`/api/photo-versions/${encodeURIComponent(id)}`);
       const kept = new Set(versions.map((v) => v.source_sha256));
       for (const a of list) if (a.acked && !kept.has(a.sha)) failures.push(`LOST: an acknowledged upload of ${name} (${a.sha.slice(0, 12)}) is not in its history`);
       for (const size of SIZES) {

@@ -453,7 +453,7 @@ function webCases(): HostileCase[] {
   signedOut('/PHOTOS/B0001');
   signedOut('/api/users/B0001');
   signedOut('/api/users/%2e%2e%2fB0001');
-  signedOut('/api/photos/B0001/versions');
+  signedOut('/api/photo-versions/B0001');
   signedOut('/api/photos/unmatched');
   signedOut('/users/B0001');
   signedOut('/search?q=Prior');
@@ -470,7 +470,7 @@ function webCases(): HostileCase[] {
       if (res.status === 403 && !/administrator/i.test(body)) throw new GotThrough(`${path}: 403 without saying why`);
       return { verdict: 'refused', message: `${res.status}` };
     });
-  for (const p of ['/admin', '/admin/', '/admin/status', '/admin/audit', '/admin/imports', '/admin/photos', '/api/imports', '/api/audit', '/api/photos/unmatched', '/api/photos/rejected', '/api/photos/B0001/versions', '//admin/audit', '/admin//audit', '/admin/./audit', '/ADMIN/audit', '/admin%2faudit', '/api/imports/1/errors.csv']) staffDenied(p);
+  for (const p of ['/admin', '/admin/', '/admin/status', '/admin/audit', '/admin/imports', '/admin/photos', '/api/imports', '/api/audit', '/api/photos/unmatched', '/api/photos/rejected', '/api/photo-versions/B0001', '//admin/audit', '/admin//audit', '/admin/./audit', '/ADMIN/audit', '/admin%2faudit', '/api/imports/1/errors.csv']) staffDenied(p);
   staffDenied('/api/photos/B0001/restore', 'POST');
   staffDenied('/api/imports/1/approve', 'POST');
 
@@ -601,7 +601,7 @@ function webCases(): HostileCase[] {
     return { verdict: 'refused', message: '404' };
   });
   web('a version of another user\'s photo by guessing version ids', async (t) => {
-    const versions = await t.admin.json<Array<{ version_id: number }>>('/api/photos/B0001/versions');
+    const versions = await t.admin.json<Array<{ version_id: number }>>('/api/photo-versions/B0001');
     for (const who of [t.staff, t.admin]) {
       const res = await who.get(`/photos/B0002?size=full&version=${versions[0]!.version_id}`);
       await res.arrayBuffer();
