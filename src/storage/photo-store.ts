@@ -148,6 +148,12 @@ export function createPhotoStore(db: Db) {
     currentSha: (localId: string) =>
       db.get<{ sha: string }>('SELECT v.source_sha256 AS sha FROM photos p JOIN photo_versions v ON v.id = p.version_id WHERE p.local_id = ?', localId)?.sha,
 
+    /** Every Local ID with a current photo → its source sha256 (the in-memory index of `photos`). */
+    currentShas: () =>
+      db.iterate<{ local_id: string; sha: string }>('SELECT p.local_id, v.source_sha256 AS sha FROM photos p JOIN photo_versions v ON v.id = p.version_id'),
+    /** Changes whenever another connection (another process) has committed to the database since the last call. */
+    dataVersion: () => db.get<{ data_version: number }>('PRAGMA data_version')!.data_version,
+
     file: (name: string) => db.get<FileRow>('SELECT * FROM photo_files WHERE name = ?', name),
     upsertFile(f: FileRow): void {
       db.run(

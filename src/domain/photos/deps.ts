@@ -2,6 +2,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { PhotoFiles } from '../../storage/photo-files.ts';
 import type { PhotoStore } from '../../storage/photo-store.ts';
 import type { PhotoUsers } from '../../storage/photo-users.ts';
+import type { CurrentPhotos } from './current.ts';
 import type { Limiter } from './limiter.ts';
 
 /** Points of the commit protocol a crash test can stop at (see `PhotoServiceOptions.hooks`). */
@@ -10,6 +11,8 @@ export type CommitStep = 'checked' | 'pending-row' | 'source-durable' | 'display
 /** What the parts of the photo service share; built once by `createPhotoService`. */
 export interface PhotoDeps {
   store: PhotoStore;
+  /** The current photo of each Local ID in memory; refresh it after every commit that may change one. */
+  current: CurrentPhotos;
   users: PhotoUsers;
   files: PhotoFiles;
   log: Logger;

@@ -58,6 +58,7 @@ export function restoreVersion(d: PhotoDeps, localId: string, versionId: number,
     d.store.bumpVersionSeq(versionId, seq);
     d.store.setCurrent(localId, versionId, seq, nowIso());
   });
+  d.current.refresh(localId);
   d.log.info({ local_id: localId, version_id: versionId, account }, 'photo version restored');
   return photoSummary(d, localId)!;
 }
@@ -68,20 +69,22 @@ export function restoreVersion(d: PhotoDeps, localId: string, versionId: number,
  * Local ID (`S1.png` beside `S1.jpg`) takes its place, else the user falls back to the placeholder.
  */
 export function removeFile(d: PhotoDeps, name: string, account: string): void {
-  const outcome = d.store.tx(() => {
+  const { localId, outcome } = d.store.tx(() => {
     const file = d.store.file(name);
     if (!file) throw new AppError('not_found', `there is no photo named ${name}`);
+    const localId = file.local_id;
     d.store.deleteFile(name);
-    const current = d.store.current(file.local_id);
-    if (!current || current.version_id !== file.version_id) return 'current photo unchanged';
-    const other = d.store.newestFileOf(file.local_id, name);
+    const current = d.store.current(localId);
+    if (!current || current.version_id !== file.version_id) return { localId, outcome: 'current photo unchanged' };
+    const other = d.store.newestFileOf(localId, name);
     if (other) {
-      d.store.setCurrent(file.local_id, other.version_id, d.store.nextSeq(), nowIso());
-      return `${other.name} is now the current photo`;
+      d.store.setCurrent(localId, other.version_id, d.store.nextSeq(), nowIso());
+      return { localId, outcome: `${other.name} is now the current photo` };
     }
-    d.store.clearCurrent(file.local_id);
-    return 'no current photo (history kept)';
+    d.store.clearCurrent(localId);
+    return { localId, outcome: 'no current photo (history kept)' };
   });
+  d.current.refresh(localId);
   d.log.info({ file: name, account, outcome }, 'photo file removed');
 }
 

@@ -184,7 +184,7 @@ export function activate(
   upload: { seq: number; name: string; account: string; remoteAddress: string; mtime?: number },
   options: { list: boolean },
 ): boolean {
-  const current = d.store.tx(() => {
+  const { current, localId } = d.store.tx(() => {
     const version = d.store.version(versionId);
     if (!version) throw new AppError('unavailable', 'the photo store changed while this upload was saved: upload it again');
     const now = nowIso();
@@ -206,8 +206,9 @@ export function activate(
       });
     }
     pruneHistory(d, version.local_id, now);
-    return wins;
+    return { current: wins, localId: version.local_id };
   });
+  d.current.refresh(localId);
   emptyTrash(d);
   return current;
 }

@@ -10,6 +10,7 @@ import { createPhotoStore } from '../../storage/photo-store.ts';
 import { createPhotoUsers, type UserSummary } from '../../storage/photo-users.ts';
 import type { IncomingFolder } from '../incoming/folder.ts';
 import type { CommitStep, PhotoDeps } from './deps.ts';
+import { createCurrentPhotos } from './current.ts';
 import { createPhotoFolder } from './folder.ts';
 import { historyOf, photoSummary, restoreVersion, type PhotoSummary, type VersionSummary } from './history.ts';
 import { ingestPhoto, type IngestRequest, type IngestResult } from './ingest.ts';
@@ -78,8 +79,10 @@ export interface PhotoService {
 export function createPhotoService(options: PhotoServiceOptions): PhotoService {
   const workers = options.config.workers;
   configureImaging({ threadsPerImage: Math.max(1, Math.floor(availableParallelism() / workers)) });
+  const store = createPhotoStore(options.db);
   const d: PhotoDeps = {
-    store: createPhotoStore(options.db),
+    store,
+    current: createCurrentPhotos(store),
     users: createPhotoUsers(options.db),
     files: openPhotoFiles(options.dataDir),
     log: options.log,
@@ -105,6 +108,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     async start() {
       await placeholder('thumb');
       const report = await reconcilePhotos(d);
+      d.current.load();
       if (report.tempFoldersRemoved || report.recovered || report.dropped || report.contentRemoved) {
         d.log.info(report, 'photo store reconciled');
       }
@@ -130,7 +134,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     display(localId, size, versionId) {
       const sha =
         versionId === undefined
-          ? d.store.currentSha(localId)
+          ? d.current.sha(localId)
           : (() => {
               const v = d.store.version(versionId);
               if (!v || v.local_id !== localId || v.state !== 'ready') throw new AppError('not_found', `Local ID ${localId} has no kept photo version ${versionId}`);
