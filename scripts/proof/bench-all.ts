@@ -3,7 +3,7 @@
  * nothing else of ours running), keeps the Markdown tables each prints, and writes them into
  * the "One run of every benchmark" section of docs/BENCHMARKS.md, headed by a summary of every
  * ratio row. The convention for a benchmark: print Markdown tables on stdout, the reference row
- * (measured in the same run) first, the ratio in the last column (`1.3×`); progress on stderr.
+ * (measured in the same run) first, each row's ratio as a cell like `1.3×`; progress on stderr.
  *
  *   npm run bench                      # everything (tens of minutes on 2 cores)
  *   npm run bench -- --only load,startup
@@ -84,13 +84,13 @@ export function tablesOf(stdout: string): string[] {
   return blocks;
 }
 
-/** Rows whose last cell is a ratio (`1.3×`), as [first cell, ratio]. */
+/** Rows holding a ratio (`1.3×`, the first such cell after the row's name), as [name, ratio]. */
 export function ratioRows(table: string): Array<[string, string]> {
   const rows: Array<[string, string]> = [];
   for (const line of table.split('\n')) {
     const cells = line.split('|').slice(1, -1).map((c) => c.trim());
-    const last = cells[cells.length - 1] ?? '';
-    if (cells.length >= 2 && /^\d+(\.\d+)?×/.test(last)) rows.push([cells[0]!, last]);
+    const ratio = cells.slice(1).find((c) => /^\d+(\.\d+)?×/.test(c));
+    if (ratio) rows.push([cells[0]!, ratio]);
   }
   return rows;
 }
