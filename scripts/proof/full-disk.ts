@@ -65,6 +65,17 @@ function fillDisk(path: string): number {
 export async function runFullDisk(log: (line: string) => void = () => undefined): Promise<FullDiskReport> {
   const mounted = mountSmallDisk();
   if ('skipped' in mounted) return { skipped: mounted.skipped, refusals: [], failures: [], steps: [], knownIssues: [] };
+  try {
+    return await exercise(mounted, log);
+  } catch (err) {
+    return { refusals: [], failures: [`the test could not run: ${(err as Error).stack ?? err}`], steps: [], knownIssues: [] };
+  } finally {
+    execFileSync('umount', [mounted.dir]);
+    rmSync(mounted.dir, { recursive: true, force: true });
+  }
+}
+
+async function exercise(mounted: { dir: string }, log: (line: string) => void): Promise<FullDiskReport> {
   const failures: string[] = [];
   const refusals: string[] = [];
   const steps: string[] = [];
@@ -205,8 +216,6 @@ export async function runFullDisk(log: (line: string) => void = () => undefined)
     conn?.end();
     await running.kill9();
   } finally {
-    execFileSync('umount', [mounted.dir]);
-    rmSync(mounted.dir, { recursive: true, force: true });
     rmSync(app.dir, { recursive: true, force: true });
   }
   return { refusals, failures, steps, knownIssues };
