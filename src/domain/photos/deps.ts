@@ -25,6 +25,8 @@ export interface PhotoDeps {
   owner: string;
   /** Renders in progress by sha256, so identical uploads at once decode once. */
   rendering: Map<string, Promise<void>>;
+  /** Aborted when the service stops: queued renders are left pending for the next start. */
+  closing: AbortSignal;
   hooks?: { afterStep?(step: CommitStep, sha: string): void | Promise<void> };
 }
 

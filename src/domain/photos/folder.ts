@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors.ts';
+import { AppError, errorMessage } from '../../shared/errors.ts';
 import type { FolderEntry, IncomingFolder } from '../incoming/folder.ts';
 import type { PhotoDeps } from './deps.ts';
 import { removeFile } from './history.ts';
@@ -29,12 +29,23 @@ export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest, opt
       return f ? d.files.sourcePath(f.source_sha256) : undefined;
     },
     commit(req) {
-      // Acknowledged once durable when a render worker is free (the client's next file then
-      // travels while this one renders); otherwise once shown, which holds a fast client back so
-      // that renders never pile up behind the uploads.
+      // Acknowledged once checked and durable (the name, the real format, complete, within the
+      // pixel limit; bytes fsynced; listed): the client's next file travels while this one
+      // renders, so a batch uploads at the speed of the SFTP layer and rendering follows. A
+      // photo whose pixels turn out corrupt when decoded goes to the admin's refused list.
       return new Promise<void>((resolve, reject) => {
         const request = { tempPath: req.tempPath, name: req.name, account: req.account, remoteAddress: req.remoteAddress, mtime: req.mtime, origin: 'sftp' as const };
-        ingest(request, { onDurable: () => d.limiter.size < d.limiter.limit && resolve() }).then(() => resolve(), reject);
+        let acknowledged = false;
+        const acknowledge = () => {
+          acknowledged = true;
+          resolve();
+        };
+        ingest(request, { onDurable: acknowledge }).then(acknowledge, (err: unknown) => {
+          if (!acknowledged) return reject(err);
+          // Refusals found by the decoder are in the refused list already; anything else (a stop)
+          // leaves the durable upload pending for the next start.
+          if (!(err instanceof AppError && err.code === 'invalid')) d.log.warn({ file: req.name, err: errorMessage(err) }, `${req.name} is stored; its display images follow at the next start`);
+        });
       });
     },
     remove: (name, account) => removeFile(d, name, account),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, errorMessage } from '../../shared/errors.ts';
 import { ImageDecodeError, readImageInfo, renderDisplayImages } from '../../imaging/images.ts';
 import type { FileRow, VersionRow } from '../../storage/photo-store.ts';
@@ -40,7 +41,7 @@ export interface IngestOptions {
   /**
    * Called once the upload is durable and listed under its name (a crash from here on finishes
    * it at startup), before the display sizes are rendered. The SFTP folder acknowledges the
-   * upload here when a worker is free, so a client's next file travels while this one renders.
+   * upload here, so a client's next file travels while this one renders.
    */
   onDurable?(): void;
 }
@@ -77,7 +78,9 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
   size = (await stat(req.tempPath)).size;
   if (size > d.maxBytes) throw await refuse(`the file is ${megabytes(size)}; photos may be at most ${megabytes(d.maxBytes)}`, 'too_large');
 
-  const bytes = await readFile(req.tempPath);
+  // NB: `let`, to be dropped once the bytes are durable: a batch's queued renders must not
+  // each hold an upload in memory (the render reads the stored file instead).
+  let bytes: Buffer | undefined = await readFile(req.tempPath);
   const sha = createHash('sha256').update(bytes).digest('hex');
   const sniffed = sniffFormat(bytes);
   if (!sniffed.ok) throw await refuse(sniffed.reason);
@@ -131,12 +134,23 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
     const replaced = listFile(d, version.id, upload);
     await d.hooks?.afterStep?.('source-durable', sha);
     options.onDurable?.();
-    try {
-      await ensureDisplays(d, sha, bytes);
-    } catch (err) {
-      if (!(err instanceof ImageDecodeError)) throw err;
-      discardPending(d, version, req.name, replaced);
-      throw await refuse(decodeReason(sniffed.format, err));
+    bytes = undefined;
+    for (;;) {
+      try {
+        await ensureDisplays(d, sha);
+        break;
+      } catch (err) {
+        if (err instanceof ImageDecodeError) {
+          discardPending(d, version, req.name, replaced);
+          throw await refuse(decodeReason(sniffed.format, err));
+        }
+        // Acknowledged and durable, so never given up: e.g. a full disk. Retried until it
+        // works; a stop leaves it pending for the next start to finish.
+        if (d.closing.aborted) throw err;
+        d.log.error({ file: req.name, local_id: localId, sha256: sha, err: errorMessage(err) }, `display images of ${req.name} could not be written; retrying in ${RENDER_RETRY_MS / 1000} s`);
+        await sleep(RENDER_RETRY_MS, undefined, { signal: d.closing }).catch(() => {});
+        if (d.closing.aborted) throw err;
+      }
     }
     await d.hooks?.afterStep?.('displays-written', sha);
     current = activate(d, version.id, upload, { list: false });
@@ -156,14 +170,20 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
   return { name: req.name, localId, sha256: sha, versionId: version.id, current, matched, hints, message };
 }
 
-/** Renders and writes the display sizes of `sha`, once even when identical bytes arrive together. */
-export async function ensureDisplays(d: PhotoDeps, sha: string, bytes: Buffer): Promise<void> {
+const RENDER_RETRY_MS = 30_000;
+
+/**
+ * Renders and writes the display sizes of `sha` from its stored source, once even when identical
+ * bytes arrive together. The source is read when a worker takes the job, not when it is queued.
+ */
+export async function ensureDisplays(d: PhotoDeps, sha: string): Promise<void> {
   if (d.store.hasReadyContent(sha)) return;
   let pending = d.rendering.get(sha);
   if (!pending) {
     pending = d.limiter
       .run(async () => {
-        const rendered = await renderDisplayImages(bytes, SIZE_PIXELS, d.maxPixels);
+        const source = await readFile(d.files.sourcePath(sha));
+        const rendered = await renderDisplayImages(source, SIZE_PIXELS, d.maxPixels);
         await Promise.all(SIZE_NAMES.map((name, i) => d.files.writeDisplay(sha, name, rendered.outputs[i])));
         await d.files.syncFolder(sha);
       })

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { ImageDecodeError } from '../../imaging/images.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { isAlive } from '../../storage/photo-files.ts';
@@ -35,7 +34,7 @@ export async function reconcilePhotos(d: PhotoDeps): Promise<ReconcileReport> {
     }
     d.store.claimPending(v.id, d.owner);
     try {
-      await ensureDisplays(d, v.source_sha256, await readFile(d.files.sourcePath(v.source_sha256)));
+      await ensureDisplays(d, v.source_sha256);
       const current = activate(d, v.id, { seq: v.seq, name: v.file_name, account: v.account, remoteAddress: v.remote_address }, { list: true });
       d.log.info({ local_id: v.local_id, file: v.file_name, current }, 'finished an upload interrupted by a restart');
       report.recovered++;

@@ -80,18 +80,20 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
   const workers = options.config.workers;
   configureImaging({ threadsPerImage: Math.max(1, Math.floor(availableParallelism() / workers)) });
   const store = createPhotoStore(options.db);
+  const closing = new AbortController();
   const d: PhotoDeps = {
     store,
     current: createCurrentPhotos(store),
     users: createPhotoUsers(options.db),
     files: openPhotoFiles(options.dataDir),
     log: options.log,
-    limiter: createLimiter(workers),
+    limiter: createLimiter(workers, closing.signal),
     maxBytes: options.maxBytes,
     maxPixels: options.config.max_input_pixels,
     historyVersions: options.config.history_versions,
     owner: String(process.pid),
     rendering: new Map(),
+    closing: closing.signal,
     hooks: options.hooks,
   };
   const placeholder = createPlaceholder();
@@ -115,6 +117,9 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
       return report;
     },
     async stop() {
+      // Renders still queued stay pending (durable, finished at the next start): SIGTERM must
+      // end within seconds even behind a batch of a thousand uploads.
+      closing.abort();
       await Promise.allSettled([...inFlight]);
       d.files.removeOwnTemp();
     },

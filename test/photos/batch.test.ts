@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPhotoService } from '../../src/domain/photos/service.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import { RED, createRig, jpeg, type PhotoRig } from './helpers.ts';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+describe('a batch of uploads through the SFTP-facing folder', () => {
+  let rig: PhotoRig;
+  afterEach(() => rig?.close());
+
+  it('acknowledges each photo once durable and listed; a stop leaves queued renders for the next start to finish', async () => {
+    // The first render is held at its last step until the stop has begun, so the other eleven
+    // are still queued behind the single worker when it comes.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    rig = createRig('[photos]\nworkers = 1', {
+      afterStep: async (step) => {
+        if (step === 'displays-written' && !held) {
+          held = true;
+          await gate;
+        }
+      },
+    });
+    await rig.photos.start();
+    const images = await Promise.all(Array.from({ length: 12 }, (_, i) => jpeg(300 + i, 400, RED)));
+    images.forEach((_, i) => rig.addUser(`Q${i}`));
+
+    await Promise.all(
+      images.map((bytes, i) => rig.photos.folder.commit({ tempPath: rig.staged(bytes), name: `Q${i}.jpg`, size: bytes.length, account: 'district' })),
+    );
+    // Acknowledged means listed with its bytes as uploaded, whether or not it is rendered yet.
+    expect(rig.photos.folder.list().map((e) => e.name).sort()).toEqual(images.map((_, i) => `Q${i}.jpg`).sort());
+    const stopped = rig.photos.stop();
+    release();
+    await stopped;
+    const states = Object.fromEntries(rig.db.all<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM photo_versions GROUP BY state').map((s) => [s.state, s.n]));
+    expect(states).toEqual({ ready: 1, pending: images.length - 1 });
+
+    const again = createPhotoService({ db: rig.db, dataDir: rig.config.data_dir, config: rig.config.photos, maxBytes: rig.config.sftp.max_photo_bytes, log: createLogger('photos') });
+    await again.start();
+    images.forEach((bytes, i) => expect(again.photo(`Q${i}`)).toMatchObject({ source_sha256: sha256(bytes) }));
+    expect(rig.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM photo_versions WHERE state = 'pending'")!.n).toBe(0);
+    for (const size of ['thumb', 'profile', 'full'] as const) {
+      expect((await again.display('Q11', size).read()).length).toBeGreaterThan(0);
+    }
+    await again.stop();
+  });
+});
