@@ -7,5 +7,7 @@ export type WebEnv = {
     user: SignedIn | undefined;
     /** Source address of the request, from the socket (no proxy headers are trusted). */
     ip: string;
+    /** Set by a route whose answer shows no one's data (the placeholder image): not a view to audit. */
+    notAView: boolean | undefined;
   };
 };

@@ -58,6 +58,27 @@ describe('photo web routes', () => {
     expect((await get('/photos/S12345?size=thumb', desk, { 'if-none-match': etag })).status).toBe(200);
   });
 
+  it('photo responses carry nosniff and same-origin CORP, a view is audited (also as a 304), errors get the page headers', async () => {
+    const views = () => site.app.ctx.audit.list({ localId: 'S12345', actor: 'admin' }).filter((e) => e.action === 'photo.view' && e.detail === 'full');
+    expect(views()).toHaveLength(0);
+    const res = await get('/photos/S12345?size=full', admin);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    expect(views()).toHaveLength(1);
+    // A browser that has the thumbnail already (ETags differ by size only) still views it.
+    const thumbEtag = res.headers.get('etag')!.replace('-full-', '-thumb-');
+    const again = await get('/photos/S12345?size=thumb', admin, { 'if-none-match': thumbEtag });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('cache-control')).toBe('private, no-cache');
+    expect(again.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(site.app.ctx.audit.list({ localId: 'S12345', actor: 'admin' }).filter((e) => e.action === 'photo.view' && e.detail === 'thumb')).toHaveLength(1);
+    const missing = await get('/photos/NOBODY', desk);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(missing.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('a known user without a photo gets the placeholder; an unknown Local ID is 404; signed out is refused', async () => {
     const res = await get('/photos/S55555?size=thumb', desk);
     expect(res.status).toBe(200);

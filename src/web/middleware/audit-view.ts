@@ -11,7 +11,8 @@ export function auditView(audit: AuditLog, action: AuditAction): MiddlewareHandl
     await next();
     const user = c.get('user');
     if (!user || (c.res.status !== 200 && c.res.status !== 304)) return;
-    if (c.res.headers.get('X-Photo') === 'placeholder') return;
+    // NB: a flag, not the X-Photo header: reading c.res.headers costs real time on the image path.
+    if (c.get('notAView')) return;
     audit.record({ actor: user.username, action, local_id: c.req.param('localid') ?? '', detail: c.req.query('size') ?? '', ip: c.get('ip') });
   };
 }

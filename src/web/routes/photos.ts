@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { parseDisplaySize } from '../../domain/photos/sizes.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { WebEnv } from '../env.ts';
+import { imageResponse } from '../middleware/security-headers.ts';
 
 /**
  * `GET /photos/:localid?size=thumb|profile|full[&version=N]`: the display image (never the bytes
@@ -17,12 +18,14 @@ export function photoRoutes(ctx: AppContext): Hono<WebEnv> {
     // versions are for admins only, like the history they come from.
     if (version !== undefined && c.get('user')?.role !== 'admin') throw new AppError('forbidden', 'only admins may view earlier photo versions');
     const image = ctx.photos.display(c.req.param('localid'), size, version);
-    c.header('ETag', image.etag);
-    c.header('Cache-Control', 'private, no-cache');
-    if (image.placeholder) c.header('X-Photo', 'placeholder');
-    if (matchesEtag(c.req.header('If-None-Match'), image.etag)) return c.body(null, 304);
-    c.header('Content-Type', 'image/jpeg');
-    return c.body(await image.read());
+    const headers: Record<string, string> = { ETag: image.etag, 'Cache-Control': 'private, no-cache' };
+    if (image.placeholder) {
+      headers['X-Photo'] = 'placeholder';
+      c.set('notAView', true);
+    }
+    if (matchesEtag(c.req.header('If-None-Match'), image.etag)) return imageResponse(null, 304, headers);
+    headers['Content-Type'] = 'image/jpeg';
+    return imageResponse(await image.read(), 200, headers);
   });
 }
 
