@@ -13,6 +13,7 @@ import type { DeviceService } from './domain/devices/devices.ts';
 import type { IncidentService } from './domain/incidents/incidents.ts';
 import type { DeviceImporter } from './domain/devices/import.ts';
 import type { PhotoService } from './domain/photos/service.ts';
+import type { SftpSessions } from './domain/connections/sftp-sessions.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
@@ -41,4 +42,6 @@ export interface AppContext {
   imports: ImportScheduler;
   /** The photo store: ingest, display images, history and restore, unmatched and refused uploads. */
   photos: PhotoService;
+  /** SFTP connections signed in now: the SFTP server reports them, the admin status page lists them. */
+  sftpSessions: SftpSessions;
 }

@@ -63,6 +63,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
     let passwordTried = false;
     let outcome = 'no login';
     const sessions: SftpSession[] = [];
+    let ended: (() => void) | undefined;
     const started = Date.now();
     clients.add(client);
 
@@ -139,6 +140,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
 
     client.on('ready', () => {
       clearTimeout(timer);
+      ended = ctx.sftpSessions.opened({ account: account!, ip });
       const idle = setTimeout(() => {
         outcome = 'idle timeout';
         clog.info({ idle_seconds: cfg.idle_timeout_seconds }, 'idle timeout; closing the connection');
@@ -178,6 +180,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
     client.on('close', () => {
       clearTimeout(timer);
       clients.delete(client);
+      ended?.();
       if (account) {
         const open = (sessionsPerAccount.get(account) ?? 1) - 1;
         if (open > 0) sessionsPerAccount.set(account, open);

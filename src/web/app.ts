@@ -17,6 +17,7 @@ import { pageRoutes } from './routes/pages.tsx';
 import { photoRoutes } from './routes/photos.ts';
 import { photosApiRoutes, photoVersionsApiRoutes } from './routes/photos-api.ts';
 import { usersApiRoutes } from './routes/users-api.ts';
+import { sftpSessionsApiRoutes } from './routes/sftp-sessions-api.ts';
 import { checkoutRoutes } from './routes/checkout.tsx';
 import { deviceRoutes } from './routes/devices.tsx';
 import { incidentRoutes } from './routes/incidents.tsx';
@@ -26,7 +27,7 @@ import { importsApi } from './routes/imports-api.ts';
  * JSON API paths only admins may use. Everything else under /api/ is open to every signed-in
  * account (staff look people up through it).
  */
-const ADMIN_API = ['/api/imports', '/api/imports/*', '/api/photos/*', '/api/photo-versions/*', '/api/audit', '/api/audit/*'];
+const ADMIN_API = ['/api/imports', '/api/imports/*', '/api/photos/*', '/api/photo-versions/*', '/api/sftp-sessions', '/api/audit', '/api/audit/*'];
 
 /**
  * The web viewer and its JSON API; testable with `app.request()` and no socket.
@@ -62,6 +63,7 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.route('/api/users', usersApiRoutes(ctx));
   app.route('/api/photos', photosApiRoutes(ctx));
   app.route('/api/photo-versions', photoVersionsApiRoutes(ctx));
+  app.route('/api/sftp-sessions', sftpSessionsApiRoutes(ctx));
   app.route('/checkout', checkoutRoutes(ctx));
   app.route('/devices', deviceRoutes(ctx));
   app.route('/incidents', incidentRoutes(ctx));

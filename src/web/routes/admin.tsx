@@ -61,6 +61,7 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
       at: last.decided_at ?? last.received_at,
       summary: last.reason || `${last.added} added, ${last.updated} updated, ${last.deactivated} deactivated, ${last.error_count} lines with errors.`,
     },
+    sftpSessions: ctx.sftpSessions.list(),
     webSessions: ctx.auth.sessions.count(),
     disk: diskUse(ctx.config.data_dir, ctx.db.path),
     sftp: {

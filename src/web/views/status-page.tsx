@@ -1,4 +1,5 @@
 import type { SignedIn } from '../../domain/auth/auth.ts';
+import type { SftpSessionInfo } from '../../domain/connections/sftp-sessions.ts';
 import type { UserCounts } from '../../domain/users/status.ts';
 import { Layout } from './layout.tsx';
 import { formatBytes, formatCount, formatTime } from './format.ts';
@@ -15,7 +16,8 @@ export interface StatusData {
   photos?: { current: number; unmatched: number; rejected: number } | undefined;
   missing?: MissingPhotoRow[] | undefined;
   lastImport?: { file: string; status: string; at: string; summary: string } | undefined;
-  sftpSessions?: number | undefined;
+  /** SFTP connections signed in now, the oldest first. */
+  sftpSessions: SftpSessionInfo[];
   webSessions: number;
   disk?: { free: number; total: number; database: number } | undefined;
   sftp: {
@@ -40,7 +42,7 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
         <Stat label="Inactive users" value={formatCount(data.users.inactive)} />
         {data.photos && <Stat label="Current photos" value={formatCount(data.photos.current)} />}
         {data.photos && <Stat label="Unmatched photos" value={formatCount(data.photos.unmatched)} href="/admin/photos" />}
-        {data.sftpSessions !== undefined && <Stat label="SFTP sessions now" value={formatCount(data.sftpSessions)} />}
+        <Stat label="SFTP sessions now" value={formatCount(data.sftpSessions.length)} />
         <Stat label="Web sessions" value={formatCount(data.webSessions)} />
         {data.disk && <Stat label="Disk free" value={formatBytes(data.disk.free)} note={`of ${formatBytes(data.disk.total)}; database ${formatBytes(data.disk.database)}`} />}
       </div>
@@ -96,6 +98,34 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
           )}
         </section>
       )}
+
+      <section class="panel">
+        <h2>SFTP sessions now</h2>
+        {data.sftpSessions.length === 0 ? (
+          <p class="muted">No one is signed in over SFTP.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Account</th>
+                  <th scope="col">From</th>
+                  <th scope="col">Signed in</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.sftpSessions.map((s) => (
+                  <tr>
+                    <td class="mono">{s.account}</td>
+                    <td class="mono">{s.ip}</td>
+                    <td>{formatTime(s.since)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
 
       <section class="panel">
         <h2>Connecting over SFTP</h2>
