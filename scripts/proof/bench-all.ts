@@ -9,17 +9,27 @@
  *   npm run bench -- --only load,startup
  *   npm run bench -- --quick           # smaller sizes, for trying the pipeline
  *   npm run bench -- --no-write        # print only
+ *   npm run bench -- --from-last       # write the section again from the last run's outputs
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/appliance.ts';
 
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } },
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+    /** Write the section again from the outputs the last run kept (no benchmark runs). */
+    'from-last': { type: 'boolean', default: false },
+  },
 });
+
+/** The outputs of the last run, kept so the section can be rewritten without running again. */
+const LAST_RUN = join(tmpdir(), 'idphotos-bench-last-run.json');
 
 /** Arguments for `--quick`; a benchmark not named here runs with its defaults. */
 const QUICK: Record<string, string[]> = {
@@ -67,7 +77,7 @@ function runOne(file: string, args: string[]): Promise<Run> {
   });
 }
 
-/** The Markdown tables of a benchmark's output, each with the line of text just before it. */
+/** The Markdown tables of a benchmark's output, each with the paragraph of text just before it. */
 export function tablesOf(stdout: string): string[] {
   const blocks: string[] = [];
   const lines = stdout.split('\n');
@@ -77,11 +87,36 @@ export function tablesOf(stdout: string): string[] {
     while (j < lines.length && lines[j]!.startsWith('|')) j++;
     let k = i - 1;
     while (k >= 0 && lines[k]!.trim() === '') k--;
-    const caption = k >= 0 && !lines[k]!.startsWith('|') && !lines[k]!.startsWith('{') ? lines[k]!.trim() : '';
-    blocks.push(`${caption ? `${caption}\n\n` : ''}${lines.slice(i, j).join('\n')}`);
+    const caption: string[] = [];
+    while (k >= 0 && lines[k]!.trim() !== '' && !lines[k]!.startsWith('|') && !lines[k]!.startsWith('{') && caption.length < 4) caption.unshift(lines[k--]!.trim());
+    blocks.push(`${caption.length ? `${caption.join(' ')}\n\n` : ''}${lines.slice(i, j).join('\n')}`);
     i = j;
   }
   return blocks;
+}
+
+/**
+ * For a benchmark that prints plain text instead of tables: its last paragraph (JSON lines
+ * left out), shown as it is.
+ */
+export function lastParagraph(stdout: string): string {
+  const paragraphs = stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('{'))
+    .join('\n')
+    .trim()
+    .split(/\n\s*\n/);
+  return paragraphs[paragraphs.length - 1] ?? '';
+}
+
+/** Ratio rows of plain text: `name   …  1.23× …` (the name ends at the first run of two spaces). */
+export function textRatioRows(text: string): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\S.*?)\s{2,}.*?(\d+(?:\.\d+)?×)/.exec(line);
+    if (m) rows.push([m[1]!.trim(), m[2]!]);
+  }
+  return rows;
 }
 
 /** Rows holding a ratio (`1.3×`, the first such cell after the row's name), as [name, ratio]. */
@@ -110,13 +145,15 @@ function section(runs: Run[], started: Date): string {
     '|---|---|---|',
   ];
   for (const r of runs) {
-    for (const t of tablesOf(r.stdout)) for (const [row, ratio] of ratioRows(t)) out.push(`| ${r.file} | ${row} | ${ratio} |`);
+    const tables = tablesOf(r.stdout);
+    const rows = tables.length ? tables.flatMap(ratioRows) : textRatioRows(lastParagraph(r.stdout));
+    for (const [row, ratio] of rows) out.push(`| ${r.file} | ${row.replace(/\|/g, '\\|')} | ${ratio} |`);
   }
   for (const r of runs) {
     out.push('', `### ${r.file} (${r.seconds.toFixed(0)} s${r.code === 0 ? '' : `, FAILED with exit code ${r.code}`})`, '');
     const tables = tablesOf(r.stdout);
     if (tables.length) out.push(tables.join('\n\n'));
-    else out.push('No table printed.');
+    else out.push('```', lastParagraph(r.stdout) || '(no output)', '```');
     if (r.code !== 0) out.push('', '```', r.stderr.trim().split('\n').slice(-15).join('\n'), '```');
   }
   out.push(END);
@@ -136,11 +173,19 @@ export function withSection(doc: string, text: string): string {
 const only = values.only?.split(',').map((s) => s.trim());
 const list = benchmarks().filter((f) => !only || only.some((o) => f === o || f.replace(/\.(ts|mjs)$/, '') === o));
 if (only && list.length === 0) throw new Error(`--only matched none of: ${benchmarks().join(', ')}`);
-const started = new Date();
-const runs: Run[] = [];
-for (const file of list) {
-  console.error(`\n=== bench/${file}`);
-  runs.push(await runOne(file, values.quick ? (QUICK[file] ?? []) : []));
+let started = new Date();
+let runs: Run[] = [];
+if (values['from-last']) {
+  const last = JSON.parse(readFileSync(LAST_RUN, 'utf8')) as { started: string; quick: boolean; runs: Run[] };
+  started = new Date(last.started);
+  runs = last.runs;
+  values.quick = last.quick;
+} else {
+  for (const file of list) {
+    console.error(`\n=== bench/${file}`);
+    runs.push(await runOne(file, values.quick ? (QUICK[file] ?? []) : []));
+  }
+  writeFileSync(LAST_RUN, JSON.stringify({ started: started.toISOString(), quick: values.quick, runs }));
 }
 const text = section(runs, started);
 if (!values['no-write']) {
