@@ -95,7 +95,9 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
   }
 
   await d.hooks?.afterStep?.('checked', sha);
-  // Row first, bytes second: content the database does not know of can then never exist.
+  // Row first, bytes second: content the database does not know of can then never exist. Not
+  // fsynced: the listing's commit before the acknowledgement carries it (one WAL); lost to a
+  // power cut before that, its bytes are content no version uses, removed at start.
   const version = d.store.tx(() => {
     const existing = d.store.versionBySha(localId, sha);
     if (existing?.state === 'pending') d.store.claimPending(existing.id, d.owner);
@@ -118,7 +120,7 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
       uploaded_at: now,
     });
     return d.store.version(id)!;
-  });
+  }, { durable: false });
 
   await d.hooks?.afterStep?.('pending-row', sha);
   const upload = { seq, name: req.name, account: req.account, remoteAddress: req.remoteAddress ?? '', mtime: req.mtime };
@@ -204,6 +206,8 @@ export function activate(
   upload: { seq: number; name: string; account: string; remoteAddress: string; mtime?: number },
   options: { list: boolean },
 ): boolean {
+  // Listing here acknowledges an upload whose bytes were stored already: fsynced, like listFile.
+  // Otherwise a commit lost to a power cut leaves the version pending, and start-up finishes it.
   const { current, localId } = d.store.tx(() => {
     const version = d.store.version(versionId);
     if (!version) throw new AppError('unavailable', 'the photo store changed while this upload was saved: upload it again');
@@ -227,7 +231,7 @@ export function activate(
     }
     pruneHistory(d, version.local_id, now);
     return { current: wins, localId: version.local_id };
-  });
+  }, { durable: options.list });
   d.current.refresh(localId);
   emptyTrash(d);
   return current;
@@ -235,6 +239,8 @@ export function activate(
 
 /** Lists `name` → version unless a later commit already holds the name; returns what it replaced. */
 function listFile(d: PhotoDeps, versionId: number, upload: { seq: number; name: string; mtime?: number }): FileRow | undefined {
+  // The upload is acknowledged right after this commit (fsynced, like every commit by default);
+  // it carries the pending row before it too, which is why that one need not be.
   return d.store.tx(() => {
     const previous = d.store.file(upload.name);
     if (previous && previous.seq > upload.seq) return undefined;
