@@ -45,16 +45,22 @@ describe('current photos in memory', () => {
   it('sees a photo added or restored by another process (the CLI beside a running appliance)', async () => {
     const red = await rig.upload('S1.jpg', await jpeg(60, 80, RED));
     expect(shown(rig, 'S1')).toBe(red.sha256.slice(0, 40));
+    rig.addUser('S2');
+    expect(shown(rig, 'S2')).toBeNull();
 
     const config = join(rig.dir, 'cli.toml');
     writeFileSync(config, `data_dir = ${JSON.stringify(rig.config.data_dir)}\n[log]\nlevel = "silent"\n`);
     const file = join(rig.dir, 'S1.png');
     writeFileSync(file, await png(60, 80, GREEN));
-    const add = runNode([join(ROOT, 'bin/idphotos.js'), 'photos', 'add', file, '--config', config]);
+    const other = join(rig.dir, 'S2.jpg');
+    writeFileSync(other, await jpeg(60, 80, BLUE));
+    const add = runNode([join(ROOT, 'bin/idphotos.js'), 'photos', 'add', file, other, '--config', config]);
     expect(await add.exited, add.output()).toBe(0);
     const green = rig.photos.history('S1').find((v) => v.current)!;
     expect(green.file_name).toBe('S1.png');
     expect(shown(rig, 'S1')).toBe(green.source_sha256.slice(0, 40));
+    // A Local ID that had no photo when the index was loaded has one now.
+    expect(shown(rig, 'S2')).toBe(rig.photos.photo('S2')!.source_sha256.slice(0, 40));
 
     const restore = runNode([join(ROOT, 'bin/idphotos.js'), 'photos', 'restore', 'S1', String(red.versionId), '--config', config]);
     expect(await restore.exited, restore.output()).toBe(0);
