@@ -1,17 +1,8 @@
 import type { Db } from './db.ts';
+import type { UserRow } from './user-row.ts';
 
 /** What check-out and incidents need to know of a user (the roster owns the table). */
-export interface PersonRow {
-  local_id: string;
-  first_name: string;
-  last_name: string;
-  middle_name: string;
-  role: 'student' | 'staff';
-  grade: string;
-  building: string;
-  email: string;
-  active: number;
-}
+export type PersonRow = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'active'>;
 
 const COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, active';
 

@@ -1,20 +1,8 @@
 import type { Db } from './db.ts';
+import type { UserRow as StoredUser } from './user-row.ts';
 
 /** A `users` row as roster import reads and writes it. */
-export interface UserRow {
-  local_id: string;
-  first_name: string;
-  last_name: string;
-  middle_name: string;
-  role: 'student' | 'staff';
-  grade: string;
-  building: string;
-  email: string;
-  username: string;
-  position: string;
-  active: number;
-  source: string;
-}
+export type UserRow = Pick<StoredUser, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'username' | 'position' | 'active' | 'source'>;
 
 const COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, username, position, active, source';
 

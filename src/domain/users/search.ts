@@ -1,15 +1,7 @@
 import type { Db } from '../../storage/db.ts';
+import type { UserRow } from '../../storage/user-row.ts';
 
-export interface UserSummary {
-  local_id: string;
-  first_name: string;
-  last_name: string;
-  middle_name: string;
-  role: 'student' | 'staff';
-  grade: string;
-  building: string;
-  active: 0 | 1;
-}
+export type UserSummary = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'active'>;
 
 export interface SearchQuery {
   /** Name parts and/or a Local ID, e.g. `smi`, `John Sm`, `S12345`. */

@@ -1,23 +1,8 @@
 import type { Db } from '../../storage/db.ts';
 import { AppError } from '../../shared/errors.ts';
+import type { UserRow } from '../../storage/user-row.ts';
 
-export interface UserRecord {
-  local_id: string;
-  first_name: string;
-  last_name: string;
-  middle_name: string;
-  role: 'student' | 'staff';
-  grade: string;
-  building: string;
-  email: string;
-  username: string;
-  position: string;
-  active: 0 | 1;
-  source: string;
-  created_at: string;
-  updated_at: string;
-  deactivated_at: string | null;
-}
+export type UserRecord = UserRow;
 
 /** One user by exact Local ID; AppError 'not_found' when there is none. */
 export function getUser(db: Db, localId: string): UserRecord {
