@@ -64,24 +64,7 @@ const Step: FC<CheckoutPageProps> = ({ user, mode, state }) => {
           {state.done && <DoneNotice mode={mode} done={state.done} />}
           <form method="get" action="/checkout" class="scan">
             <input type="hidden" name="mode" value={mode} />
-            <div class="field">
-              <label for="device">{mode === 'out' ? 'Device to check out' : 'Device to check in'}</label>
-              <input
-                type="text"
-                id="device"
-                name="device"
-                autocomplete="off"
-                autocapitalize="off"
-                spellcheck={false}
-                autofocus
-                required
-                aria-describedby={state.error ? 'device-error device-hint' : 'device-hint'}
-                aria-invalid={state.error ? 'true' : undefined}
-              />
-            </div>
-            <button type="submit" class="btn">
-              Next
-            </button>
+            <ScanField name="device" label={mode === 'out' ? 'Device to check out' : 'Device to check in'} invalid={Boolean(state.error)} />
           </form>
           <p class="hint" id="device-hint">
             Scan the barcode or type the asset tag or serial number, then press <kbd>Enter</kbd>.
@@ -111,24 +94,7 @@ const Step: FC<CheckoutPageProps> = ({ user, mode, state }) => {
           <form method="get" action="/checkout" class="scan">
             <input type="hidden" name="mode" value={mode} />
             <input type="hidden" name="device" value={state.device.asset_tag} />
-            <div class="field">
-              <label for="user">Check out to</label>
-              <input
-                type="text"
-                id="user"
-                name="user"
-                autocomplete="off"
-                autocapitalize="off"
-                spellcheck={false}
-                autofocus
-                required
-                aria-describedby={state.error ? 'user-error user-hint' : 'user-hint'}
-                aria-invalid={state.error ? 'true' : undefined}
-              />
-            </div>
-            <button type="submit" class="btn">
-              Next
-            </button>
+            <ScanField name="user" label="Check out to" invalid={Boolean(state.error)} />
           </form>
           <p class="hint" id="user-hint">
             Scan the ID card or type the Local ID or email, then press <kbd>Enter</kbd>. <Restart mode={mode} />
@@ -234,3 +200,33 @@ const ErrorNotice: FC<{ id: string; message: string; children?: Child }> = ({ id
     {children}
   </p>
 );
+
+/**
+ * The one field a step asks for, then Next. Scanners type and press Enter, so it takes the
+ * focus and nothing is corrected as it is typed; `NAME-hint` and `NAME-error` describe it.
+ */
+function ScanField(props: { name: 'device' | 'user'; label: string; invalid: boolean }) {
+  const { name, invalid } = props;
+  return (
+    <>
+      <div class="field">
+        <label for={name}>{props.label}</label>
+        <input
+          type="text"
+          id={name}
+          name={name}
+          autocomplete="off"
+          autocapitalize="off"
+          spellcheck={false}
+          autofocus
+          required
+          aria-describedby={invalid ? `${name}-error ${name}-hint` : `${name}-hint`}
+          aria-invalid={invalid ? 'true' : undefined}
+        />
+      </div>
+      <button type="submit" class="btn">
+        Next
+      </button>
+    </>
+  );
+}
