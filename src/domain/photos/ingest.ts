@@ -140,22 +140,22 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
     for (;;) {
       try {
         await ensureDisplays(d, sha);
+        await d.hooks?.afterStep?.('displays-written', sha);
+        current = activate(d, version.id, upload, { list: false });
         break;
       } catch (err) {
         if (err instanceof ImageDecodeError) {
           discardPending(d, version, req.name, replaced);
           throw await refuse(decodeReason(sniffed.format, err));
         }
-        // Acknowledged and durable, so never given up: e.g. a full disk. Retried until it
-        // works; a stop leaves it pending for the next start to finish.
+        // Acknowledged and durable, so never given up: a full disk (for the display files or
+        // the database) is retried until it works; a stop leaves it pending for the next start.
         if (d.closing.aborted) throw err;
         d.log.error({ file: req.name, local_id: localId, sha256: sha, err: errorMessage(err) }, `display images of ${req.name} could not be written; retrying in ${RENDER_RETRY_MS / 1000} s`);
         await sleep(RENDER_RETRY_MS, undefined, { signal: d.closing }).catch(() => {});
         if (d.closing.aborted) throw err;
       }
     }
-    await d.hooks?.afterStep?.('displays-written', sha);
-    current = activate(d, version.id, upload, { list: false });
   }
 
   const matched = d.users.exists(localId);
@@ -172,7 +172,7 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
   return { name: req.name, localId, sha256: sha, versionId: version.id, current, matched, hints, message };
 }
 
-const RENDER_RETRY_MS = 30_000;
+const RENDER_RETRY_MS = 10_000;
 
 /**
  * Renders and writes the display sizes of `sha` from its stored source, once even when identical
