@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { AppError } from '../shared/errors.ts';
 import type { AppContext } from '../context.ts';
 import { createLogger } from '../shared/logger.ts';
 import { VERSION } from '../version.ts';
@@ -45,6 +47,10 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   // Public: health check, stylesheet and script, sign-in and sign-out.
   app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
   app.route('/assets', assetRoutes());
+  // Before anything reads a body: a signed-out client must not make the appliance buffer
+  // hundreds of megabytes (the sign-in limit counts attempts only once the body is read).
+  app.use('/login', requestSizeLimit(16 * 1024));
+  app.use(requestSizeLimit(1024 * 1024));
   app.use(sessionLoader(ctx.auth));
   app.use(csrfProtection());
   app.route('/', authRoutes(ctx));
@@ -69,4 +75,14 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.route('/incidents', incidentRoutes(ctx));
   app.route('/api/imports', importsApi(ctx));
   return app;
+}
+
+/** Refuses request bodies over `maxSize` bytes with 413, through the one error translator. */
+function requestSizeLimit(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError('too_large', `The request is larger than ${Math.round(maxSize / 1024)} KB.`);
+    },
+  });
 }

@@ -26,7 +26,9 @@ export function csrfProtection(): MiddlewareHandler<WebEnv> {
       throw new AppError('forbidden', 'Refused a request sent from another web site.', { reason: 'cross_site' });
     }
     const user = c.get('user');
-    if (user) {
+    // Signing in again (a stale tab at a shared desk, a script switching accounts) carries the
+    // old session's cookie but no token: the Origin check above is what guards sign-in.
+    if (user && !(c.req.method === 'POST' && c.req.path === '/login')) {
       const sent = c.req.header(CSRF_HEADER) ?? (await formField(c.req.raw.headers.get('content-type'), () => c.req.parseBody()));
       if (!sent || !constantTimeEqual(Buffer.from(sent), Buffer.from(user.csrfToken))) {
         throw new AppError('forbidden', 'This form is missing its security token or it has expired. Reload the page and try again.', {

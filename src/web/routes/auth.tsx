@@ -60,9 +60,13 @@ export function authRoutes(ctx: AppContext): Hono<WebEnv> {
   return app;
 }
 
-/** Only a path on this site: `//evil.example` or `https://…` would send people elsewhere. */
+/**
+ * Only a path on this site: `//evil.example` or `https://…` would send people elsewhere.
+ * NB: browsers drop tabs and line breaks from a Location, so `/\t/evil.example` is `//evil.example`;
+ * control characters and backslashes are refused outright.
+ */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || next.startsWith('/login')) return '/';
+  if (!next || !next.startsWith('/') || next.startsWith('//') || /[\u0000-\u001f\u007f\\]/.test(next) || next.startsWith('/login')) return '/';
   return next;
 }
 
