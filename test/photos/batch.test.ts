@@ -10,7 +10,7 @@ describe('a batch of uploads through the SFTP-facing folder', () => {
   let rig: PhotoRig;
   afterEach(() => rig?.close());
 
-  it('acknowledges each photo once durable and listed; a stop leaves queued renders for the next start to finish', async () => {
+  it('acknowledges each photo once durable and listed; a stop leaves queued renders for the next start, which does not bring back one removed meanwhile', async () => {
     // The first render is held at its last step until the stop has begun, so the other eleven
     // are still queued behind the single worker when it comes.
     let release!: () => void;
@@ -39,9 +39,16 @@ describe('a batch of uploads through the SFTP-facing folder', () => {
     const states = Object.fromEntries(rig.db.all<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM photo_versions GROUP BY state').map((s) => [s.state, s.n]));
     expect(states).toEqual({ ready: 1, pending: images.length - 1 });
 
+    // Removed over SFTP while still waiting to render: it must not come back at the next start.
+    rig.photos.folder.remove('Q5.jpg', 'district');
+
     const again = createPhotoService({ db: rig.db, dataDir: rig.config.data_dir, config: rig.config.photos, maxBytes: rig.config.sftp.max_photo_bytes, log: createLogger('photos') });
     await again.start();
-    images.forEach((bytes, i) => expect(again.photo(`Q${i}`)).toMatchObject({ source_sha256: sha256(bytes) }));
+    images.forEach((bytes, i) => {
+      if (i === 5) expect(again.photo('Q5')?.source_sha256).toBeUndefined();
+      else expect(again.photo(`Q${i}`)).toMatchObject({ source_sha256: sha256(bytes) });
+    });
+    expect(again.folder.list().map((e) => e.name)).not.toContain('Q5.jpg');
     expect(rig.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM photo_versions WHERE state = 'pending'")!.n).toBe(0);
     for (const size of ['thumb', 'profile', 'full'] as const) {
       expect((await again.display('Q11', size).read()).length).toBeGreaterThan(0);

@@ -35,7 +35,10 @@ export async function reconcilePhotos(d: PhotoDeps): Promise<ReconcileReport> {
     d.store.claimPending(v.id, d.owner);
     try {
       await ensureDisplays(d, v.source_sha256);
-      const current = activate(d, v.id, { seq: v.seq, name: v.file_name, account: v.account, remoteAddress: v.remote_address }, { list: true });
+      // No file of that name any more: it was removed over SFTP while waiting to render (or never
+      // acknowledged). Finished as history only, so a deleted photo does not come back.
+      const list = d.store.file(v.file_name) !== undefined;
+      const current = activate(d, v.id, { seq: v.seq, name: v.file_name, account: v.account, remoteAddress: v.remote_address }, { list });
       d.log.info({ local_id: v.local_id, file: v.file_name, current }, 'finished an upload interrupted by a restart');
       report.recovered++;
     } catch (err) {
