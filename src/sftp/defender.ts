@@ -10,6 +10,8 @@ interface Source {
   bans: number;
   lastBanEnd: number;
   connections: number;
+  /** Password checks under way (argon2 plus the failure delay take about half a second). */
+  checking: number;
 }
 
 /** A source's repeat-ban count is forgotten after a day without bans. */
@@ -69,6 +71,26 @@ export class Defender {
     return !!s && s.bannedUntil > this.now();
   }
 
+  /**
+   * Starts a password check for a source, unless as many are under way as failures earn a ban:
+   * otherwise many parallel connections would each get a guess in before the first failure is
+   * scored. Returns a function that ends the check, or undefined when it may not start.
+   */
+  beginPasswordCheck(rawIp: string): (() => void) | undefined {
+    const ip = normalizeIp(rawIp);
+    if (!this.cfg.enabled || this.allowed(ip)) return () => {};
+    const s = this.source(ip);
+    const windowStart = this.now() - this.cfg.window_seconds * 1000;
+    const recentFailures = s.failures.filter((f) => f > windowStart).length;
+    if (s.checking + recentFailures >= this.cfg.max_failures) return undefined;
+    s.checking++;
+    let ended = false;
+    return () => {
+      if (!ended) s.checking--;
+      ended = true;
+    };
+  }
+
   /** Scores one failed login; bans the source when it reaches the threshold. */
   recordFailure(rawIp: string, username: string, method: string): void {
     const ip = normalizeIp(rawIp);
@@ -95,7 +117,7 @@ export class Defender {
   private source(ip: string): Source {
     let s = this.sources.get(ip);
     if (!s) {
-      s = { failures: [], bannedUntil: 0, bans: 0, lastBanEnd: 0, connections: 0 };
+      s = { failures: [], bannedUntil: 0, bans: 0, lastBanEnd: 0, connections: 0, checking: 0 };
       this.sources.set(ip, s);
     }
     return s;

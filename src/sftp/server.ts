@@ -114,7 +114,20 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
 
     const passwordAttempt = async (actx: ssh2.AuthContext, user: string, password: string, how: string) => {
       passwordTried = true;
-      if (await auth.checkPassword(user, password)) return succeed(actx, user, how);
+      const endCheck = defender.beginPasswordCheck(ip);
+      if (!endCheck) {
+        await auth.failureDelay();
+        clog.warn({ user, method: how }, 'login refused: too many password attempts at once from this address');
+        outcome = 'login failed';
+        return actx.reject(AUTH_METHODS);
+      }
+      let ok: boolean;
+      try {
+        ok = await auth.checkPassword(user, password);
+      } finally {
+        endCheck();
+      }
+      if (ok) return succeed(actx, user, how);
       defender.recordFailure(ip, user, how);
       await auth.failureDelay();
       clog.warn({ user, method: how }, 'login failed');
@@ -124,6 +137,13 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
     };
 
     const succeed = (actx: ssh2.AuthContext, user: string, how: string) => {
+      // Banned while this attempt was checked (by failures on other connections): no way in.
+      if (defender.isBanned(ip)) {
+        outcome = 'banned';
+        actx.reject(AUTH_METHODS);
+        client.end();
+        return;
+      }
       const open = sessionsPerAccount.get(user) ?? 0;
       if (open >= cfg.max_sessions_per_account) {
         clog.warn({ user, open, limit: cfg.max_sessions_per_account }, `login refused: ${user} already has ${open} sessions open (max_sessions_per_account)`);

@@ -119,6 +119,25 @@ describe('Defender', () => {
     expect(bans).toEqual([200, 250, 250]);
   });
 
+  it('lets no more password checks run at once from a source than failures earn a ban', () => {
+    let now = 5_000_000;
+    const d = new Defender(cfg, createLogger('test'), () => now);
+    const ends = [d.beginPasswordCheck('203.0.113.9'), d.beginPasswordCheck('203.0.113.9'), d.beginPasswordCheck('203.0.113.9')];
+    expect(ends.every((e) => typeof e === 'function')).toBe(true);
+    expect(d.beginPasswordCheck('203.0.113.9')).toBeUndefined();
+    expect(d.beginPasswordCheck('203.0.113.10')).toBeTypeOf('function');
+    ends[0]!();
+    d.recordFailure('203.0.113.9', 'x', 'password');
+    // One check ended in a failure: two under way plus one failure is still the limit.
+    expect(d.beginPasswordCheck('203.0.113.9')).toBeUndefined();
+    ends[1]!();
+    expect(d.beginPasswordCheck('203.0.113.9')).toBeTypeOf('function');
+    now += 61_000; // failures out of the window no longer count
+    ends[2]!();
+    expect(d.beginPasswordCheck('203.0.113.9')).toBeTypeOf('function');
+    for (let i = 0; i < 10; i++) expect(d.beginPasswordCheck('10.9.9.9')).toBeTypeOf('function');
+  });
+
   it('caps connections per IP and never limits the allow list', () => {
     const d = new Defender(cfg, createLogger('test'));
     const a = d.admit('198.51.100.1');
