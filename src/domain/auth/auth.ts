@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { WebAccountConfig, WebConfig } from '../../config/schema.ts';
 import { AppError } from '../../shared/errors.ts';
 import { dummyPasswordHash, verifyPassword } from '../../shared/passwords.ts';
@@ -29,6 +30,8 @@ export function createAuth(db: Db, web: Pick<WebConfig, 'session_idle_minutes' |
   const sessions = createSessionStore(db, web.session_idle_minutes);
   const limiter = createLoginLimiter({ maxFailures: web.login_max_failures, windowSeconds: web.login_window_seconds });
   const byName = new Map(accounts.map((a) => [a.username, a]));
+  // Computed once: authenticate runs on every request, each thumbnail included.
+  const credentials = new Map(accounts.map((a) => [a.username, credentialOf(a)]));
 
   const toSignedIn = (row: SessionRow, account: WebAccountConfig): SignedIn => ({
     username: account.username,
@@ -62,7 +65,7 @@ export function createAuth(db: Db, web: Pick<WebConfig, 'session_idle_minutes' |
       }
       // Sessions that idled out without coming back are swept here, where a write happens anyway.
       sessions.purgeExpired();
-      const { token, row } = sessions.create(account.username, meta);
+      const { token, row } = sessions.create(account.username, credentials.get(account.username)!, meta);
       return { token, user: toSignedIn(row, account) };
     },
 
@@ -72,7 +75,8 @@ export function createAuth(db: Db, web: Pick<WebConfig, 'session_idle_minutes' |
       const row = sessions.find(token, now);
       if (!row) return undefined;
       const account = byName.get(row.username);
-      return account ? toSignedIn(row, account) : undefined;
+      // A changed password_hash (a leaked password rotated) ends the sessions opened with the old one.
+      return account && row.credential === credentials.get(account.username) ? toSignedIn(row, account) : undefined;
     },
 
     signOut(token: string | undefined): void {
@@ -82,6 +86,11 @@ export function createAuth(db: Db, web: Pick<WebConfig, 'session_idle_minutes' |
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/** A fingerprint of the account's password hash: sessions opened with another one are void. */
+function credentialOf(account: WebAccountConfig): string {
+  return createHash('sha256').update(account.password_hash).digest('base64url').slice(0, 22);
+}
 
 function describeWait(seconds: number): string {
   if (seconds < 90) return `${seconds} seconds`;

@@ -9,6 +9,8 @@ export interface SessionRow {
   user_agent: string;
   created_at: string;
   last_seen_at: string;
+  /** Fingerprint of the password hash the session was opened with (see `credentialOf`). */
+  credential: string;
 }
 
 /** The cookie value is a random token; only its SHA-256 is stored. */
@@ -46,11 +48,12 @@ export function createSessionStore(db: Db, idleMinutes: number, memoMs = 1000) {
   };
 
   return {
-    create(username: string, meta: { ip: string; userAgent: string }, now = new Date()): { token: string; row: SessionRow } {
+    create(username: string, credential: string, meta: { ip: string; userAgent: string }, now = new Date()): { token: string; row: SessionRow } {
       const token = randomToken();
       const row: SessionRow = {
         id_hash: hashToken(token),
         username,
+        credential,
         csrf_token: randomToken(),
         ip: meta.ip,
         user_agent: meta.userAgent.slice(0, 300),
@@ -58,7 +61,7 @@ export function createSessionStore(db: Db, idleMinutes: number, memoMs = 1000) {
         last_seen_at: now.toISOString(),
       };
       db.run(
-        'INSERT INTO web_sessions (id_hash, username, csrf_token, ip, user_agent, created_at, last_seen_at) VALUES (@id_hash, @username, @csrf_token, @ip, @user_agent, @created_at, @last_seen_at)',
+        'INSERT INTO web_sessions (id_hash, username, credential, csrf_token, ip, user_agent, created_at, last_seen_at) VALUES (@id_hash, @username, @credential, @csrf_token, @ip, @user_agent, @created_at, @last_seen_at)',
         { ...row },
       );
       return { token, row };

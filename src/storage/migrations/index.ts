@@ -3,6 +3,7 @@ import { PHOTOS } from './002-photos.ts';
 import { IMPORTS } from './003-imports.ts';
 import { WEB } from './004-web.ts';
 import { DEVICES } from './005-devices.ts';
+import { SESSION_CREDENTIAL } from './006-session-credential.ts';
 
 export interface Migration {
   id: string;
@@ -13,4 +14,4 @@ export interface Migration {
  * Every schema change, in order. A static list (no directory read at run time) so that it
  * works inside the single executable. Never edit a released entry: append a new one.
  */
-export const MIGRATIONS: readonly Migration[] = [USERS, PHOTOS, IMPORTS, WEB, DEVICES];
+export const MIGRATIONS: readonly Migration[] = [USERS, PHOTOS, IMPORTS, WEB, DEVICES, SESSION_CREDENTIAL];
