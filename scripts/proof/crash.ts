@@ -9,7 +9,7 @@
  *   CRASH_EXE=dist/idphotos npm run test:crash   # the built executable instead of the sources
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { makeApplianceDir, startAppliance, WEB_ADMIN, type ApplianceDir, type Running } from './lib/appliance.ts';
@@ -269,7 +269,9 @@ async function checkLive(running: Running, app: ApplianceDir, attempts: Map<stri
   try {
     // Imports catch up after start; wait until the newest import is of the file in the folder.
     const csv = attempts.get(CSV_NAME) ?? [];
-    const inFolder = csv.length ? sha256(await conn.download(`/incoming/data/${CSV_NAME}`).catch(() => Buffer.alloc(0))) : '';
+    // NB: read from the data folder on disk: SFTP lists data files but never sends them back.
+    const stored = join(app.dataDir, 'incoming', 'data', CSV_NAME);
+    const inFolder = csv.length ? sha256(existsSync(stored) ? readFileSync(stored) : Buffer.alloc(0)) : '';
     const csvC = candidates(csv);
     if (csvC.acked && !csvC.allowed.has(inFolder)) failures.push(`/incoming/data/${CSV_NAME} does not hold the last acknowledged upload (gen ${csvC.acked.gen}) or a later one`);
     const deadline = Date.now() + 60_000;

@@ -200,6 +200,8 @@ export class SftpSession implements SftpRequestHandler {
 
   private openRead(path: FilePath): ReadHandle {
     const staged = isTempName(path.name);
+    const refusal = staged ? undefined : this.deps.folders[path.folder].readRefusal;
+    if (refusal && this.visible(path)) throw new AppError('forbidden', `${path.name}: ${refusal}`);
     const file = staged
       ? this.deps.staging.stat(this.deps.account, path.folder, path.name) && this.deps.staging.path(this.deps.account, path.folder, path.name)
       : this.visible(path) && this.deps.folders[path.folder].contentPath(path.name);

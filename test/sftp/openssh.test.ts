@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bigPhoto, logs, photo, sftpBatch, startHarness, tempDir, type Harness } from './harness.ts';
 
@@ -95,15 +95,25 @@ describe('OpenSSH sftp', () => {
     expect(readFileSync(h.app.ctx.folders.data.contentPath('students.csv')!).equals(csv)).toBe(true);
   });
 
-  it('a 12 MB roster file goes up and comes back byte-exact (large pipelined READs, flow control)', async () => {
+  it('a 12 MB file goes up and comes back byte-exact (large pipelined READs, flow control)', async () => {
     const rows = ['local_id,first_name,last_name'];
     for (let i = 0; rows.length < 500_000; i++) rows.push(`T${i},First${i % 977},Last${(i * 7) % 1013}`);
     const csv = Buffer.from(rows.join('\n') + '\n');
     expect(csv.length).toBeGreaterThan(12_000_000);
-    writeFileSync(join(local, 'staff.csv'), csv);
-    const r = await sftpBatch(h, ['cd /incoming/data', 'put staff.csv', 'get staff.csv staff.back.csv'], local);
+    writeFileSync(join(local, 'big.csv'), csv);
+    // A temporary name stays in the uploading account's staging area, which it may read back.
+    const r = await sftpBatch(h, ['cd /incoming/data', 'put big.csv big.csv.part', 'get big.csv.part big.back.csv', 'rm big.csv.part'], local);
     expect(r.stderr).toBe('');
-    expect(readFileSync(join(local, 'staff.back.csv')).equals(csv)).toBe(true);
+    expect(readFileSync(join(local, 'big.back.csv')).equals(csv)).toBe(true);
+  });
+
+  it('lists committed data files but never sends them back: they hold student records and staff passwords', async () => {
+    writeFileSync(join(local, 'staff.csv'), 'Staff ID,First Name,Last Name,Username,Password\nT1,Ana,Lee,alee,Secr3t!\n');
+    const r = await sftpBatch(h, ['cd /incoming/data', 'put staff.csv', 'ls -l', '-get staff.csv staff.leak.csv'], local);
+    expect(r.stdout).toMatch(/staff\.csv/);
+    expect(r.stderr).toMatch(/staff\.csv.*(Permission denied|Failure)/i);
+    expect(existsSync(join(local, 'staff.leak.csv'))).toBe(false);
+    expect(logs.some((l) => /can be uploaded but not downloaded/.test(String(l.reason)))).toBe(true);
   });
 
   it('rename onto an existing name replaces it (OpenSSH uses posix-rename)', async () => {

@@ -41,6 +41,11 @@ export interface IncomingFolder {
   readonly name: string;
   /** Largest file accepted, enforced by the SFTP layer during WRITE. */
   readonly maxBytes: number;
+  /**
+   * When set, committed files are listed but never read back (downloaded, copied) over SFTP,
+   * and this is the reason given.
+   */
+  readonly readRefusal?: string;
   /** Throws AppError('invalid', …) naming what is allowed when `name` may not be created here. */
   checkName(name: string): void;
   list(): FolderEntry[];

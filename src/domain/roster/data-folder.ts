@@ -10,6 +10,10 @@ import type { DataFileJob, DataFileRegistry } from './file-kinds.ts';
 export class DataFolder implements IncomingFolder {
   readonly name: string;
   readonly maxBytes: number;
+  // NB: exports hold student records, and the modelled staff layout a Password column that is
+  // never imported; what any SFTP account could download, every such account could read.
+  readonly readRefusal =
+    'data files can be uploaded but not downloaded: they hold student records (and may hold staff passwords); the import history in the web viewer shows what each did';
 
   constructor(
     private readonly inner: IncomingFolder,
