@@ -173,7 +173,8 @@ describe('web viewer in a real browser (Chromium)', () => {
 
   it('is usable by keyboard: focus starts in search, results are reachable with Tab, focus is visible', async () => {
     const page = await signedIn('desk');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('q');
+    // NB: autofocus may land a rendering step after the load event; wait for it before typing.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 5000 }).toBe('q');
     await page.keyboard.type('Hopper');
     await page.waitForURL(/q=Hopper$/);
     let onResult = false;
