@@ -11,6 +11,7 @@ import { Defender, normalizeIp } from './defender.ts';
 import { serveSftpChannel } from './protocol/channel.ts';
 import { SftpSession } from './session.ts';
 import { StagingArea } from './staging.ts';
+import { createInFlight } from '../shared/in-flight.ts';
 
 const STAGED_MAX_AGE_MS = 24 * 3600 * 1000;
 /** Time to authenticate after connecting (OpenSSH's LoginGraceTime is 120 s). */
@@ -35,13 +36,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
   const auth = new Authenticator(ctx.accounts.sftp);
   const defender = new Defender(cfg.defender, log);
   const sessionsPerAccount = new Map<string, number>();
-  const inFlight = new Set<Promise<unknown>>();
-  const track = <T>(work: Promise<T>): Promise<T> => {
-    inFlight.add(work);
-    const done = () => inFlight.delete(work);
-    work.then(done, done);
-    return work;
-  };
+  const { track, settled } = createInFlight();
   const sockets = new Set<Socket>();
   const clients = new Set<ssh2.Connection>();
   let connCounter = 0;
@@ -248,7 +243,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
         // already under way finish.
         for (const c of clients) c.end();
         const waitSockets = (): Promise<void> => (sockets.size === 0 ? Promise.resolve() : new Promise<void>((r) => setTimeout(r, 20)).then(waitSockets));
-        void Promise.allSettled([...inFlight]).then(waitSockets).then(() => {
+        void settled().then(waitSockets).then(() => {
           clearTimeout(timer);
           resolve();
         });

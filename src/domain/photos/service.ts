@@ -18,6 +18,7 @@ import { createPlaceholder } from './placeholder.ts';
 import { reconcilePhotos, type ReconcileReport } from './reconcile.ts';
 import { rejectedUploads, unmatchedPhotos, type RejectedItem, type UnmatchedItem } from './review.ts';
 import { RENDER_REVISION, type DisplaySize } from './sizes.ts';
+import { createInFlight } from '../../shared/in-flight.ts';
 
 export interface PhotoServiceOptions {
   db: Db;
@@ -100,13 +101,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     hooks: options.hooks,
   };
   const placeholder = createPlaceholder();
-  const inFlight = new Set<Promise<unknown>>();
-  const track = <T>(work: Promise<T>): Promise<T> => {
-    inFlight.add(work);
-    const done = () => inFlight.delete(work);
-    work.then(done, done);
-    return work;
-  };
+  const { track, settled } = createInFlight();
 
   return {
     folder: createPhotoFolder(d, (req, options) => track(ingestPhoto(d, req, options))),
@@ -123,7 +118,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
       // Renders still queued stay pending (durable, finished at the next start): SIGTERM must
       // end within seconds even behind a batch of a thousand uploads.
       closing.abort();
-      await Promise.allSettled([...inFlight]);
+      await settled();
       d.files.removeOwnTemp();
     },
     ingest: (req) => track(ingestPhoto(d, req)),

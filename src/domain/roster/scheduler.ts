@@ -1,6 +1,7 @@
 import type { Logger } from '../../shared/logger.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import type { DataFileJob, DataFileRegistry } from './file-kinds.ts';
+import { createInFlight } from '../../shared/in-flight.ts';
 
 export interface ImportSchedulerOptions {
   /** Wait this long after the last upload before importing, so files sent together go in order. */
@@ -20,7 +21,7 @@ export class ImportScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
-  private readonly tracked = new Set<Promise<unknown>>();
+  private readonly tracked = createInFlight();
 
   constructor(private readonly opts: ImportSchedulerOptions) {}
 
@@ -36,14 +37,12 @@ export class ImportScheduler {
 
   /** Work that may still enqueue files (the start-up catch-up); `idle` waits for it too. */
   track(work: Promise<unknown>): void {
-    this.tracked.add(work);
-    const done = () => this.tracked.delete(work);
-    work.then(done, done);
+    this.tracked.track(work);
   }
 
   /** Resolves when nothing is waiting or running (tests, and the CLI after a scan). */
   async idle(): Promise<void> {
-    while (this.tracked.size) await Promise.allSettled([...this.tracked]);
+    while (this.tracked.size) await this.tracked.settled();
     while (this.timer || this.pending.size) {
       await new Promise((r) => setTimeout(r, 20));
       await this.running;
