@@ -219,16 +219,7 @@ export function activate(
     const wins = !removed && (!existing || existing.seq < upload.seq);
     if (wins) d.store.setCurrent(version.local_id, versionId, upload.seq, now);
     const file = options.list ? d.store.file(upload.name) : undefined;
-    if (options.list && (!file || file.seq < upload.seq)) {
-      d.store.upsertFile({
-        name: upload.name,
-        local_id: version.local_id,
-        version_id: versionId,
-        seq: upload.seq,
-        mtime: upload.mtime ?? Math.floor(Date.now() / 1000),
-        committed_at: now,
-      });
-    }
+    if (options.list && (!file || file.seq < upload.seq)) upsertListing(d, upload, version.local_id, versionId, now);
     pruneHistory(d, version.local_id, now);
     return { current: wins, localId: version.local_id };
   }, { durable: options.list });
@@ -244,16 +235,20 @@ function listFile(d: PhotoDeps, versionId: number, upload: { seq: number; name: 
   return d.store.tx(() => {
     const previous = d.store.file(upload.name);
     if (previous && previous.seq > upload.seq) return undefined;
-    const version = d.store.version(versionId)!;
-    d.store.upsertFile({
-      name: upload.name,
-      local_id: version.local_id,
-      version_id: versionId,
-      seq: upload.seq,
-      mtime: upload.mtime ?? Math.floor(Date.now() / 1000),
-      committed_at: nowIso(),
-    });
+    upsertListing(d, upload, d.store.version(versionId)!.local_id, versionId, nowIso());
     return previous ?? NOT_LISTED;
+  });
+}
+
+/** Lists the upload's file name → version, with the mtime the client set or the commit time. Caller holds the tx. */
+function upsertListing(d: PhotoDeps, upload: { seq: number; name: string; mtime?: number }, localId: string, versionId: number, now: string): void {
+  d.store.upsertFile({
+    name: upload.name,
+    local_id: localId,
+    version_id: versionId,
+    seq: upload.seq,
+    mtime: upload.mtime ?? Math.floor(Date.now() / 1000),
+    committed_at: now,
   });
 }
 
