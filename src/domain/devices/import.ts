@@ -18,6 +18,7 @@ import {
 import { inspectCsv, readCsv } from '../roster/csv-reader.ts';
 import { readFileFacts } from '../roster/decode.ts';
 import { normalizeHeader } from '../roster/layout.ts';
+import { assertHeld, decideImport, heldFileOrRefuse } from '../roster/held-imports.ts';
 import { recordSameContent } from '../roster/same-content.ts';
 import type { ImportDetail } from '../roster/service.ts';
 import type { ImportError } from '../roster/types.ts';
@@ -73,11 +74,7 @@ export class DeviceImporter {
   approve(id: number, actor: string): Promise<ImportDetail> {
     return this.serial(async () => {
       const row = this.held(id);
-      const path = join(row.held_dir, row.file);
-      if (!existsSync(path)) {
-        this.decide(id, { status: 'refused', reason: 'the held file is gone from the data folder; upload it again' }, actor);
-        throw new AppError('conflict', `import ${id}: the held file is gone; upload it again`);
-      }
+      const path = heldFileOrRefuse(this.opts.db, row, actor);
       const result = await this.run(path, row.file, row.origin, { id, actor });
       rmSync(row.held_dir, { recursive: true, force: true });
       this.opts.log.info({ import: id, actor }, `import ${id} (${row.file}) approved by ${actor}: ${result.status}`);
@@ -89,7 +86,7 @@ export class DeviceImporter {
   discard(id: number, actor: string): Promise<ImportDetail> {
     return this.serial(async () => {
       const row = this.held(id);
-      this.decide(id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
+      decideImport(this.opts.db, id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
       rmSync(row.held_dir, { recursive: true, force: true });
       this.opts.log.info({ import: id, actor }, `import ${id} (${row.file}) discarded by ${actor}`);
       return this.detail(id);
@@ -192,8 +189,7 @@ export class DeviceImporter {
   private held(id: number): ImportRow {
     const row = getImportRow(this.opts.db, id);
     if (!row || row.kind !== DEVICES_KIND) throw new AppError('not_found', `there is no devices import ${id}`);
-    if (row.status !== 'held') throw new AppError('conflict', `import ${id} is ${row.status}, not held: only a held import can be approved or discarded`);
-    return row;
+    return assertHeld(row);
   }
 
   private record(base: Omit<Parameters<typeof insertImport>[1], 'status'>, changes: ImportUpdate, approval?: { id: number; actor: string }): number {
@@ -209,9 +205,6 @@ export class DeviceImporter {
     updateImport(this.opts.db, id, approval ? { ...changes, held_dir: '', decided_at: new Date().toISOString(), decided_by: approval.actor } : changes);
   }
 
-  private decide(id: number, changes: ImportUpdate, actor: string): void {
-    updateImport(this.opts.db, id, { ...changes, decided_at: new Date().toISOString(), decided_by: actor });
-  }
 
   /** A stable copy of the upload (a hard link when possible): the file may be replaced while we read it. */
   private snapshot(path: string, file: string): string {

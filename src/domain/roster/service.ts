@@ -18,6 +18,7 @@ import { errorReportCsv } from './error-report.ts';
 import { CANONICAL_FILE, rosterKindOf } from './file-kinds.ts';
 import { ONEROSTER_COMPANIONS } from './oneroster.ts';
 import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.ts';
+import { assertHeld, decideImport, heldFileOrRefuse } from './held-imports.ts';
 import { recordSameContent } from './same-content.ts';
 import type { ImportError, ImportRecord, RosterKind } from './types.ts';
 
@@ -121,11 +122,7 @@ export class RosterService {
     if (other) return other.approve(id, actor);
     return this.serial(async () => {
       const row = this.held(id);
-      const path = join(row.held_dir, row.file);
-      if (!existsSync(path)) {
-        this.decide(id, { status: 'refused', reason: 'the held file is gone from the data folder; upload it again' }, actor);
-        throw new AppError('conflict', `import ${id}: the held file is gone; upload it again`);
-      }
+      const path = heldFileOrRefuse(this.db, row, actor);
       const result = await this.runImport({ path, file: row.file, kind: row.kind as RosterKind, origin: row.origin }, { id, actor, source: row.source });
       rmSync(row.held_dir, { recursive: true, force: true });
       this.log.info({ import: id, actor }, `import ${id} (${row.file}) approved by ${actor}: ${result.status}`);
@@ -139,7 +136,7 @@ export class RosterService {
     if (other) return other.discard(id, actor);
     return this.serial(async () => {
       const row = this.held(id);
-      this.decide(id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
+      decideImport(this.db, id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
       rmSync(row.held_dir, { recursive: true, force: true });
       this.log.info({ import: id, actor }, `import ${id} (${row.file}) discarded by ${actor}`);
       return this.getImport(id);
@@ -204,13 +201,7 @@ export class RosterService {
   }
 
   private held(id: number): ImportRow {
-    const row = this.row(id);
-    if (row.status !== 'held') throw new AppError('conflict', `import ${id} is ${row.status}, not held: only a held import can be approved or discarded`);
-    return row;
-  }
-
-  private decide(id: number, changes: ImportUpdate, actor: string): void {
-    updateImport(this.db, id, { ...changes, decided_at: new Date().toISOString(), decided_by: actor });
+    return assertHeld(this.row(id));
   }
 
   private async runImport(req: ImportRequest, approval?: { id: number; actor: string; source: string }): Promise<ImportDetail> {
