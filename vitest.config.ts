@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { REPORT_DIR } from './test/stall-watchdog.ts';
 
 export default defineConfig({
   test: {
@@ -9,6 +10,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default', './test/summary-reporter.ts'],
+    // A worker that never finishes its file is reported and ended by test/stall-watchdog.ts;
+    // the diagnostic report it asks for (SIGUSR2) shows where its JavaScript stood.
+    execArgv: ['--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${REPORT_DIR}`],
+    reporters: ['default', './test/stall-watchdog.ts', './test/summary-reporter.ts'],
   },
 });

@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORDS, createTestSite, type TestSite } from './helpers.ts';
 
@@ -26,8 +27,9 @@ describe('web viewer over TLS (web.tls_cert / web.tls_key)', () => {
   let port: number;
 
   beforeAll(async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-keyout', join(certs, 'key.pem'), '-out', join(certs, 'cert.pem')], { stdio: 'ignore' });
+    // Asynchronously and bounded: a blocking call here would stall the worker beyond vitest's timeouts.
+    await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-noenc', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-keyout', join(certs, 'key.pem'), '-out', join(certs, 'cert.pem')], { timeout: 30_000 });
     site = await createTestSite(`tls_cert = "${join(certs, 'cert.pem')}"\ntls_key = "${join(certs, 'key.pem')}"`);
     port = (await site.app.start()).webPort;
   });
