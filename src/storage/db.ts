@@ -20,8 +20,10 @@ export interface Db {
    * commit is fsynced before this returns, so it survives a power cut, unless `durable: false`:
    * such a commit survives a crash of the process, but a power cut may take it back (WAL keeps
    * the database consistent either way). For steps a later durable commit or start-up repeats.
+   * `immediate: true` takes the write lock at the start, for a transaction that only reads the
+   * database but must not interleave with another process's writes.
    */
-  tx<T>(fn: () => T, options?: { durable?: boolean }): T;
+  tx<T>(fn: () => T, options?: { durable?: boolean; immediate?: boolean }): T;
   close(): void;
 }
 
@@ -62,13 +64,14 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     get: <T>(sql: string, ...params: SqlParams) => prepare(sql).get(...params) as T | undefined,
     all: <T>(sql: string, ...params: SqlParams) => prepare(sql).all(...params) as T[],
     iterate: <T>(sql: string, ...params: SqlParams) => prepare(sql).iterate(...params) as IterableIterator<T>,
-    tx: <T>(fn: () => T, options?: { durable?: boolean }): T => {
+    tx: <T>(fn: () => T, options?: { durable?: boolean; immediate?: boolean }): T => {
+      const run = () => (options?.immediate ? native.transaction(fn).immediate() : native.transaction(fn)());
       // NB: SQLite refuses to change the safety level inside a transaction; a nested call is as
       // durable as the outer transaction it joins.
-      if (options?.durable !== false || native.inTransaction) return native.transaction(fn)();
+      if (options?.durable !== false || native.inTransaction) return run();
       native.pragma('synchronous = NORMAL');
       try {
-        return native.transaction(fn)();
+        return run();
       } finally {
         native.pragma('synchronous = FULL');
       }

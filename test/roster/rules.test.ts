@@ -100,6 +100,29 @@ describe('the safety hold', () => {
     await expect(env.roster.discard(9999, 'admin')).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('keeps the held file in the transaction that records the hold; a start sweeps what no held import needs', async () => {
+    env = makeEnv();
+    const heldRoot = join(env.dir, 'imports', 'held');
+    await importStudents(numbered(10));
+    // The hold is cut off after its file was moved, before the commit (as a crash would):
+    // no held import is recorded, and the moved folder is left behind.
+    env.db.exec("CREATE TEMP TRIGGER cut_off BEFORE UPDATE OF status ON imports WHEN NEW.status = 'held' BEGIN SELECT RAISE(ABORT, 'cut off'); END");
+    await expect(importStudents(numbered(10, 1, '06'))).rejects.toThrow(/cut off/);
+    env.db.exec('DROP TRIGGER cut_off');
+    expect(env.roster.listImports().map((r) => r.status)).toEqual(['applied']);
+    expect(readdirSync(heldRoot)).toHaveLength(1);
+    expect(env.roster.removeDeadWork()).toBe(1);
+    expect(readdirSync(heldRoot)).toEqual([]);
+
+    const held = await importStudents(numbered(10, 1, '06'));
+    expect(held.status).toBe('held');
+    expect(env.roster.removeDeadWork()).toBe(0);
+    expect(readdirSync(heldRoot)).toEqual([String(held.id)]);
+    expect(readdirSync(join(heldRoot, String(held.id)))).toEqual(['students.csv']);
+    expect(await env.roster.approve(held.id, 'admin')).toMatchObject({ status: 'applied', updated: 10 });
+    expect(env.count("grade = '06'")).toBe(10);
+  });
+
   it('a newer import of the same file supersedes a held one', async () => {
     env = makeEnv();
     await importStudents(numbered(10));

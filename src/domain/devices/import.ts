@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RosterConfig } from '../../config/schema.ts';
@@ -18,7 +18,7 @@ import {
 import { inspectCsv, readCsv } from '../roster/csv-reader.ts';
 import { readFileFacts } from '../roster/decode.ts';
 import { normalizeHeader } from '../roster/layout.ts';
-import { assertHeld, decideImport, heldFileOrRefuse } from '../roster/held-imports.ts';
+import { assertHeld, decideImport, heldFileOrRefuse, keepHeldFile } from '../roster/held-imports.ts';
 import { recordSameContent } from '../roster/same-content.ts';
 import type { ImportDetail } from '../roster/service.ts';
 import type { ImportError } from '../roster/types.ts';
@@ -150,7 +150,7 @@ export class DeviceImporter {
         }
         const hold = approval ? undefined : holdReason(plan, config);
         if (hold) {
-          this.finish(id, { ...counts, status: 'held', reason: hold, held_dir: join(this.heldRoot, String(id)) }, approval);
+          this.finish(id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
           return { id, status: 'held' as const, reason: hold };
         }
         const actor: Actor = { username: `import:${file}`, role: 'import' };
@@ -159,10 +159,6 @@ export class DeviceImporter {
         return { id, status: 'applied' as const, reason: '' };
       });
       if (outcome.status !== 'refused') this.supersedeHeld(outcome.id);
-      if (outcome.status === 'held' && work) {
-        mkdirSync(this.heldRoot, { recursive: true });
-        renameSync(work, join(this.heldRoot, String(outcome.id)));
-      }
       const rec = this.detail(outcome.id);
       const summary = `${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} retired, ${rec.error_count} errors`;
       if (outcome.status === 'applied') log.info({ import: rec.id, file, origin }, `import ${rec.id} (${file}) applied: ${summary}`);

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import type { Db } from '../../storage/db.ts';
+import { fsyncDir } from '../../storage/files.ts';
 import { updateImport, type ImportRow, type ImportUpdate } from '../../storage/roster-import-store.ts';
 
 /**
@@ -29,4 +30,42 @@ export function heldFileOrRefuse(db: Db, row: ImportRow, actor: string): string 
   if (existsSync(path)) return path;
   decideImport(db, row.id, { status: 'refused', reason: 'the held file is gone from the data folder; upload it again' }, actor);
   throw new AppError('conflict', `import ${row.id}: the held file is gone; upload it again`);
+}
+
+/**
+ * Keeps the work copy of a file being held as `<heldRoot>/<id>` and returns that folder. Call it
+ * inside the transaction that records the hold, before the commit: a crash then leaves either a
+ * held import with its file, or no held import and at most a folder that sweepHeldFiles removes,
+ * never a held import that cannot be approved because its file was not moved yet.
+ */
+export function keepHeldFile(work: string, heldRoot: string, id: number): string {
+  const dir = join(heldRoot, String(id));
+  mkdirSync(heldRoot, { recursive: true });
+  // NB: a hold that was rolled back may have left a folder under an id SQLite hands out again.
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(work, dir);
+  fsyncDir(heldRoot);
+  return dir;
+}
+
+/**
+ * Removes the folders under `heldRoot` that no held import needs any more: approved, discarded,
+ * superseded, or left by a rolled-back hold. Returns how many. Runs with the write lock, so a
+ * hold another process (the CLI) is recording cannot lose its folder in between.
+ */
+export function sweepHeldFiles(db: Db, heldRoot: string): number {
+  if (!existsSync(heldRoot)) return 0;
+  return db.tx(
+    () => {
+      const held = new Set(db.all<{ id: number }>("SELECT id FROM imports WHERE status = 'held'").map((r) => String(r.id)));
+      let removed = 0;
+      for (const name of readdirSync(heldRoot)) {
+        if (!/^\d+$/.test(name) || held.has(name)) continue;
+        rmSync(join(heldRoot, name), { recursive: true, force: true });
+        removed++;
+      }
+      return removed;
+    },
+    { immediate: true },
+  );
 }

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RosterConfig } from '../../config/schema.ts';
@@ -18,7 +18,7 @@ import { errorReportCsv } from './error-report.ts';
 import { CANONICAL_FILE, rosterKindOf } from './file-kinds.ts';
 import { ONEROSTER_COMPANIONS } from './oneroster.ts';
 import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.ts';
-import { assertHeld, decideImport, heldFileOrRefuse } from './held-imports.ts';
+import { assertHeld, decideImport, heldFileOrRefuse, keepHeldFile, sweepHeldFiles } from './held-imports.ts';
 import { recordSameContent } from './same-content.ts';
 import type { ImportError, ImportRecord, RosterKind } from './types.ts';
 
@@ -164,11 +164,12 @@ export class RosterService {
   }
 
   /**
-   * Deletes the work folders of imports a crash cut off (their process is gone); returns how
-   * many. Their files are still in the data folder, so catch-up imports them again.
+   * Deletes the work folders of imports a crash cut off (their process is gone), and held-file
+   * folders no held import needs (of every importer: they share the folder); returns how many.
+   * The cut-off files are still in the data folder, so catch-up imports them again.
    */
   removeDeadWork(): number {
-    let removed = 0;
+    let removed = sweepHeldFiles(this.db, this.heldRoot);
     for (const entry of existsSync(this.workRoot) ? readdirSync(this.workRoot) : []) {
       const pid = Number(entry.split('-')[0]);
       if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || isAlive(pid))) continue;
@@ -291,7 +292,7 @@ export class RosterService {
       }
       const hold = approval ? undefined : holdReason(plan, counts.deactivated, counts.updated, base.source, cfg);
       if (hold) {
-        this.finish(id, { ...counts, status: 'held', reason: hold, held_dir: join(this.heldRoot, String(id)) }, approval);
+        this.finish(id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
         superseded.push(...this.supersede(base.source, id));
         return { id, status: 'held' as const, reason: hold };
       }
@@ -305,10 +306,6 @@ export class RosterService {
       return { id, status: 'applied' as const, reason: '' };
     });
     for (const old of superseded) rmSync(old.held_dir, { recursive: true, force: true });
-    if (outcome.status === 'held' && work) {
-      mkdirSync(this.heldRoot, { recursive: true });
-      renameSync(work, join(this.heldRoot, String(outcome.id)));
-    }
     const rec = this.getImport(outcome.id);
     const summary = `${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} deactivated, ${rec.error_count} errors`;
     const fields = { import: rec.id, file: rec.file, origin: rec.origin, format: rec.format, status: rec.status };
