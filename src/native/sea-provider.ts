@@ -1,9 +1,8 @@
 import { getAsset, getRawAsset } from 'node:sea';
-import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { ensureWritableDir } from '../storage/files.ts';
+import { ensureWritableDir, writeFileAtomic } from '../storage/files.ts';
 import type { NativeProvider } from './runtime.ts';
 
 /** Written by scripts/build-sea.mjs as the asset `native/manifest.json`. */
@@ -79,20 +78,11 @@ function unpack(dir: string, file: { path: string; size: number }): void {
   const target = join(dir, file.path);
   if (existsSync(target) && statSync(target).size === file.size) return;
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-  // Write beside, then rename: a second process starting at the same moment never loads half a file.
-  const temp = `${target}.${randomUUID()}.tmp`;
+  // Written beside, then renamed: a second process starting at the same moment never loads half a file.
   const bytes = new Uint8Array(getRawAsset(fileAsset(file.path)) as ArrayBuffer);
-  const fd = openSync(temp, 'wx', 0o700);
   try {
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
-    fsyncSync(fd);
+    writeFileAtomic(target, bytes, 0o700);
   } catch (err) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
     throw new Error(`cannot unpack native libraries into ${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'disk full' : (err as Error).message}`);
   }
-  closeSync(fd);
-  chmodSync(temp, 0o700);
-  renameSync(temp, target);
 }
