@@ -1,6 +1,5 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { RosterConfig } from '../../config/schema.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -20,6 +19,7 @@ import { readFileFacts } from '../roster/decode.ts';
 import { normalizeHeader } from '../roster/layout.ts';
 import { assertHeld, decideImport, heldFileOrRefuse, keepHeldFile } from '../roster/held-imports.ts';
 import { recordSameContent } from '../roster/same-content.ts';
+import { takeWorkCopy } from '../roster/work-copies.ts';
 import type { ImportDetail } from '../roster/service.ts';
 import type { ImportError } from '../roster/types.ts';
 import type { Actor } from './actions.ts';
@@ -100,7 +100,7 @@ export class DeviceImporter {
 
   private async run(path: string, file: string, origin: string, approval?: { id: number; actor: string }): Promise<ImportDetail> {
     const { db, config, log } = this.opts;
-    const work = approval ? undefined : this.snapshot(path, file);
+    const work = approval ? undefined : takeWorkCopy(this.workRoot, path, file);
     const source = work ? join(work, file) : path;
     try {
       const facts = await readFileFacts(source);
@@ -199,20 +199,6 @@ export class DeviceImporter {
 
   private finish(id: number, changes: ImportUpdate, approval?: { actor: string }): void {
     updateImport(this.opts.db, id, approval ? { ...changes, held_dir: '', decided_at: new Date().toISOString(), decided_by: approval.actor } : changes);
-  }
-
-
-  /** A stable copy of the upload (a hard link when possible): the file may be replaced while we read it. */
-  private snapshot(path: string, file: string): string {
-    if (!existsSync(path)) throw new AppError('not_found', `there is no file ${path}`);
-    const dir = join(this.workRoot, randomUUID());
-    mkdirSync(dir, { recursive: true });
-    try {
-      linkSync(path, join(dir, file));
-    } catch {
-      copyFileSync(path, join(dir, file));
-    }
-    return dir;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,12 +1,10 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { RosterConfig } from '../../config/schema.ts';
 import type { UploadRefusal } from '../incoming/folder.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Db } from '../../storage/db.ts';
-import { isAlive } from '../../storage/photo-files.ts';
 import {
   getImportRow, heldOfSource, insertImport, latestOfFile, listErrors, listImportRows, replaceErrors, updateImport,
   type ImportRow, type ImportUpdate, type NewImport,
@@ -20,6 +18,7 @@ import { ONEROSTER_COMPANIONS } from './oneroster.ts';
 import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.ts';
 import { assertHeld, decideImport, heldFileOrRefuse, keepHeldFile, sweepHeldFiles } from './held-imports.ts';
 import { recordSameContent } from './same-content.ts';
+import { removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
 import type { ImportError, ImportRecord, RosterKind } from './types.ts';
 
 export interface ImportRequest {
@@ -169,14 +168,7 @@ export class RosterService {
    * The cut-off files are still in the data folder, so catch-up imports them again.
    */
   removeDeadWork(): number {
-    let removed = sweepHeldFiles(this.db, this.heldRoot);
-    for (const entry of existsSync(this.workRoot) ? readdirSync(this.workRoot) : []) {
-      const pid = Number(entry.split('-')[0]);
-      if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || isAlive(pid))) continue;
-      rmSync(join(this.workRoot, entry), { recursive: true, force: true });
-      removed++;
-    }
-    return removed;
+    return sweepHeldFiles(this.db, this.heldRoot) + removeDeadWorkCopies(this.workRoot);
   }
 
   /** Resolves once every import asked for so far has finished. */
@@ -214,7 +206,7 @@ export class RosterService {
     }
     const source = approval?.source ?? (named === kind ? file : CANONICAL_FILE[kind]);
     const received = new Date().toISOString();
-    const work = approval ? undefined : this.snapshot(req.path, file, kind);
+    const work = approval ? undefined : takeWorkCopy(this.workRoot, req.path, file, kind === 'oneroster' ? ONEROSTER_COMPANIONS : []);
     const path = work ? join(work, file) : req.path;
     try {
       const facts = await readFileFacts(path);
@@ -335,28 +327,6 @@ export class RosterService {
       this.finish(id, changes, approval);
       return id;
     });
-  }
-
-  /**
-   * Takes a stable copy of the file (a hard link when possible: the upload may be replaced
-   * while we read) and of the files that travel with it, in a work folder of its own.
-   */
-  private snapshot(path: string, file: string, kind: RosterKind): string {
-    if (!existsSync(path)) throw new AppError('not_found', `there is no file ${path}`);
-    // NB: named by pid, so a start-up can tell a dead process's folder from a live CLI import's.
-    const dir = join(this.workRoot, `${process.pid}-${randomUUID()}`);
-    mkdirSync(dir, { recursive: true });
-    const names = kind === 'oneroster' ? [file, ...ONEROSTER_COMPANIONS] : [file];
-    for (const name of names) {
-      const from = name === file ? path : join(dirname(path), name);
-      if (name !== file && !existsSync(from)) continue;
-      try {
-        linkSync(from, join(dir, name));
-      } catch {
-        copyFileSync(from, join(dir, name));
-      }
-    }
-    return dir;
   }
 }
 
