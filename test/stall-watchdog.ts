@@ -14,7 +14,7 @@ import type { Reporter, TestModule } from 'vitest/node';
  * when the worker can still answer, its JavaScript stack from a Node diagnostic report, then
  * kills the worker and its processes: vitest reports the file as failed and the run ends.
  */
-export const STALL_SECONDS = Number(process.env.IDPHOTOS_TEST_STALL_SECONDS ?? 600);
+export const STALL_SECONDS = Number(process.env.IDPHOTOS_TEST_STALL_SECONDS ?? 300);
 
 /** Where workers write diagnostic reports (vitest.config.ts passes it in their execArgv). */
 export const REPORT_DIR = join(tmpdir(), `idphotos-test-reports-${process.pid}`);
