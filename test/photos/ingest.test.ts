@@ -155,7 +155,7 @@ describe('photo ingest', () => {
     rig.addUser('0012345');
     const lower = await rig.upload('s12345.jpg', await jpeg(60, 80));
     expect(lower).toMatchObject({ localId: 's12345', matched: false, current: true });
-    expect(lower.hints).toEqual([{ kind: 'case', local_id: 'S12345', message: 'did you mean S12345? (differs only by upper/lower case)' }]);
+    expect(lower.hints).toEqual([{ kind: 'case', local_id: 'S12345', why: 'differs only by upper/lower case', message: 'did you mean S12345? (differs only by upper/lower case)' }]);
     expect(lower.message).toBe('s12345.jpg: kept unmatched: no user has Local ID "s12345" — did you mean S12345?');
 
     const zeros = await rig.upload('12345.JPG', await jpeg(60, 80, BLUE));

@@ -116,6 +116,10 @@ describe('photo web routes', () => {
     expect(rejected).toEqual([expect.objectContaining({ file_name: 'S2.jpg', account: 'district', origin: 'cli', reason: 'the file is not an image (it starts with text)', hints: [] })]);
     expect((await get('/api/photos/unmatched', desk)).status).toBe(403);
     expect((await get('/api/photos/rejected', desk)).status).toBe(403);
+    // The page asks the question once and says why beside a link to the candidate.
+    const page = await (await get('/admin/photos', admin)).text();
+    expect(page.match(/did you mean S12345\?/g)).toHaveLength(1);
+    expect(page).toContain('<a href="/users/S12345">S12345</a>: differs only by upper/lower case');
   });
 
   it('an admin restores a kept version (CSRF token required); the photo switches at once', async () => {

@@ -8,6 +8,8 @@ export interface Hint {
   kind: 'case' | 'leading_zeros' | 'spaces' | 'doubled_extension';
   /** The existing Local ID the name may have meant, when there is one. */
   local_id: string | null;
+  /** What is off about the name, e.g. "differs only by upper/lower case". */
+  why: string;
   message: string;
 }
 
@@ -19,7 +21,7 @@ export function nearMisses(localId: string, users: PhotoUsers): Hint[] {
   const add = (kind: Hint['kind'], id: string | null, why: string) => {
     if (id !== null && seen.has(id)) return;
     if (id !== null) seen.add(id);
-    hints.push({ kind, local_id: id, message: id === null ? why : `did you mean ${id}? (${why})` });
+    hints.push({ kind, local_id: id, why, message: id === null ? why : `did you mean ${id}? (${why})` });
   };
   for (const id of users.sameIgnoringCase(localId)) add('case', id, 'differs only by upper/lower case');
   for (const id of users.sameIgnoringLeadingZeros(localId)) add('leading_zeros', id, 'differs only by leading zeros');

@@ -51,7 +51,11 @@ export function PhotosPage({ user, path, unmatched, rejected, recent }: PhotosPa
                       {p.hints.length > 0 && (
                         <ul class="small">
                           {p.hints.map((h) => (
-                            <li>{h.local_id ? <a href={`/users/${encodeURIComponent(h.local_id)}`}>{h.message}</a> : h.message}</li>
+                            // NB: the reason already asks "did you mean …?"; the list says why, with a link to each candidate.
+                            <li>
+                              {h.local_id && <a href={`/users/${encodeURIComponent(h.local_id)}`}>{h.local_id}</a>}
+                              {h.local_id ? `: ${h.why}` : h.why}
+                            </li>
                           ))}
                         </ul>
                       )}
