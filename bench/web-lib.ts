@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { applianceToml } from '../scripts/proof/lib/appliance-toml.ts';
 import { createApp, type App } from '../src/app.ts';
 import { parseConfig } from '../src/config/parse.ts';
-import { hashPassword } from '../src/shared/passwords.ts';
 import type { Db } from '../src/storage/db.ts';
 
 export const BENCH_PASSWORD = 'bench-password-1';
@@ -12,18 +12,7 @@ export const BENCH_PASSWORD = 'bench-password-1';
 export async function startBenchApp(): Promise<{ app: App; base: string; dir: string; close(): Promise<void> }> {
   process.env.IDPHOTOS_LOG_LEVEL ??= 'warn';
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-bench-web-'));
-  const toml = `
-[log]
-level = "warn"
-[sftp]
-listen = "127.0.0.1:0"
-[web]
-listen = "127.0.0.1:0"
-[[web.accounts]]
-username = "bench"
-password_hash = "${await hashPassword(BENCH_PASSWORD)}"
-role = "staff"
-`;
+  const toml = await applianceToml({ logLevel: 'warn', webAccounts: [{ username: 'bench', password: BENCH_PASSWORD, role: 'staff' }] });
   const app = await createApp(parseConfig(toml, '', dir));
   const { webPort } = await app.start();
   return {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
-import { hashPassword } from '../../src/shared/passwords.ts';
 
 process.env.IDPHOTOS_LOG_LEVEL ??= 'silent';
 
@@ -29,29 +29,15 @@ export async function startSite(extraToml = ''): Promise<Site> {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-checkout-site-'));
   const keyFile = join(dir, 'client_key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'checkout@test', '-f', keyFile]);
-  const hash = await hashPassword(PASSWORD);
-  const toml = `
-[log]
-level = "silent"
-[roster]
-quiet_seconds = 0
-${extraToml}
-[sftp]
-listen = "127.0.0.1:0"
-[[sftp.accounts]]
-username = "district"
-authorized_keys = [${JSON.stringify(readFileSync(`${keyFile}.pub`, 'utf8').trim())}]
-[web]
-listen = "127.0.0.1:0"
-[[web.accounts]]
-username = "admin"
-password_hash = "${hash}"
-role = "admin"
-[[web.accounts]]
-username = "desk"
-password_hash = "${hash}"
-role = "staff"
-`;
+  const toml = await applianceToml({
+    logLevel: 'silent',
+    sftpAccounts: [{ username: 'district', authorizedKeys: [readFileSync(`${keyFile}.pub`, 'utf8').trim()] }],
+    webAccounts: [
+      { username: 'admin', password: PASSWORD, role: 'admin' },
+      { username: 'desk', password: PASSWORD, role: 'staff' },
+    ],
+    extraToml: `[roster]\nquiet_seconds = 0\n${extraToml}`,
+  });
   const app = await createApp(parseConfig(toml, '', dir));
   const { sftpPort, webPort } = await app.start();
   const sshOpts = [

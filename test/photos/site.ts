@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
+import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
-import { hashPassword } from '../../src/shared/passwords.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import type { WebEnv } from '../../src/web/env.ts';
 
@@ -22,27 +22,15 @@ export interface Site {
 /** The real appliance on a temp data folder, with web accounts `admin` and `desk` (staff) and SFTP account `district`. */
 export async function createSite(extraToml = ''): Promise<Site> {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-photo-site-'));
-  const hash = await hashPassword(PASSWORD);
-  const toml = `
-[log]
-level = "silent"
-${extraToml}
-[sftp]
-listen = "127.0.0.1:0"
-[[sftp.accounts]]
-username = "district"
-password_hash = "${hash}"
-[web]
-listen = "127.0.0.1:0"
-[[web.accounts]]
-username = "admin"
-password_hash = "${hash}"
-role = "admin"
-[[web.accounts]]
-username = "desk"
-password_hash = "${hash}"
-role = "staff"
-`;
+  const toml = await applianceToml({
+    logLevel: 'silent',
+    sftpAccounts: [{ username: 'district', password: PASSWORD }],
+    webAccounts: [
+      { username: 'admin', password: PASSWORD, role: 'admin' },
+      { username: 'desk', password: PASSWORD, role: 'staff' },
+    ],
+    extraToml,
+  });
   const app = await createApp(parseConfig(toml, '', dir));
   const web = createWebApp(app.ctx);
   return {

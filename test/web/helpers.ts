@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
+import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
-import { hashPassword } from '../../src/shared/passwords.ts';
 import type { Db } from '../../src/storage/db.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import type { WebEnv } from '../../src/web/env.ts';
@@ -14,12 +14,6 @@ process.env.IDPHOTOS_LOG_LEVEL ??= 'warn';
 
 export const PASSWORDS = { admin: 'admin-pass-1234', desk: 'desk-pass-5678' } as const;
 
-let hashes: Promise<{ admin: string; desk: string }> | undefined;
-function accountHashes() {
-  hashes ??= Promise.all([hashPassword(PASSWORDS.admin), hashPassword(PASSWORDS.desk)]).then(([admin, desk]) => ({ admin, desk }));
-  return hashes;
-}
-
 export interface TestSite {
   app: App;
   web: Hono<WebEnv>;
@@ -28,27 +22,20 @@ export interface TestSite {
   close(): Promise<void>;
 }
 
-/** A real appliance (real SQLite in a temp folder) with an admin and a staff ("desk") account. */
+/**
+ * A real appliance (real SQLite in a temp folder) with an admin and a staff ("desk") account.
+ * `extraToml` lands inside [web]: keys of that table first, then any whole tables.
+ */
 export async function createTestSite(extraToml = ''): Promise<TestSite> {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-web-'));
-  const h = await accountHashes();
-  const toml = `
-[log]
-level = "silent"
-[sftp]
-listen = "127.0.0.1:0"
-[web]
-listen = "127.0.0.1:0"
-${extraToml}
-[[web.accounts]]
-username = "admin"
-password_hash = "${h.admin}"
-role = "admin"
-[[web.accounts]]
-username = "desk"
-password_hash = "${h.desk}"
-role = "staff"
-`;
+  const toml = await applianceToml({
+    logLevel: 'silent',
+    webToml: extraToml,
+    webAccounts: [
+      { username: 'admin', password: PASSWORDS.admin, role: 'admin' },
+      { username: 'desk', password: PASSWORDS.desk, role: 'staff' },
+    ],
+  });
   const app = await createApp(parseConfig(toml, '', dir));
   const web = createWebApp(app.ctx);
   return {

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { hashPassword } from '../../../src/shared/passwords.ts';
+import { applianceToml } from './appliance-toml.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'bin/idphotos.js');
@@ -23,8 +23,6 @@ export interface ApplianceDir {
   privateKey: Buffer;
 }
 
-let hash: Promise<string> | undefined;
-
 /**
  * A fresh appliance folder: SFTP account `district` (password and key), web accounts `admin`
  * and `desk` (staff), both listeners on 127.0.0.1:0. `dataDir` may point elsewhere (a tmpfs).
@@ -34,38 +32,21 @@ export async function makeApplianceDir(opts: { extraToml?: string; sftpToml?: st
   const keyFile = join(dir, 'client_key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'proof@client', '-f', keyFile]);
   const pub = readFileSync(`${keyFile}.pub`, 'utf8').trim();
-  hash ??= hashPassword(PASSWORD);
-  const h = await hash;
   const dataDir = opts.dataDir ?? join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const config = join(dir, 'appliance.toml');
-  writeFileSync(
-    config,
-    `data_dir = ${JSON.stringify(dataDir)}
-[log]
-level = "info"
-[sftp]
-listen = "127.0.0.1:0"
-${opts.sftpToml ?? ''}
-[sftp.defender]
-allow_list = ["127.0.0.1"]
-[[sftp.accounts]]
-username = "${SFTP_USER}"
-password_hash = "${h}"
-authorized_keys = [${JSON.stringify(pub)}]
-[web]
-listen = "127.0.0.1:0"
-[[web.accounts]]
-username = "${WEB_ADMIN}"
-password_hash = "${h}"
-role = "admin"
-[[web.accounts]]
-username = "${WEB_STAFF}"
-password_hash = "${h}"
-role = "staff"
-${opts.extraToml ?? ''}
-`,
-  );
+  const toml = await applianceToml({
+    dataDir,
+    logLevel: 'info',
+    sftpToml: opts.sftpToml,
+    sftpAccounts: [{ username: SFTP_USER, password: PASSWORD, authorizedKeys: [pub] }],
+    webAccounts: [
+      { username: WEB_ADMIN, password: PASSWORD, role: 'admin' },
+      { username: WEB_STAFF, password: PASSWORD, role: 'staff' },
+    ],
+    extraToml: `[sftp.defender]\nallow_list = ["127.0.0.1"]\n${opts.extraToml ?? ''}`,
+  });
+  writeFileSync(config, toml);
   return { dir, config, dataDir, keyFile, privateKey: readFileSync(keyFile) };
 }
 
