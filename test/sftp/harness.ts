@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import sharp from 'sharp';
 import ssh2 from 'ssh2';
+import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
+import { runProgram as run, type RunResult } from '../../scripts/proof/lib/run-program.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
-import { hashPassword } from '../../src/shared/passwords.ts';
 import { configureLogging } from '../../src/shared/logger.ts';
 
 /** Every log line the app wrote in this test file, parsed (tests assert refusals are logged). */
@@ -32,32 +33,19 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-let cachedHash: Promise<string> | undefined;
-
 /** The real app on 127.0.0.1:0 with one account (password and key) in a fresh temp data_dir. */
 export async function startHarness(extraToml = '', sftpToml = ''): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-sftp-'));
   const keyFile = join(dir, 'client_key');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test@client', '-f', keyFile]);
   const pub = readFileSync(`${keyFile}.pub`, 'utf8').trim();
-  cachedHash ??= hashPassword(PASSWORD);
-  const toml = `
-data_dir = "data"
-[sftp]
-listen = "127.0.0.1:0"
-${sftpToml}
-[[sftp.accounts]]
-username = "${USER}"
-password_hash = "${await cachedHash}"
-authorized_keys = [${JSON.stringify(pub)}]
-[web]
-listen = "127.0.0.1:0"
-[[web.accounts]]
-username = "admin"
-password_hash = "${await cachedHash}"
-role = "admin"
-${extraToml}
-`;
+  const toml = await applianceToml({
+    dataDir: 'data',
+    sftpToml,
+    sftpAccounts: [{ username: USER, password: PASSWORD, authorizedKeys: [pub] }],
+    webAccounts: [{ username: 'admin', password: PASSWORD, role: 'admin' }],
+    extraToml,
+  });
   writeFileSync(join(dir, 'appliance.toml'), toml);
   const app = await createApp(parseConfig(toml, '', dir));
   const { sftpPort } = await app.start();
@@ -83,28 +71,8 @@ ${extraToml}
   };
 }
 
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a client program to completion (no shell); never rejects. */
-export function run(cmd: string, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
-}
+// Tests run their client programs through the same helper as the proof scripts.
+export { run, type RunResult };
 
 /** OpenSSH `sftp -b -` with key auth; commands on stdin, one per line. */
 export function sftpBatch(h: Harness, commands: string[], cwd?: string): Promise<RunResult> {

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import ssh2 from 'ssh2';
 import { SFTP_USER } from './appliance.ts';
+import { runProgram, type RunResult } from './run-program.ts';
 
 /** An SFTP failure as the client saw it: the status code and the server's message. */
 export class SftpRefusal extends Error {
@@ -112,7 +112,7 @@ export function connectSftp(port: number, privateKey: Buffer, opts: { username?:
 }
 
 /** OpenSSH `sftp -b -`: commands on stdin; a failing command makes the exit code non-zero. */
-export function opensshBatch(port: number, keyFile: string, commands: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function opensshBatch(port: number, keyFile: string, commands: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   const args = [
     '-P', String(port),
     '-o', 'StrictHostKeyChecking=no',
@@ -125,18 +125,5 @@ export function opensshBatch(port: number, keyFile: string, commands: string[], 
     '-b', '-',
     `${SFTP_USER}@127.0.0.1`,
   ];
-  return new Promise((resolve) => {
-    const child = spawn('sftp', args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(commands.join('\n') + '\n');
-  });
+  return runProgram('sftp', args, { cwd: opts.cwd, input: commands.join('\n') + '\n', timeoutMs: opts.timeoutMs });
 }
