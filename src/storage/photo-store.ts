@@ -198,6 +198,9 @@ export function createPhotoStore(db: Db) {
       if (id % 100 === 0) db.run('DELETE FROM photo_rejections WHERE id <= ?', id - MAX_REJECTIONS);
     },
     rejections: (limit: number) => db.all<RejectionRow>('SELECT * FROM photo_rejections ORDER BY id DESC LIMIT ?', limit),
+    /** NB: no index needed: the table keeps at most MAX_REJECTIONS rows. */
+    rejectionsOf: (localId: string, since: string, limit: number) =>
+      db.all<RejectionRow>('SELECT * FROM photo_rejections WHERE local_id = ? AND created_at > ? ORDER BY id DESC LIMIT ?', localId, since, limit),
 
     trash: () => db.all<{ source_sha256: string }>('SELECT source_sha256 FROM photo_trash'),
     /** True when no version uses `sha` any more, i.e. its files may go. */

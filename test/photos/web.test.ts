@@ -146,4 +146,26 @@ describe('photo web routes', () => {
     // Staff see the current photo only: an earlier one may have been someone else's.
     expect((await get(`/photos/S12345?size=thumb&version=${versions[0].version_id}`, desk)).status).toBe(403);
   });
+
+  it("an admin's profile view says which uploads meant for the person are not its photo, and why", async () => {
+    const text = async (path: string, session: Session) => (await (await get(path, session)).text()).replace(/<[^>]+>/g, '').replaceAll('&#39;', "'");
+    const refuse = (name: string) => {
+      writeFileSync(join(site.dir, name), 'not an image either');
+      return site.app.ctx.photos.addFile(join(site.dir, name), { account: 'district' }).catch(() => undefined);
+    };
+    await refuse('S55555.jpg');
+    const none = await text('/users/S55555', admin);
+    expect(none).toContain('This person has no photo yet. Upload S55555.jpg to /incoming/idphotos/.');
+    expect(none).toMatch(/S55555\.jpg from district was refused: the file is not an image \(it starts with text\)/);
+
+    const jane = await text('/users/S12345', admin);
+    expect(jane).toMatch(/s12345\.jpg from district is kept unmatched \(\s*differs only by upper\/lower case\): if it is this person's, upload it again as S12345\s*\.jpg/);
+    expect(jane).not.toContain('was refused');
+    // A refusal after the current photo is news; once a newer photo is stored, it is not.
+    await refuse('S12345.gif');
+    expect(await text('/users/S12345', admin)).toContain('S12345.gif from district was refused');
+    await add('S12345.jpg', await jpeg(120, 160));
+    expect(await text('/users/S12345', admin)).not.toContain('was refused');
+    expect(await text('/users/S12345', desk)).not.toContain('Uploads that are not this photo');
+  });
 });

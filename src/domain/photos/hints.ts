@@ -36,6 +36,14 @@ export function nearMisses(localId: string, users: PhotoUsers): Hint[] {
   return hints;
 }
 
+/**
+ * The same key for a Local ID and every name nearMisses could relate to it (case, leading
+ * zeros, spaces, a doubled extension set aside): a cheap filter before the rules themselves.
+ */
+export function nearMissKey(localId: string): string {
+  return localId.trim().replace(DOUBLED, '').replace(/^0+/, '').toLowerCase();
+}
+
 /** The one-line reason an admin reads for an unmatched photo. */
 export function unmatchedReason(localId: string, hints: Hint[]): string {
   const guess = hints.find((h) => h.local_id !== null);

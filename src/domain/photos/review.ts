@@ -1,5 +1,5 @@
 import type { PhotoDeps } from './deps.ts';
-import { nearMisses, unmatchedReason, type Hint } from './hints.ts';
+import { nearMisses, nearMissKey, unmatchedReason, type Hint } from './hints.ts';
 
 /** Rows of the admin lists: what arrived, when, from whom, why it is not (yet) a user's photo. */
 export interface ReviewItem {
@@ -23,8 +23,8 @@ export interface RejectedItem extends ReviewItem {
 }
 
 /** Current photos whose Local ID is no user's, newest first, with near-miss hints computed now. */
-export function unmatchedPhotos(d: PhotoDeps, limit: number): UnmatchedItem[] {
-  return d.store.unmatched(limit).map((p) => {
+export function unmatchedPhotos(d: PhotoDeps, limit: number, only: (p: { local_id: string }) => boolean = () => true): UnmatchedItem[] {
+  return d.store.unmatched(limit).filter(only).map((p) => {
     const hints = nearMisses(p.local_id, d.users);
     return {
       file_name: p.file_name,
@@ -40,7 +40,30 @@ export function unmatchedPhotos(d: PhotoDeps, limit: number): UnmatchedItem[] {
 
 /** Refused uploads, newest first. */
 export function rejectedUploads(d: PhotoDeps, limit: number): RejectedItem[] {
-  return d.store.rejections(limit).map((r) => ({
+  return d.store.rejections(limit).map(rejectedItem);
+}
+
+/** Uploads meant for one person that are not its photo, for the admin's view of that person. */
+export interface UploadsNotShown {
+  /** Its refused uploads since `since` (its current photo's upload), newest first. */
+  refused: RejectedItem[];
+  /** Unmatched photos whose name is a near miss of its Local ID ("s12345.jpg" for S12345). */
+  nearMisses: UnmatchedItem[];
+}
+
+export function uploadsNotShownFor(d: PhotoDeps, localId: string, since: string, limit: number): UploadsNotShown {
+  const key = nearMissKey(localId);
+  const nearMisses = unmatchedPhotos(d, UNMATCHED_SCANNED, (p) => nearMissKey(p.local_id) === key)
+    .filter((p) => p.hints.some((h) => h.local_id === localId))
+    .slice(0, limit);
+  return { refused: d.store.rejectionsOf(localId, since, limit).map(rejectedItem), nearMisses };
+}
+
+/** How many of the newest unmatched photos a profile looks through for near misses. */
+const UNMATCHED_SCANNED = 2000;
+
+function rejectedItem(r: ReturnType<PhotoDeps['store']['rejections']>[number]): RejectedItem {
+  return {
     id: r.id,
     file_name: r.file_name,
     local_id: r.local_id,
@@ -51,5 +74,5 @@ export function rejectedUploads(d: PhotoDeps, limit: number): RejectedItem[] {
     bytes: r.bytes,
     reason: r.reason,
     hints: [],
-  }));
+  };
 }

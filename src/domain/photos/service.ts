@@ -16,7 +16,7 @@ import { ingestPhoto, type IngestRequest, type IngestResult } from './ingest.ts'
 import { createLimiter } from './limiter.ts';
 import { createPlaceholder } from './placeholder.ts';
 import { reconcilePhotos, type ReconcileReport } from './reconcile.ts';
-import { rejectedUploads, unmatchedPhotos, type RejectedItem, type UnmatchedItem } from './review.ts';
+import { rejectedUploads, unmatchedPhotos, uploadsNotShownFor, type RejectedItem, type UnmatchedItem, type UploadsNotShown } from './review.ts';
 import { RENDER_REVISION, type DisplaySize } from './sizes.ts';
 import { createInFlight } from '../../shared/in-flight.ts';
 
@@ -67,6 +67,8 @@ export interface PhotoService {
   display(localId: string, size: DisplaySize, versionId?: number): DisplayImage;
   unmatched(limit?: number): UnmatchedItem[];
   rejected(limit?: number): RejectedItem[];
+  /** Refused uploads of `localId` since its current photo, and unmatched photos named like it. */
+  uploadsNotShown(localId: string, limit?: number): UploadsNotShown;
 }
 
 /**
@@ -153,5 +155,6 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     },
     unmatched: (limit = 500) => unmatchedPhotos(d, limit),
     rejected: (limit = 500) => rejectedUploads(d, limit),
+    uploadsNotShown: (localId, limit = 5) => uploadsNotShownFor(d, localId, d.store.currentPhoto(localId)?.updated_at ?? '', limit),
   };
 }

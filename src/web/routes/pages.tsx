@@ -45,7 +45,7 @@ export function pageRoutes(ctx: AppContext): Hono<WebEnv> {
         path={c.req.path}
         person={person}
         devicesSection={<UserDevicesSection devices={ctx.devices} localId={person.local_id} />}
-        adminPhotoSection={admin ? <PhotoHistorySection viewer={viewer} localId={person.local_id} versions={ctx.photos.history(person.local_id)} /> : undefined}
+        adminPhotoSection={admin ? <PhotoHistorySection viewer={viewer} localId={person.local_id} versions={ctx.photos.history(person.local_id)} notShown={ctx.photos.uploadsNotShown(person.local_id)} /> : undefined}
         views={admin ? ctx.audit.list({ localId: person.local_id, limit: 10 }) : undefined}
         notice={c.req.query('restored') !== undefined ? 'The photo was restored.' : undefined}
       />,
