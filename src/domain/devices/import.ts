@@ -17,7 +17,7 @@ import {
 import { inspectCsv, readCsv } from '../roster/csv-reader.ts';
 import { readFileFacts } from '../roster/decode.ts';
 import { normalizeHeader } from '../roster/layout.ts';
-import { assertHeld, decideImport, heldFileOrRefuse, keepHeldFile } from '../roster/held-imports.ts';
+import { assertHeld, decideImport, heldDir, heldFileOrRefuse, keepHeldFile } from '../roster/held-imports.ts';
 import { recordSameContent } from '../roster/same-content.ts';
 import { takeWorkCopy } from '../roster/work-copies.ts';
 import type { ImportDetail } from '../roster/service.ts';
@@ -74,9 +74,9 @@ export class DeviceImporter {
   approve(id: number, actor: string): Promise<ImportDetail> {
     return this.serial(async () => {
       const row = this.held(id);
-      const path = heldFileOrRefuse(this.opts.db, row, actor);
+      const path = heldFileOrRefuse(this.opts.db, row, actor, this.heldRoot);
       const result = await this.run(path, row.file, row.origin, { id, actor });
-      rmSync(row.held_dir, { recursive: true, force: true });
+      rmSync(heldDir(this.heldRoot, row.id), { recursive: true, force: true });
       this.opts.log.info({ import: id, actor }, `import ${id} (${row.file}) approved by ${actor}: ${result.status}`);
       return result;
     });
@@ -87,7 +87,7 @@ export class DeviceImporter {
     return this.serial(async () => {
       const row = this.held(id);
       decideImport(this.opts.db, id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
-      rmSync(row.held_dir, { recursive: true, force: true });
+      rmSync(heldDir(this.heldRoot, row.id), { recursive: true, force: true });
       this.opts.log.info({ import: id, actor }, `import ${id} (${row.file}) discarded by ${actor}`);
       return this.detail(id);
     });
@@ -173,7 +173,7 @@ export class DeviceImporter {
   private supersedeHeld(newId: number): void {
     for (const r of heldOfSource(this.opts.db, DEVICES_FILE).filter((h) => h.id < newId)) {
       updateImport(this.opts.db, r.id, { status: 'discarded', reason: `superseded by import ${newId}`, decided_at: new Date().toISOString(), decided_by: 'idphotos', held_dir: '' });
-      rmSync(r.held_dir, { recursive: true, force: true });
+      rmSync(heldDir(this.heldRoot, r.id), { recursive: true, force: true });
     }
   }
 

@@ -25,11 +25,20 @@ export function decideImport(db: Db, id: number, changes: ImportUpdate, actor: s
  * The file a held import kept, to apply it on approval. When it is gone the import is refused
  * (recorded) and AppError('conflict') thrown: the admin uploads the file again.
  */
-export function heldFileOrRefuse(db: Db, row: ImportRow, actor: string): string {
-  const path = join(row.held_dir, row.file);
+export function heldFileOrRefuse(db: Db, row: ImportRow, actor: string, heldRoot: string): string {
+  const path = join(heldDir(heldRoot, row.id), row.file);
   if (existsSync(path)) return path;
   decideImport(db, row.id, { status: 'refused', reason: 'the held file is gone from the data folder; upload it again' }, actor);
   throw new AppError('conflict', `import ${row.id}: the held file is gone; upload it again`);
+}
+
+/**
+ * Where the file of held import `id` is kept. NB: found from the data folder of today, not the
+ * held_dir recorded with the import, so a data_dir moved or restored from a backup elsewhere
+ * still approves.
+ */
+export function heldDir(heldRoot: string, id: number): string {
+  return join(heldRoot, String(id));
 }
 
 /**
@@ -39,7 +48,7 @@ export function heldFileOrRefuse(db: Db, row: ImportRow, actor: string): string 
  * never a held import that cannot be approved because its file was not moved yet.
  */
 export function keepHeldFile(work: string, heldRoot: string, id: number): string {
-  const dir = join(heldRoot, String(id));
+  const dir = heldDir(heldRoot, id);
   mkdirSync(heldRoot, { recursive: true });
   // NB: a hold that was rolled back may have left a folder under an id SQLite hands out again.
   rmSync(dir, { recursive: true, force: true });

@@ -16,7 +16,7 @@ import { errorReportCsv } from './error-report.ts';
 import { CANONICAL_FILE, rosterKindOf } from './file-kinds.ts';
 import { ONEROSTER_COMPANIONS } from './oneroster.ts';
 import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.ts';
-import { assertHeld, decideImport, heldFileOrRefuse, keepHeldFile, sweepHeldFiles } from './held-imports.ts';
+import { assertHeld, decideImport, heldDir, heldFileOrRefuse, keepHeldFile, sweepHeldFiles } from './held-imports.ts';
 import { recordSameContent } from './same-content.ts';
 import { removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
 import type { ImportError, ImportRecord, RosterKind } from './types.ts';
@@ -121,9 +121,9 @@ export class RosterService {
     if (other) return other.approve(id, actor);
     return this.serial(async () => {
       const row = this.held(id);
-      const path = heldFileOrRefuse(this.db, row, actor);
+      const path = heldFileOrRefuse(this.db, row, actor, this.heldRoot);
       const result = await this.runImport({ path, file: row.file, kind: row.kind as RosterKind, origin: row.origin }, { id, actor, source: row.source });
-      rmSync(row.held_dir, { recursive: true, force: true });
+      rmSync(heldDir(this.heldRoot, row.id), { recursive: true, force: true });
       this.log.info({ import: id, actor }, `import ${id} (${row.file}) approved by ${actor}: ${result.status}`);
       return result;
     });
@@ -136,7 +136,7 @@ export class RosterService {
     return this.serial(async () => {
       const row = this.held(id);
       decideImport(this.db, id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
-      rmSync(row.held_dir, { recursive: true, force: true });
+      rmSync(heldDir(this.heldRoot, row.id), { recursive: true, force: true });
       this.log.info({ import: id, actor }, `import ${id} (${row.file}) discarded by ${actor}`);
       return this.getImport(id);
     });
@@ -297,7 +297,7 @@ export class RosterService {
       superseded.push(...this.supersede(base.source, id));
       return { id, status: 'applied' as const, reason: '' };
     });
-    for (const old of superseded) rmSync(old.held_dir, { recursive: true, force: true });
+    for (const old of superseded) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
     const rec = this.getImport(outcome.id);
     const summary = `${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} deactivated, ${rec.error_count} errors`;
     const fields = { import: rec.id, file: rec.file, origin: rec.origin, format: rec.format, status: rec.status };
