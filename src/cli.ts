@@ -8,6 +8,7 @@ import { hashPasswordCommand } from './cli/hash-password.ts';
 import { importCommand } from './cli/import.ts';
 import { importsCommand } from './cli/imports.ts';
 import { photosCommand } from './cli/photos.ts';
+import { backupCommand } from './cli/backup.ts';
 
 /** Every command the executable knows; `serve` runs when none is named. */
 export const COMMANDS: Record<string, Command> = {
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, Command> = {
   import: importCommand,
   imports: importsCommand,
   photos: photosCommand,
+  backup: backupCommand,
 };
 
 export function helpText(): string {

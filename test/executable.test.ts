@@ -108,6 +108,12 @@ describe('the single executable, alone in an empty folder with an empty environm
     expect(history.stdout).toContain('400×500');
     const [key] = readdirSync(join(folder, 'data', 'runtime'));
     expect(readdirSync(join(folder, 'data', 'runtime', key!, '@img/sharp-libvips-linux-x64/lib')).some((f) => f.startsWith('libvips-cpp.so'))).toBe(true);
+    const backup = await runExe(['backup', 'backup-1', '--config', 'appliance.toml']);
+    expect(backup.stderr).toBe('');
+    expect(backup.stdout).toContain('1 current photos');
+    // The unpacked libraries are the executable's to unpack again, not data to keep.
+    expect(readdirSync(join(folder, 'backup-1'))).toContain('idphotos.db');
+    expect(readdirSync(join(folder, 'backup-1'))).not.toContain('runtime');
   });
 
   it('a cache_dir it cannot write is one line and a non-zero exit', async () => {

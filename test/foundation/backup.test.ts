@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { parseConfig } from '../../src/config/parse.ts';
+import { photo, run, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/idphotos.js');
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+let h: Harness;
+let local: string;
+
+beforeAll(async () => {
+  h = await startHarness('[roster]\nquiet_seconds = 1\ndeactivate_missing = ["students"]');
+  local = tempDir('idphotos-backup-');
+});
+afterAll(async () => h?.stop());
+
+/** Uploads files with OpenSSH sftp into one folder, then waits for the imports to finish. */
+async function upload(folder: 'idphotos' | 'data', files: Record<string, string | Buffer>): Promise<void> {
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(local, name), content);
+  const res = await sftpBatch(h, [`cd /incoming/${folder}`, ...Object.keys(files).map((name) => `put ${name}`)], local);
+  expect(res.stderr).toBe('');
+  await h.app.ctx.imports.idle();
+}
+
+const backup = (dest: string) => run(process.execPath, [BIN, 'backup', dest, '--config', join(h.dir, 'appliance.toml')], { cwd: h.dir });
+
+describe('idphotos backup', () => {
+  it('copies a running appliance into a new private folder that starts as the same appliance', async () => {
+    await upload('data', { 'students.csv': 'Local ID,First Name,Last Name\r\nS1,Ana,Ruiz\r\nS2,Ben,Okafor\r\nS3,Cy,Tran\r\n' });
+    const first = await photo(11);
+    const latest = await photo(12);
+    await upload('idphotos', { 'S1.jpg': first, 'S2.jpg': await photo(13) });
+    await upload('idphotos', { 'S1.jpg': latest });
+    // A half-broken export, held for an admin: its file must travel with the backup.
+    await upload('data', { 'students.csv': 'Local ID,First Name,Last Name\r\nS1,Ana,Ruiz\r\n' });
+    const held = h.app.ctx.roster.listImports().find((r) => r.status === 'held')!;
+    expect(held).toBeDefined();
+
+    const dest = join(tempDir('idphotos-backups-'), 'nightly');
+    const made = await backup(dest);
+    expect(made.stderr).toBe('');
+    expect(made.code).toBe(0);
+    expect(made.stdout).toContain(`written to ${dest}`);
+    expect(made.stdout).toContain('3 users, 2 current photos, 3 photo versions, 2 imports (integrity ok)');
+    expect(statSync(dest).mode & 0o077).toBe(0);
+    // It holds every record, so who took it is in the audit log.
+    expect(h.app.ctx.db.get<{ actor: string }>("SELECT actor FROM audit_log WHERE detail LIKE 'backup of every record%'")?.actor).toMatch(/^cli:/);
+
+    const again = await backup(dest);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists: name a new folder for each backup');
+
+    // Restoring is starting on the copy, here from another path than the original data_dir.
+    const toml = readFileSync(join(h.dir, 'appliance.toml'), 'utf8').replace('data_dir = "data"', `data_dir = ${JSON.stringify(dest)}`);
+    expect(toml).toContain(dest);
+    const copy = await createApp(parseConfig(toml, '', tempDir()));
+    await copy.start();
+    try {
+      expect(copy.ctx.hostKeys.map((k) => k.fingerprint)).toEqual(h.app.ctx.hostKeys.map((k) => k.fingerprint));
+      expect(copy.ctx.db.get<{ n: number }>('SELECT count(*) AS n FROM users')!.n).toBe(3);
+      const listed = copy.ctx.folders.idphotos.stat('S1.jpg')!;
+      expect(sha256(readFileSync(copy.ctx.folders.idphotos.contentPath('S1.jpg')!))).toBe(sha256(latest));
+      expect(listed.size).toBe(latest.length);
+      expect(copy.ctx.photos.history('S1').map((v) => v.source_sha256)).toEqual([sha256(latest), sha256(first)]);
+      const shown = copy.ctx.photos.display('S2', 'profile');
+      expect(shown.placeholder).toBe(false);
+      expect((await shown.read()).length).toBeGreaterThan(0);
+      expect(await copy.ctx.roster.approve(held.id, 'admin')).toMatchObject({ status: 'applied', deactivated: 2 });
+    } finally {
+      await copy.stop(100);
+    }
+  });
+
+  it('refuses without a destination, and where there is nothing to back up', async () => {
+    const none = await run(process.execPath, [BIN, 'backup'], { cwd: h.dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('usage: idphotos backup DEST');
+    const empty = tempDir();
+    writeFileSync(join(empty, 'appliance.toml'), 'data_dir = "data"\n');
+    const nothing = await run(process.execPath, [BIN, 'backup', join(empty, 'b'), '--config', join(empty, 'appliance.toml')], { cwd: empty });
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('holds no idphotos database');
+  });
+});
