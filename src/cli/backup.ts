@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareNativeRuntime } from '../native/runtime.ts';
+import { isInside } from '../shared/paths.ts';
 import { configFromArgs, UsageError, type Command } from './common.ts';
 
 const USAGE = 'idphotos backup DEST [--config FILE]';
@@ -21,6 +22,9 @@ export const backupCommand: Command = {
     if (existsSync(dest)) throw new UsageError(`${dest} already exists: name a new folder for each backup`);
     const config = configFromArgs(values.config);
     if (!existsSync(join(config.data_dir, 'idphotos.db'))) throw new UsageError(`there is nothing to back up: ${config.data_dir} holds no idphotos database`);
+    if (isInside(dest, config.data_dir)) {
+      throw new UsageError(`${dest} is inside data_dir ${config.data_dir}: a backup there would copy itself, and goes with the disk it protects`);
+    }
     prepareNativeRuntime(config);
     // Imported here so that the light commands never load native libraries.
     const { openDatabase } = await import('../storage/db.ts');

@@ -53,6 +53,9 @@ describe('idphotos backup', () => {
     const again = await backup(dest);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already exists: name a new folder for each backup');
+    const inside = await backup(join(h.dir, 'data', 'backups', 'nightly'));
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toContain('is inside data_dir');
 
     // Restoring is starting on the copy, here from another path than the original data_dir.
     const toml = readFileSync(join(h.dir, 'appliance.toml'), 'utf8').replace('data_dir = "data"', `data_dir = ${JSON.stringify(dest)}`);

@@ -1,6 +1,7 @@
 import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
+import { isInside } from '../../shared/paths.ts';
 import { integrityCheck, openDatabase, type Db } from '../../storage/db.ts';
 
 /** Parts of data_dir that are temporary or rebuilt by themselves: never backed up. */
@@ -39,6 +40,7 @@ export interface BackupSummary {
  */
 export function writeBackup(db: Db, dataDir: string, dest: string): BackupSummary {
   if (existsSync(dest)) throw new AppError('conflict', `${dest} already exists: name a new folder for each backup`);
+  if (isInside(dest, dataDir)) throw new AppError('invalid', `${dest} is inside data_dir ${dataDir}: a backup there would copy itself, and goes with the disk it protects`);
   const partial = `${dest}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true, mode: 0o700 });
