@@ -17,6 +17,7 @@ import { startSftpServer } from './sftp/server.ts';
 import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
 import { createAuditLog } from './domain/audit/audit.ts';
+import { startAuditRetention } from './domain/audit/retention.ts';
 import { DeviceService } from './domain/devices/devices.ts';
 import { IncidentService } from './domain/incidents/incidents.ts';
 import { DeviceImporter, DEVICES_FILE, DEVICES_KIND } from './domain/devices/import.ts';
@@ -78,6 +79,7 @@ export async function createApp(config: Config): Promise<App> {
 
 function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
   const running: RunningServer[] = [];
+  let retention: ReturnType<typeof startAuditRetention> | undefined;
   return {
     ctx,
     generated,
@@ -98,12 +100,14 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
       );
       // Roster files that arrived just before the last stop were never imported.
       catchUpUploads(ctx.folders.data, ctx.dataFiles, ctx.roster, ctx.imports).catch((err) => ctx.log.error({ err }, 'roster catch-up failed'));
+      retention = startAuditRetention(ctx.audit, ctx.config.web.audit_retention_days, createLogger('audit'));
       return { sftpPort: sftp.port, webPort: web.port };
     },
     async stop(graceMs = 8000) {
       await Promise.all(running.splice(0).map((s) => s.close(graceMs)));
       await ctx.photos.stop();
       await ctx.imports.stop();
+      await retention?.stop();
       ctx.audit.close();
       ctx.db.close();
       ctx.log.info('stopped');

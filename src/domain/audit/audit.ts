@@ -3,6 +3,8 @@ import { createLogger } from '../../shared/logger.ts';
 
 /** Wait before writing buffered entries again after a failed write (a full disk). */
 const RETRY_MS = 5000;
+/** Entries deleted per statement when old ones are removed (a few milliseconds each). */
+const REMOVE_BATCH = 5000;
 
 /** What was done: viewing a person's data, signing in and out, and admin changes. */
 export type AuditAction =
@@ -119,6 +121,27 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
       }
       const sql = `SELECT id, at, actor, action, local_id, detail, ip FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
       return db.all(sql, params);
+    },
+
+    /**
+     * Deletes entries recorded before `cutoff` (ISO time), oldest first, in batches with a turn of
+     * the event loop between them, so that a first run over years of entries never stalls the
+     * viewer or the SFTP server; `stopping()` true ends it between batches. Resolves with how many went.
+     */
+    async removeBefore(cutoff: string, stopping: () => boolean = () => false): Promise<number> {
+      flush();
+      let removed = 0;
+      for (;;) {
+        const { changes } = db.run(
+          'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)',
+          cutoff,
+          REMOVE_BATCH,
+        );
+        removed += changes;
+        if (changes < REMOVE_BATCH) return removed;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (stopping()) return removed;
+      }
     },
 
     close(): void {
