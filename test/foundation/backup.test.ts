@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
+import { writeBackup } from '../../src/domain/backup/backup.ts';
 import { photo, run, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/idphotos.js');
@@ -75,6 +76,38 @@ describe('idphotos backup', () => {
       expect(await copy.ctx.roster.approve(held.id, 'admin')).toMatchObject({ status: 'applied', deactivated: 2 });
     } finally {
       await copy.stop(100);
+    }
+  });
+
+  it('copies again a roster file replaced while it ran, keeps every file private, refuses to copy itself', () => {
+    const data = h.app.ctx.config.data_dir;
+    const csv = join(data, 'incoming', 'data', 'students.csv');
+    const newer = 'Local ID,First Name,Last Name\r\nS1,Ana,Ruiz\r\nS4,Dee,Nu\r\n';
+    const root = tempDir('idphotos-backups-');
+    // A backup cut off by a crash left this behind; it holds student records too.
+    mkdirSync(join(root, 'second.partial-999999999'));
+    const b = writeBackup(h.app.ctx.db, data, join(root, 'second'), {
+      // A nightly export lands between the first pass and the database snapshot (replaced by rename).
+      afterFirstPass() {
+        writeFileSync(`${csv}.new`, newer);
+        renameSync(`${csv}.new`, csv);
+      },
+    });
+    expect(readFileSync(join(b.dest, 'incoming', 'data', 'students.csv'), 'utf8')).toBe(newer);
+    expect(readdirSync(root)).toEqual(['second']);
+    for (const file of ['idphotos.db', 'ssh_host_ed25519_key', join('incoming', 'data', 'students.csv')]) {
+      expect(statSync(join(b.dest, file)).mode & 0o077).toBe(0);
+    }
+    const shard = readdirSync(join(b.dest, 'photos', 'sha256'))[0]!;
+    const [photoFile] = readdirSync(join(b.dest, 'photos', 'sha256', shard));
+    expect(statSync(join(b.dest, 'photos', 'sha256', shard, photoFile!)).mode & 0o077).toBe(0);
+
+    // Inside data_dir, also through a symlink to it, or in a folder whose name starts with "..".
+    const link = join(tempDir(), 'data-link');
+    symlinkSync(data, link);
+    for (const [dir, dest] of [[data, join(data, 'backups', 'b1')], [link, join(data, 'b2')], [data, join(link, 'b3')], [data, join(data, '..b4')]] as const) {
+      expect(() => writeBackup(h.app.ctx.db, dir, dest)).toThrow(/is inside data_dir/);
+      expect(existsSync(dest)).toBe(false);
     }
   });
 

@@ -28,7 +28,7 @@ describe('web viewer over TLS (web.tls_cert / web.tls_key)', () => {
 
   beforeAll(async () => {
     // Asynchronously and bounded: a blocking call here would stall the worker beyond vitest's timeouts.
-    await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-noenc', '-days', '1', '-subj', '/CN=127.0.0.1',
+    await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
       '-keyout', join(certs, 'key.pem'), '-out', join(certs, 'cert.pem')], { timeout: 30_000 });
     site = await createTestSite(`tls_cert = "${join(certs, 'cert.pem')}"\ntls_key = "${join(certs, 'key.pem')}"`);
     port = (await site.app.start()).webPort;

@@ -1,11 +1,14 @@
-import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { isInside } from '../../shared/paths.ts';
 import { integrityCheck, openDatabase, type Db } from '../../storage/db.ts';
+import { fsyncDir } from '../../storage/files.ts';
+import { isAlive } from '../../storage/photo-files.ts';
 
 /** Parts of data_dir that are temporary or rebuilt by themselves: never backed up. */
-const SKIPPED = [
+const SKIPPED = new Set([
   'idphotos.db', // copied as one consistent snapshot instead of file by file
   'idphotos.db-wal',
   'idphotos.db-shm',
@@ -14,7 +17,10 @@ const SKIPPED = [
   'sftp', // uploads in flight
   join('imports', 'work'), // imports in progress
   'runtime', // native libraries the executable unpacks again
-];
+]);
+
+/** Files named by their content: never rewritten, so a copy taken once stays right. */
+const CONTENT = join('photos', 'sha256');
 
 export interface BackupSummary {
   dest: string;
@@ -24,34 +30,52 @@ export interface BackupSummary {
   imports: number;
   files: number;
   bytes: number;
-  /** Kept versions (not current photos) whose file was deleted while the backup ran: not in it. */
+  /** Kept versions (not current photos) without their file in the backup: deleted meanwhile. */
   versionsWithoutFile: number;
+}
+
+export interface BackupHooks {
+  /** Called between the first copy and the database snapshot (tests change files there). */
+  afterFirstPass?(): void;
 }
 
 /**
  * Writes a consistent copy of `dataDir` into the new folder `dest` while the appliance runs:
- * the database as one snapshot (`VACUUM INTO`), every file it refers to, the SSH host keys and
- * held import files. Restoring is copying `dest` back as data_dir.
+ * the database as one snapshot (`VACUUM INTO`), every file it refers to, the SSH host keys,
+ * held import files and the last roster files. Restoring is putting `dest` in place of data_dir.
  *
- * Photo files are named by their content and never rewritten, so copying them first and taking
- * the snapshot after leaves only the files that arrived in between, which a second pass copies.
- * Everything goes into `<dest>.partial-<pid>` first and is renamed at the end: a cut-off backup
- * never looks complete.
+ * A first pass copies everything; then the database snapshot is taken; then a second pass copies
+ * the photos that arrived meanwhile and every other file again (a roster export replaced meanwhile
+ * must match the snapshot's import history, or a restore would import an older one). Photo files
+ * are named by their content, so the first copy of one stays right. Everything goes into
+ * `<dest>.partial-<pid>`, is flushed to disk, and is renamed at the end: a cut-off backup never
+ * looks complete. Every file in it is readable by its owner only: it holds student records.
+ * Throws AppError('conflict' | 'invalid') for a destination it must not use.
  */
-export function writeBackup(db: Db, dataDir: string, dest: string): BackupSummary {
+export function writeBackup(db: Db, dataDir: string, dest: string, hooks: BackupHooks = {}): BackupSummary {
   if (existsSync(dest)) throw new AppError('conflict', `${dest} already exists: name a new folder for each backup`);
-  if (isInside(dest, dataDir)) throw new AppError('invalid', `${dest} is inside data_dir ${dataDir}: a backup there would copy itself, and goes with the disk it protects`);
+  const realData = realpathSync(dataDir);
+  if (isInside(realDestination(dest), realData)) {
+    throw new AppError('invalid', `${dest} is inside data_dir ${dataDir}: a backup there would copy itself, and goes with the disk it protects`);
+  }
+  removeDeadPartials(dest);
   const partial = `${dest}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true, mode: 0o700 });
   try {
     const copied = { files: 0, bytes: 0 };
-    copyTree(dataDir, partial, dataDir, copied);
-    db.run('VACUUM INTO ?', join(partial, 'idphotos.db'));
-    // Photos and held files that arrived while the first pass ran.
-    copyTree(dataDir, partial, dataDir, copied);
-    const summary = checkSnapshot(join(partial, 'idphotos.db'), partial);
+    // NB: the backup's own folder counts as visited, so a symlink in data_dir that leads to it is not copied into itself.
+    const self = statSync(partial);
+    const copy = (refresh: boolean) => copyTree(realData, partial, { root: realData, copied, refresh, visited: new Set([`${self.dev}:${self.ino}`]) });
+    copy(false);
+    hooks.afterFirstPass?.();
+    const snapshot = join(partial, 'idphotos.db');
+    db.run('VACUUM INTO ?', snapshot);
+    chmodSync(snapshot, 0o600);
+    copy(true);
+    const summary = checkSnapshot(snapshot, partial);
+    flushToDisk(partial);
     renameSync(partial, dest);
+    fsyncDir(dirname(dest));
     return { dest, ...summary, files: copied.files, bytes: copied.bytes };
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
@@ -59,27 +83,101 @@ export function writeBackup(db: Db, dataDir: string, dest: string): BackupSummar
   }
 }
 
-/** Copies what `from` holds and `to` lacks, leaving out SKIPPED (paths relative to `root`). */
-function copyTree(from: string, to: string, root: string, copied: { files: number; bytes: number }): void {
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    const source = join(from, entry.name);
-    if (SKIPPED.includes(relative(root, source))) continue;
-    const target = join(to, entry.name);
-    if (entry.isDirectory()) {
-      mkdirSync(target, { recursive: true, mode: 0o700 });
-      copyTree(source, target, root, copied);
-    } else if (entry.isFile() && !existsSync(target)) {
-      try {
-        // NB: a clone where the filesystem can (no data copied), a copy elsewhere; the mode goes along.
-        copyFileSync(source, target, constants.COPYFILE_FICLONE);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile
-        throw err;
-      }
-      copied.files++;
-      copied.bytes += statSync(target).size;
+/** The real path `dest` will have: its nearest existing parent resolved, the rest appended. */
+function realDestination(dest: string): string {
+  const parent = dirname(dest);
+  if (parent === dest) return dest;
+  return existsSync(parent) ? join(realpathSync(parent), basename(dest)) : join(realDestination(parent), basename(dest));
+}
+
+/** Removes what backups to `dest` cut off by a crash or Ctrl-C left: they hold student records too. */
+function removeDeadPartials(dest: string): void {
+  const prefix = `${basename(dest)}.partial-`;
+  if (!existsSync(dirname(dest))) return;
+  for (const name of readdirSync(dirname(dest))) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      throw new AppError('conflict', `another backup to ${dest} is running (process ${pid})`);
     }
+    rmSync(join(dirname(dest), name), { recursive: true, force: true });
   }
+}
+
+interface CopyState {
+  root: string;
+  copied: { files: number; bytes: number };
+  /** Copy again what the backup has already, except content-named photo files. */
+  refresh: boolean;
+  /** Folders copied in this pass, by device and inode: a symlink loop is walked once. */
+  visited: Set<string>;
+}
+
+/**
+ * Copies `from` into `to`, leaving out SKIPPED (paths relative to the root). Symlinks are followed,
+ * so a photos folder linked to a larger disk is backed up like any other.
+ */
+function copyTree(from: string, to: string, state: CopyState): void {
+  const folder = statSync(from);
+  const id = `${folder.dev}:${folder.ino}`;
+  if (state.visited.has(id)) return;
+  state.visited.add(id);
+  for (const name of readdirSync(from)) {
+    const source = join(from, name);
+    const rel = relative(state.root, source);
+    if (SKIPPED.has(rel)) continue;
+    const target = join(to, name);
+    let st;
+    try {
+      st = statSync(source);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile, or a dangling link
+      throw err;
+    }
+    if (st.isDirectory()) {
+      mkdirSync(target, { recursive: true, mode: 0o700 });
+      copyTree(source, target, state);
+      continue;
+    }
+    if (!st.isFile()) continue;
+    const content = rel.startsWith(CONTENT + sep);
+    if (existsSync(target) && (content || !state.refresh)) continue;
+    try {
+      // NB: a clone where the filesystem can (no data copied), a copy elsewhere.
+      copyFileSync(source, target, constants.COPYFILE_FICLONE);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile
+      throw err;
+    }
+    chmodSync(target, 0o600);
+    state.copied.files++;
+    state.copied.bytes += st.size;
+  }
+}
+
+/**
+ * Makes the backup durable before it is renamed into place: one `sync -f` for its filesystem
+ * (one call, where fsyncing each of tens of thousands of files would take minutes), else each file.
+ */
+function flushToDisk(dir: string): void {
+  const synced = spawnSync('sync', ['-f', dir], { stdio: 'ignore' });
+  if (synced.status === 0) return;
+  const walk = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        const fd = openSync(path, 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    }
+    fsyncDir(folder);
+  };
+  walk(dir);
 }
 
 /** Opens the snapshot, checks it, and that every current photo's file is in the backup. */
@@ -89,7 +187,7 @@ function checkSnapshot(dbPath: string, backupDir: string): Omit<BackupSummary, '
     const integrity = integrityCheck(snap);
     if (integrity !== 'ok') throw new Error(`the database snapshot failed its integrity check: ${integrity}`);
     const count = (sql: string) => snap.get<{ n: number }>(sql)!.n;
-    const source = (sha: string) => existsSync(join(backupDir, 'photos', 'sha256', sha.slice(0, 2), sha));
+    const source = (sha: string) => existsSync(join(backupDir, CONTENT, sha.slice(0, 2), sha));
     const current = snap.all<{ sha: string; local_id: string }>(
       'SELECT v.source_sha256 AS sha, p.local_id FROM photos p JOIN photo_versions v ON v.id = p.version_id',
     );
