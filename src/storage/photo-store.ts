@@ -189,6 +189,17 @@ export function createPhotoStore(db: Db) {
         limit,
       ),
 
+    /** Unmatched photos whose Local ID is one of `names` in any case, newest first (an index lookup each). */
+    unmatchedNamed: (names: string[]) =>
+      db.all<{ local_id: string; file_name: string; updated_at: string; account: string; source_sha256: string }>(
+        `SELECT p.local_id, v.file_name, p.updated_at, v.account, v.source_sha256
+         FROM photos p JOIN photo_versions v ON v.id = p.version_id
+         WHERE p.local_id COLLATE NOCASE IN (SELECT value FROM json_each(?))
+           AND NOT EXISTS (SELECT 1 FROM users u WHERE u.local_id = p.local_id)
+         ORDER BY p.updated_at DESC, p.local_id`,
+        JSON.stringify(names),
+      ),
+
     insertRejection(r: NewRejection): void {
       const id = db.run(
         `INSERT INTO photo_rejections (file_name, local_id, account, remote_address, origin, bytes, reason, created_at)

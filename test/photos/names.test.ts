@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkComplete, sniffFormat } from '../../src/domain/photos/formats.ts';
 import { parsePhotoName } from '../../src/domain/photos/names.ts';
+import { nearMissNames } from '../../src/domain/photos/hints.ts';
 
 describe('photo names', () => {
   it.each([
@@ -66,5 +67,18 @@ describe('formats from the bytes', () => {
     expect(checkComplete('jpeg', jpeg.subarray(0, 7))).toMatch(/^truncated JPEG/);
     expect(checkComplete('png', bytes([0x89], 'PNG....IEND', [0xae, 0x42, 0x60, 0x82]))).toBeUndefined();
     expect(checkComplete('png', bytes([0x89], 'PNG....IDAT'))).toMatch(/^truncated PNG/);
+  });
+});
+
+describe('near-miss names an admin profile looks up', () => {
+  // Each is a photo name the hints relate to the user's Local ID; the lookup ignores case itself.
+  it.each([
+    ['S12345', 's12345'],
+    ['0042', '42'],
+    ['42', '00042'],
+    ['S1', ' S1 '],
+    ['S1', 'S1.jpg'],
+  ])('for %j the lookup includes %j (in some case)', (localId, photoName) => {
+    expect(nearMissNames(localId).map((n) => n.toLowerCase())).toContain(photoName.toLowerCase());
   });
 });

@@ -37,12 +37,20 @@ export function nearMisses(localId: string, users: PhotoUsers): Hint[] {
 }
 
 /**
- * The same key for a Local ID and every name nearMisses could relate to it (case, leading
- * zeros, spaces, a doubled extension set aside): a cheap filter before the rules themselves.
+ * The names, in any case, that nearMisses could relate to `localId`: with fewer or more leading
+ * zeros, with spaces around it, with a photo extension doubled. A lookup list for an admin's view
+ * of one person; nearMisses then confirms each.
  */
-export function nearMissKey(localId: string): string {
-  return localId.trim().replace(DOUBLED, '').replace(/^0+/, '').toLowerCase();
+export function nearMissNames(localId: string): string[] {
+  const bare = localId.replace(/^0+/, '');
+  const zeros = Array.from({ length: MAX_ZEROS + 1 }, (_, n) => '0'.repeat(n) + bare);
+  const spaced = [` ${localId}`, `${localId} `, ` ${localId} `];
+  const doubled = ['.jpg', '.jpeg', '.png', '.gif'].map((ext) => localId + ext);
+  return [...new Set([localId, ...zeros, ...spaced, ...doubled])];
 }
+
+/** Leading zeros Excel and SIS exports add or strip, as far as a lookup tries them. */
+const MAX_ZEROS = 8;
 
 /** The one-line reason an admin reads for an unmatched photo. */
 export function unmatchedReason(localId: string, hints: Hint[]): string {

@@ -1,5 +1,5 @@
 import type { PhotoDeps } from './deps.ts';
-import { nearMisses, nearMissKey, unmatchedReason, type Hint } from './hints.ts';
+import { nearMisses, nearMissNames, unmatchedReason, type Hint } from './hints.ts';
 
 /** Rows of the admin lists: what arrived, when, from whom, why it is not (yet) a user's photo. */
 export interface ReviewItem {
@@ -23,19 +23,21 @@ export interface RejectedItem extends ReviewItem {
 }
 
 /** Current photos whose Local ID is no user's, newest first, with near-miss hints computed now. */
-export function unmatchedPhotos(d: PhotoDeps, limit: number, only: (p: { local_id: string }) => boolean = () => true): UnmatchedItem[] {
-  return d.store.unmatched(limit).filter(only).map((p) => {
-    const hints = nearMisses(p.local_id, d.users);
-    return {
-      file_name: p.file_name,
-      local_id: p.local_id,
-      time: p.updated_at,
-      account: p.account,
-      reason: unmatchedReason(p.local_id, hints),
-      hints,
-      source_sha256: p.source_sha256,
-    };
-  });
+export function unmatchedPhotos(d: PhotoDeps, limit: number): UnmatchedItem[] {
+  return d.store.unmatched(limit).map((p) => unmatchedItem(d, p));
+}
+
+function unmatchedItem(d: PhotoDeps, p: ReturnType<PhotoDeps['store']['unmatched']>[number]): UnmatchedItem {
+  const hints = nearMisses(p.local_id, d.users);
+  return {
+    file_name: p.file_name,
+    local_id: p.local_id,
+    time: p.updated_at,
+    account: p.account,
+    reason: unmatchedReason(p.local_id, hints),
+    hints,
+    source_sha256: p.source_sha256,
+  };
 }
 
 /** Refused uploads, newest first. */
@@ -52,15 +54,13 @@ export interface UploadsNotShown {
 }
 
 export function uploadsNotShownFor(d: PhotoDeps, localId: string, since: string, limit: number): UploadsNotShown {
-  const key = nearMissKey(localId);
-  const nearMisses = unmatchedPhotos(d, UNMATCHED_SCANNED, (p) => nearMissKey(p.local_id) === key)
+  const nearMisses = d.store
+    .unmatchedNamed(nearMissNames(localId))
+    .map((p) => unmatchedItem(d, p))
     .filter((p) => p.hints.some((h) => h.local_id === localId))
     .slice(0, limit);
   return { refused: d.store.rejectionsOf(localId, since, limit).map(rejectedItem), nearMisses };
 }
-
-/** How many of the newest unmatched photos a profile looks through for near misses. */
-const UNMATCHED_SCANNED = 2000;
 
 function rejectedItem(r: ReturnType<PhotoDeps['store']['rejections']>[number]): RejectedItem {
   return {
