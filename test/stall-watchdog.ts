@@ -117,7 +117,20 @@ export default class StallWatchdog implements Reporter {
     rmSync(REPORT_DIR, { recursive: true, force: true });
   }
 
+  private checking = false;
+
   private async check(): Promise<void> {
+    // NB: a check waits up to 5 s for a diagnostic report; the next tick must not report the same worker again.
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.checkWorkers();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async checkWorkers(): Promise<void> {
     const now = Date.now();
     const procs = allProcs();
     const workers = procs.filter((p) => p.ppid === process.pid && p.cmdline.includes('forks.js'));

@@ -48,4 +48,11 @@ describe('audit log retention (web.audit_retention_days)', () => {
     await startAuditRetention(site.app.ctx.audit, 30, log).stop();
     expect(count(site, "action = 'photo.view'")).toBe(5);
   });
+
+  it('a stop ends a long removal between two batches', async () => {
+    site = await createTestSite();
+    addViews(site, 12_000, 400);
+    await startAuditRetention(site.app.ctx.audit, 30, createLogger('audit-test')).stop();
+    expect(count(site, "action = 'photo.view'")).toBe(7000);
+  });
 });

@@ -48,6 +48,8 @@ export function heldDir(heldRoot: string, id: number): string {
  * never a held import that cannot be approved because its file was not moved yet.
  */
 export function keepHeldFile(work: string, heldRoot: string, id: number): string {
+  // NB: the folder returned is recorded as held_dir for whoever reads the database; the code
+  // finds the file with heldDir(), under the data_dir of the day.
   const dir = heldDir(heldRoot, id);
   mkdirSync(heldRoot, { recursive: true });
   // NB: a hold that was rolled back may have left a folder under an id SQLite hands out again.

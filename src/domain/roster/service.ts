@@ -168,7 +168,14 @@ export class RosterService {
    * The cut-off files are still in the data folder, so catch-up imports them again.
    */
   removeDeadWork(): number {
-    return sweepHeldFiles(this.db, this.heldRoot) + removeDeadWorkCopies(this.workRoot);
+    let swept = 0;
+    try {
+      swept = sweepHeldFiles(this.db, this.heldRoot);
+    } catch (err) {
+      // NB: housekeeping must not stop a start: a long CLI import may hold the write lock.
+      this.log.warn({ err }, 'left old held-import folders for the next start: the database is busy');
+    }
+    return swept + removeDeadWorkCopies(this.workRoot);
   }
 
   /** Resolves once every import asked for so far has finished. */

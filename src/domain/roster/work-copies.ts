@@ -18,14 +18,19 @@ export function takeWorkCopy(workRoot: string, path: string, file: string, compa
   // NB: named by pid, so a start-up can tell a dead process's folder from a live CLI import's.
   const dir = join(workRoot, `${process.pid}-${randomUUID()}`);
   mkdirSync(dir, { recursive: true });
-  for (const name of [file, ...companions]) {
-    const from = name === file ? path : join(dirname(path), name);
-    if (name !== file && !existsSync(from)) continue;
-    try {
-      linkSync(from, join(dir, name));
-    } catch {
-      copyFileSync(from, join(dir, name));
+  try {
+    for (const name of [file, ...companions]) {
+      const from = name === file ? path : join(dirname(path), name);
+      if (name !== file && !existsSync(from)) continue;
+      try {
+        linkSync(from, join(dir, name));
+      } catch {
+        copyFileSync(from, join(dir, name));
+      }
     }
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
   return dir;
 }
