@@ -38,7 +38,7 @@ export const backupCommand: Command = {
         [
           `backup of ${config.data_dir} written to ${dest}`,
           `  database: ${n(b.users)} users, ${n(b.photos)} current photos, ${n(b.versions)} photo versions, ${n(b.imports)} imports (integrity ok)`,
-          `  files: ${n(b.files)} (${(b.bytes / 1024 / 1024).toFixed(1)} MiB): photos as uploaded and their display sizes, SSH host keys, held imports, the last roster files`,
+          `  files: ${n(b.files)} (${(b.bytes / 1024 / 1024).toFixed(1)} MiB): the database, photos as uploaded and their display sizes, SSH host keys, held imports, the last roster files`,
           ...(b.versionsWithoutFile ? [`  note: ${n(b.versionsWithoutFile)} older photo versions have no file in the backup (deleted from the history while it ran, or missing before)`] : []),
           'to restore: stop idphotos, put this folder in place of data_dir, start idphotos',
           '',

@@ -71,6 +71,8 @@ export function writeBackup(db: Db, dataDir: string, dest: string, hooks: Backup
     const snapshot = join(partial, 'idphotos.db');
     db.run('VACUUM INTO ?', snapshot);
     chmodSync(snapshot, 0o600);
+    copied.files++;
+    copied.bytes += statSync(snapshot).size;
     copy(true);
     const summary = checkSnapshot(snapshot, partial);
     flushToDisk(partial);
@@ -141,7 +143,8 @@ function copyTree(from: string, to: string, state: CopyState): void {
     }
     if (!st.isFile()) continue;
     const content = rel.startsWith(CONTENT + sep);
-    if (existsSync(target) && (content || !state.refresh)) continue;
+    const existed = existsSync(target);
+    if (existed && (content || !state.refresh)) continue;
     try {
       // NB: a clone where the filesystem can (no data copied), a copy elsewhere.
       copyFileSync(source, target, constants.COPYFILE_FICLONE);
@@ -150,6 +153,7 @@ function copyTree(from: string, to: string, state: CopyState): void {
       throw err;
     }
     chmodSync(target, 0o600);
+    if (existed) continue; // copied again: counted once
     state.copied.files++;
     state.copied.bytes += st.size;
   }
