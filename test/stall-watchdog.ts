@@ -19,7 +19,8 @@ export const STALL_SECONDS = Number(process.env.IDPHOTOS_TEST_STALL_SECONDS ?? 3
 /** Where workers write diagnostic reports (vitest.config.ts passes it in their execArgv). */
 export const REPORT_DIR = join(tmpdir(), `idphotos-test-reports-${process.pid}`);
 
-const CHECK_EVERY_MS = 10_000;
+// NB: a short stall limit (the watchdog's own test) is checked as often as it needs.
+const CHECK_EVERY_MS = Math.min(10_000, STALL_SECONDS * 500);
 
 interface Proc {
   pid: number;
