@@ -31,14 +31,15 @@ export const backupCommand: Command = {
     try {
       const b = backupOrExplain(() => writeBackup(db, config.data_dir, dest));
       const audit = createAuditLog(db);
-      audit.record({ actor: `cli:${userInfo().username}`, action: 'admin.action', local_id: '', detail: `backup of every record and photo written to ${dest}`, ip: '' });
-      audit.close();
       const n = (x: number) => x.toLocaleString('en-US');
+      const mib = (b.bytes / 1024 / 1024).toFixed(1);
+      audit.record({ actor: `cli:${userInfo().username}`, action: 'backup', detail: `to ${dest}: ${n(b.users)} users, ${n(b.photos)} current photos, ${mib} MiB` });
+      audit.close();
       io.stdout.write(
         [
           `backup of ${config.data_dir} written to ${dest}`,
           `  database: ${n(b.users)} users, ${n(b.photos)} current photos, ${n(b.versions)} photo versions, ${n(b.imports)} imports (integrity ok)`,
-          `  files: ${n(b.files)} (${(b.bytes / 1024 / 1024).toFixed(1)} MiB): the database, photos as uploaded and their display sizes, SSH host keys, held imports, the last roster files`,
+          `  files: ${n(b.files)} (${mib} MiB): the database, photos as uploaded and their display sizes, SSH host keys, held imports, the last roster files`,
           ...(b.versionsWithoutFile ? [`  note: ${n(b.versionsWithoutFile)} older photo versions have no file in the backup (deleted from the history while it ran, or missing before)`] : []),
           'to restore: stop idphotos, put this folder in place of data_dir, start idphotos',
           '',

@@ -139,6 +139,11 @@ describe('search, profiles, audit and admin pages', () => {
     expect(html).toContain(site.app.ctx.hostKeys[0]!.fingerprint);
     expect(html).toContain('<dd class="mono">127.0.0.1</dd>');
     expect(html).toContain(`ssh-ed25519 255 ${site.app.ctx.hostKeys[0]!.fingerprint.slice(7)}`);
+    expect(html).toContain('No backup has been taken with <code>idphotos backup</code>');
+    // A backup recorded more than a week ago is flagged.
+    site.db.run("INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'cli:root', 'backup', 'to /srv/backup/b1: 3 users')", new Date(Date.now() - 8 * 86_400_000).toISOString());
+    const later = (await (await get('/admin/status', admin)).text()).replace(/<[^>]+>/g, '');
+    expect(later).toMatch(/by cli:root over 7 days old\s*to \/srv\/backup\/b1: 3 users/);
   });
 
   it('approves and discards held imports from the imports page, with the CSRF token', async () => {

@@ -14,7 +14,8 @@ export type AuditAction =
   | 'signin'
   | 'signin.refused'
   | 'signout'
-  | 'admin.action';
+  | 'admin.action'
+  | 'backup';
 
 export interface AuditEntry {
   at: string;
@@ -121,6 +122,12 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
       }
       const sql = `SELECT id, at, actor, action, local_id, detail, ip FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
       return db.all(sql, params);
+    },
+
+    /** The newest `idphotos backup`, for the status page (a partial index keeps this a lookup). */
+    lastBackup(): (AuditEntry & { id: number }) | undefined {
+      flush();
+      return db.get("SELECT id, at, actor, action, local_id, detail, ip FROM audit_log WHERE action = 'backup' ORDER BY id DESC LIMIT 1");
     },
 
     /**

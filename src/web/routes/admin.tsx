@@ -4,7 +4,7 @@ import { diskUse, missingPhotosByGroup, photoCounts, recentPhotos, userCounts } 
 import { displayName, findUser, gradeCompare, naturalCompare } from '../../domain/users/users.ts';
 import type { WebEnv } from '../env.ts';
 import { AuditPage } from '../views/audit-page.tsx';
-import { StatusPage, type StatusData } from '../views/status-page.tsx';
+import { BACKUP_STALE_DAYS, StatusPage, type StatusData } from '../views/status-page.tsx';
 import { PhotosPage } from '../views/photos-page.tsx';
 import { adminImportRoutes } from './admin-imports.tsx';
 
@@ -51,6 +51,7 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
   const listen = ctx.config.sftp.listen;
   const wildcard = listen.host === '0.0.0.0' || listen.host === '::' || listen.host === '';
   const last = ctx.roster.listImports({ limit: 1 })[0];
+  const backup = ctx.audit.lastBackup();
   return {
     users: userCounts(ctx.db),
     photos: photoCounts(ctx.db),
@@ -60,6 +61,12 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
       status: last.status,
       at: last.decided_at ?? last.received_at,
       summary: last.reason || `${last.added} added, ${last.updated} updated, ${last.deactivated} deactivated, ${last.error_count} lines with errors.`,
+    },
+    lastBackup: backup && {
+      at: backup.at,
+      actor: backup.actor,
+      detail: backup.detail,
+      stale: Date.now() - Date.parse(backup.at) > BACKUP_STALE_DAYS * 24 * 60 * 60 * 1000,
     },
     sftpSessions: ctx.sftpSessions.list(),
     webSessions: ctx.auth.sessions.count(),

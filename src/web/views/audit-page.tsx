@@ -11,6 +11,7 @@ const ACTIONS: Record<string, string> = {
   'signin.refused': 'Sign-in refused',
   signout: 'Signed out',
   'admin.action': 'Admin action',
+  backup: 'Backup of every record',
 };
 
 export function AuditTable({ entries, showPerson = true }: { entries: (AuditEntry & { id: number })[]; showPerson?: boolean }) {

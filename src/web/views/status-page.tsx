@@ -16,6 +16,8 @@ export interface StatusData {
   photos?: { current: number; unmatched: number; rejected: number } | undefined;
   missing?: MissingPhotoRow[] | undefined;
   lastImport?: { file: string; status: string; at: string; summary: string } | undefined;
+  /** The newest `idphotos backup` (from the audit log), and whether it is over BACKUP_STALE_DAYS old. */
+  lastBackup?: { at: string; actor: string; detail: string; stale: boolean } | undefined;
   /** SFTP connections signed in now, the oldest first. */
   sftpSessions: SftpSessionInfo[];
   webSessions: number;
@@ -29,6 +31,9 @@ export interface StatusData {
 }
 
 const IMPORT_BADGE: Record<string, string> = { applied: 'on', held: 'warn', refused: 'bad' };
+
+/** A backup older than this is flagged: nightly jobs that stopped are noticed within a week. */
+export const BACKUP_STALE_DAYS = 7;
 
 export function StatusPage({ user, path, data }: { user: SignedIn; path: string; data: StatusData }) {
   const s = data.sftp;
@@ -56,6 +61,21 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
           </p>
         ) : (
           <p class="muted">No roster file has been imported yet. Upload students.csv or staff.csv to /incoming/data/ over SFTP.</p>
+        )}
+      </section>
+
+      <section class="panel">
+        <h2>Last backup</h2>
+        {data.lastBackup ? (
+          <p>
+            {formatTime(data.lastBackup.at)} by {data.lastBackup.actor} {data.lastBackup.stale && <span class="badge warn">over {BACKUP_STALE_DAYS} days old</span>}
+            <br />
+            <span class="small">{data.lastBackup.detail}</span>
+          </p>
+        ) : (
+          <p class="muted">
+            No backup has been taken with <code>idphotos backup</code>. A nightly one keeps photos and rosters safe from a failed disk (README: Backups).
+          </p>
         )}
       </section>
 
