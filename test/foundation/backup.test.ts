@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import { writeBackup } from '../../src/domain/backup/backup.ts';
+import { mountSmallDisk } from '../../scripts/proof/full-disk.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { PASSWORD, photo, run, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
 
@@ -123,6 +125,23 @@ describe('idphotos backup', () => {
     for (const [dir, dest] of [[data, join(data, 'backups', 'b1')], [link, join(data, 'b2')], [data, join(link, 'b3')], [data, join(data, '..b4')]] as const) {
       expect(() => writeBackup(h.app.ctx.db, dir, dest)).toThrow(/is inside data_dir/);
       expect(existsSync(dest)).toBe(false);
+    }
+  });
+
+  it('says so when the destination disk fills up, and keeps nothing there', async (t) => {
+    const disk = mountSmallDisk();
+    if ('skipped' in disk) return t.skip(disk.skipped);
+    try {
+      // Leave 64 KiB: less than the database snapshot and the photos need.
+      const free = () => statfsSync(disk.dir).bavail * statfsSync(disk.dir).bsize;
+      writeFileSync(join(disk.dir, 'ballast'), Buffer.alloc(free() - 64 * 1024));
+      const full = await backup(join(disk.dir, 'nightly'));
+      expect(full.code).toBe(1);
+      expect(full.stderr).toMatch(/^idphotos backup: the disk of .*nightly is full after \d+\.\d MiB: nothing was kept; free space there or choose another disk\n$/);
+      expect(readdirSync(disk.dir)).toEqual(['ballast']);
+    } finally {
+      execFileSync('umount', [disk.dir]);
+      rmSync(disk.dir, { recursive: true, force: true });
     }
   });
 

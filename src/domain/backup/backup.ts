@@ -61,8 +61,8 @@ export function writeBackup(db: Db, dataDir: string, dest: string, hooks: Backup
   removeDeadPartials(dest);
   const partial = `${dest}.partial-${process.pid}`;
   mkdirSync(partial, { recursive: true, mode: 0o700 });
+  const copied = { files: 0, bytes: 0 };
   try {
-    const copied = { files: 0, bytes: 0 };
     // NB: the backup's own folder counts as visited, so a symlink in data_dir that leads to it is not copied into itself.
     const self = statSync(partial);
     const copy = (refresh: boolean) => copyTree(realData, partial, { root: realData, copied, refresh, visited: new Set([`${self.dev}:${self.ino}`]) });
@@ -81,6 +81,9 @@ export function writeBackup(db: Db, dataDir: string, dest: string, hooks: Backup
     return { dest, ...summary, files: copied.files, bytes: copied.bytes };
   } catch (err) {
     rmSync(partial, { recursive: true, force: true });
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || /SQLITE_FULL|database or disk is full/i.test(String(err))) {
+      throw new Error(`the disk of ${dest} is full after ${(copied.bytes / 1024 / 1024).toFixed(1)} MiB: nothing was kept; free space there or choose another disk`);
+    }
     throw err;
   }
 }
