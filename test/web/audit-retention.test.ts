@@ -28,9 +28,12 @@ describe('audit log retention (web.audit_retention_days)', () => {
     site = await createTestSite('audit_retention_days = 30');
     addViews(site, 12_345, 400);
     addViews(site, 3, 10);
+    site.db.run("INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'cli:root', 'backup', 'to /srv/b')", daysAgo(400));
     await site.app.start();
     await expect.poll(() => count(site!, "action = 'photo.view'"), { timeout: 10_000 }).toBe(3);
-    expect(count(site, `at < '${daysAgo(30)}'`)).toBe(0);
+    // Who copied every record stays on record.
+    expect(count(site, `at < '${daysAgo(30)}'`)).toBe(1);
+    expect(site.app.ctx.audit.lastBackup()).toMatchObject({ detail: 'to /srv/b' });
     site.app.ctx.audit.flush();
     const note = site.app.ctx.audit.list({ actor: 'idphotos' });
     expect(note).toEqual([expect.objectContaining({ action: 'admin.action', detail: expect.stringMatching(/^12345 audit entries older than 30 days \(before .+\) removed \(web\.audit_retention_days\)$/) })]);

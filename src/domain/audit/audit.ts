@@ -131,7 +131,7 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
     },
 
     /**
-     * Deletes entries recorded before `cutoff` (ISO time), oldest first, in batches with a turn of
+     * Deletes entries recorded before `cutoff` (ISO time), except backups, oldest first, in batches with a turn of
      * the event loop between them, so that a first run over years of entries never stalls the
      * viewer or the SFTP server; `stopping()` true ends it between batches. Resolves with how many went.
      */
@@ -140,7 +140,8 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
       let removed = 0;
       for (;;) {
         const { changes } = db.run(
-          'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)',
+          // NB: backups are kept: each is a copy of every record, and few enough to keep for good.
+          "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? AND action != 'backup' ORDER BY at LIMIT ?)",
           cutoff,
           REMOVE_BATCH,
         );
