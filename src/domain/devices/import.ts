@@ -6,18 +6,16 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Db } from '../../storage/db.ts';
 import {
   getImportRow,
-  heldOfSource,
   insertImport,
   listErrors,
   replaceErrors,
-  updateImport,
   type ImportRow,
   type ImportUpdate,
 } from '../../storage/roster-import-store.ts';
 import { inspectCsv, readCsv } from '../roster/csv-reader.ts';
 import { readFileFacts } from '../roster/decode.ts';
 import { normalizeHeader } from '../roster/layout.ts';
-import { assertHeld, decideImport, heldDir, heldFileOrRefuse, keepHeldFile } from '../roster/held-imports.ts';
+import { assertHeld, decideImport, finishImport, heldDir, heldFileOrRefuse, keepHeldFile, supersedeHeld } from '../roster/held-imports.ts';
 import { recordSameContent } from '../roster/same-content.ts';
 import { takeWorkCopy } from '../roster/work-copies.ts';
 import type { ImportDetail } from '../roster/service.ts';
@@ -145,20 +143,22 @@ export class DeviceImporter {
         const errorLines = new Set(errors.map((e) => e.line)).size;
         if (errorLines * 100 > config.max_error_percent * records.length) {
           const reason = `${errorLines} of ${records.length} rows (${pct(errorLines, records.length)}) have errors, more than the ${config.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
-          this.finish(id, { ...counts, status: 'refused', reason }, approval);
+          finishImport(this.opts.db, id, { ...counts, status: 'refused', reason }, approval);
           return { id, status: 'refused' as const, reason };
         }
         const hold = approval ? undefined : holdReason(plan, config);
         if (hold) {
-          this.finish(id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
+          finishImport(this.opts.db, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
           return { id, status: 'held' as const, reason: hold };
         }
         const actor: Actor = { username: `import:${file}`, role: 'import' };
         applyDeviceImport(db, plan, actor);
-        this.finish(id, { ...counts, status: 'applied', reason: '' }, approval);
+        finishImport(this.opts.db, id, { ...counts, status: 'applied', reason: '' }, approval);
         return { id, status: 'applied' as const, reason: '' };
       });
-      if (outcome.status !== 'refused') this.supersedeHeld(outcome.id);
+      if (outcome.status !== 'refused') {
+        for (const old of supersedeHeld(db, DEVICES_FILE, outcome.id)) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
+      }
       const rec = this.detail(outcome.id);
       const summary = `${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} retired, ${rec.error_count} errors`;
       if (outcome.status === 'applied') log.info({ import: rec.id, file, origin }, `import ${rec.id} (${file}) applied: ${summary}`);
@@ -166,14 +166,6 @@ export class DeviceImporter {
       return rec;
     } finally {
       if (work && existsSync(work)) rmSync(work, { recursive: true, force: true });
-    }
-  }
-
-  /** A newer devices.csv, applied or held, makes an older held one moot: approving it would roll the newer data back. */
-  private supersedeHeld(newId: number): void {
-    for (const r of heldOfSource(this.opts.db, DEVICES_FILE).filter((h) => h.id < newId)) {
-      updateImport(this.opts.db, r.id, { status: 'discarded', reason: `superseded by import ${newId}`, decided_at: new Date().toISOString(), decided_by: 'idphotos', held_dir: '' });
-      rmSync(heldDir(this.heldRoot, r.id), { recursive: true, force: true });
     }
   }
 
@@ -192,13 +184,9 @@ export class DeviceImporter {
     return this.opts.db.tx(() => {
       const id = approval?.id ?? insertImport(this.opts.db, { ...base, status: 'refused' });
       replaceErrors(this.opts.db, id, []);
-      this.finish(id, changes, approval);
+      finishImport(this.opts.db, id, changes, approval);
       return id;
     });
-  }
-
-  private finish(id: number, changes: ImportUpdate, approval?: { actor: string }): void {
-    updateImport(this.opts.db, id, approval ? { ...changes, held_dir: '', decided_at: new Date().toISOString(), decided_by: approval.actor } : changes);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

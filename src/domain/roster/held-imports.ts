@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import type { Db } from '../../storage/db.ts';
 import { fsyncDir } from '../../storage/files.ts';
-import { updateImport, type ImportRow, type ImportUpdate } from '../../storage/roster-import-store.ts';
+import { heldOfSource, updateImport, type ImportRow, type ImportUpdate } from '../../storage/roster-import-store.ts';
 
 /**
  * What the roster and the devices importer share about a held import: the admin's decision is
@@ -19,6 +19,22 @@ export function assertHeld(row: ImportRow): ImportRow {
 /** Records an admin's (or idphotos') decision on an import: its status, when, and by whom. */
 export function decideImport(db: Db, id: number, changes: ImportUpdate, actor: string): void {
   updateImport(db, id, { ...changes, decided_at: new Date().toISOString(), decided_by: actor });
+}
+
+/** Writes an import's outcome; for the approval of a held import, also who decided and when. */
+export function finishImport(db: Db, id: number, changes: ImportUpdate, approval?: { actor: string }): void {
+  if (approval) decideImport(db, id, { ...changes, held_dir: '' }, approval.actor);
+  else updateImport(db, id, changes);
+}
+
+/**
+ * Discards the held imports of `source` older than `newId`: approving one would roll the newer
+ * data back. Returns them; their folders go once the caller's transaction has committed.
+ */
+export function supersedeHeld(db: Db, source: string, newId: number): ImportRow[] {
+  const old = heldOfSource(db, source).filter((r) => r.id < newId);
+  for (const r of old) decideImport(db, r.id, { status: 'discarded', reason: `superseded by import ${newId}`, held_dir: '' }, 'idphotos');
+  return old;
 }
 
 /**

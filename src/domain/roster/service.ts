@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Db } from '../../storage/db.ts';
 import {
-  getImportRow, heldOfSource, insertImport, latestOfFile, listErrors, listImportRows, replaceErrors, updateImport,
+  getImportRow, insertImport, latestOfFile, listErrors, listImportRows, replaceErrors,
   type ImportRow, type ImportUpdate, type NewImport,
 } from '../../storage/roster-import-store.ts';
 import { countUnmatchedPhotos, deactivateUser, getUser, hasPhotoTable, insertUsers, scanUserKeys, updateUser } from '../../storage/roster-user-store.ts';
@@ -16,7 +16,7 @@ import { errorReportCsv } from './error-report.ts';
 import { CANONICAL_FILE, rosterKindOf } from './file-kinds.ts';
 import { ONEROSTER_COMPANIONS } from './oneroster.ts';
 import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.ts';
-import { assertHeld, decideImport, heldDir, heldFileOrRefuse, keepHeldFile, sweepHeldFiles } from './held-imports.ts';
+import { assertHeld, decideImport, finishImport, heldDir, heldFileOrRefuse, keepHeldFile, supersedeHeld, sweepHeldFiles } from './held-imports.ts';
 import { recordSameContent } from './same-content.ts';
 import { removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
 import type { ImportError, ImportRecord, RosterKind } from './types.ts';
@@ -286,13 +286,13 @@ export class RosterService {
       };
       if (errorLines * 100 > cfg.max_error_percent * parsed.dataRows) {
         const reason = `${errorLines} of ${parsed.dataRows} rows (${pct(errorLines, parsed.dataRows)}) have errors, more than the ${cfg.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
-        this.finish(id, { ...counts, status: 'refused', reason }, approval);
+        finishImport(this.db, id, { ...counts, status: 'refused', reason }, approval);
         return { id, status: 'refused' as const, reason };
       }
       const hold = approval ? undefined : holdReason(plan, counts.deactivated, counts.updated, base.source, cfg);
       if (hold) {
-        this.finish(id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
-        superseded.push(...this.supersede(base.source, id));
+        finishImport(this.db, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
+        superseded.push(...supersedeHeld(this.db, base.source, id));
         return { id, status: 'held' as const, reason: hold };
       }
       const unmatchedBefore = photos ? countUnmatchedPhotos(this.db) : 0;
@@ -300,8 +300,8 @@ export class RosterService {
       for (const u of plan.updates) updateUser(this.db, u, now);
       for (const localId of deactivate) deactivateUser(this.db, localId, now);
       const photosLinked = photos ? unmatchedBefore - countUnmatchedPhotos(this.db) : 0;
-      this.finish(id, { ...counts, photos_linked: photosLinked, status: 'applied', reason: '' }, approval);
-      superseded.push(...this.supersede(base.source, id));
+      finishImport(this.db, id, { ...counts, photos_linked: photosLinked, status: 'applied', reason: '' }, approval);
+      superseded.push(...supersedeHeld(this.db, base.source, id));
       return { id, status: 'applied' as const, reason: '' };
     });
     for (const old of superseded) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
@@ -313,25 +313,12 @@ export class RosterService {
     return rec;
   }
 
-  private finish(id: number, changes: ImportUpdate, approval?: { actor: string }): void {
-    updateImport(this.db, id, approval ? { ...changes, held_dir: '', decided_at: new Date().toISOString(), decided_by: approval.actor } : changes);
-  }
-
-  /** A newer import of the same file makes an older held one moot: it would roll the newer data back. */
-  private supersede(source: string, newId: number): ImportRow[] {
-    const old = heldOfSource(this.db, source).filter((r) => r.id < newId);
-    for (const r of old) {
-      updateImport(this.db, r.id, { status: 'discarded', reason: `superseded by import ${newId}`, decided_at: new Date().toISOString(), decided_by: 'idphotos', held_dir: '' });
-    }
-    return old;
-  }
-
   /** A refused import, in one statement or as the update of an approved one. */
   private record(base: ImportBase, changes: ImportUpdate, errors: ImportError[], approval?: { id: number; actor: string }): number {
     return this.db.tx(() => {
       const id = approval?.id ?? insertImport(this.db, { ...base, status: 'refused' });
       replaceErrors(this.db, id, errors);
-      this.finish(id, changes, approval);
+      finishImport(this.db, id, changes, approval);
       return id;
     });
   }
