@@ -5,7 +5,7 @@ import { AppError } from '../../shared/errors.ts';
 import { isInside } from '../../shared/paths.ts';
 import { integrityCheck, openDatabase, type Db } from '../../storage/db.ts';
 import { fsyncDir } from '../../storage/files.ts';
-import { isAlive } from '../../storage/photo-files.ts';
+import { isAlive, openPhotoFiles } from '../../storage/photo-files.ts';
 
 /** Parts of data_dir that are temporary or rebuilt by themselves: never backed up. */
 const SKIPPED = new Set([
@@ -194,7 +194,8 @@ function checkSnapshot(dbPath: string, backupDir: string): Omit<BackupSummary, '
     const integrity = integrityCheck(snap);
     if (integrity !== 'ok') throw new Error(`the database snapshot failed its integrity check: ${integrity}`);
     const count = (sql: string) => snap.get<{ n: number }>(sql)!.n;
-    const source = (sha: string) => existsSync(join(backupDir, CONTENT, sha.slice(0, 2), sha));
+    const backupPhotos = openPhotoFiles(backupDir);
+    const source = (sha: string) => backupPhotos.hasSource(sha);
     const current = snap.all<{ sha: string; local_id: string }>(
       'SELECT v.source_sha256 AS sha, p.local_id FROM photos p JOIN photo_versions v ON v.id = p.version_id',
     );
