@@ -72,6 +72,19 @@ export type NewRejection = Omit<RejectionRow, 'id'>;
 /** Rejections kept for the admin list; older ones are only in the log. */
 const MAX_REJECTIONS = 10_000;
 
+/** A current photo whose Local ID is no user's, as the admin lists show it. */
+export interface UnmatchedRow {
+  local_id: string;
+  file_name: string;
+  updated_at: string;
+  account: string;
+  source_sha256: string;
+}
+
+const UNMATCHED = `SELECT p.local_id, v.file_name, p.updated_at, v.account, v.source_sha256
+  FROM photos p JOIN photo_versions v ON v.id = p.version_id
+  WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.local_id = p.local_id)`;
+
 export function createPhotoStore(db: Db) {
   return {
     tx: db.tx,
@@ -180,23 +193,12 @@ export function createPhotoStore(db: Db) {
       ),
 
     /** Current photos whose Local ID is no user's, newest first. */
-    unmatched: (limit: number) =>
-      db.all<{ local_id: string; file_name: string; updated_at: string; account: string; source_sha256: string }>(
-        `SELECT p.local_id, v.file_name, p.updated_at, v.account, v.source_sha256
-         FROM photos p JOIN photo_versions v ON v.id = p.version_id
-         WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.local_id = p.local_id)
-         ORDER BY p.updated_at DESC, p.local_id LIMIT ?`,
-        limit,
-      ),
+    unmatched: (limit: number) => db.all<UnmatchedRow>(`${UNMATCHED} ORDER BY p.updated_at DESC, p.local_id LIMIT ?`, limit),
 
     /** Unmatched photos whose Local ID is one of `names` in any case, newest first (an index lookup each). */
     unmatchedNamed: (names: string[]) =>
-      db.all<{ local_id: string; file_name: string; updated_at: string; account: string; source_sha256: string }>(
-        `SELECT p.local_id, v.file_name, p.updated_at, v.account, v.source_sha256
-         FROM photos p JOIN photo_versions v ON v.id = p.version_id
-         WHERE p.local_id COLLATE NOCASE IN (SELECT value FROM json_each(?))
-           AND NOT EXISTS (SELECT 1 FROM users u WHERE u.local_id = p.local_id)
-         ORDER BY p.updated_at DESC, p.local_id`,
+      db.all<UnmatchedRow>(
+        `${UNMATCHED} AND p.local_id COLLATE NOCASE IN (SELECT value FROM json_each(?)) ORDER BY p.updated_at DESC, p.local_id`,
         JSON.stringify(names),
       ),
 

@@ -1,4 +1,5 @@
 import type { PhotoUsers } from '../../storage/photo-users.ts';
+import { PHOTO_EXTENSIONS } from './names.ts';
 
 /**
  * Near misses for a photo whose Local ID is no user's. Shown to admins, never applied: the exact
@@ -45,7 +46,7 @@ export function nearMissNames(localId: string): string[] {
   const bare = localId.replace(/^0+/, '');
   const zeros = Array.from({ length: MAX_ZEROS + 1 }, (_, n) => '0'.repeat(n) + bare);
   const spaced = [` ${localId}`, `${localId} `, ` ${localId} `];
-  const doubled = ['.jpg', '.jpeg', '.png', '.gif'].map((ext) => localId + ext);
+  const doubled = PHOTO_EXTENSIONS.map((ext) => localId + ext);
   return [...new Set([localId, ...zeros, ...spaced, ...doubled])];
 }
 

@@ -1,3 +1,4 @@
+import type { UnmatchedRow } from '../../storage/photo-store.ts';
 import type { PhotoDeps } from './deps.ts';
 import { nearMisses, nearMissNames, unmatchedReason, type Hint } from './hints.ts';
 
@@ -27,7 +28,7 @@ export function unmatchedPhotos(d: PhotoDeps, limit: number): UnmatchedItem[] {
   return d.store.unmatched(limit).map((p) => unmatchedItem(d, p));
 }
 
-function unmatchedItem(d: PhotoDeps, p: ReturnType<PhotoDeps['store']['unmatched']>[number]): UnmatchedItem {
+function unmatchedItem(d: PhotoDeps, p: UnmatchedRow): UnmatchedItem {
   const hints = nearMisses(p.local_id, d.users);
   return {
     file_name: p.file_name,
