@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/parse.ts';
 import { writeBackup } from '../../src/domain/backup/backup.ts';
 import { mountSmallDisk } from '../../scripts/proof/full-disk.ts';
 import { createWebApp } from '../../src/web/app.ts';
+import { signInAs } from '../web/helpers.ts';
 import { PASSWORD, photo, run, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/idphotos.js');
@@ -28,16 +29,6 @@ async function upload(folder: 'idphotos' | 'data', files: Record<string, string 
   const res = await sftpBatch(h, [`cd /incoming/${folder}`, ...Object.keys(files).map((name) => `put ${name}`)], local);
   expect(res.stderr).toBe('');
   await h.app.ctx.imports.idle();
-}
-
-/** Signs in as the harness's web admin; returns the session cookie. */
-async function signIn(web: ReturnType<typeof createWebApp>): Promise<string> {
-  const res = await web.request('/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username: 'admin', password: PASSWORD }).toString(),
-  });
-  return res.headers.get('set-cookie')!.split(';')[0]!;
 }
 
 const backup = (dest: string) => run(process.execPath, [BIN, 'backup', dest, '--config', join(h.dir, 'appliance.toml')], { cwd: h.dir });
@@ -63,7 +54,7 @@ describe('idphotos backup', () => {
     expect(statSync(dest).mode & 0o077).toBe(0);
     // It holds every record, so who took it is in the audit log, and the status page shows it.
     const web = createWebApp(h.app.ctx);
-    const adminCookie = await signIn(web);
+    const { cookie: adminCookie } = await signInAs(web, 'admin', PASSWORD);
     const status = async () => (await (await web.request('/admin/status', { headers: { cookie: adminCookie } })).text()).replace(/<[^>]+>/g, '');
     expect(h.app.ctx.audit.lastBackup()).toMatchObject({ action: 'backup', actor: expect.stringMatching(/^cli:/), detail: `to ${dest}: 3 users, 2 current photos, ${/\d+\.\d MiB/.exec(made.stdout)![0]}` });
     expect(await status()).toMatch(new RegExp(`Last backup\\s*\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC by cli:\\S+\\s*to ${dest}: 3 users`));

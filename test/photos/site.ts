@@ -7,6 +7,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import type { WebEnv } from '../../src/web/env.ts';
+import { signInAs, type Session } from '../web/helpers.ts';
 
 process.env.IDPHOTOS_LOG_LEVEL ??= 'silent';
 
@@ -44,22 +45,9 @@ export async function createSite(extraToml = ''): Promise<Site> {
   };
 }
 
-export interface Session {
-  cookie: string;
-  csrf: string;
-}
+export type { Session };
 
 /** Signs in like the browser form does and reads the CSRF token from the home page. */
-export async function signIn(web: Hono<WebEnv>, username: 'admin' | 'desk'): Promise<Session> {
-  const res = await web.request('/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username, password: PASSWORD }).toString(),
-  });
-  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
-  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  const page = await (await web.request('/', { headers: { cookie } })).text();
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
-  if (!csrf) throw new Error('no CSRF token on the home page');
-  return { cookie, csrf };
+export function signIn(web: Hono<WebEnv>, username: 'admin' | 'desk'): Promise<Session> {
+  return signInAs(web, username, PASSWORD);
 }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebApp } from '../../src/web/app.ts';
+import { signInAs } from '../web/helpers.ts';
 import { logs, PASSWORD, run, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
 import { encode, numbered, students } from './fixtures.ts';
 
@@ -24,17 +25,6 @@ async function upload(files: Record<string, string | Buffer>): Promise<{ code: n
   const res = await sftpBatch(h, puts, local);
   await h.app.ctx.imports.idle();
   return res;
-}
-
-async function signIn(web: ReturnType<typeof createWebApp>): Promise<{ cookie: string; csrf: string }> {
-  const res = await web.request('/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username: 'admin', password: PASSWORD }).toString(),
-  });
-  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  const page = await (await web.request('/', { headers: { cookie } })).text();
-  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]! };
 }
 
 describe('roster files over real SFTP', () => {
@@ -85,7 +75,7 @@ describe('roster files over real SFTP', () => {
 
     // The admin approves through the JSON API the web viewer uses.
     const web = createWebApp(h.app.ctx);
-    const { cookie, csrf } = await signIn(web);
+    const { cookie, csrf } = await signInAs(web, 'admin', PASSWORD);
     const list = await web.request('/api/imports', { headers: { cookie } });
     expect(list.status).toBe(200);
     const body = (await list.json()) as Array<Record<string, unknown>>;

@@ -84,14 +84,20 @@ export interface Session {
 
 /** Signs in through POST /login like a browser form, and reads the CSRF token from a page. */
 export async function signIn(web: Hono<WebEnv>, username: keyof typeof PASSWORDS): Promise<Session> {
+  return signInAs(web, username, PASSWORDS[username]);
+}
+
+/** The same for any account and password (the SFTP harness and other test sites have their own). */
+export async function signInAs(web: Hono<WebEnv>, username: string, password: string): Promise<Session> {
   const res = await web.request('/login', {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username, password: PASSWORDS[username] }).toString(),
+    body: new URLSearchParams({ username, password }).toString(),
   });
   if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
   const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
   const page = await (await web.request('/', { headers: { cookie } })).text();
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+  if (!csrf) throw new Error('no CSRF token on the home page');
   return { cookie, csrf };
 }
