@@ -104,6 +104,8 @@ export const SCHEMA = {
       session_idle_minutes: { type: 'int', default: 480, min: 1 },
       login_max_failures: { type: 'int', default: 10, min: 1 },
       login_window_seconds: { type: 'int', default: 600, min: 1 },
+      /** Password checks (argon2) run at once over every address; the rest wait, taking turns by address. */
+      login_concurrent_checks: { type: 'int', default: 2, min: 1, max: 16 },
       /** Days the audit log keeps an entry; 0 keeps every entry. */
       audit_retention_days: { type: 'int', default: 0, min: 0 },
       accounts: {

@@ -9,5 +9,7 @@ export type WebEnv = {
     ip: string;
     /** Set by a route whose answer shows no one's data (the placeholder image): not a view to audit. */
     notAView: boolean | undefined;
+    /** Set by a route that changed something: what the audit entry says (middleware/audit-change.ts writes it). */
+    audit: { detail: string; localId?: string } | undefined;
   };
 };

@@ -3,6 +3,7 @@ import type { WebAccountConfig, WebConfig } from '../../config/schema.ts';
 import { AppError } from '../../shared/errors.ts';
 import { dummyPasswordHash, verifyPassword } from '../../shared/passwords.ts';
 import type { Db } from '../../storage/db.ts';
+import { createFairQueue } from './fair-queue.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { createSessionStore, type SessionRow } from './sessions.ts';
 
@@ -26,9 +27,16 @@ export interface SignInResult {
  * per-IP limit on failures. The role is read from the accounts on every request, so taking an
  * account out of the configuration ends its sessions at the next restart.
  */
-export function createAuth(db: Db, web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'>, accounts: WebAccountConfig[]) {
+export function createAuth(
+  db: Db,
+  web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'> & Partial<Pick<WebConfig, 'login_concurrent_checks'>>,
+  accounts: WebAccountConfig[],
+) {
   const sessions = createSessionStore(db, web.session_idle_minutes);
   const limiter = createLoginLimiter({ maxFailures: web.login_max_failures, windowSeconds: web.login_window_seconds });
+  // argon2 is deliberately costly (and hash-wasm runs it on the main thread): bounded over all
+  // addresses, taking turns between them.
+  const hashing = createFairQueue(web.login_concurrent_checks ?? 2);
   const byName = new Map(accounts.map((a) => [a.username, a]));
   // Computed once: authenticate runs on every request, each thumbnail included.
   const credentials = new Map(accounts.map((a) => [a.username, credentialOf(a)]));
@@ -49,18 +57,23 @@ export function createAuth(db: Db, web: Pick<WebConfig, 'session_idle_minutes' |
      * address has failed too often.
      */
     async signIn(username: string, password: string, meta: { ip: string; userAgent: string }): Promise<SignInResult> {
-      const wait = limiter.retryAfter(meta.ip);
-      if (wait > 0) {
-        throw new AppError('unavailable', `Too many failed sign-ins from this address. Try again in ${describeWait(wait)}.`, {
-          retryAfterSeconds: wait,
+      const check = limiter.begin(meta.ip);
+      if ('retryAfter' in check) {
+        throw new AppError('unavailable', `Too many failed sign-ins from this address. Try again in ${describeWait(check.retryAfter)}.`, {
+          retryAfterSeconds: check.retryAfter,
           reason: 'rate_limited',
         });
       }
       const account = byName.get(username);
-      // NB: an unknown name costs the same argon2 work as a known one, so timing does not tell.
-      const ok = await verifyPassword(password, account?.password_hash ?? (await dummyPasswordHash()));
+      let ok = false;
+      try {
+        // NB: an unknown name costs the same argon2 work as a known one, so timing does not tell.
+        const hash = account?.password_hash ?? (await dummyPasswordHash());
+        ok = await hashing.run(meta.ip, () => verifyPassword(password, hash));
+      } finally {
+        check.end(!account || !ok);
+      }
       if (!account || !ok) {
-        limiter.fail(meta.ip);
         throw new AppError('unauthorized', 'Wrong user name or password.', { reason: account ? 'wrong_password' : 'unknown_user' });
       }
       // Sessions that idled out without coming back are swept here, where a write happens anyway.

@@ -34,7 +34,7 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
     );
   });
 
-  app.route('/imports', adminImportRoutes(ctx.roster, ctx.audit));
+  app.route('/imports', adminImportRoutes(ctx.roster));
 
   app.get('/photos', (c) =>
     c.html(

@@ -33,8 +33,15 @@ export function authRoutes(ctx: AppContext): Hono<WebEnv> {
     } catch (err) {
       if (!isAppError(err)) throw err;
       const reason = String(err.details?.reason ?? err.code);
-      ctx.audit.record({ actor: form.username.slice(0, 64) || '(empty)', action: 'signin.refused', detail: reason, ip });
-      log.info({ user: form.username.slice(0, 64), ip, reason }, 'sign-in refused');
+      const actor = form.username.slice(0, 64) || '(empty)';
+      if (reason === 'rate_limited') {
+        // Free for a signed-out client to repeat: counted, one entry per address per window.
+        ctx.audit.summarise({ actor, action: 'signin.refused', detail: reason, ip }, ctx.config.web.login_window_seconds * 1000);
+        log.debug({ user: actor, ip, reason }, 'sign-in refused');
+      } else {
+        ctx.audit.record({ actor, action: 'signin.refused', detail: reason, ip });
+        log.info({ user: actor, ip, reason }, 'sign-in refused');
+      }
       if (err.details?.retryAfterSeconds) c.header('Retry-After', String(err.details.retryAfterSeconds));
       return c.html(<LoginPage next={next} username={form.username} error={err.message} />, httpStatus(err));
     }

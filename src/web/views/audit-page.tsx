@@ -11,6 +11,7 @@ const ACTIONS: Record<string, string> = {
   'signin.refused': 'Sign-in refused',
   signout: 'Signed out',
   'admin.action': 'Admin action',
+  'staff.action': 'Change by staff',
   backup: 'Backup of every record',
 };
 
