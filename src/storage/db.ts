@@ -23,9 +23,17 @@ export interface Db {
    * `immediate: true` takes the write lock at the start, for a transaction that only reads the
    * database but must not interleave with another process's writes.
    */
-  tx<T>(fn: () => T, options?: { durable?: boolean; immediate?: boolean }): T;
+  tx: Tx;
   close(): void;
 }
+
+export interface TxOptions {
+  durable?: boolean;
+  immediate?: boolean;
+}
+
+/** See `Db.tx`. */
+export type Tx = <T>(fn: () => T, options?: TxOptions) => T;
 
 export interface OpenOptions {
   /** Apply pending migrations (default true). */
