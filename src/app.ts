@@ -4,7 +4,7 @@ import { redactConfig } from './config/parse.ts';
 import type { AppContext } from './context.ts';
 import { resolveAccounts, type GeneratedCredential } from './domain/accounts/bootstrap.ts';
 import { createLogger } from './shared/logger.ts';
-import { openStorage, type Storage } from './storage/index.ts';
+import { openStorage, SQLITE_DRIVER, type Storage } from './storage/index.ts';
 import { ensureWritableDir } from './storage/files.ts';
 import { loadHostKeys } from './sftp/host-key.ts';
 import { DirectoryFolder } from './domain/incoming/directory-folder.ts';
@@ -111,7 +111,7 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
     async start() {
       if (!serving) throw new Error('this app was created for a command (mode: command): it cannot serve');
       ctx.auth.sessions.purgeExpired();
-      ctx.log.info({ version: VERSION, config: redactConfig(ctx.config) }, 'starting idphotos');
+      ctx.log.info({ version: VERSION, runtime: runtimeName(), sqlite: SQLITE_DRIVER, config: redactConfig(ctx.config) }, 'starting idphotos');
       // Finish or drop uploads a crash interrupted before anyone can see the photo store.
       await ctx.photos.start();
       // Same for roster imports a crash cut off: their work copies go; catch-up below redoes them.
@@ -140,6 +140,12 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       ctx.log.info('stopped');
     },
   };
+}
+
+/** `node 20.20.2` or `deno 2.9.6`: which runtime serves, for whoever reads the log. */
+function runtimeName(): string {
+  const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
+  return deno ? `deno ${deno.version.deno}` : `node ${process.versions.node}`;
 }
 
 function hostPort(host: string, port: number): string {

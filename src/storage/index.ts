@@ -68,3 +68,5 @@ export function databaseOf(storage: Storage): Db {
 }
 
 export type { Tx, TxOptions } from './db.ts';
+/** The SQLite binding this runtime uses (`better-sqlite3` under Node, `node:sqlite` under Deno). */
+export { DRIVER as SQLITE_DRIVER } from './db.ts';
