@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { WebAccountConfig, WebConfig } from '../../config/schema.ts';
 import { AppError } from '../../shared/errors.ts';
 import { dummyPasswordHash, verifyPassword } from '../../shared/passwords.ts';
-import type { Db } from '../../storage/db.ts';
+import type { SessionRows } from '../../storage/session-store.ts';
 import { createFairQueue } from './fair-queue.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { createSessionStore, type SessionRow } from './sessions.ts';
@@ -28,11 +28,11 @@ export interface SignInResult {
  * account out of the configuration ends its sessions at the next restart.
  */
 export function createAuth(
-  db: Db,
+  sessionRows: SessionRows,
   web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'> & Partial<Pick<WebConfig, 'login_concurrent_checks'>>,
   accounts: WebAccountConfig[],
 ) {
-  const sessions = createSessionStore(db, web.session_idle_minutes);
+  const sessions = createSessionStore(sessionRows, web.session_idle_minutes);
   const limiter = createLoginLimiter({ maxFailures: web.login_max_failures, windowSeconds: web.login_window_seconds });
   // argon2 is deliberately costly (and hash-wasm runs it on the main thread): bounded over all
   // addresses, taking turns between them.
