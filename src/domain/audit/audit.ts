@@ -159,7 +159,12 @@ export function createAuditLog(store: AuditStore, options: { flushMs?: number; r
 
     close(): void {
       for (const key of [...summaries.keys()]) emit(key);
-      flush();
+      try {
+        flush();
+      } catch (err) {
+        // A stop on a full disk must still stop (and close the database): the entries go to the log.
+        createLogger('audit').error({ err, entries: buffer }, `could not write ${buffer.length} audit entries at stop; they are in this log line`);
+      }
     },
   };
 }
