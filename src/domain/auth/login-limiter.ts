@@ -31,7 +31,7 @@ export function createLoginLimiter(options: { maxFailures: number; windowSeconds
      * they had failed, so parallel guesses cannot all be checked before the first failure is
      * counted. Call the returned `end` once, with whether it failed.
      */
-    begin(ip: string, now = Date.now()): { end: (failed: boolean) => void } | { retryAfter: number } {
+    begin(ip: string, now = Date.now()): { end: (failed: boolean, at?: number) => void } | { retryAfter: number } {
       const list = recent(ip, now);
       const busy = checking.get(ip) ?? 0;
       if (list.length + busy >= options.maxFailures) {
@@ -41,13 +41,13 @@ export function createLoginLimiter(options: { maxFailures: number; windowSeconds
       checking.set(ip, busy + 1);
       let ended = false;
       return {
-        end: (failed) => {
+        end: (failed, at = Date.now()) => {
           if (ended) return;
           ended = true;
           const n = (checking.get(ip) ?? 1) - 1;
           if (n > 0) checking.set(ip, n);
           else checking.delete(ip);
-          if (failed) this.fail(ip);
+          if (failed) this.fail(ip, at);
         },
       };
     },
