@@ -25,6 +25,11 @@ import { createPhotoService } from './domain/photos/service.ts';
 import { createSftpSessions } from './domain/connections/sftp-sessions.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
+import { createMonitorStore } from './storage/monitor-store.ts';
+import { createMetrics } from './domain/metrics/metrics.ts';
+import { createMetricsAccess } from './domain/metrics/access.ts';
+import { diskSpace } from './domain/metrics/disk.ts';
+import { observeFolder, type UploadObserver } from './domain/metrics/observed-folder.ts';
 
 export interface App {
   ctx: AppContext;
@@ -55,21 +60,32 @@ export async function createApp(config: Config): Promise<App> {
     roster.delegateKind(DEVICES_KIND, deviceImports);
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
     const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
+    const audit = createAuditLog(db);
+    const sftpSessions = createSftpSessions();
+    const monitor = createMonitorStore(db);
+    const metrics = createMetrics({
+      renderQueue: () => monitor.pendingRenders(),
+      importsByStatus: () => monitor.importsByStatus(),
+      sftpSessions: () => sftpSessions.count(),
+      disk: () => diskSpace(config.data_dir),
+      lastBackupAt: () => audit.lastBackup()?.at,
+    });
+    const metricsAccess = createMetricsAccess(config.metrics);
+    const onUpload: UploadObserver = (folder, outcome, reason) => metrics.upload(folder, outcome, reason);
     const folders = {
-      idphotos: photos.folder,
-      data: new DataFolder(
+      idphotos: observeFolder(photos.folder, 'idphotos', onUpload),
+      data: observeFolder(new DataFolder(
         new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
         dataFiles,
         (job) => imports.enqueue(job),
         (refusal) => roster.recordRefusedUpload(refusal),
-      ),
+      ), 'data', onUpload),
     };
     const auth = createAuth(db, config.web, accounts.web);
     auth.sessions.purgeExpired();
-    const audit = createAuditLog(db);
     const devices = new DeviceService(db);
     const incidents = new IncidentService(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions: createSftpSessions() };
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions, metrics, metricsAccess };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();

@@ -14,6 +14,8 @@ import type { IncidentService } from './domain/incidents/incidents.ts';
 import type { DeviceImporter } from './domain/devices/import.ts';
 import type { PhotoService } from './domain/photos/service.ts';
 import type { SftpSessions } from './domain/connections/sftp-sessions.ts';
+import type { Metrics } from './domain/metrics/metrics.ts';
+import type { MetricsAccess } from './domain/metrics/access.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
@@ -44,4 +46,8 @@ export interface AppContext {
   photos: PhotoService;
   /** SFTP connections signed in now: the SFTP server reports them, the admin status page lists them. */
   sftpSessions: SftpSessions;
+  /** Prometheus counters and gauges, read at `/metrics`. */
+  metrics: Metrics;
+  /** Who may read `/metrics` (metrics.allow, or the token). */
+  metricsAccess: MetricsAccess;
 }

@@ -2,6 +2,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { isAbsolute, resolve, dirname, basename } from 'node:path';
 import { SCHEMA, type Config, type FieldSpec, type ListenAddress } from './schema.ts';
 import { lineOf, locateKeys } from './locate.ts';
+import { addressProblem } from '../shared/address-list.ts';
 
 export interface ConfigProblem {
   key: string;
@@ -187,6 +188,11 @@ function crossChecks(config: Config, ctx: Ctx): void {
   if (Boolean(config.web.tls_cert) !== Boolean(config.web.tls_key)) {
     ctx.problem(config.web.tls_cert ? 'web.tls_key' : 'web.tls_cert', 'tls_cert and tls_key go together: set both or neither');
   }
+  config.metrics.allow.forEach((entry, i) => {
+    const problem = addressProblem(entry);
+    if (problem) ctx.problem(`metrics.allow[${i}]`, problem);
+  });
+  if (config.metrics.token && config.metrics.token_file) ctx.problem('metrics.token_file', 'set token or token_file, not both');
   if (config.sftp.defender.max_ban_seconds < config.sftp.defender.ban_seconds) {
     ctx.problem('sftp.defender.max_ban_seconds', 'must not be less than ban_seconds');
   }
@@ -246,9 +252,12 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** Keys whose values are secrets (a URL may carry a password or a webhook's own token). */
+const SECRET_KEYS = new Set(['password_hash', 'token', 'webhook_url', 'smtp_url']);
+
 /** The configuration with secrets replaced, for the one start-up log line. */
 export function redactConfig(config: Config): unknown {
   return JSON.parse(
-    JSON.stringify(config, (key, value) => (key === 'password_hash' && value ? '[redacted]' : value)),
+    JSON.stringify(config, (key, value) => (SECRET_KEYS.has(key) && value ? '[redacted]' : value)),
   );
 }

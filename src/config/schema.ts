@@ -123,6 +123,17 @@ export const SCHEMA = {
       mapping: { type: 'map', of: COLUMN_MAPPING },
     },
   },
+  metrics: {
+    type: 'table',
+    fields: {
+      /** Sources (IPs or CIDRs) that may read /metrics without the token. */
+      allow: { type: 'strings', default: ['127.0.0.1', '::1'] },
+      /** A bearer token that opens /metrics from anywhere; "" for none. */
+      token: { type: 'string', default: '', secret: true },
+      /** A file holding that token (kept out of appliance.toml); "" for none. */
+      token_file: { type: 'path', default: '' },
+    },
+  },
   executable: {
     type: 'table',
     fields: {
@@ -169,3 +180,4 @@ export type WebConfig = Config['web'];
 export type WebAccountConfig = WebConfig['accounts'][number];
 export type PhotosConfig = Config['photos'];
 export type RosterConfig = Config['roster'];
+export type MetricsConfig = Config['metrics'];
