@@ -29,6 +29,9 @@ import { createMonitorStore } from './storage/monitor-store.ts';
 import { createMetrics } from './domain/metrics/metrics.ts';
 import { createMetricsAccess } from './domain/metrics/access.ts';
 import { diskSpace } from './domain/metrics/disk.ts';
+import { createAlerts } from './domain/alerts/alerts.ts';
+import { createDelivery, DEFAULT_RETRY, mailChannel, webhookChannel, type Channel, type RetryPolicy } from './domain/alerts/delivery.ts';
+import { createAlertStore } from './storage/alert-store.ts';
 import { observeFolder, type UploadObserver } from './domain/metrics/observed-folder.ts';
 
 export interface App {
@@ -45,24 +48,51 @@ export interface App {
  * data dir → database and migrations → accounts → host keys → services. Nothing listens
  * until `start()`.
  */
-export async function createApp(config: Config): Promise<App> {
+/** What tests change in the appliance they start; the service never passes any. */
+export interface AppOverrides {
+  /** The clock of the alert checks and the backup schedule (milliseconds since the epoch). */
+  now?: () => number;
+  /** How alerts are retried (tests shorten the back-off). */
+  alertRetry?: RetryPolicy;
+  /** How often alert conditions are checked by themselves. */
+  alertCheckEveryMs?: number;
+}
+
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = createLogger('app');
   ensureWritableDir(config.data_dir, 'data_dir');
   const db = openDatabase(join(config.data_dir, 'idphotos.db'));
   try {
+    const audit = createAuditLog(db);
     const { accounts, generated } = await resolveAccounts(config);
     const hostKeys = loadHostKeys(config.data_dir, config.sftp.host_keys);
     const roster = new RosterService({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
     const dataFiles = new DataFileRegistry();
-    registerRosterFiles(dataFiles, config.roster, (job) => roster.importFile({ path: job.path, file: job.name, origin: job.origin }));
+    // Alerts first: imports and uploads tell them what happened.
+    const monitor = createMonitorStore(db);
+    const alerts = createAlerts({
+      config: config.alerts,
+      store: createAlertStore(db),
+      sources: {
+        heldImports: () => monitor.heldImports(),
+        renderQueue: () => monitor.pendingRenders(),
+        disk: () => diskSpace(config.data_dir),
+        lastBackupAt: () => audit.lastBackup()?.at,
+      },
+      delivery: createDelivery(alertChannels(config.alerts), createLogger('alerts'), overrides.alertRetry),
+      log: createLogger('alerts'),
+      now: overrides.now,
+      checkEveryMs: overrides.alertCheckEveryMs,
+    });
+    // An import may have been held (or a held one superseded): checked as soon as it ends.
+    const checked = <T>(work: Promise<T>) => work.finally(() => alerts.check());
+    registerRosterFiles(dataFiles, config.roster, (job) => checked(roster.importFile({ path: job.path, file: job.name, origin: job.origin })));
     const deviceImports = new DeviceImporter({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') });
-    dataFiles.register({ name: DEVICES_FILE, kind: DEVICES_KIND, description: 'devices', run: (job) => deviceImports.importFile({ path: job.path, file: job.name, origin: job.origin }) });
+    dataFiles.register({ name: DEVICES_FILE, kind: DEVICES_KIND, description: 'devices', run: (job) => checked(deviceImports.importFile({ path: job.path, file: job.name, origin: job.origin })) });
     roster.delegateKind(DEVICES_KIND, deviceImports);
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
     const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
-    const audit = createAuditLog(db);
     const sftpSessions = createSftpSessions();
-    const monitor = createMonitorStore(db);
     const metrics = createMetrics({
       renderQueue: () => monitor.pendingRenders(),
       importsByStatus: () => monitor.importsByStatus(),
@@ -71,7 +101,10 @@ export async function createApp(config: Config): Promise<App> {
       lastBackupAt: () => audit.lastBackup()?.at,
     });
     const metricsAccess = createMetricsAccess(config.metrics);
-    const onUpload: UploadObserver = (folder, outcome, reason) => metrics.upload(folder, outcome, reason);
+    const onUpload: UploadObserver = (folder, outcome, reason) => {
+      metrics.upload(folder, outcome, reason);
+      if (outcome === 'refused') alerts.refusedUpload();
+    };
     const folders = {
       idphotos: observeFolder(photos.folder, 'idphotos', onUpload),
       data: observeFolder(new DataFolder(
@@ -85,7 +118,7 @@ export async function createApp(config: Config): Promise<App> {
     auth.sessions.purgeExpired();
     const devices = new DeviceService(db);
     const incidents = new IncidentService(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions, metrics, metricsAccess };
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions, metrics, metricsAccess, alerts };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();
@@ -117,6 +150,7 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
       // Roster files that arrived just before the last stop were never imported.
       catchUpUploads(ctx.folders.data, ctx.dataFiles, ctx.roster, ctx.imports).catch((err) => ctx.log.error({ err }, 'roster catch-up failed'));
       retention = startAuditRetention(ctx.audit, ctx.config.web.audit_retention_days, createLogger('audit'));
+      ctx.alerts.start();
       return { sftpPort: sftp.port, webPort: web.port };
     },
     async stop(graceMs = 8000) {
@@ -124,11 +158,20 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
       await ctx.photos.stop();
       await ctx.imports.stop();
       await retention?.stop();
+      await ctx.alerts.stop();
       ctx.audit.close();
       ctx.db.close();
       ctx.log.info('stopped');
     },
   };
+}
+
+/** The channels [alerts] names: a webhook, mail, both or neither (then alerts are logged and listed only). */
+function alertChannels(config: Config['alerts']): Channel[] {
+  const channels: Channel[] = [];
+  if (config.webhook_url) channels.push(webhookChannel(config.webhook_url));
+  if (config.smtp_url) channels.push(mailChannel({ smtpUrl: config.smtp_url, from: config.from, to: config.to, timeoutMs: DEFAULT_RETRY.timeoutMs }));
+  return channels;
 }
 
 function hostPort(host: string, port: number): string {

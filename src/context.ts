@@ -16,6 +16,7 @@ import type { PhotoService } from './domain/photos/service.ts';
 import type { SftpSessions } from './domain/connections/sftp-sessions.ts';
 import type { Metrics } from './domain/metrics/metrics.ts';
 import type { MetricsAccess } from './domain/metrics/access.ts';
+import type { Alerts } from './domain/alerts/alerts.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
@@ -50,4 +51,6 @@ export interface AppContext {
   metrics: Metrics;
   /** Who may read `/metrics` (metrics.allow, or the token). */
   metricsAccess: MetricsAccess;
+  /** Alerts raised now, and what tells them a backup failed or an upload was refused. */
+  alerts: Alerts;
 }

@@ -192,6 +192,9 @@ function crossChecks(config: Config, ctx: Ctx): void {
     const problem = addressProblem(entry);
     if (problem) ctx.problem(`metrics.allow[${i}]`, problem);
   });
+  if (config.alerts.smtp_url && (!config.alerts.from || config.alerts.to.length === 0)) {
+    ctx.problem(config.alerts.from ? 'alerts.to' : 'alerts.from', 'smtp_url needs from and to (the addresses alerts are sent from and to)');
+  }
   if (config.metrics.token && config.metrics.token_file) ctx.problem('metrics.token_file', 'set token or token_file, not both');
   if (config.sftp.defender.max_ban_seconds < config.sftp.defender.ban_seconds) {
     ctx.problem('sftp.defender.max_ban_seconds', 'must not be less than ban_seconds');

@@ -134,6 +134,25 @@ export const SCHEMA = {
       token_file: { type: 'path', default: '' },
     },
   },
+  alerts: {
+    type: 'table',
+    fields: {
+      /** JSON POST of every alert and resolve; "" for none. */
+      webhook_url: { type: 'string', default: '', secret: true, pattern: /^$|^https?:\/\/\S+$/, hint: 'an http:// or https:// URL' },
+      /** smtp://user:pass@host:587 or smtps://…:465; "" for no mail. */
+      smtp_url: { type: 'string', default: '', secret: true, pattern: /^$|^smtps?:\/\/\S+$/, hint: 'an smtp:// or smtps:// URL' },
+      from: { type: 'string', default: '' },
+      to: { type: 'strings', default: [] },
+      /** Refused uploads within an hour that raise an alert. */
+      refused_per_hour: { type: 'int', default: 20, min: 1 },
+      /** Less free space than this share of data_dir's disk raises an alert; 0 never. */
+      min_free_percent: { type: 'int', default: 10, min: 0, max: 99 },
+      /** A pending photo render older than this is a stuck render queue. */
+      render_stuck_minutes: { type: 'int', default: 15, min: 1 },
+      /** No backup within this many hours is an overdue backup; 0 never calls one overdue. */
+      backup_overdue_hours: { type: 'int', default: 26, min: 0 },
+    },
+  },
   executable: {
     type: 'table',
     fields: {
@@ -181,3 +200,4 @@ export type WebAccountConfig = WebConfig['accounts'][number];
 export type PhotosConfig = Config['photos'];
 export type RosterConfig = Config['roster'];
 export type MetricsConfig = Config['metrics'];
+export type AlertsConfig = Config['alerts'];

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
-import { createApp, type App } from '../../src/app.ts';
+import { createApp, type App, type AppOverrides } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import { PASSWORD, run, sftpBatch, USER, type Harness, type RunResult } from '../sftp/harness.ts';
 
@@ -18,7 +18,7 @@ export interface Appliance extends Harness {
   upload(folder: 'idphotos' | 'data', files: Record<string, string | Buffer>): Promise<RunResult>;
 }
 
-export async function startAppliance(extraToml = '', options: { createDir?: (dir: string) => void } = {}): Promise<Appliance> {
+export async function startAppliance(extraToml = '', options: { createDir?: (dir: string) => void; overrides?: AppOverrides } = {}): Promise<Appliance> {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-ops-'));
   options.createDir?.(dir);
   const keyFile = join(dir, 'client_key');
@@ -32,7 +32,7 @@ export async function startAppliance(extraToml = '', options: { createDir?: (dir
     extraToml,
   });
   writeFileSync(join(dir, 'appliance.toml'), toml);
-  const app: App = await createApp(parseConfig(toml, '', dir));
+  const app: App = await createApp(parseConfig(toml, '', dir), options.overrides);
   const { sftpPort, webPort } = await app.start();
   const sshOpts = [
     '-P', String(sftpPort),

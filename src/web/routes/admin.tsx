@@ -68,6 +68,7 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
       detail: backup.detail,
       stale: Date.now() - Date.parse(backup.at) > BACKUP_STALE_DAYS * 24 * 60 * 60 * 1000,
     },
+    alerts: { active: ctx.alerts.active(), channels: [ctx.config.alerts.webhook_url && 'webhook', ctx.config.alerts.smtp_url && 'mail'].filter((c): c is string => Boolean(c)) },
     sftpSessions: ctx.sftpSessions.list(),
     webSessions: ctx.auth.sessions.count(),
     disk: diskUse(ctx.config.data_dir, ctx.db.path),
