@@ -32,6 +32,7 @@ import { diskSpace } from './domain/metrics/disk.ts';
 import { createAlerts } from './domain/alerts/alerts.ts';
 import { createDelivery, DEFAULT_RETRY, mailChannel, webhookChannel, type Channel, type RetryPolicy } from './domain/alerts/delivery.ts';
 import { createAlertStore } from './storage/alert-store.ts';
+import { createBackupSchedule } from './domain/backup/schedule.ts';
 import { observeFolder, type UploadObserver } from './domain/metrics/observed-folder.ts';
 
 export interface App {
@@ -48,8 +49,12 @@ export interface App {
  * data dir → database and migrations → accounts → host keys → services. Nothing listens
  * until `start()`.
  */
-/** What tests change in the appliance they start; the service never passes any. */
+/** What the serve command passes (selfCommand), and what tests change in the appliance they start. */
 export interface AppOverrides {
+  /** How to run `idphotos` itself (the scheduled backup runs `idphotos backup`); needed with backup.schedule. */
+  selfCommand?: readonly string[];
+  /** How often the backup schedule looks at the clock (a minute by default). */
+  backupTickMs?: number;
   /** The clock of the alert checks and the backup schedule (milliseconds since the epoch). */
   now?: () => number;
   /** How alerts are retried (tests shorten the back-off). */
@@ -118,7 +123,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     auth.sessions.purgeExpired();
     const devices = new DeviceService(db);
     const incidents = new IncidentService(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions, metrics, metricsAccess, alerts };
+    if (config.backup.schedule && !overrides.selfCommand?.length) throw new Error('backup.schedule is set but createApp was not told how to run idphotos backup (selfCommand)');
+    const backups = createBackupSchedule({
+      config: config.backup,
+      command: overrides.selfCommand ?? [],
+      configFile: config.config_file,
+      log: createLogger('backup'),
+      now: overrides.now,
+      tickMs: overrides.backupTickMs,
+      onSuccess: () => alerts.backupSucceeded(),
+      onFailure: (run) => alerts.backupFailed(run.message),
+    });
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions, metrics, metricsAccess, alerts, backups };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();
@@ -151,6 +167,7 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
       catchUpUploads(ctx.folders.data, ctx.dataFiles, ctx.roster, ctx.imports).catch((err) => ctx.log.error({ err }, 'roster catch-up failed'));
       retention = startAuditRetention(ctx.audit, ctx.config.web.audit_retention_days, createLogger('audit'));
       ctx.alerts.start();
+      ctx.backups.start();
       return { sftpPort: sftp.port, webPort: web.port };
     },
     async stop(graceMs = 8000) {
@@ -158,6 +175,7 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
       await ctx.photos.stop();
       await ctx.imports.stop();
       await retention?.stop();
+      await ctx.backups.stop();
       await ctx.alerts.stop();
       ctx.audit.close();
       ctx.db.close();

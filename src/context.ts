@@ -17,6 +17,7 @@ import type { SftpSessions } from './domain/connections/sftp-sessions.ts';
 import type { Metrics } from './domain/metrics/metrics.ts';
 import type { MetricsAccess } from './domain/metrics/access.ts';
 import type { Alerts } from './domain/alerts/alerts.ts';
+import type { BackupSchedule } from './domain/backup/schedule.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
@@ -53,4 +54,6 @@ export interface AppContext {
   metricsAccess: MetricsAccess;
   /** Alerts raised now, and what tells them a backup failed or an upload was refused. */
   alerts: Alerts;
+  /** Backups taken daily at backup.schedule: the next time, the last run, those kept. */
+  backups: BackupSchedule;
 }

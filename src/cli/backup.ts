@@ -33,7 +33,7 @@ export const backupCommand: Command = {
       const audit = createAuditLog(db);
       const n = (x: number) => x.toLocaleString('en-US');
       const mib = (b.bytes / 1024 / 1024).toFixed(1);
-      audit.record({ actor: `cli:${userInfo().username}`, action: 'backup', detail: `to ${dest}: ${n(b.users)} users, ${n(b.photos)} current photos, ${mib} MiB` });
+      audit.record({ actor: backupActor(), action: 'backup', detail: `to ${dest}: ${n(b.users)} users, ${n(b.photos)} current photos, ${mib} MiB` });
       audit.close();
       io.stdout.write(
         [
@@ -51,6 +51,14 @@ export const backupCommand: Command = {
     }
   },
 };
+
+/**
+ * Who the audit log names: the appliance's schedule (which runs this command with
+ * IDPHOTOS_BACKUP_BY=schedule, see domain/backup/schedule.ts), or the user at the console.
+ */
+function backupActor(): string {
+  return process.env.IDPHOTOS_BACKUP_BY === 'schedule' ? 'idphotos:schedule' : `cli:${userInfo().username}`;
+}
 
 /** A destination the backup must not use is a usage error (exit code 2), with the domain's reason. */
 function backupOrExplain<T>(write: () => T): T {

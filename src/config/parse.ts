@@ -3,6 +3,7 @@ import { isAbsolute, resolve, dirname, basename } from 'node:path';
 import { SCHEMA, type Config, type FieldSpec, type ListenAddress } from './schema.ts';
 import { lineOf, locateKeys } from './locate.ts';
 import { addressProblem } from '../shared/address-list.ts';
+import { isInside } from '../shared/paths.ts';
 
 export interface ConfigProblem {
   key: string;
@@ -194,6 +195,10 @@ function crossChecks(config: Config, ctx: Ctx): void {
   });
   if (config.alerts.smtp_url && (!config.alerts.from || config.alerts.to.length === 0)) {
     ctx.problem(config.alerts.from ? 'alerts.to' : 'alerts.from', 'smtp_url needs from and to (the addresses alerts are sent from and to)');
+  }
+  if (config.backup.schedule && !config.backup.dir) ctx.problem('backup.dir', 'backup.schedule needs dir: the folder the backups go to');
+  if (config.backup.dir && isInside(config.backup.dir, config.data_dir)) {
+    ctx.problem('backup.dir', `${config.backup.dir} is inside data_dir: a backup there would copy itself, and goes with the disk it protects`);
   }
   if (config.metrics.token && config.metrics.token_file) ctx.problem('metrics.token_file', 'set token or token_file, not both');
   if (config.sftp.defender.max_ban_seconds < config.sftp.defender.ban_seconds) {

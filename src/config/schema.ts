@@ -153,6 +153,17 @@ export const SCHEMA = {
       backup_overdue_hours: { type: 'int', default: 26, min: 0 },
     },
   },
+  backup: {
+    type: 'table',
+    fields: {
+      /** Where scheduled backups go, one folder each; outside data_dir, ideally another disk. */
+      dir: { type: 'path', default: '' },
+      /** Daily at this local time ("02:30"); "" takes no scheduled backups. */
+      schedule: { type: 'string', default: '', pattern: /^$|^([01]\d|2[0-3]):[0-5]\d$/, hint: 'a time of day like "02:30" (24-hour, local time), or "" for none' },
+      /** Scheduled backups kept in dir; older ones are deleted after each success. */
+      keep: { type: 'int', default: 7, min: 1, max: 1000 },
+    },
+  },
   executable: {
     type: 'table',
     fields: {
@@ -201,3 +212,4 @@ export type PhotosConfig = Config['photos'];
 export type RosterConfig = Config['roster'];
 export type MetricsConfig = Config['metrics'];
 export type AlertsConfig = Config['alerts'];
+export type BackupConfig = Config['backup'];

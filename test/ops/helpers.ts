@@ -32,7 +32,7 @@ export async function startAppliance(extraToml = '', options: { createDir?: (dir
     extraToml,
   });
   writeFileSync(join(dir, 'appliance.toml'), toml);
-  const app: App = await createApp(parseConfig(toml, '', dir), options.overrides);
+  const app: App = await createApp(parseConfig(toml, join(dir, 'appliance.toml')), options.overrides);
   const { sftpPort, webPort } = await app.start();
   const sshOpts = [
     '-P', String(sftpPort),

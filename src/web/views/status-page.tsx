@@ -3,6 +3,7 @@ import type { SftpSessionInfo } from '../../domain/connections/sftp-sessions.ts'
 import type { UserCounts } from '../../domain/users/status.ts';
 import { Layout } from './layout.tsx';
 import { AlertsPanel, type AlertItem } from './alerts-panel.tsx';
+import { BackupsPanel, type ScheduledBackups } from './backups-panel.tsx';
 import { formatBytes, formatCount, formatTime } from './format.ts';
 
 export interface MissingPhotoRow {
@@ -19,6 +20,8 @@ export interface StatusData {
   lastImport?: { file: string; status: string; at: string; summary: string } | undefined;
   /** The newest `idphotos backup` (from the audit log), and whether it is over BACKUP_STALE_DAYS old. */
   lastBackup?: { at: string; actor: string; detail: string; stale: boolean } | undefined;
+  /** [backup]: the schedule, the last run and the backups kept. */
+  backups?: ScheduledBackups | undefined;
   /** Alerts raised now, and the channels that send them ("webhook", "mail"). */
   alerts?: { active: AlertItem[]; channels: string[] } | undefined;
   /** SFTP connections signed in now, the oldest first. */
@@ -83,6 +86,8 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
           </p>
         )}
       </section>
+
+      {data.backups && <BackupsPanel backups={data.backups} />}
 
       {data.missing && (
         <section class="panel">
