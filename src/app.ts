@@ -133,6 +133,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       tickMs: overrides.backupTickMs,
       onSuccess: () => alerts.backupSucceeded(),
       onFailure: (run) => alerts.backupFailed(run.message),
+      onPruned: (b) => audit.record({ actor: 'idphotos:schedule', action: 'admin.action', detail: `old backup ${b.path} deleted (backup.keep = ${config.backup.keep})` }),
     });
     const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions, metrics, metricsAccess, alerts, backups };
     return makeApp(ctx, generated);

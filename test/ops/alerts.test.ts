@@ -13,7 +13,7 @@ import { signInAs } from '../web/helpers.ts';
 import { createDelivery, MAX_QUEUED, webhookChannel, type AlertMessage } from '../../src/domain/alerts/delivery.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { logs, photo } from '../sftp/harness.ts';
-import { PASSWORD, run, startAppliance, type Appliance } from './helpers.ts';
+import { PASSWORD, run, sample, startAppliance, type Appliance } from './helpers.ts';
 import { startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type WebhookReceiver } from './receivers.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/idphotos.js');
@@ -132,6 +132,10 @@ describe('alerts by webhook and mail', () => {
     ahead += 16 * MINUTE;
     await expect.poll(() => fired('render-stuck').length).toBe(1);
     expect(fired('render-stuck')[0]!.title).toMatch(/^1 photos waiting for display images since /);
+    // The metrics show the same queue, read when scraped.
+    const scraped = await (await fetch(`${a.url}/metrics`)).text();
+    expect(sample(scraped, 'idphotos_render_queue_depth')).toBe(1);
+    expect(sample(scraped, 'idphotos_render_queue_oldest_age_seconds')).toBeGreaterThan(0);
 
     rmSync(blocker, { recursive: true });
     // The render is retried every 10 s; once the photo is current the queue is empty.

@@ -90,6 +90,8 @@ describe('[backup] schedule', () => {
     const ok = await runDue(due + 3 * DAY);
     expect(ok.ok).toBe(true);
     expect(readdirSync(dir).sort()).toEqual([backupName(due + DAY), backupName(due + 3 * DAY)]);
+    // The deleted one held every record: its deletion is in the audit log.
+    expect(a.app.ctx.audit.list({ actor: 'idphotos:schedule', limit: 10 }).map((e) => e.detail)).toContain(`old backup ${join(dir, backupName(due))} deleted (backup.keep = 2)`);
     expect(a.app.ctx.alerts.active()).toEqual([]);
   }, 120_000);
 });

@@ -40,6 +40,8 @@ export interface BackupScheduleOptions {
   tickMs?: number;
   onSuccess?(run: BackupRun): void;
   onFailure?(run: BackupRun): void;
+  /** An old backup was deleted to keep `keep` (it held every record: the caller audits it). */
+  onPruned?(backup: BackupEntry): void;
 }
 
 export interface BackupSchedule {
@@ -138,6 +140,7 @@ export function createBackupSchedule(options: BackupScheduleOptions): BackupSche
       for (const b of old) {
         rmSync(b.path, { recursive: true, force: true });
         log.info({ backup: b.path, keep: config.keep }, `old backup deleted: ${b.name} (backup.keep = ${config.keep})`);
+        options.onPruned?.(b);
       }
     } catch (err) {
       log.error({ dir: config.dir, err: errorMessage(err) }, 'could not delete old backups; trying again after the next one');
