@@ -59,6 +59,19 @@ describe('/metrics on a running appliance', () => {
     const count = sample(after, 'idphotos_web_request_duration_seconds_count')!;
     expect(count).toBeGreaterThanOrEqual(4);
     expect(sample(after, 'idphotos_web_request_duration_seconds_bucket{le="+Inf"}')).toBe(count);
+
+    // Display images return early from the middleware that times requests: timed there too.
+    const login = await fetch(`${a.url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: a.url }, body: 'username=admin&password=correct+horse+battery+staple' });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const image = await fetch(`${a.url}/photos/S1?size=thumb`, { headers: { cookie } });
+    expect(image.headers.get('content-type')).toBe('image/jpeg');
+    await image.arrayBuffer();
+    const scrape = async () => sample(await (await fetch(`${a.url}/metrics`)).text(), 'idphotos_web_request_duration_seconds_count')!;
+    const before = await scrape();
+    const again = await fetch(`${a.url}/photos/S1?size=thumb`, { headers: { cookie, 'if-none-match': image.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+    // The scrape before counts itself after it answered; the 304 and that scrape are counted now.
+    expect(await scrape()).toBe(before + 2);
   });
 
   it('shows the SFTP sessions signed in when scraped', async () => {

@@ -131,9 +131,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
       uploads.inc({ folder, outcome });
       if (outcome === 'refused') refusals.inc({ folder, reason: reason ?? 'other' });
     },
-    observeRequest(seconds) {
-      requests.observe(seconds);
-    },
+    // NB: an arrow, so it can be handed on as a plain function (the web app's first middleware).
+    observeRequest: (seconds) => requests.observe(seconds),
     render: () => registry.metrics(),
   };
 }

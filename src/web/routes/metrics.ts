@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import type { MetricsAccess } from '../../domain/metrics/access.ts';
 import type { Metrics } from '../../domain/metrics/metrics.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -18,19 +18,4 @@ export function metricsRoutes(metrics: Metrics, access: MetricsAccess): Hono<Web
     c.header('Cache-Control', 'no-store');
     return c.body(await metrics.render(), 200, { 'Content-Type': metrics.contentType });
   });
-}
-
-/**
- * Times every request into the latency histogram. NB: runs on the image path; it adds one
- * `performance.now()` pair and one observe, nothing else.
- */
-export function requestTimer(metrics: Metrics): MiddlewareHandler<WebEnv> {
-  return async function timeRequest(_c, next) {
-    const start = performance.now();
-    try {
-      await next();
-    } finally {
-      metrics.observeRequest((performance.now() - start) / 1000);
-    }
-  };
 }
