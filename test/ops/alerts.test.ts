@@ -2,9 +2,10 @@
 // each cause raised once and resolved once; retries with back-off; a receiver that never
 // answers does not hold up uploads.
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import { conditions, type Observed } from '../../src/domain/alerts/conditions.ts';
 import { SIZE_NAMES } from '../../src/domain/photos/sizes.ts';
@@ -250,6 +251,38 @@ describe('the alert queue', () => {
       await delivery.stop();
     } finally {
       await hook.close();
+    }
+  });
+});
+
+describe('alerts across a restart', () => {
+  it('are not sent again by a restart, and the resolve still goes out after one', async () => {
+    const hook = await startWebhookReceiver();
+    const a = await startAppliance(`[alerts]\nwebhook_url = "${hook.url}"\nmin_free_percent = 99`, { overrides: { alertRetry: FAST_RETRY } });
+    try {
+      await expect.poll(() => hook.delivered.length).toBe(1);
+      expect(hook.delivered[0]).toMatchObject({ status: 'firing', cause: 'disk-low' });
+      await a.app.stop(2000);
+
+      const file = join(a.dir, 'appliance.toml');
+      const toml = readFileSync(file, 'utf8');
+      const again = await createApp(parseConfig(toml, file), { alertRetry: FAST_RETRY });
+      await again.start();
+      again.ctx.alerts.check();
+      expect(again.ctx.alerts.active().map((r) => r.cause)).toEqual(['disk-low']);
+      await again.stop(2000);
+      expect(hook.delivered).toHaveLength(1);
+
+      // Started with the threshold lowered: the alert raised before the restart is resolved.
+      writeFileSync(file, toml.replace('min_free_percent = 99', 'min_free_percent = 0'));
+      const lowered = await createApp(parseConfig(readFileSync(file, 'utf8'), file), { alertRetry: FAST_RETRY });
+      await lowered.start();
+      await expect.poll(() => hook.delivered.length).toBe(2);
+      expect(hook.delivered[1]).toMatchObject({ status: 'resolved', cause: 'disk-low', since: hook.delivered[0]!.since });
+      await lowered.stop(2000);
+    } finally {
+      await hook.close();
+      rmSync(a.dir, { recursive: true, force: true });
     }
   });
 });
