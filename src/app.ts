@@ -4,7 +4,7 @@ import { redactConfig } from './config/parse.ts';
 import type { AppContext } from './context.ts';
 import { resolveAccounts, type GeneratedCredential } from './domain/accounts/bootstrap.ts';
 import { createLogger } from './shared/logger.ts';
-import { openDatabase } from './storage/db.ts';
+import { openStorage, SQLITE_DRIVER, type Storage } from './storage/index.ts';
 import { ensureWritableDir } from './storage/files.ts';
 import { loadHostKeys } from './sftp/host-key.ts';
 import { DirectoryFolder } from './domain/incoming/directory-folder.ts';
@@ -21,22 +21,25 @@ import { startAuditRetention } from './domain/audit/retention.ts';
 import { DeviceService } from './domain/devices/devices.ts';
 import { IncidentService } from './domain/incidents/incidents.ts';
 import { DeviceImporter, DEVICES_FILE, DEVICES_KIND } from './domain/devices/import.ts';
-import { createPhotoService } from './domain/photos/service.ts';
+import { createPhotoService, type PhotoServiceOptions } from './domain/photos/service.ts';
+import { createUserService } from './domain/users/users.ts';
+import { createStatusReport } from './domain/users/status.ts';
+import { createBackups } from './domain/backup/backup.ts';
 import { createSftpSessions } from './domain/connections/sftp-sessions.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
-import { createMonitorStore } from './storage/monitor-store.ts';
 import { createMetrics } from './domain/metrics/metrics.ts';
-import { createMetricsAccess } from './domain/metrics/access.ts';
+import { createMetricsAccess, type MetricsAccess } from './domain/metrics/access.ts';
 import { diskSpace } from './domain/metrics/disk.ts';
+import { observeFolder, type UploadObserver } from './domain/metrics/observed-folder.ts';
 import { createAlerts } from './domain/alerts/alerts.ts';
 import { createDelivery, DEFAULT_RETRY, mailChannel, webhookChannel, type Channel, type RetryPolicy } from './domain/alerts/delivery.ts';
-import { createAlertStore } from './storage/alert-store.ts';
 import { createBackupSchedule } from './domain/backup/schedule.ts';
-import { observeFolder, type UploadObserver } from './domain/metrics/observed-folder.ts';
 
 export interface App {
   ctx: AppContext;
+  /** The stores under the services (tests seed and inspect through it; the edges never see it). */
+  storage: Storage;
   /** Credentials generated on this start (first start only), to be shown once. */
   generated: GeneratedCredential[];
   start(): Promise<{ sftpPort: number; webPort: number }>;
@@ -44,43 +47,52 @@ export interface App {
   stop(graceMs?: number): Promise<void>;
 }
 
-/**
- * The composition root. Builds everything from the typed configuration in a fixed order:
- * data dir → database and migrations → accounts → host keys → services. Nothing listens
- * until `start()`.
- */
-/** What the serve command passes (selfCommand), and what tests change in the appliance they start. */
 export interface AppOverrides {
-  /** How to run `idphotos` itself (the scheduled backup runs `idphotos backup`); needed with backup.schedule. */
+  /**
+   * `command`: a one-shot CLI command beside a running server on the same data_dir. No account
+   * or host key is generated (the first `serve` does that and shows the passwords), and
+   * `start()` is refused. Default `serve`.
+   */
+  mode?: 'serve' | 'command';
+  /** Apply pending migrations (default true). `backup` never migrates a database a server may be using. */
+  migrate?: boolean;
+  /** For crash tests: called at each durable step of a photo commit (may never resolve). */
+  photoHooks?: PhotoServiceOptions['hooks'];
+  /** How to run `idphotos` itself (the scheduled backup runs `idphotos backup`); `serve` passes it, and backup.schedule needs it. */
   selfCommand?: readonly string[];
-  /** How often the backup schedule looks at the clock (a minute by default). */
-  backupTickMs?: number;
-  /** The clock of the alert checks and the backup schedule (milliseconds since the epoch). */
+  /** The clock of the alert checks and the backup schedule, in milliseconds since the epoch (tests move it forward). */
   now?: () => number;
   /** How alerts are retried (tests shorten the back-off). */
   alertRetry?: RetryPolicy;
-  /** How often alert conditions are checked by themselves. */
+  /** How often alert conditions are checked by themselves (a minute by default). */
   alertCheckEveryMs?: number;
+  /** How often the backup schedule looks at the clock (a minute by default). */
+  backupTickMs?: number;
 }
 
+/**
+ * The composition root, for `serve`, every CLI command and the tests. Builds everything from
+ * the typed configuration in a fixed order: data dir → database and migrations → accounts →
+ * host keys → services. Nothing listens until `start()`.
+ */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = createLogger('app');
+  const serving = overrides.mode !== 'command';
   ensureWritableDir(config.data_dir, 'data_dir');
-  const db = openDatabase(join(config.data_dir, 'idphotos.db'));
+  const storage = openStorage(join(config.data_dir, 'idphotos.db'), { migrate: overrides.migrate ?? true });
   try {
-    const audit = createAuditLog(db);
-    const { accounts, generated } = await resolveAccounts(config);
-    const hostKeys = loadHostKeys(config.data_dir, config.sftp.host_keys);
-    const roster = new RosterService({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
+    const { accounts, generated } = serving ? await resolveAccounts(config) : { accounts: { sftp: config.sftp.accounts, web: config.web.accounts }, generated: [] };
+    const hostKeys = serving ? loadHostKeys(config.data_dir, config.sftp.host_keys) : [];
+    const roster = new RosterService({ storage, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
     const dataFiles = new DataFileRegistry();
+    const audit = createAuditLog(storage.audit);
     // Alerts first: imports and uploads tell them what happened.
-    const monitor = createMonitorStore(db);
     const alerts = createAlerts({
       config: config.alerts,
-      store: createAlertStore(db),
+      store: storage.alerts,
       sources: {
-        heldImports: () => monitor.heldImports(),
-        renderQueue: () => monitor.pendingRenders(),
+        heldImports: () => storage.monitor.heldImports(),
+        renderQueue: () => storage.monitor.pendingRenders(),
         disk: () => diskSpace(config.data_dir),
         lastBackupAt: () => audit.lastBackup()?.at,
       },
@@ -89,43 +101,51 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       now: overrides.now,
       checkEveryMs: overrides.alertCheckEveryMs,
     });
-    // An import may have been held (or a held one superseded): checked as soon as it ends.
-    const checked = <T>(work: Promise<T>) => work.finally(() => alerts.check());
+    // An import may have been held (or a held one superseded): checked as soon as it ends. NB: by
+    // the server only; a command (`idphotos import`) leaves it to the server's next check.
+    const checked = <T>(work: Promise<T>): Promise<T> => (serving ? work.finally(() => alerts.check()) : work);
     registerRosterFiles(dataFiles, config.roster, (job) => checked(roster.importFile({ path: job.path, file: job.name, origin: job.origin })));
-    const deviceImports = new DeviceImporter({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') });
+    const deviceImports = new DeviceImporter({ storage, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') });
     dataFiles.register({ name: DEVICES_FILE, kind: DEVICES_KIND, description: 'devices', run: (job) => checked(deviceImports.importFile({ path: job.path, file: job.name, origin: job.origin })) });
     roster.delegateKind(DEVICES_KIND, deviceImports);
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
-    const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
+    const photos = createPhotoService({ storage, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos'), hooks: overrides.photoHooks });
     const sftpSessions = createSftpSessions();
     const metrics = createMetrics({
-      renderQueue: () => monitor.pendingRenders(),
-      importsByStatus: () => monitor.importsByStatus(),
+      renderQueue: () => storage.monitor.pendingRenders(),
+      importsByStatus: () => storage.monitor.importsByStatus(),
       sftpSessions: () => sftpSessions.count(),
       disk: () => diskSpace(config.data_dir),
       lastBackupAt: () => audit.lastBackup()?.at,
     });
-    const metricsAccess = createMetricsAccess(config.metrics);
+    // NB: the token file is read by the server only: a command never answers /metrics.
+    const metricsAccess: MetricsAccess = serving ? createMetricsAccess(config.metrics) : { allows: () => false };
     const onUpload: UploadObserver = (folder, outcome, reason) => {
       metrics.upload(folder, outcome, reason);
       if (outcome === 'refused') alerts.refusedUpload();
     };
     const folders = {
       idphotos: observeFolder(photos.folder, 'idphotos', onUpload),
-      data: observeFolder(new DataFolder(
-        new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
-        dataFiles,
-        (job) => imports.enqueue(job),
-        (refusal) => roster.recordRefusedUpload(refusal),
-      ), 'data', onUpload),
+      data: observeFolder(
+        new DataFolder(
+          new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
+          dataFiles,
+          (job) => imports.enqueue(job),
+          (refusal) => roster.recordRefusedUpload(refusal),
+        ),
+        'data',
+        onUpload,
+      ),
     };
-    const auth = createAuth(db, config.web, accounts.web);
-    auth.sessions.purgeExpired();
-    const devices = new DeviceService(db);
-    const incidents = new IncidentService(db);
-    if (config.backup.schedule && !overrides.selfCommand?.length) throw new Error('backup.schedule is set but createApp was not told how to run idphotos backup (selfCommand)');
+    const auth = createAuth(storage.sessions, config.web, accounts.web);
+    const devices = new DeviceService(storage);
+    const incidents = new IncidentService(storage);
+    const users = createUserService(storage.users);
+    const status = createStatusReport(storage.status, { dataDir: config.data_dir, dbPath: storage.path });
+    const backup = createBackups(storage, config.data_dir);
+    if (serving && config.backup.schedule && !overrides.selfCommand?.length) throw new Error('backup.schedule is set but createApp was not told how to run idphotos backup (selfCommand)');
     const backups = createBackupSchedule({
-      config: config.backup,
+      config: serving ? config.backup : { ...config.backup, schedule: '' },
       command: overrides.selfCommand ?? [],
       configFile: config.config_file,
       log: createLogger('backup'),
@@ -135,22 +155,28 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       onFailure: (run) => alerts.backupFailed(run.message),
       onPruned: (b) => audit.record({ actor: 'idphotos:schedule', action: 'admin.action', detail: `old backup ${b.path} deleted (backup.keep = ${config.backup.keep})` }),
     });
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions, metrics, metricsAccess, alerts, backups };
-    return makeApp(ctx, generated);
+    const ctx: AppContext = {
+      config, log, accounts, hostKeys, folders, users, status, backup, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos,
+      sftpSessions, metrics, metricsAccess, alerts, backups,
+    };
+    return makeApp(ctx, storage, generated, serving);
   } catch (err) {
-    db.close();
+    storage.close();
     throw err;
   }
 }
 
-function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
+function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredential[], serving: boolean): App {
   const running: RunningServer[] = [];
   let retention: ReturnType<typeof startAuditRetention> | undefined;
   return {
     ctx,
+    storage,
     generated,
     async start() {
-      ctx.log.info({ version: VERSION, config: redactConfig(ctx.config) }, 'starting idphotos');
+      if (!serving) throw new Error('this app was created for a command (mode: command): it cannot serve');
+      ctx.auth.sessions.purgeExpired();
+      ctx.log.info({ version: VERSION, runtime: runtimeName(), sqlite: SQLITE_DRIVER, config: redactConfig(ctx.config) }, 'starting idphotos');
       // Finish or drop uploads a crash interrupted before anyone can see the photo store.
       await ctx.photos.start();
       // Same for roster imports a crash cut off: their work copies go; catch-up below redoes them.
@@ -179,7 +205,7 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
       await ctx.backups.stop();
       await ctx.alerts.stop();
       ctx.audit.close();
-      ctx.db.close();
+      storage.close();
       ctx.log.info('stopped');
     },
   };
@@ -191,6 +217,12 @@ function alertChannels(config: Config['alerts']): Channel[] {
   if (config.webhook_url) channels.push(webhookChannel(config.webhook_url));
   if (config.smtp_url) channels.push(mailChannel({ smtpUrl: config.smtp_url, from: config.from, to: config.to, timeoutMs: DEFAULT_RETRY.timeoutMs }));
   return channels;
+}
+
+/** `node 20.20.2` or `deno 2.9.6`: which runtime serves, for whoever reads the log. */
+function runtimeName(): string {
+  const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
+  return deno ? `deno ${deno.version.deno}` : `node ${process.versions.node}`;
 }
 
 function hostPort(host: string, port: number): string {
