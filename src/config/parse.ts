@@ -200,6 +200,12 @@ function crossChecks(config: Config, ctx: Ctx): void {
   if (config.backup.dir && isInside(config.backup.dir, config.data_dir)) {
     ctx.problem('backup.dir', `${config.backup.dir} is inside data_dir: a backup there would copy itself, and goes with the disk it protects`);
   }
+  // NB: a plain address or "Name <address>"; nodemailer takes both.
+  const address = /^(?:[^<>@\s][^<>]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
+  if (config.alerts.from && !address.test(config.alerts.from)) ctx.problem('alerts.from', `"${config.alerts.from}" is not a mail address`);
+  config.alerts.to.forEach((to, i) => {
+    if (!address.test(to)) ctx.problem(`alerts.to[${i}]`, `"${to}" is not a mail address`);
+  });
   if (config.metrics.token && config.metrics.token_file) ctx.problem('metrics.token_file', 'set token or token_file, not both');
   if (config.sftp.defender.max_ban_seconds < config.sftp.defender.ban_seconds) {
     ctx.problem('sftp.defender.max_ban_seconds', 'must not be less than ban_seconds');

@@ -234,6 +234,8 @@ describe('alert conditions', () => {
   it('smtp_url needs from and to', () => {
     expect(() => parseConfig('[alerts]\nsmtp_url = "smtp://mail.example:25"\n', 'a.toml')).toThrow('smtp_url needs from and to');
     expect(() => parseConfig('[alerts]\nwebhook_url = "ftp://x"\n', 'a.toml')).toThrow('alerts.webhook_url: must be an http:// or https:// URL');
+    expect(() => parseConfig('[alerts]\nto = ["it@district.example", "oncall"]\n', 'a.toml')).toThrow('alerts.to[1]: "oncall" is not a mail address');
+    expect(parseConfig('[alerts]\nsmtp_url = "smtp://mail:25"\nfrom = "idphotos <idphotos@district.example>"\nto = ["it@district.example"]\n', 'a.toml').alerts.to).toEqual(['it@district.example']);
   });
 });
 
