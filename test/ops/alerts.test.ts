@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/parse.ts';
+import { parseConfig, redactConfig } from '../../src/config/parse.ts';
 import { conditions, type Observed } from '../../src/domain/alerts/conditions.ts';
 import { SIZE_NAMES } from '../../src/domain/photos/sizes.ts';
 import { createWebApp } from '../../src/web/app.ts';
@@ -229,6 +229,13 @@ describe('alert conditions', () => {
   it('min_free_percent = 0 and backup_overdue_hours = 0 turn those off', () => {
     const off = parseConfig('[alerts]\nmin_free_percent = 0\nbackup_overdue_hours = 0\n', '').alerts;
     expect(conditions(off, { ...calm, disk: { free: 0, total: 100 }, lastBackupAt: undefined, startedAt: 0 }, false)).toEqual([]);
+  });
+
+  it('keeps the webhook and SMTP URLs (they may carry a password or a token) out of the start-up log line', () => {
+    const config = parseConfig('[alerts]\nwebhook_url = "https://hooks.example/T0/secret-path"\nsmtp_url = "smtp://alerts:mail-pass@mail.example:587"\nfrom = "a@b.example"\nto = ["c@d.example"]\n', 'a.toml');
+    const logged = JSON.stringify(redactConfig(config));
+    expect(logged).not.toContain('secret-path');
+    expect(logged).not.toContain('mail-pass');
   });
 
   it('smtp_url needs from and to', () => {
