@@ -144,7 +144,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const status = createStatusReport(storage.status, { dataDir: config.data_dir, dbPath: storage.path });
     const backup = createBackups(storage, config.data_dir);
     if (serving && config.backup.schedule && !overrides.selfCommand?.length) throw new Error('backup.schedule is set but createApp was not told how to run idphotos backup (selfCommand)');
-    const backups = createBackupSchedule({
+    const backupSchedule = createBackupSchedule({
       config: serving ? config.backup : { ...config.backup, schedule: '' },
       command: overrides.selfCommand ?? [],
       configFile: config.config_file,
@@ -157,7 +157,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     });
     const ctx: AppContext = {
       config, log, accounts, hostKeys, folders, users, status, backup, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos,
-      sftpSessions, metrics, metricsAccess, alerts, backups,
+      sftpSessions, metrics, metricsAccess, alerts, backupSchedule,
     };
     return makeApp(ctx, storage, generated, serving);
   } catch (err) {
@@ -194,7 +194,7 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       catchUpUploads(ctx.folders.data, ctx.dataFiles, ctx.roster, ctx.imports).catch((err) => ctx.log.error({ err }, 'roster catch-up failed'));
       retention = startAuditRetention(ctx.audit, ctx.config.web.audit_retention_days, createLogger('audit'));
       ctx.alerts.start();
-      ctx.backups.start();
+      ctx.backupSchedule.start();
       return { sftpPort: sftp.port, webPort: web.port };
     },
     async stop(graceMs = 8000) {
@@ -202,7 +202,7 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       await ctx.photos.stop();
       await ctx.imports.stop();
       await retention?.stop();
-      await ctx.backups.stop();
+      await ctx.backupSchedule.stop();
       await ctx.alerts.stop();
       ctx.audit.close();
       storage.close();

@@ -62,5 +62,5 @@ export interface AppContext {
   /** Alerts raised now, and what tells them a backup failed or an upload was refused. */
   alerts: Alerts;
   /** Backups taken daily at backup.schedule: the next time, the last run, those kept. */
-  backups: BackupSchedule;
+  backupSchedule: BackupSchedule;
 }

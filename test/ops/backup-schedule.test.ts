@@ -27,8 +27,8 @@ describe('[backup] schedule', () => {
   /** Moves the appliance's clock just past `at` and waits for the backup due then to end. */
   const runDue = async (at: number) => {
     ahead = at - Date.now() + 1000;
-    await expect.poll(() => a.app.ctx.backups.last()?.due, { timeout: 60_000 }).toBe(new Date(at).toISOString());
-    return a.app.ctx.backups.last()!;
+    await expect.poll(() => a.app.ctx.backupSchedule.last()?.due, { timeout: 60_000 }).toBe(new Date(at).toISOString());
+    return a.app.ctx.backupSchedule.last()!;
   };
 
   beforeAll(async () => {
@@ -42,7 +42,7 @@ describe('[backup] schedule', () => {
   afterAll(async () => a?.stop());
 
   it('is due at the next 02:30 of the server clock, and nothing is taken before', async () => {
-    expect(a.app.ctx.backups.nextAt()).toBe(new Date(due).toISOString());
+    expect(a.app.ctx.backupSchedule.nextAt()).toBe(new Date(due).toISOString());
     expect(new Date(due).getHours()).toBe(2);
     expect(new Date(due).getMinutes()).toBe(30);
     expect(existsSync(dir)).toBe(false);
@@ -57,7 +57,7 @@ describe('[backup] schedule', () => {
     expect(statSync(run.dest).mode & 0o077).toBe(0);
     expect(statSync(dir).mode & 0o077).toBe(0);
     expect(a.app.ctx.audit.lastBackup()).toMatchObject({ actor: 'idphotos:schedule', detail: expect.stringContaining(`to ${run.dest}: 0 users, 1 current photos`) });
-    expect(a.app.ctx.backups.nextAt()).toBe(new Date(due + DAY).toISOString());
+    expect(a.app.ctx.backupSchedule.nextAt()).toBe(new Date(due + DAY).toISOString());
     const page = await statusText();
     expect(page).toContain(`ok The last one, due`);
     expect(page).toContain(backupName(due));
