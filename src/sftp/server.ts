@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import type { RunningServer } from '../web/server.ts';
 import { sshAlgorithms } from './algorithms.ts';
 import { Authenticator } from './auth.ts';
-import { Defender, normalizeIp } from './defender.ts';
+import { Defender, normalizeIp, sourceKey } from './defender.ts';
 import { serveSftpChannel } from './protocol/channel.ts';
 import { SftpSession } from './session.ts';
 import { StagingArea } from './staging.ts';
@@ -45,7 +45,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
   // unconditionally: what is already on disk is not refused, only growth past the limits.
   for (const f of staging.staged()) budget.charge(f.account, f.file, f.size, { force: true });
 
-  const auth = new Authenticator(ctx.accounts.sftp);
+  const auth = new Authenticator(ctx.accounts.sftp, ctx.auth.passwordChecks);
   const defender = new Defender(cfg.defender, log);
   const sessionsPerAccount = new Map<string, number>();
   const { track, settled } = createInFlight();
@@ -139,7 +139,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
       }
       let ok: boolean;
       try {
-        ok = await auth.checkPassword(user, password);
+        ok = await auth.checkPassword(user, password, sourceKey(ip));
       } finally {
         endCheck();
       }

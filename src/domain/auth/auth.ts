@@ -51,6 +51,9 @@ export function createAuth(
   return {
     sessions,
 
+    /** The bound on argon2 work, shared with SFTP password logins (taking turns by source). */
+    passwordChecks: hashing,
+
     /**
      * Checks a password and opens a session. Throws AppError 'unauthorized' on a wrong name or
      * password (the same message for both), 'unavailable' with `retryAfterSeconds` when this
