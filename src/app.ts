@@ -16,6 +16,7 @@ import { catchUpUploads } from './domain/roster/catch-up.ts';
 import { startSftpServer } from './sftp/server.ts';
 import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
+import { createDirectories } from './domain/auth/directory.ts';
 import { createAuditLog } from './domain/audit/audit.ts';
 import { startAuditRetention } from './domain/audit/retention.ts';
 import { DeviceService } from './domain/devices/devices.ts';
@@ -64,9 +65,14 @@ export async function createApp(config: Config): Promise<App> {
         (refusal) => roster.recordRefusedUpload(refusal),
       ),
     };
-    const auth = createAuth(db, config.web, accounts.web);
-    auth.sessions.purgeExpired();
     const audit = createAuditLog(db);
+    const directories = createDirectories(config.web, createLogger('directory'));
+    directories.onRevoked = (person, reason) => {
+      audit.record({ actor: person.identity, action: 'signin.revoked', detail: `${person.method}: ${reason}`, ip: '' });
+      log.info({ user: person.identity, method: person.method, reason }, 'directory ended the sessions of a signed-in person');
+    };
+    const auth = createAuth(db, config.web, accounts.web, directories);
+    auth.sessions.purgeExpired();
     const devices = new DeviceService(db);
     const incidents = new IncidentService(db);
     const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions: createSftpSessions() };

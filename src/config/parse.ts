@@ -2,6 +2,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { isAbsolute, resolve, dirname, basename } from 'node:path';
 import { SCHEMA, type Config, type FieldSpec, type ListenAddress } from './schema.ts';
 import { lineOf, locateKeys } from './locate.ts';
+import { directoryChecks } from './directory-checks.ts';
 
 export interface ConfigProblem {
   key: string;
@@ -27,7 +28,7 @@ export function formatProblem(file: string, p: ConfigProblem): string {
 
 /**
  * TOML text → typed configuration, in one pure function: no file is read and nothing is
- * created. Relative paths resolve against the folder of `file` (or `baseDir` for the
+ * created (secret files named by [web.oidc] and [web.ldap] are only checked to exist). Relative paths resolve against the folder of `file` (or `baseDir` for the
  * embedded defaults). Throws ConfigError listing every problem at once.
  */
 export function parseConfig(text: string, file: string, baseDir = file ? dirname(file) : process.cwd()): Config {
@@ -190,6 +191,7 @@ function crossChecks(config: Config, ctx: Ctx): void {
   if (config.sftp.defender.max_ban_seconds < config.sftp.defender.ban_seconds) {
     ctx.problem('sftp.defender.max_ban_seconds', 'must not be less than ban_seconds');
   }
+  directoryChecks(config, ctx.problem);
 }
 
 function duplicates(names: string[], key: string, ctx: Ctx): void {
@@ -249,6 +251,6 @@ function editDistance(a: string, b: string): number {
 /** The configuration with secrets replaced, for the one start-up log line. */
 export function redactConfig(config: Config): unknown {
   return JSON.parse(
-    JSON.stringify(config, (key, value) => (key === 'password_hash' && value ? '[redacted]' : value)),
+    JSON.stringify(config, (key, value) => ((key === 'password_hash' || key === 'client_secret') && value ? '[redacted]' : value)),
   );
 }

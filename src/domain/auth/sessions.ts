@@ -11,6 +11,8 @@ export interface SessionRow {
   last_seen_at: string;
   /** Fingerprint of the password hash the session was opened with (see `credentialOf`). */
   credential: string;
+  /** The person (web_staff) the session belongs to; null for sessions from before there was one. */
+  staff_id: number | null;
 }
 
 /** The cookie value is a random token; only its SHA-256 is stored. */
@@ -48,7 +50,7 @@ export function createSessionStore(db: Db, idleMinutes: number, memoMs = 1000) {
   };
 
   return {
-    create(username: string, credential: string, meta: { ip: string; userAgent: string }, now = new Date()): { token: string; row: SessionRow } {
+    create(username: string, credential: string, meta: { ip: string; userAgent: string }, now = new Date(), staffId: number | null = null): { token: string; row: SessionRow } {
       const token = randomToken();
       const row: SessionRow = {
         id_hash: hashToken(token),
@@ -59,9 +61,10 @@ export function createSessionStore(db: Db, idleMinutes: number, memoMs = 1000) {
         user_agent: meta.userAgent.slice(0, 300),
         created_at: now.toISOString(),
         last_seen_at: now.toISOString(),
+        staff_id: staffId,
       };
       db.run(
-        'INSERT INTO web_sessions (id_hash, username, credential, csrf_token, ip, user_agent, created_at, last_seen_at) VALUES (@id_hash, @username, @credential, @csrf_token, @ip, @user_agent, @created_at, @last_seen_at)',
+        'INSERT INTO web_sessions (id_hash, username, credential, csrf_token, ip, user_agent, created_at, last_seen_at, staff_id) VALUES (@id_hash, @username, @credential, @csrf_token, @ip, @user_agent, @created_at, @last_seen_at, @staff_id)',
         { ...row },
       );
       return { token, row };
@@ -82,6 +85,11 @@ export function createSessionStore(db: Db, idleMinutes: number, memoMs = 1000) {
         db.run('UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?', row.last_seen_at, row.id_hash);
       }
       return row;
+    },
+
+    /** Drops remembered rows, after sessions were deleted behind this store's back (a block). */
+    forget(): void {
+      memo.clear();
     },
 
     delete(token: string): void {
