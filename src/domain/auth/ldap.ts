@@ -39,7 +39,9 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
 
   /** A TLS connection, bound as `dn` when given. Throws the library's errors. */
   const open = async (dn?: string, password?: string): Promise<Client> => {
-    const client = new Client({ url: cfg.url, timeout: 10_000, connectTimeout: 5_000, tlsOptions, strictDN: false });
+    // NB: ldapts opens TLS at once whenever tlsOptions are given, even for ldap://; StartTLS
+    // servers then see a ClientHello where they expect LDAP and hang up. Given to startTLS only.
+    const client = new Client({ url: cfg.url, timeout: 10_000, connectTimeout: 5_000, ...(startTls ? {} : { tlsOptions }), strictDN: false });
     try {
       if (startTls) await client.startTLS(tlsOptions);
       if (dn !== undefined) await client.bind(dn, password ?? '');
