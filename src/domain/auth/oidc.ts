@@ -150,7 +150,9 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
           throw refused(`provider_said_${err.error}`, err.error === 'access_denied' ? `Sign-in with ${provider} was cancelled.` : undefined);
         }
         if (err instanceof client.ResponseBodyError) throw refused(`token_${err.error}`);
-        if (err instanceof client.ClientError && !isNetwork(err)) throw refused(`${err.code ?? 'check_failed'}: ${err.message}`);
+        if (err instanceof client.ClientError && !isNetwork(err)) {
+          throw refused(`${err.code ?? 'check_failed'}: ${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}`);
+        }
         throw unavailable(err);
       }
       status.ok(provider);
