@@ -20,7 +20,7 @@ export function createDirectoryRecheck(directories: Directories, staff: StaffReg
     let answer: RecheckAnswer;
     try {
       if (person.method === 'ldap' && directories.ldap) answer = await directories.ldap.recheck(person.subject);
-      else if (person.method === 'oidc' && directories.oidc) answer = await directories.oidc.recheck(person.refresh_token);
+      else if (person.method === 'oidc' && directories.oidc) answer = await directories.oidc.recheck(person.refresh_token, person.role);
       else answer = { ok: false, reason: `${person.method}_not_configured` };
     } catch (err) {
       answer = { ok: false, reason: `provider_down: ${errorMessage(err)}` };

@@ -60,11 +60,10 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
     } catch (err) {
       throw unavailable(err instanceof InvalidCredentialsError ? 'the directory refused the bind account (bind_dn / bind_password_file)' : errorMessage(err));
     }
+    status.ok(PROVIDER);
     try {
       if (activeDirectory === undefined) activeDirectory = await isActiveDirectory(client);
-      const result = await fn(client);
-      status.ok(PROVIDER);
-      return result;
+      return await fn(client);
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw unavailable(errorMessage(err));

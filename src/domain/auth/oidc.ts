@@ -106,6 +106,7 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
       } catch (err) {
         throw unavailable(err);
       }
+      status.ok(provider);
       const pending: Pending = { state: client.randomState(), nonce: client.randomNonce(), verifier: client.randomPKCECodeVerifier(), next, expires: Date.now() + PENDING_MS };
       const params: Record<string, string> = {
         redirect_uri: redirectUri,
@@ -160,8 +161,12 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
       return { ...person, ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}), next: pending.next };
     },
 
-    /** Asks the provider again through the refresh token; a refused token is a no. */
-    async recheck(refreshToken: string): Promise<RecheckAnswer> {
+    /**
+     * Asks the provider again through the refresh token; a refused token is a no. Without a new
+     * ID token in the answer (some providers send none on refresh), the account is still
+     * enabled and keeps `currentRole`.
+     */
+    async recheck(refreshToken: string, currentRole: StaffRole): Promise<RecheckAnswer> {
       if (!refreshToken) return { ok: false, reason: 'no_refresh_token' };
       let config: client.Configuration;
       try {
@@ -179,7 +184,7 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
       }
       status.ok(provider);
       const claims = tokens.claims();
-      let role: StaffRole | undefined;
+      let role: StaffRole = currentRole;
       if (claims) {
         try {
           role = personOf(claims as Claims).role;
@@ -188,7 +193,7 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
           throw err;
         }
       }
-      return role ? { ok: true, role, ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}) } : { ok: false, reason: 'no_id_token_on_refresh' };
+      return { ok: true, role, ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}) };
     },
   };
 }
