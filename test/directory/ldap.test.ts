@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LDAP_MAX_IN_FLIGHT } from '../../src/domain/auth/ldap.ts';
 import { createTestSite, PASSWORDS, signIn, type TestSite } from '../web/helpers.ts';
 import { ADMINS, BIND_DN, BIND_PW, districtLdif, startSlapd, STAFF, SUFFIX, type Slapd } from './slapd.ts';
 
@@ -132,6 +133,27 @@ describe('LDAP sign-in against slapd over StartTLS', () => {
     expect(await (await get('/admin/staff', admin.cookie)).text()).toContain('by admin');
     await site.web.request(`/admin/staff/${id}/unblock`, { ...form({ _csrf: admin.csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: admin.cookie } });
     expect((await signInLdap('bob')).res.status).toBe(303);
+  });
+
+  it(`holds at most ${LDAP_MAX_IN_FLIGHT} directory sign-ins at once; the rest are refused at once, plainly`, async () => {
+    slapd.pause();
+    const done: { status: number; html: string; retryAfter: string | null }[] = [];
+    let attempts: Promise<void>[] = [];
+    try {
+      attempts = Array.from({ length: LDAP_MAX_IN_FLIGHT + 4 }, (_, i) =>
+        signInLdap('bob', 'bob-pass-123', `10.3.0.${i + 1}`).then(({ res, html }) => {
+          done.push({ status: res.status, html, retryAfter: res.headers.get('retry-after') });
+        }),
+      );
+      await expect.poll(() => done.length).toBe(4);
+    } finally {
+      slapd.resume();
+    }
+    expect(done.map((d) => [d.status, /The directory is busy/.test(d.html), d.retryAfter])).toEqual(Array(4).fill([429, true, '5']));
+    await Promise.all(attempts);
+    expect(done.filter((d) => d.status === 303)).toHaveLength(LDAP_MAX_IN_FLIGHT);
+    // Busy is not "down": the sign-in page does not blame the directory for it.
+    expect(await (await site.web.request('/login')).text()).not.toContain('not working right now');
   });
 
   it('keeps local accounts working', async () => {

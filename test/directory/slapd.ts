@@ -19,6 +19,9 @@ export interface Slapd {
   caFile: string;
   /** Runs ldapadd / ldapmodify / ldapdelete as the directory's root, over StartTLS. */
   ldap(tool: 'ldapadd' | 'ldapmodify' | 'ldapdelete', input: string, args?: string[]): string;
+  /** SIGSTOP / SIGCONT: a directory that accepts connections and answers nothing (a hung DC). */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -124,9 +127,12 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
     dir,
     caFile,
     ldap,
+    pause: () => running.kill('SIGSTOP'),
+    resume: () => running.kill('SIGCONT'),
     async stop() {
       if (running.exitCode === null) {
         const gone = new Promise((r) => running.once('exit', r));
+        running.kill('SIGCONT');
         running.kill('SIGTERM');
         await gone;
       }

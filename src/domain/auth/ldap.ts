@@ -15,6 +15,12 @@ const IN_CHAIN = '1.2.840.113556.1.4.1941';
 const AD_DISABLED = 2;
 const PROVIDER = 'LDAP';
 const ATTRIBUTES = ['mail', 'cn', 'displayName', 'uid', 'memberOf', 'userAccountControl'];
+/**
+ * Directory conversations at once (sign-ins and re-checks, two connections each at most). A
+ * crowd of sign-in attempts from many addresses must not pile up connections to the domain
+ * controller or sockets here; beyond this they are refused at once with "try again".
+ */
+export const LDAP_MAX_IN_FLIGHT = 16;
 
 /** Replaces `{username}` in a filter, escaped as RFC 4515 requires (`*`, `(`, `)`, `\`, NUL). */
 export function userFilter(template: string, username: string): string {
@@ -36,6 +42,7 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
   };
   const startTls = cfg.url.toLowerCase().startsWith('ldap://');
   let activeDirectory: boolean | undefined;
+  let inFlight = 0;
 
   /** A TLS connection, bound as `dn` when given. Throws the library's errors. */
   const open = async (dn?: string, password?: string): Promise<Client> => {
@@ -54,6 +61,19 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
 
   /** Runs `fn` on a connection bound as the service account; failures to reach it are 'unavailable'. */
   const withService = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
+    if (inFlight >= LDAP_MAX_IN_FLIGHT) {
+      log.warn({ inFlight }, 'LDAP sign-in refused: too many directory requests at once');
+      throw new AppError('unavailable', 'The directory is busy with other sign-ins. Try again in a few seconds.', { reason: 'ldap_busy', retryAfterSeconds: 5 });
+    }
+    inFlight++;
+    try {
+      return await withServiceNow(fn);
+    } finally {
+      inFlight--;
+    }
+  };
+
+  const withServiceNow = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
     let client: Client;
     try {
       client = await open(cfg.bind_dn, secrets.bindPassword);
