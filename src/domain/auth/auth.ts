@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { WebAccountConfig, WebConfig } from '../../config/schema.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import { dummyPasswordHash, verifyPassword } from '../../shared/passwords.ts';
-import type { Db } from '../../storage/db.ts';
+import type { Storage } from '../../storage/index.ts';
 import type { StaffRow } from '../../storage/staff-store.ts';
 import type { Directories, DirectoryPerson } from './directory.ts';
 import { createDirectoryRecheck } from './directory-recheck.ts';
@@ -39,17 +39,17 @@ const DIRECTORY_CREDENTIAL = 'directory';
  * is the directory's answer, asked again every `directory_recheck_minutes`.
  */
 export function createAuth(
-  db: Db,
+  storage: Pick<Storage, 'sessions' | 'staff'>,
   web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'>,
   accounts: WebAccountConfig[],
   directories?: Directories,
 ) {
-  const sessions = createSessionStore(db, web.session_idle_minutes);
+  const sessions = createSessionStore(storage.sessions, web.session_idle_minutes);
   const limiter = createLoginLimiter({ maxFailures: web.login_max_failures, windowSeconds: web.login_window_seconds });
   const byName = new Map(accounts.map((a) => [a.username, a]));
   // Computed once: authenticate runs on every request, each thumbnail included.
   const credentials = new Map(accounts.map((a) => [a.username, credentialOf(a)]));
-  const staff = createStaffRegistry(db, () => sessions.forget());
+  const staff = createStaffRegistry(storage.staff, storage.sessions, () => sessions.forget());
   const recheck = directories ? createDirectoryRecheck(directories, staff) : undefined;
 
   const toSignedIn = (row: SessionRow, account: WebAccountConfig): SignedIn => ({

@@ -1,16 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
-import type { Db } from '../../storage/db.ts';
-import {
-  deleteStaffSessions,
-  getStaff,
-  listStaff,
-  markStaffChecked,
-  setStaffBlocked,
-  upsertStaffSignIn,
-  type StaffRole,
-  type StaffRow,
-  type StaffSignIn,
-} from '../../storage/staff-store.ts';
+import type { SessionRows } from '../../storage/session-store.ts';
+import type { StaffRole, StaffRow, StaffSignIn, StaffStore } from '../../storage/staff-store.ts';
 
 /** A row read within this long is reused: a page of thumbnails costs one read, not fifty. */
 const MEMO_MS = 1000;
@@ -20,19 +10,19 @@ const MEMO_MS = 1000;
  * and whether an admin blocked them here. Blocking, or a directory's "no", ends their sessions
  * at once; `onSessionsEnded` lets the session store forget what it remembered.
  */
-export function createStaffRegistry(db: Db, onSessionsEnded: () => void) {
+export function createStaffRegistry(rows: StaffStore, sessions: Pick<SessionRows, 'deleteForStaff'>, onSessionsEnded: () => void) {
   const memo = new Map<number, { row: StaffRow; at: number }>();
 
   const endSessions = (id: number): number => {
     memo.delete(id);
-    const n = deleteStaffSessions(db, id);
+    const n = sessions.deleteForStaff(id);
     onSessionsEnded();
     return n;
   };
 
   return {
     signedIn(s: StaffSignIn): StaffRow {
-      const row = upsertStaffSignIn(db, s);
+      const row = rows.upsertSignIn(s);
       memo.delete(row.id);
       return row;
     },
@@ -40,7 +30,7 @@ export function createStaffRegistry(db: Db, onSessionsEnded: () => void) {
     get(id: number, now = Date.now()): StaffRow | undefined {
       const hit = memo.get(id);
       if (hit && now - hit.at < MEMO_MS) return hit.row;
-      const row = getStaff(db, id);
+      const row = rows.get(id);
       if (!row) return undefined;
       if (memo.size >= 10_000) memo.clear();
       memo.set(id, { row, at: now });
@@ -48,14 +38,14 @@ export function createStaffRegistry(db: Db, onSessionsEnded: () => void) {
     },
 
     list(limit = 1000): StaffRow[] {
-      return listStaff(db, limit);
+      return rows.list(limit);
     },
 
     /** The directory said yes again (perhaps with another role). */
     checked(id: number, role: StaffRole, at: Date, refreshToken?: string): StaffRow | undefined {
-      markStaffChecked(db, id, role, at.toISOString(), refreshToken);
+      rows.markChecked(id, role, at.toISOString(), refreshToken);
       memo.delete(id);
-      return getStaff(db, id);
+      return rows.get(id);
     },
 
     endSessions,
@@ -65,13 +55,13 @@ export function createStaffRegistry(db: Db, onSessionsEnded: () => void) {
      * 'not_found' for an unknown id, 'conflict' when an admin tries to block themselves.
      */
     setBlocked(id: number, blocked: boolean, by: { identity: string; method: StaffRow['method'] }, now = new Date()): { row: StaffRow; endedSessions: number } {
-      const row = getStaff(db, id);
+      const row = rows.get(id);
       if (!row) throw new AppError('not_found', 'No one with that id has signed in here.');
       if (blocked && by.identity === row.identity && by.method === row.method) throw new AppError('conflict', 'You cannot block yourself: ask another administrator.');
-      setStaffBlocked(db, id, blocked ? { at: now.toISOString(), by: by.identity } : null);
+      rows.setBlocked(id, blocked ? { at: now.toISOString(), by: by.identity } : null);
       const endedSessions = blocked ? endSessions(id) : 0;
       memo.delete(id);
-      return { row: getStaff(db, id)!, endedSessions };
+      return { row: rows.get(id)!, endedSessions };
     },
   };
 }
