@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config/parse.ts';
 import { removeTempAppliances, run, tempAppliance } from '../foundation/cli-process.ts';
+import { createTestSite } from '../web/helpers.ts';
 
 afterAll(removeTempAppliances);
 
@@ -79,5 +80,19 @@ describe('check-config and the directory keys', () => {
     const toml = '[web]\npublic_url = "https://p.example"\n[web.oidc]\nissuer = "https://accounts.google.com"\nclient_id = "x"\nclient_secret = "y"\n';
     expect(() => parseConfig(toml, '')).toThrow(ConfigError);
     expect(() => parseConfig(toml, '')).toThrow(/web\.oidc: set allowed_domains or staff_groups\/admin_groups/);
+  });
+
+  it.each([
+    ['https://accounts.google.com', 'allowed_domains = ["district.org"]', 'Sign in with Google'],
+    ['https://login.microsoftonline.com/0b3c1d2e-1111-4222-8333-444455556666/v2.0', 'staff_groups = ["5a6b7c8d-0000-4000-8000-00000000a002"]', 'Sign in with Microsoft'],
+  ])('names the provider on the sign-in button: %s', async (issuer, roles, label) => {
+    const site = await createTestSite(`public_url = "https://photos.district.org"\n[web.oidc]\nissuer = "${issuer}"\nclient_id = "idphotos"\nclient_secret = "s"\n${roles}\n`);
+    try {
+      const page = await (await site.web.request('/login')).text();
+      expect(page).toContain(`>${label}</a>`);
+      expect(page).toContain('href="/login/oidc?next=%2F"');
+    } finally {
+      await site.close();
+    }
   });
 });
