@@ -47,6 +47,8 @@ export function createStaffStore(db: Db) {
 
     get: (id: number): StaffRow | undefined => db.get<StaffRow>('SELECT * FROM web_staff WHERE id = ?', id),
 
+    find: (method: SignInMethod, subject: string): StaffRow | undefined => db.get<StaffRow>('SELECT * FROM web_staff WHERE method = ? AND subject = ?', method, subject),
+
     /** Everyone who has signed in, the most recent first. */
     list: (limit: number): StaffRow[] => db.all<StaffRow>('SELECT * FROM web_staff ORDER BY last_signin_at DESC, id DESC LIMIT ?', limit),
 

@@ -227,6 +227,59 @@ staff_groups = ["idphotos-staff"]
   });
 });
 
+describe('OIDC roles from allowed_domains and admin_emails (providers without groups, as Google)', () => {
+  it('makes everyone of an allowed domain staff, admin_emails admins, and refuses other domains', async () => {
+    const door = await frontDoor();
+    const provider = await startProvider([{ client_id: 'idphotos', client_secret: 'idphotos-client-secret', redirect_uris: [door.url + CALLBACK] }]);
+    const browser = await launchChromium();
+    const sites: TestSite[] = [];
+    const siteFor = async (roles: string) => {
+      const site = await createTestSite(`
+public_url = "${door.url}"
+[web.oidc]
+display_name = "Test District"
+issuer = "${provider.issuer}"
+client_id = "idphotos"
+client_secret = "idphotos-client-secret"
+${roles}
+`);
+      sites.push(site);
+      door.target((await site.app.start()).webPort);
+      return site;
+    };
+    const signInAs = async (login: string): Promise<Page> => {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${door.url}/login`);
+      await page.getByRole('link', { name: 'Sign in with Test District' }).click();
+      await page.locator('input[name="login"]').fill(login);
+      await page.locator('input[name="password"]').fill('anything-1');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      // Back here: on search when let in, on the callback's refusal page when not.
+      await page.waitForURL((u) => u.href.startsWith(door.url));
+      return page;
+    };
+    try {
+      await siteFor('allowed_domains = ["district.test"]\nadmin_emails = ["SAM@district.test"]');
+      const sam = await signInAs('sam');
+      await sam.waitForURL(`${door.url}/`);
+      expect((await sam.goto(`${door.url}/admin/status`))?.status()).toBe(200);
+      const ada = await signInAs('ada');
+      await ada.waitForURL(`${door.url}/`);
+      expect((await ada.goto(`${door.url}/admin/status`))?.status()).toBe(403);
+
+      const elsewhere = await siteFor('allowed_domains = ["elsewhere.test"]');
+      const refused = await signInAs('ada');
+      await expect.poll(async () => (await refused.content()).includes('ada@district.test is not allowed to sign in')).toBe(true);
+      expect(elsewhere.app.ctx.audit.list({ actor: 'ada@district.test' })[0]).toMatchObject({ action: 'signin.refused', detail: 'oidc: domain_not_allowed' });
+    } finally {
+      await browser.close();
+      for (const site of sites) await site.close();
+      await provider.stop();
+      await door.close();
+    }
+  }, 120_000);
+});
+
 describe('OIDC provider down', () => {
   it('says which provider failed, and local accounts still sign in', async () => {
     const door = await frontDoor();

@@ -126,8 +126,8 @@ export function createAuth(
       if (!token) return undefined;
       const row = sessions.find(token, now);
       if (!row) return undefined;
-      let person = row.staff_id === null ? undefined : staff.get(row.staff_id);
-      if (row.staff_id !== null && (!person || person.blocked_at)) return undefined;
+      let person = row.staff_id === null ? staff.local(row.username) : staff.get(row.staff_id);
+      if ((row.staff_id !== null && !person) || person?.blocked_at) return undefined;
       if (person && person.method !== 'local') {
         if (!recheck) return undefined;
         person = await recheck.ifDue(person, now);

@@ -37,6 +37,11 @@ export function createStaffRegistry(rows: StaffStore, sessions: Pick<SessionRows
       return row;
     },
 
+    /** A local account's person, for sessions opened before sessions named their person. */
+    local(username: string): StaffRow | undefined {
+      return rows.find('local', username);
+    },
+
     list(limit = 1000): StaffRow[] {
       return rows.list(limit);
     },
