@@ -79,9 +79,11 @@ export function createAuth(
     openDirectorySession,
 
     /**
-     * Checks a password and opens a session. Throws AppError 'unauthorized' on a wrong name or
-     * password (the same message for both), 'unavailable' with `retryAfterSeconds` when this
-     * address has failed too often.
+     * Checks a password (a local account's, else the LDAP directory's) and opens a session.
+     * Throws AppError 'unauthorized' on a wrong name or password (the same message for both),
+     * 'forbidden' for a blocked person or a directory account in neither group, 'unavailable'
+     * when the directory cannot be reached, and with `retryAfterSeconds` when this address has
+     * failed too often (or the directory is busy).
      */
     async signIn(username: string, password: string, meta: { ip: string; userAgent: string }): Promise<SignInResult> {
       const wait = limiter.retryAfter(meta.ip);
