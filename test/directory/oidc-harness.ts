@@ -14,6 +14,9 @@ export interface TestProvider {
   issuer: string;
   /** Makes an account unknown to the provider (a district disabling a leaver). */
   disable(sub: string): Promise<void>;
+  /** SIGSTOP / SIGCONT: a provider that accepts connections and answers nothing. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -39,9 +42,12 @@ export async function startProvider(clients: OidcClient[]): Promise<TestProvider
       const res = await fetch(`${issuer}/test/disable?sub=${encodeURIComponent(sub)}`, { method: 'POST' });
       if (!res.ok) throw new Error(`disable failed: ${res.status}`);
     },
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     async stop() {
       if (child.exitCode !== null) return;
       const gone = once(child, 'exit');
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await gone;
     },

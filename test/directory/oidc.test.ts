@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../web/browser.ts';
 import { createTestSite, PASSWORDS, type TestSite } from '../web/helpers.ts';
+import { OIDC_MAX_IN_FLIGHT } from '../../src/domain/auth/oidc.ts';
 import { startProvider, type TestProvider } from './oidc-harness.ts';
 
 const CALLBACK = '/login/oidc/callback';
@@ -210,6 +211,29 @@ staff_groups = ["idphotos-staff"]
     // The provider will not hand this appliance tokens for a code it issued to another client.
     expect(site.app.ctx.audit.list({ actor: '(Test District sign-in)' })[0]).toMatchObject({ action: 'signin.refused', detail: 'oidc: token_invalid_grant' });
     expect(res.headers.getSetCookie().some((c) => c.startsWith('idphotos_session=') && !c.startsWith('idphotos_session=;'))).toBe(false);
+    await context.close();
+  });
+
+  it(`holds at most ${OIDC_MAX_IN_FLIGHT} requests to the provider at once; the rest are refused at once, plainly`, async () => {
+    const { url, cookie, context } = await capturedCallback('sam');
+    const done: { status: number; body: string; retryAfter: string | null }[] = [];
+    let calls: Promise<void>[] = [];
+    provider.pause();
+    try {
+      calls = Array.from({ length: OIDC_MAX_IN_FLIGHT + 4 }, () =>
+        callback(url, cookie).then(async (res) => {
+          done.push({ status: res.status, body: await res.text(), retryAfter: res.headers.get('retry-after') });
+        }),
+      );
+      await expect.poll(() => done.length).toBe(4);
+    } finally {
+      provider.resume();
+    }
+    expect(done.map((d) => [d.status, d.body.includes('Sign-in with Test District is busy'), d.retryAfter])).toEqual(Array(4).fill([429, true, '5']));
+    await Promise.all(calls);
+    // Once the provider answers again, the code opens one session and only one.
+    expect(done.filter((d) => d.status === 303)).toHaveLength(1);
+    expect(done.filter((d) => d.status === 401)).toHaveLength(OIDC_MAX_IN_FLIGHT - 1);
     await context.close();
   });
 

@@ -1,4 +1,4 @@
-import { errorMessage } from '../../shared/errors.ts';
+import { errorMessage, isAppError } from '../../shared/errors.ts';
 import type { StaffRow } from '../../storage/staff-store.ts';
 import type { Directories, RecheckAnswer } from './directory.ts';
 import type { StaffRegistry } from './staff.ts';
@@ -23,6 +23,8 @@ export function createDirectoryRecheck(directories: Directories, staff: StaffReg
       else if (person.method === 'oidc' && directories.oidc) answer = await directories.oidc.recheck(person.refresh_token, person.role);
       else answer = { ok: false, reason: `${person.method}_not_configured` };
     } catch (err) {
+      // Busy is not a "no": the person stays in, and the next request asks again.
+      if (isAppError(err, 'unavailable') && String(err.details?.reason).endsWith('_busy')) return person;
       answer = { ok: false, reason: `provider_down: ${errorMessage(err)}` };
     }
     if (answer.ok) return staff.checked(person.id, answer.role, now, answer.refreshToken);

@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
 import type { OidcConfig } from '../../config/schema.ts';
 import { isLoopback } from '../../config/directory-checks.ts';
-import { AppError, errorMessage } from '../../shared/errors.ts';
+import { AppError, errorMessage, isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { StaffRole } from '../../storage/staff-store.ts';
 import type { DirectoryPerson, ProviderStatus, RecheckAnswer } from './directory.ts';
@@ -11,6 +11,12 @@ import type { DirectoryPerson, ProviderStatus, RecheckAnswer } from './directory
 export const OIDC_CALLBACK_PATH = '/login/oidc/callback';
 /** A sign-in started at the provider must come back within this. */
 const PENDING_MS = 10 * 60_000;
+/**
+ * Requests to the provider's token endpoint at once (callbacks and re-checks). Starting a
+ * sign-in costs nothing, so a stranger could send many callbacks; beyond this they are refused
+ * at once with "try again" rather than piling up connections to the provider.
+ */
+export const OIDC_MAX_IN_FLIGHT = 16;
 
 /** What a started sign-in needs at the callback; kept in the browser, signed by this process. */
 interface Pending {
@@ -42,6 +48,21 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
   const redirectUri = options.publicUrl.replace(/\/+$/, '') + OIDC_CALLBACK_PATH;
   const signingKey = randomBytes(32);
   let discovered: Promise<client.Configuration> | undefined;
+  let inFlight = 0;
+
+  /** Runs one request to the provider within OIDC_MAX_IN_FLIGHT. */
+  const limited = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (inFlight >= OIDC_MAX_IN_FLIGHT) {
+      log.warn({ inFlight }, `${provider} sign-in refused: too many requests to the provider at once`);
+      throw new AppError('unavailable', `Sign-in with ${provider} is busy. Try again in a few seconds.`, { reason: 'oidc_busy', provider, retryAfterSeconds: 5 });
+    }
+    inFlight++;
+    try {
+      return await fn();
+    } finally {
+      inFlight--;
+    }
+  };
 
   /** The provider's metadata and keys, fetched once; a failure is retried at the next sign-in. */
   const configuration = (): Promise<client.Configuration> => {
@@ -140,13 +161,16 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
       current.search = query;
       let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
       try {
-        tokens = await client.authorizationCodeGrant(config, current, {
-          pkceCodeVerifier: pending.verifier,
-          expectedState: pending.state,
-          expectedNonce: pending.nonce,
-          idTokenExpected: true,
-        });
+        tokens = await limited(() =>
+          client.authorizationCodeGrant(config, current, {
+            pkceCodeVerifier: pending.verifier,
+            expectedState: pending.state,
+            expectedNonce: pending.nonce,
+            idTokenExpected: true,
+          }),
+        );
       } catch (err) {
+        if (isAppError(err)) throw err;
         if (err instanceof client.AuthorizationResponseError) {
           throw refused(`provider_said_${err.error}`, err.error === 'access_denied' ? `Sign-in with ${provider} was cancelled.` : undefined);
         }
@@ -176,8 +200,9 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
       }
       let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
       try {
-        tokens = await client.refreshTokenGrant(config, refreshToken);
+        tokens = await limited(() => client.refreshTokenGrant(config, refreshToken));
       } catch (err) {
+        if (isAppError(err)) throw err;
         if (err instanceof client.ResponseBodyError) return { ok: false, reason: `refresh_${err.error}` };
         if (err instanceof client.ClientError && !isNetwork(err)) return { ok: false, reason: `refresh_${err.code ?? 'check_failed'}` };
         throw unavailable(err);

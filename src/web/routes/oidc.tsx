@@ -27,6 +27,7 @@ export function oidcRoutes(ctx: AppContext): Hono<WebEnv> {
     const identity = typeof err.details?.identity === 'string' ? err.details.identity : '';
     ctx.audit.record({ actor: identity || `(${oidc?.provider ?? 'oidc'} sign-in)`, action: 'signin.refused', detail: `oidc: ${reason}`, ip });
     log.info({ ip, reason, identity: identity || undefined, cause: err.details?.cause }, 'sign-in refused');
+    if (err.details?.retryAfterSeconds) c.header('Retry-After', String(err.details.retryAfterSeconds));
     return c.html(<LoginPage next={next} error={err.message} {...loginWays(ctx)} />, httpStatus(err));
   };
 
