@@ -1,11 +1,12 @@
 // LDAP sign-in against a real slapd (Debian's), started here with its own configuration,
 // a test CA, StartTLS required for everything, and seeded users and groups.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LDAP_MAX_IN_FLIGHT } from '../../src/domain/auth/ldap.ts';
 import { createTestSite, PASSWORDS, signIn, type TestSite } from '../web/helpers.ts';
-import { ADMINS, BIND_DN, BIND_PW, districtLdif, startSlapd, STAFF, SUFFIX, type Slapd } from './slapd.ts';
+import { ADMINS, BIND_DN, BIND_PW, districtLdif, makeTestCa, startSlapd, STAFF, SUFFIX, type Slapd } from './slapd.ts';
 
 const dn = (uid: string) => `uid=${uid},ou=people,${SUFFIX}`;
 
@@ -154,6 +155,21 @@ describe('LDAP sign-in against slapd over StartTLS', () => {
     expect(done.filter((d) => d.status === 303)).toHaveLength(LDAP_MAX_IN_FLIGHT);
     // Busy is not "down": the sign-in page does not blame the directory for it.
     expect(await (await site.web.request('/login')).text()).not.toContain('not working right now');
+  });
+
+  it('will not use a directory whose certificate ca_file did not sign', async () => {
+    const otherCa = mkdtempSync(join(tmpdir(), 'idphotos-other-ca-'));
+    const passwordFile = join(otherCa, 'bind-password');
+    writeFileSync(passwordFile, BIND_PW);
+    const strict = await createTestSite(ldapToml({ url: slapd.url, caFile: makeTestCa(otherCa).caFile }, passwordFile));
+    try {
+      const res = await strict.web.request('/login', form({ username: 'alice', password: 'alice-pass-123' }));
+      expect(res.status).toBe(503);
+      expect(strict.app.ctx.auth.directories?.status.current()[0]?.message).toMatch(/certificate/i);
+    } finally {
+      await strict.close();
+      rmSync(otherCa, { recursive: true, force: true });
+    }
   });
 
   it('keeps local accounts working', async () => {
