@@ -108,6 +108,18 @@ describe('LDAP sign-in against slapd over StartTLS', () => {
     expect((await signInLdap('dave')).res.status).toBe(401);
   });
 
+  it('ends the sessions of an account disabled as AD does (userAccountControl ACCOUNTDISABLE) and refuses it after', async () => {
+    const { res, cookie } = await signInLdap('erin');
+    expect(res.status).toBe(303);
+    slapd.ldap('ldapmodify', `dn: ${dn('erin')}\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n`);
+    const token = cookie!.split('=')[1]!;
+    expect(await site.app.ctx.auth.authenticate(token, new Date(Date.now() + 16 * 60_000))).toBeUndefined();
+    expect(site.app.ctx.audit.list({ actor: dn('erin') })[0]).toMatchObject({ action: 'signin.revoked', detail: 'ldap: disabled' });
+    const again = await signInLdap('erin');
+    expect(again.res.status).toBe(403);
+    expect(again.html).toContain('This directory account is disabled.');
+  });
+
   it('takes the role away at the re-check when someone leaves the staff group', async () => {
     const { cookie } = await signInLdap('bob');
     slapd.ldap('ldapmodify', `dn: ${STAFF}\nchangetype: modify\ndelete: member\nmember: ${dn('bob')}\n`);

@@ -68,6 +68,16 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-slapd-'));
   mkdirSync(join(dir, 'db'));
   const { caFile, certFile, keyFile } = makeTestCa(dir);
+  // AD's userAccountControl (its own OID), so a test can disable an account the way AD does.
+  const adSchema = join(dir, 'ad-account.schema');
+  writeFileSync(
+    adSchema,
+    [
+      "attributetype ( 1.2.840.113556.1.4.8 NAME 'userAccountControl' EQUALITY integerMatch SYNTAX 1.3.6.1.4.1.1466.115.121.1.27 SINGLE-VALUE )",
+      "objectclass ( 1.3.6.1.4.1.32473.1.1 NAME 'idphotosTestAdAccount' AUXILIARY MAY userAccountControl )",
+      '',
+    ].join('\n'),
+  );
   const conf = join(dir, 'slapd.conf');
   writeFileSync(
     conf,
@@ -76,6 +86,7 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
       'include /etc/ldap/schema/cosine.schema',
       'include /etc/ldap/schema/inetorgperson.schema',
       'include /etc/ldap/schema/nis.schema',
+      `include ${adSchema}`,
       'modulepath /usr/lib/ldap',
       'moduleload back_mdb',
       `pidfile ${join(dir, 'slapd.pid')}`,
@@ -142,7 +153,7 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
   };
 }
 
-/** The seeded district: alice (admin), bob and dave (staff), carol (in no group), and the bind account. */
+/** The seeded district: alice (admin), bob, dave and erin (staff; erin has AD's userAccountControl), carol (in no group), and the bind account. */
 export function districtLdif(): string {
   const person = (uid: string, name: string) => `dn: uid=${uid},ou=people,${SUFFIX}
 objectClass: inetOrgPerson
@@ -181,6 +192,9 @@ userPassword: ${BIND_PW}
     person('bob', 'Bob Desk'),
     person('carol', 'Carol Nogroup'),
     person('dave', 'Dave Leaver'),
+    `${person('erin', 'Erin Disabled')}objectClass: idphotosTestAdAccount
+userAccountControl: 512
+`,
     `dn: ${ADMINS}
 objectClass: groupOfNames
 cn: idphotos-admins
@@ -191,6 +205,7 @@ objectClass: groupOfNames
 cn: idphotos-staff
 member: uid=bob,ou=people,${SUFFIX}
 member: uid=dave,ou=people,${SUFFIX}
+member: uid=erin,ou=people,${SUFFIX}
 `,
   ].join('\n');
 }
