@@ -28,8 +28,8 @@ export function directoryChecks(config: Config, problem: Problem): void {
     if (oidc.client_secret_file) readable(oidc.client_secret_file, 'web.oidc.client_secret_file', problem);
     if (!web.public_url) problem('web.public_url', 'is required with [web.oidc]: the provider sends people back to public_url + "/login/oidc/callback"');
     if (!oidc.scopes.includes('openid')) problem('web.oidc.scopes', 'must include "openid"');
-    if (!oidc.staff_groups.length && !oidc.admin_groups.length && !oidc.allowed_domains.length) {
-      problem('web.oidc', 'set allowed_domains or staff_groups/admin_groups: otherwise every account the provider knows could sign in');
+    if (!oidc.staff_groups.length && !oidc.admin_groups.length && !oidc.allowed_domains.length && !oidc.admin_emails.length) {
+      problem('web.oidc', 'set allowed_domains, staff_groups/admin_groups or admin_emails: otherwise no one could be given a role');
     }
   }
 

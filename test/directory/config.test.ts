@@ -76,10 +76,12 @@ describe('check-config and the directory keys', () => {
     expect(JSON.parse(r.stdout).web.oidc.client_secret).toBe('[redacted]');
   });
 
-  it('refuses an OIDC set-up that would let every account of the provider in', () => {
+  it('refuses an OIDC set-up that says nothing of who may sign in', () => {
     const toml = '[web]\npublic_url = "https://p.example"\n[web.oidc]\nissuer = "https://accounts.google.com"\nclient_id = "x"\nclient_secret = "y"\n';
     expect(() => parseConfig(toml, '')).toThrow(ConfigError);
-    expect(() => parseConfig(toml, '')).toThrow(/web\.oidc: set allowed_domains or staff_groups\/admin_groups/);
+    expect(() => parseConfig(toml, '')).toThrow(/web\.oidc: set allowed_domains, staff_groups\/admin_groups or admin_emails/);
+    // Admins only, by address: allowed.
+    expect(parseConfig(`${toml}admin_emails = ["it@district.org"]\n`, '').web.oidc.admin_emails).toEqual(['it@district.org']);
   });
 
   it.each([
