@@ -21,7 +21,7 @@ export function auditChanges(audit: AuditLog): MiddlewareHandler<WebEnv> {
     const named = c.get('audit');
     audit.record({
       actor: user.username,
-      action: user.role === 'admin' ? 'admin.action' : 'staff.action',
+      action: named?.action ?? (user.role === 'admin' ? 'admin.action' : 'staff.action'),
       local_id: named?.localId ?? '',
       detail: named?.detail ?? `${c.req.method} ${c.req.path} (${c.res.status})`,
       ip: c.get('ip'),
