@@ -1,3 +1,5 @@
+import { setImmediate } from 'node:timers';
+
 /**
  * Runs at most `concurrency` tasks at once, taking turns between keys (source addresses):
  * each key's tasks run in order, and a key with a hundred waiting gets one turn, then every
