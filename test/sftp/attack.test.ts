@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectSsh2, logs, photo, startHarness, type Harness, type Ssh2Sftp } from './harness.ts';
+import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
+import { createApp } from '../../src/app.ts';
+import { parseConfig } from '../../src/config/parse.ts';
+import { connectSsh2, logs, PASSWORD, photo, startHarness, USER, type Harness, type Ssh2Sftp } from './harness.ts';
 
 // Regression tests for the outside attack of issue 12 on the SFTP endpoint (docs/SECURITY.md,
 // "Outside attack"): each drives the real server with ssh2's real SFTP client.
@@ -200,6 +204,54 @@ describe('finding 4 and 5: handle and staged-byte budgets', () => {
       expect(h.app.ctx.folders.idphotos.stat('S010.jpg')?.size).toBe(stored.size);
     } finally {
       c.end();
+    }
+  });
+});
+
+describe('finding 4: one account cannot hold the handles every account shares', () => {
+  it('district opens handles until refused; vendor still opens files, and the overall limit names itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idphotos-budget-'));
+    const toml = await applianceToml({
+      dataDir: 'data',
+      sftpToml: 'max_open_handles_per_account = 30\nmax_open_handles = 40',
+      sftpAccounts: [
+        { username: USER, password: PASSWORD },
+        { username: 'vendor', password: PASSWORD },
+      ],
+    });
+    const app = await createApp(parseConfig(toml, '', dir));
+    const { sftpPort: port } = await app.start();
+    const opened = async (c: Ssh2Sftp, n: number) => {
+      const refusals: string[] = [];
+      let ok = 0;
+      for (let i = 0; i < n; i++) {
+        try {
+          await c.call('opendir', '/incoming/idphotos');
+          ok++;
+        } catch (err) {
+          refusals.push((err as Error).message);
+        }
+      }
+      return { ok, refusals };
+    };
+    const district = await connectSsh2({ port });
+    const vendor = await connectSsh2({ port }, { username: 'vendor' });
+    try {
+      const d = await opened(district, 35);
+      expect(d.ok).toBe(30);
+      expect(d.refusals[0]).toMatch(/district has 30 files open over all its sessions \(limit 30, sftp.max_open_handles_per_account\)/);
+      const v = await opened(vendor, 15);
+      expect(v.ok).toBe(10);
+      expect(v.refusals[0]).toMatch(/the appliance has 40 SFTP files open \(limit 40, sftp.max_open_handles\); try again shortly/);
+      // district's connection ends: its handles are given back, vendor opens again.
+      district.end();
+      await district.closed;
+      await vi.waitFor(async () => expect((await opened(vendor, 1)).ok).toBe(1));
+    } finally {
+      district.end();
+      vendor.end();
+      await app.stop(1000);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
