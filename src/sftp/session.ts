@@ -311,6 +311,8 @@ export class SftpSession implements SftpRequestHandler {
     h.ready = copyFile(base, h.file, fsConstants.COPYFILE_FICLONE).then(
       () => {
         h.ready = undefined;
+        // The session ended while the copy ran: the upload was dropped, so is the copy.
+        if (h.fd === -1) unlinkSync(h.file);
       },
       (err: unknown) => {
         h.ready = undefined;
