@@ -1,4 +1,4 @@
-import { closeSync, constants as fsConstants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, statfsSync, truncateSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, rmSync, statfsSync, truncateSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import type { FolderEntry, IncomingFolder } from '../domain/incoming/folder.ts';
 import { AppError } from '../shared/errors.ts';
@@ -312,7 +312,7 @@ export class SftpSession implements SftpRequestHandler {
       () => {
         h.ready = undefined;
         // The session ended while the copy ran: the upload was dropped, so is the copy.
-        if (h.fd === -1) unlinkSync(h.file);
+        if (h.fd === -1) rmSync(h.file, { force: true });
       },
       (err: unknown) => {
         h.ready = undefined;
