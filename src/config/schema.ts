@@ -63,6 +63,8 @@ export const SCHEMA = {
       max_staged_bytes_per_account: { type: 'int', default: 1024 * MB, min: 1024 },
       /** Bytes every account together may hold in unfinished uploads and staged files. */
       max_staged_bytes: { type: 'int', default: 4096 * MB, min: 1024 },
+      /** Unfinished uploads and staged temporary files one account may hold, however small. */
+      max_staged_files_per_account: { type: 'int', default: 1000, min: 1 },
       /** Also offer hmac-sha2-256/512 (not ETM) for libssh2 < 1.11 clients such as curl on Debian 12. */
       legacy_macs: { type: 'bool', default: false },
       /** Extra host key files (OpenSSH private key format), e.g. an RSA 3072 key for old clients. */

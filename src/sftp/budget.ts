@@ -10,6 +10,8 @@ export interface BudgetLimits {
   bytesPerAccount: number;
   /** Bytes every account together holds in staged and in-progress uploads. */
   bytes: number;
+  /** Staged and in-progress files of one account (each is a file on disk, however small). */
+  filesPerAccount: number;
 }
 
 interface Charge {
@@ -30,6 +32,7 @@ export class UploadBudget {
   private totalBytes = 0;
   /** Bytes charged per file (staged file or private upload), keyed by its path on disk. */
   private readonly files = new Map<string, Charge>();
+  private readonly fileCounts = new Map<string, number>();
 
   constructor(readonly limits: BudgetLimits) {}
 
@@ -63,6 +66,10 @@ export class UploadBudget {
   charge(account: string, file: string, size: number, opts: { force?: boolean } = {}): void {
     const before = this.files.get(file);
     const delta = size - (before?.bytes ?? 0);
+    const count = this.fileCounts.get(account) ?? 0;
+    if (!before && !opts.force && count >= this.limits.filesPerAccount) {
+      throw new AppError('unavailable', `${account} has ${count} unfinished uploads and temporary files (limit ${this.limits.filesPerAccount}, sftp.max_staged_files_per_account); finish or remove some .filepart files; nothing was stored`);
+    }
     if (delta > 0 && !opts.force) {
       const mine = this.bytes.get(account) ?? 0;
       if (mine + delta > this.limits.bytesPerAccount) {
@@ -72,6 +79,7 @@ export class UploadBudget {
         throw new AppError('unavailable', `the appliance holds ${formatMiB(this.totalBytes)} in unfinished uploads (limit ${formatMiB(this.limits.bytes)}, sftp.max_staged_bytes); nothing more was stored; try again later`);
       }
     }
+    if (!before) this.fileCounts.set(account, count + 1);
     this.files.set(file, { account, bytes: size });
     this.bytes.set(account, (this.bytes.get(account) ?? 0) + delta);
     this.totalBytes += delta;
@@ -82,6 +90,9 @@ export class UploadBudget {
     const c = this.files.get(file);
     if (!c) return;
     this.files.delete(file);
+    const count = (this.fileCounts.get(c.account) ?? 1) - 1;
+    if (count > 0) this.fileCounts.set(c.account, count);
+    else this.fileCounts.delete(c.account);
     this.totalBytes -= c.bytes;
     const n = (this.bytes.get(c.account) ?? 0) - c.bytes;
     if (n > 0) this.bytes.set(c.account, n);

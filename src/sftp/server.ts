@@ -40,6 +40,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
     handlesPerAccount: Math.min(cfg.max_open_handles_per_account, handles),
     bytes: cfg.max_staged_bytes,
     bytesPerAccount: cfg.max_staged_bytes_per_account,
+    filesPerAccount: cfg.max_staged_files_per_account,
   });
   // Staged files outlive restarts (WinSCP resumes them): they count from the start. Charged
   // unconditionally: what is already on disk is not refused, only growth past the limits.

@@ -261,9 +261,10 @@ export class SftpSession implements SftpRequestHandler {
     const append = (flags & OpenFlag.APPEND) !== 0;
     if (staged) {
       const file = staging.prepare(account, path.folder, path.name);
-      const fd = openSync(file, existing && !truncate ? 'r+' : 'w+');
       const size = existing && !truncate ? existing.size : 0;
+      // Charged before the file exists: a refused new file leaves nothing on disk.
       this.chargeBytes(file, size);
+      const fd = openSync(file, existing && !truncate ? 'r+' : 'w+');
       return { kind: 'write', fd, path, staged, file, append, size, dirty: !existing || truncate, fromStored: false };
     }
     // A direct upload never touches the stored file: it is built privately and committed at

@@ -20,6 +20,7 @@ beforeAll(async () => {
     '',
     `max_open_handles_per_account = 80
 max_staged_bytes_per_account = 300000
+max_staged_files_per_account = 100
 max_photo_bytes = 250000`,
   );
   const c = await connectSsh2(h);
@@ -182,6 +183,34 @@ describe('finding 4 and 5: handle and staged-byte budgets', () => {
       await c.call('unlink', '/incoming/idphotos/S020.jpg.filepart');
       await put(c, '/incoming/idphotos/S021.jpg.filepart', Buffer.alloc(150_000, 2));
       await c.call('unlink', '/incoming/idphotos/S021.jpg.filepart');
+    } finally {
+      c.end();
+    }
+  });
+
+  it('max_staged_files_per_account: empty .filepart files cannot pile up; removing some makes room', async () => {
+    const c = await connectSsh2(h);
+    try {
+      const made: string[] = [];
+      const refusals: string[] = [];
+      for (let i = 0; i < 110; i++) {
+        const path = `/incoming/idphotos/S03${String(i).padStart(3, '0')}.jpg.filepart`;
+        try {
+          await c.call('close', await c.call<Buffer>('open', path, 'w'));
+          made.push(path);
+        } catch (err) {
+          refusals.push((err as Error).message);
+        }
+      }
+      expect(made.length).toBeGreaterThan(0);
+      expect(made.length).toBeLessThanOrEqual(100);
+      expect(refusals.length).toBe(110 - made.length);
+      expect(refusals[0]).toMatch(/district has 100 unfinished uploads and temporary files \(limit 100, sftp.max_staged_files_per_account\)/);
+      const names = (await c.call<Array<{ filename: string }>>('readdir', '/incoming/idphotos')).map((e) => e.filename);
+      expect(names.filter((n) => n.startsWith('S03')).length).toBe(made.length);
+      for (const path of made) await c.call('unlink', path);
+      await c.call('close', await c.call<Buffer>('open', '/incoming/idphotos/S03999.jpg.filepart', 'w'));
+      await c.call('unlink', '/incoming/idphotos/S03999.jpg.filepart');
     } finally {
       c.end();
     }

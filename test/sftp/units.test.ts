@@ -185,7 +185,7 @@ describe('Defender', () => {
 
 describe('UploadBudget', () => {
   it('refuses a handle past the per-account or the global limit and frees it once', () => {
-    const b = new UploadBudget({ handlesPerAccount: 2, handles: 3, bytesPerAccount: 100, bytes: 150 });
+    const b = new UploadBudget({ handlesPerAccount: 2, handles: 3, bytesPerAccount: 100, bytes: 150, filesPerAccount: 10 });
     const r1 = b.openHandle('a');
     b.openHandle('a');
     expect(() => b.openHandle('a')).toThrow(/a has 2 files open over all its sessions \(limit 2, sftp.max_open_handles_per_account\)/);
@@ -198,7 +198,7 @@ describe('UploadBudget', () => {
   });
 
   it('charges bytes per file: growth past a limit is refused and changes nothing; release and move keep the sums right', () => {
-    const b = new UploadBudget({ handlesPerAccount: 2, handles: 3, bytesPerAccount: 100, bytes: 150 });
+    const b = new UploadBudget({ handlesPerAccount: 2, handles: 3, bytesPerAccount: 100, bytes: 150, filesPerAccount: 3 });
     b.charge('a', '/f1', 60);
     b.charge('a', '/f1', 90);
     expect(() => b.charge('a', '/f2', 11)).toThrow(/sftp.max_staged_bytes_per_account/);
@@ -210,6 +210,14 @@ describe('UploadBudget', () => {
     b.charge('a', '/f2', 90);
     b.charge('a', '/f2', 10);
     b.charge('b', '/g2', 40);
+    // Files are counted however small: a third and fourth empty file for 'a'.
+    b.charge('a', '/f4', 0);
+    b.charge('a', '/f5', 0);
+    expect(() => b.charge('a', '/f6', 0)).toThrow(/a has 3 unfinished uploads and temporary files \(limit 3, sftp.max_staged_files_per_account\)/);
+    b.move('/f5', '/f6');
+    expect(() => b.charge('a', '/f7', 0)).toThrow(/limit 3/);
+    b.release('/f6');
+    b.charge('a', '/f7', 0);
   });
 
   it('never hands out more handles than half the process file descriptors', () => {
