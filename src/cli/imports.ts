@@ -36,7 +36,7 @@ export const importsCommand: Command = {
         return 0;
       }
       const rec = action === 'show' ? roster.getImport(id) : action === 'approve' ? await roster.approve(id, actor) : await roster.discard(id, actor);
-      io.stdout.write(values.json ? `${JSON.stringify(rec, null, 2)}\n` : describeImport(rec, action === 'show' ? Infinity : 20));
+      io.stdout.write(values.json ? `${JSON.stringify(rec, null, 2)}\n` : describeImport(rec, action === 'show' ? Infinity : 20, action === 'show'));
       return rec.status === 'refused' ? 1 : 0;
     } finally {
       db.close();

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { ImportDetail, RosterService } from '../domain/roster/service.ts';
+import { fieldLabel } from '../domain/roster/types.ts';
 import { prepareNativeRuntime } from '../native/runtime.ts';
 import { configureLogging, createLogger } from '../shared/logger.ts';
 import { ensureWritableDir } from '../storage/files.ts';
@@ -25,8 +26,8 @@ export async function openRoster(config: Config): Promise<{ db: Db; roster: Rost
   return { db, roster };
 }
 
-/** A few lines a person reads after an import: outcome, counts, the first error lines. */
-export function describeImport(rec: ImportDetail, maxErrors = 20): string {
+/** A few lines a person reads after an import: outcome, counts, the columns read (`columns`), the first error lines. */
+export function describeImport(rec: ImportDetail, maxErrors = 20, columns = false): string {
   const lines = [`import ${rec.id} ${rec.file}${rec.format ? ` (${rec.format})` : ''}: ${rec.status}${rec.reason ? ` — ${rec.reason}` : ''}`];
   if (rec.status !== 'skipped' && (rec.rows || rec.status !== 'refused')) {
     lines.push(
@@ -35,6 +36,9 @@ export function describeImport(rec: ImportDetail, maxErrors = 20): string {
         `, ${rec.error_count} error${rec.error_count === 1 ? '' : 's'}${rec.photos_linked ? `, ${rec.photos_linked} waiting photos linked` : ''}`,
     );
   }
+  if (columns && rec.layout) lines.push(`  layout: ${rec.layout}`);
+  if (columns && rec.columns_used.length) lines.push(`  columns used: ${rec.columns_used.map((u) => `${u.column} → ${fieldLabel(u.field)}`).join(', ')}`);
+  if (columns && rec.columns_ignored.length) lines.push(`  columns ignored: ${rec.columns_ignored.join(', ')}`);
   for (const e of rec.errors.slice(0, maxErrors)) lines.push(`  line ${e.line}: ${e.message}`);
   if (rec.error_count > Math.min(rec.errors.length, maxErrors)) lines.push(`  … and ${rec.error_count - Math.min(rec.errors.length, maxErrors)} more: idphotos imports show ${rec.id}`);
   if (rec.status === 'held') lines.push(`  approve: idphotos imports approve ${rec.id}    discard: idphotos imports discard ${rec.id}`);

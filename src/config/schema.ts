@@ -34,6 +34,10 @@ const COLUMN_MAPPING = {
   position: { type: 'string' },
   role: { type: 'string' },
   active: { type: 'string' },
+  /** Values of the `active` column that mean active; listing them makes every other value inactive. */
+  active_values: { type: 'strings', default: [] },
+  /** Values that mean inactive; with it, a value in neither list is an error on its line. */
+  inactive_values: { type: 'strings', default: [] },
   kind: { type: 'enum', values: ['students', 'staff'], default: 'students' },
 } as const satisfies Record<string, FieldSpec>;
 

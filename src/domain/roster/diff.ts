@@ -12,6 +12,8 @@ export interface Plan {
   reactivated: number;
   /** Updates that turn an active user inactive (a status column said so). */
   deactivatedByRow: number;
+  /** New users the file lists as inactive (a status column said so). */
+  addedInactive: number;
   /** Active users attributed to this source before the import: the base of the deactivation share. */
   activeInSource: number;
   /** All users attributed to this source, active or not: the base of the change share. */
@@ -39,7 +41,7 @@ const SEP = '\u001f';
  * NB: takes the rows over: `byId` is emptied as they are matched (one map for 100,000 rows, not two).
  */
 export function planImport(users: UserSource, byId: Map<string, RosterRow>, source: string): Plan {
-  const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
+  const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, addedInactive: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
   // Every row of a file has the same columns: the first one tells which are compared.
   const sample = byId.values().next().value as RosterRow | undefined;
   const compared: number[] = [];
@@ -75,7 +77,10 @@ export function planImport(users: UserSource, byId: Map<string, RosterRow>, sour
     if (user.active === 0 && next.active === 1) plan.reactivated++;
     if (user.active === 1 && next.active === 0) plan.deactivatedByRow++;
   }
-  for (const row of byId.values()) plan.inserts.push(merge(undefined, row, source));
+  for (const row of byId.values()) {
+    plan.inserts.push(merge(undefined, row, source));
+    if (!row.active) plan.addedInactive++;
+  }
   return plan;
 }
 

@@ -5,6 +5,7 @@ import { detectLayout, type ColumnMapping, type Layout } from './layout.ts';
 import { readCompanions, type OneRosterCompanions } from './oneroster.ts';
 import { quote, roleFromText, toRow, type RoleOf, type RowRules } from './rows.ts';
 import type { ImportError, Role, RosterKind, RosterRow } from './types.ts';
+import { PLAIN, readActive } from './value-maps.ts';
 
 export interface ParseOptions {
   kind: RosterKind;
@@ -55,6 +56,8 @@ export class RefusedFile extends AppError {
     message: string,
     readonly csv?: CsvFile,
     readonly format = '',
+    /** The layout, when the header row was read before the refusal. */
+    readonly layout?: Layout,
   ) {
     super('invalid', message);
   }
@@ -137,7 +140,7 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
       take(fields, line);
     });
   } catch (err) {
-    if (err instanceof AppError) throw new RefusedFile(err.message, csv, layout?.format);
+    if (err instanceof AppError) throw new RefusedFile(err.message, csv, layout?.format, layout);
     throw err;
   }
   if (layoutError) {
@@ -145,7 +148,7 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
     throw layoutError;
   }
   if (!layout) throw new RefusedFile('the file has no rows at all (only empty lines)', csv);
-  if (dataRows === 0) throw new RefusedFile('the file has a header row but no data rows: the export produced nobody', csv, layout.format);
+  if (dataRows === 0) throw new RefusedFile('the file has a header row but no data rows: the export produced nobody', csv, layout.format, layout);
 
   if (dupLines.size) {
     for (const [id, lines] of dupLines) {
@@ -192,5 +195,8 @@ function rowRules(layout: Layout, opts: ParseOptions, companions: OneRosterCompa
     return orgs?.get(first) ?? first;
   } : undefined;
   const layoutWithBuilding: Layout = cols.org !== undefined ? { ...layout, columns: { ...cols, building: cols.org } } : layout;
-  return { layout: layoutWithBuilding, roleOf, building };
+  const map = layout.activeMap ?? PLAIN;
+  const column = layout.used.find((u) => u.field === 'active')?.column ?? 'Active';
+  const activeOf = (text: string) => readActive(text, map, column, opts.file);
+  return { layout: layoutWithBuilding, roleOf, building, activeOf };
 }

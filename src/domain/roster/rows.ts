@@ -28,6 +28,8 @@ export interface RowRules {
   roleOf: RoleOf;
   /** Turns an org reference into a building name (OneRoster orgs.csv), else returns it as is. */
   building?: (value: string) => string;
+  /** Reads the `active` column through its value map (see value-maps.ts). */
+  activeOf?: (text: string) => boolean | { error: string };
 }
 
 export type RowResult = { row: RosterRow } | { ignored: true } | { error: string; local_id: string };
@@ -81,10 +83,14 @@ export function toRow(fields: string[], line: number, rules: RowRules): RowResul
   if (!values[LAST_NAME]) problems.push('Last Name is empty');
 
   let active = true;
-  const activeText = cols.active !== undefined ? cell(fields, cols.active) : cols.status !== undefined ? cell(fields, cols.status) : '';
-  if (activeText) {
-    const parsed = parseActive(activeText);
-    if (parsed === undefined) problems.push(`${cols.active !== undefined ? 'Active' : 'status'} ${quote(activeText)} is not one of yes/no, true/false, 1/0, active/inactive`);
+  if (cols.active !== undefined && rules.activeOf) {
+    const read = rules.activeOf(cell(fields, cols.active));
+    if (typeof read === 'object') problems.push(read.error);
+    else active = read;
+  } else if (cols.status !== undefined) {
+    const text = cell(fields, cols.status);
+    const parsed = text ? parseActive(text) : true;
+    if (parsed === undefined) problems.push(`status ${quote(text)} is not one of yes/no, true/false, 1/0, active/inactive`);
     else active = parsed;
   }
   if (problems.length) return { error: problems.join('; '), local_id: localId.slice(0, MAX_LENGTH.local_id) };

@@ -21,6 +21,9 @@ export function recordSameContent(db: Db, base: Omit<NewImport, 'status'>): numb
     const id = insertImport(db, { ...base, status: 'applied', reason: `same content as import ${same.id}: nothing changed`, decided_at: new Date().toISOString() });
     updateImport(db, id, {
       format: same.format,
+      layout: same.layout,
+      columns_used: same.columns_used,
+      columns_ignored: same.columns_ignored,
       encoding: same.encoding,
       delimiter: same.delimiter,
       rows: same.rows,

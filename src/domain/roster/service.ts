@@ -20,6 +20,8 @@ import { assertHeld, decideImport, finishImport, heldDir, heldFileOrRefuse, keep
 import { recordSameContent } from './same-content.ts';
 import { removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
 import type { ImportError, ImportRecord, RosterKind } from './types.ts';
+import type { Layout } from './layout.ts';
+import { describeMap, mappingValueMap, PLAIN } from './value-maps.ts';
 
 export interface ImportRequest {
   /** The file to read; files that travel with it (OneRoster) are looked for beside it. */
@@ -232,14 +234,19 @@ export class RosterService {
         parsed = await parseRosterFile(path, {
           kind,
           file,
-          mapping: mapping ? { kind: mapping.kind, columns: mappingColumns(mapping) } : undefined,
+          mapping: mapping
+            ? { kind: mapping.kind, columns: mappingColumns(mapping), activeMap: mappingValueMap(file, mapping.active_values, mapping.inactive_values) }
+            : undefined,
           cleverStudentId: this.config.clever_student_id,
           cleverTeacherId: this.config.clever_teacher_id,
           companion: (name) => join(dirname(path), name),
         }, facts);
       } catch (err) {
         if (!(err instanceof RefusedFile)) throw err;
-        const changes: ImportUpdate = { status: 'refused', reason: err.message, format: err.format, encoding: err.csv?.encoding ?? '', delimiter: err.csv?.delimiter ?? '' };
+        const changes: ImportUpdate = {
+          status: 'refused', reason: err.message, format: err.format, encoding: err.csv?.encoding ?? '', delimiter: err.csv?.delimiter ?? '',
+          ...(err.layout ? layoutReport(err.layout) : {}),
+        };
         const id = this.record(base, changes, [], approval);
         this.log.warn({ import: id, file, origin: req.origin, reason: err.message }, `import ${id} (${file}) refused: ${err.message}`);
         return this.getImport(id);
@@ -265,7 +272,10 @@ export class RosterService {
     const cfg = this.config;
     const photos = hasPhotoTable(this.db);
     const now = new Date().toISOString();
-    const meta: ImportUpdate = { format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored };
+    const meta: ImportUpdate = {
+      format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored,
+      ...layoutReport(parsed.layout),
+    };
     const superseded: ImportRow[] = [];
     const outcome = this.db.tx(() => {
       const id = approval?.id ?? insertImport(this.db, { ...base, status: 'refused', reason: 'in progress' });
@@ -289,7 +299,7 @@ export class RosterService {
         finishImport(this.db, id, { ...counts, status: 'refused', reason }, approval);
         return { id, status: 'refused' as const, reason };
       }
-      const hold = approval ? undefined : holdReason(plan, counts.deactivated, counts.updated, base.source, cfg);
+      const hold = approval ? undefined : holdReason(plan, counts.deactivated, counts.updated, base.source, cfg, parsed.layout);
       if (hold) {
         finishImport(this.db, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
         superseded.push(...supersedeHeld(this.db, base.source, id));
@@ -326,7 +336,15 @@ export class RosterService {
 
 type ImportBase = Omit<NewImport, 'status'>;
 
-function holdReason(plan: Plan, deactivated: number, updated: number, source: string, cfg: RosterConfig): string | undefined {
+function holdReason(plan: Plan, deactivated: number, updated: number, source: string, cfg: RosterConfig, layout: Layout): string | undefined {
+  // An active column read wrongly (PowerSchool's 1 is inactive) turns people inactive as they
+  // arrive, which the share of the source's active users below cannot see on a first import.
+  const byColumn = plan.deactivatedByRow + plan.addedInactive;
+  const listed = plan.inserts.length + plan.updates.length + plan.unchanged;
+  if (layout.columns.active !== undefined && listed > 0 && byColumn * 100 > cfg.hold_deactivate_percent * listed) {
+    const column = layout.used.find((u) => u.field === 'active')?.column ?? 'active';
+    return `would make ${byColumn} of the ${listed} people in the file inactive through its ${column} column (${pct(byColumn, listed)}), more than roster.hold_deactivate_percent (${cfg.hold_deactivate_percent}%); ${column} is read as ${describeMap(layout.activeMap ?? PLAIN)}: check the export (or active_values in [roster.mapping]), then approve or discard it`;
+  }
   const active = plan.activeInSource;
   if (active > 0 && deactivated * 100 > cfg.hold_deactivate_percent * active) {
     return `would deactivate ${deactivated} of ${active} active users from ${source} (${pct(deactivated, active)}), more than roster.hold_deactivate_percent (${cfg.hold_deactivate_percent}%): check the export, then approve or discard it`;
@@ -343,8 +361,12 @@ function pct(n: number, of: number): string {
 }
 
 function mappingColumns(mapping: RosterConfig['mapping'][string]): Record<string, string> {
-  const { kind: _kind, ...columns } = mapping;
-  return Object.fromEntries(Object.entries(columns).filter(([, v]) => typeof v === 'string' && v !== ''));
+  const { kind: _kind, active_values: _a, inactive_values: _i, ...columns } = mapping;
+  return Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== ''));
+}
+
+function layoutReport(layout: Layout): ImportUpdate {
+  return { layout: layout.name, columns_used: layout.used, columns_ignored: layout.ignored };
 }
 
 function toRecord(row: ImportRow): ImportRecord {

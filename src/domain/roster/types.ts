@@ -34,6 +34,11 @@ export const FIELD_LABELS: Record<UserField | 'role' | 'active', string> = {
   active: 'Active',
 };
 
+/** "Email" for `email`: how a field of an import report reads for a person. */
+export function fieldLabel(field: string): string {
+  return (FIELD_LABELS as Record<string, string>)[field] ?? field;
+}
+
 /** One valid row of a roster file, ready to compare with the database. */
 export interface RosterRow {
   line: number;
@@ -79,6 +84,12 @@ export interface ImportRecord extends ImportCounts {
   sha256: string;
   bytes: number;
   format: string;
+  /** The layout recognised: PowerSchool, Infinite Campus, Skyward, Aeries, Clever, OneRoster, native, `[roster.mapping."F"]`. */
+  layout: string;
+  /** Each column read, in header order, with the field it filled. */
+  columns_used: { column: string; field: string }[];
+  /** Each column of the header that was not read. */
+  columns_ignored: string[];
   encoding: string;
   delimiter: string;
   status: ImportStatus;

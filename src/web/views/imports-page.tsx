@@ -1,5 +1,6 @@
 import type { SignedIn } from '../../domain/auth/auth.ts';
 import type { ImportDetail } from '../../domain/roster/service.ts';
+import { fieldLabel } from '../../domain/roster/types.ts';
 import { CsrfField, Layout } from './layout.tsx';
 import { formatCount, formatTime } from './format.ts';
 
@@ -152,6 +153,12 @@ export function ImportDetailPage({ user, path, imp, notice }: { user: SignedIn; 
             {imp.format && ` · ${imp.format}`}
             {imp.encoding && ` · ${imp.encoding}`}
           </dd>
+          {imp.layout && (
+            <>
+              <dt>Layout</dt>
+              <dd>{imp.layout}</dd>
+            </>
+          )}
           <dt>Rows</dt>
           <dd>{formatCount(imp.rows)}</dd>
           <dt>Result</dt>
@@ -173,6 +180,7 @@ export function ImportDetailPage({ user, path, imp, notice }: { user: SignedIn; 
         </dl>
         {imp.status === 'held' && <HeldActions user={user} imp={imp} />}
       </section>
+      {(imp.columns_used.length > 0 || imp.columns_ignored.length > 0) && <ColumnsPanel imp={imp} />}
       <section class="panel" id="errors">
         <h2>Errors by line ({formatCount(imp.error_count)})</h2>
         {imp.errors.length === 0 ? (
@@ -210,5 +218,37 @@ export function ImportDetailPage({ user, path, imp, notice }: { user: SignedIn; 
         )}
       </section>
     </Layout>
+  );
+}
+
+/** Which columns of the file were read, into what, and which were not: "did it see Email_Addr?" */
+function ColumnsPanel({ imp }: { imp: ImportDetail }) {
+  return (
+    <section class="panel" id="columns">
+      <h2>Columns</h2>
+      {imp.columns_used.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Column used</th>
+                <th scope="col">Fills</th>
+              </tr>
+            </thead>
+            <tbody>
+              {imp.columns_used.map((u) => (
+                <tr>
+                  <td class="mono">{u.column}</td>
+                  <td>{fieldLabel(u.field)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p>
+        <strong>Columns ignored:</strong> {imp.columns_ignored.length ? imp.columns_ignored.join(', ') : 'none'}
+      </p>
+    </section>
   );
 }
