@@ -32,10 +32,11 @@ export function describeImport(rec: ImportDetail, maxErrors = 20, columns = fals
   if (rec.status !== 'skipped' && (rec.rows || rec.status !== 'refused')) {
     lines.push(
       `  ${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} deactivated` +
-        `${rec.reactivated ? ` (${rec.reactivated} back)` : ''}${rec.ignored ? `, ${rec.ignored} not students or staff` : ''}` +
+        `${rec.reactivated ? ` (${rec.reactivated} back)` : ''}${rec.ignored ? `, ${rec.ignored} not imported` : ''}` +
         `, ${rec.error_count} error${rec.error_count === 1 ? '' : 's'}${rec.photos_linked ? `, ${rec.photos_linked} waiting photos linked` : ''}`,
     );
   }
+  for (const r of rec.ignored_reasons) lines.push(`  not imported: ${r.count} ${r.reason}`);
   if (columns && rec.layout) lines.push(`  layout: ${rec.layout}`);
   if (columns && rec.columns_used.length) lines.push(`  columns used: ${rec.columns_used.map((u) => `${u.column} → ${fieldLabel(u.field)}`).join(', ')}`);
   if (columns && rec.columns_ignored.length) lines.push(`  columns ignored: ${rec.columns_ignored.join(', ')}`);

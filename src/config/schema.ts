@@ -123,6 +123,8 @@ export const SCHEMA = {
       quiet_seconds: { type: 'int', default: 2, min: 0, max: 60 },
       clever_student_id: { type: 'string', default: 'Student_number' },
       clever_teacher_id: { type: 'string', default: 'Teacher_number' },
+      /** The OneRoster users.csv column that is the Local ID (photo names match it). */
+      oneroster_local_id: { type: 'enum', values: ['identifier', 'username', 'sourcedId'], default: 'identifier' },
       /** `[roster.mapping."pupils.csv"]`: a file name and which of its columns are ours. */
       mapping: { type: 'map', of: COLUMN_MAPPING },
     },

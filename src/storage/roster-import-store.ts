@@ -19,7 +19,7 @@ export function insertImport(db: Db, rec: NewImport): number {
 const UPDATABLE = [
   'format', 'encoding', 'delimiter', 'status', 'reason', 'rows', 'added', 'updated', 'unchanged', 'deactivated',
   'reactivated', 'ignored', 'error_count', 'photos_linked', 'held_dir', 'decided_at', 'decided_by', 'sha256', 'bytes',
-  'layout', 'columns_used', 'columns_ignored',
+  'layout', 'columns_used', 'columns_ignored', 'ignored_reasons',
 ] as const;
 export type ImportUpdate = Partial<Pick<ImportRow, (typeof UPDATABLE)[number]>>;
 
@@ -47,14 +47,19 @@ export interface ImportRow extends ImportRecord {
   held_dir: string;
 }
 
-type StoredRow = Omit<ImportRow, 'columns_used' | 'columns_ignored'> & { columns_used: string; columns_ignored: string };
+type StoredRow = Omit<ImportRow, 'columns_used' | 'columns_ignored' | 'ignored_reasons'> & { columns_used: string; columns_ignored: string; ignored_reasons: string };
 
 /** The column lists are stored as JSON text (migration 011). */
 function fromStored(row: StoredRow): ImportRow;
 function fromStored(row: StoredRow | undefined): ImportRow | undefined;
 function fromStored(row: StoredRow | undefined): ImportRow | undefined {
   if (!row) return undefined;
-  return { ...row, columns_used: JSON.parse(row.columns_used || '[]'), columns_ignored: JSON.parse(row.columns_ignored || '[]') };
+  return {
+    ...row,
+    columns_used: JSON.parse(row.columns_used || '[]'),
+    columns_ignored: JSON.parse(row.columns_ignored || '[]'),
+    ignored_reasons: JSON.parse(row.ignored_reasons || '[]'),
+  };
 }
 
 export function getImportRow(db: Db, id: number): ImportRow | undefined {

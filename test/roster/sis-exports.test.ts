@@ -165,3 +165,62 @@ describe('value maps for active', () => {
     expect(rec.errors[0]!.message).toBe('Enrolled "maybe" is not one of yes/no, true/false, 1/0, active/inactive: or list the values that mean active in active_values of [roster.mapping."pupils.csv"]');
   });
 });
+
+describe('OneRoster as districts export it', () => {
+  const MANIFEST = 'propertyName,value\r\nmanifest.version,1.0\r\noneroster.version,1.1\r\nfile.users,bulk\r\nfile.orgs,bulk\r\n';
+  const ORGS = 'sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\r\nd1,,2024-08-01,Springfield USD,district,SUSD,\r\ns1,,2024-08-01,Lincoln Elementary,school,101,d1\r\ns2,,2024-08-01,Roosevelt Middle,school,102,d1\r\n';
+  const HEADER = 'sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password';
+  const users = (rows: string[]) => [HEADER, ...rows].join('\r\n') + '\r\n';
+  const PUBLISHED = [
+    'u1,active,2024-08-01,true,s1,student,ana.s,,Ana,Silva,,100001,ana@x.org,,,p1,03,',
+    'u2,active,2024-08-01,true,s1,teacher,t.lee,,Tom,Lee,,T001,tom@x.org,,,,,',
+    'p1,active,2024-08-01,true,s1,parent,,,Paula,Silva,,,paula@home.org,,,u1,,',
+    'x1,active,2024-08-01,true,s1,proctor,,,Pat,Proctor,,,,,,,,',
+    'u5,active,2024-08-01,false,s2,student,bo.k,,Bo,King,,100002,,,,,06,',
+    'u6,tobedeleted,2024-08-01,true,s2,student,cy.d,,Cy,Day,,100003,,,,,07,',
+  ];
+
+  it('imports a 1.1 bundle in the published shape: a proctor without identifier is ignored with a reason, orgs name the buildings', async () => {
+    env = makeEnv('[roster]\nhold_deactivate_percent = 100');
+    env.file('manifest.csv', MANIFEST);
+    env.file('orgs.csv', ORGS);
+    const rec = await env.roster.importFile({ path: env.file('users.csv', users(PUBLISHED)), origin: 'test' });
+    expect(rec).toMatchObject({ status: 'applied', layout: 'OneRoster', format: 'OneRoster 1.1 users', rows: 6, added: 4, ignored: 2, error_count: 0 });
+    expect(rec.ignored_reasons).toEqual([
+      { reason: 'parents, guardians and relatives are not imported', count: 1 },
+      { reason: 'staff-type rows (teacher, aide, proctor, …) with an empty identifier: without a Local ID they cannot match a photo', count: 1 },
+    ]);
+    expect(rec.columns_used).toContainEqual({ column: 'enabledUser', field: 'active' });
+    expect(rec.columns_used).toContainEqual({ column: 'orgSourcedIds', field: 'building' });
+    expect(env.user('100001')).toMatchObject({ building: 'Lincoln Elementary', grade: '03', active: 1 });
+    expect(env.user('T001')).toMatchObject({ role: 'staff', building: 'Lincoln Elementary' });
+    expect(env.user('100002')).toMatchObject({ building: 'Roosevelt Middle', active: 0 }); // enabledUser=false
+    expect(env.user('100003')).toMatchObject({ active: 0 }); // status=tobedeleted
+    expect(env.count()).toBe(4);
+  });
+
+  it('keeps a student without identifier an error on its line', async () => {
+    env = makeEnv('[roster]\nmax_error_percent = 50');
+    const rec = await env.roster.importFile({ path: env.file('users.csv', users([...PUBLISHED.slice(0, 2), 'u9,active,2024-08-01,true,s1,student,no.id,,No,Id,,,,,,,05,'])), origin: 'test' });
+    expect(rec).toMatchObject({ status: 'applied', added: 2, error_count: 1 });
+    expect(rec.errors[0]).toMatchObject({ line: 4, message: 'Local ID is empty' });
+  });
+
+  it.each([
+    ['username', 'ana.s', 't.lee'],
+    ['sourcedId', 'u1', 'u2'],
+  ])('takes the Local ID from %s when roster.oneroster_local_id says so', async (key, student, teacher) => {
+    env = makeEnv(`[roster]\noneroster_local_id = "${key}"\nhold_deactivate_percent = 100`);
+    const rec = await env.roster.importFile({ path: env.file('users.csv', users(PUBLISHED)), origin: 'test' });
+    expect(rec.status).toBe('applied');
+    expect(rec.columns_used).toContainEqual({ column: key, field: 'local_id' });
+    expect(env.user(student)).toMatchObject({ first_name: 'Ana', role: 'student' });
+    expect(env.user(teacher)).toMatchObject({ first_name: 'Tom', role: 'staff' });
+  });
+
+  it('refuses a users.csv without the column roster.oneroster_local_id names', async () => {
+    env = makeEnv('[roster]\noneroster_local_id = "username"');
+    const rec = await env.roster.importFile({ path: env.file('users.csv', 'sourcedId,role,givenName,familyName,identifier\r\nu1,student,A,B,1\r\n'), origin: 'test' });
+    expect(rec).toMatchObject({ status: 'refused', reason: 'users.csv has no "username" column, which roster.oneroster_local_id names as the Local ID; the header row has: sourcedId, role, givenName, familyName, identifier' });
+  });
+});

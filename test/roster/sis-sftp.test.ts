@@ -96,4 +96,29 @@ describe('PowerSchool exports over real SFTP', () => {
     const res = await web.request('/api/users/200030', { headers: { cookie } });
     expect(await res.json()).toMatchObject({ active: true });
   });
+
+  it('imports a OneRoster 1.1 bundle uploaded together: the proctor without identifier is ignored with its reason, not a refusal', async () => {
+    await upload({
+      'manifest.csv': 'propertyName,value\r\nmanifest.version,1.0\r\noneroster.version,1.1\r\nfile.users,bulk\r\nfile.orgs,bulk\r\n',
+      'orgs.csv': 'sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\r\ns1,,2024-08-01,Lincoln Elementary,school,101,\r\n',
+      'users.csv': [
+        'sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password',
+        'u1,active,2024-08-01,true,s1,student,ana.s,,Ana,Silva,,OR1001,,,,p1,03,',
+        'u2,active,2024-08-01,true,s1,teacher,t.lee,,Tom,Lee,,ORT01,,,,,,',
+        'p1,active,2024-08-01,true,s1,parent,,,Paula,Silva,,,,,,u1,,',
+        'x1,active,2024-08-01,true,s1,proctor,,,Pat,Proctor,,,,,,,,',
+        'u5,active,2024-08-01,false,s1,student,bo.k,,Bo,King,,OR1002,,,,,06,',
+        'u6,active,2024-08-01,true,s1,student,cy.d,,Cy,Day,,OR1003,,,,,07,',
+      ].join('\r\n'),
+    });
+    const [rec] = h.app.ctx.roster.listImports();
+    expect(rec).toMatchObject({ file: 'users.csv', status: 'applied', layout: 'OneRoster', added: 4, ignored: 2, error_count: 0 });
+    expect(rec!.ignored_reasons.map((r) => r.reason)).toContain('staff-type rows (teacher, aide, proctor, …) with an empty identifier: without a Local ID they cannot match a photo');
+    const web = createWebApp(h.app.ctx);
+    const { cookie } = await signInAs(web, 'admin', PASSWORD);
+    const user = async (id: string) => (await web.request(`/api/users/${id}`, { headers: { cookie } })).json();
+    expect(await user('OR1001')).toMatchObject({ building: 'Lincoln Elementary', active: true });
+    expect(await user('OR1002')).toMatchObject({ active: false });
+    expect(await user('ORT01')).toMatchObject({ role: 'staff' });
+  });
 });

@@ -9,7 +9,7 @@ import {
  * regard to case, spaces, underscores, hyphens or dots), from a configured mapping, or by
  * position for the header-less staff layout.
  */
-export type Target = UserField | 'role' | 'active' | 'status' | 'sourced_id' | 'org';
+export type Target = UserField | 'role' | 'active' | 'status' | 'enabled' | 'sourced_id' | 'org';
 
 /** One column of the header and the field it filled (`active`, `role` and the user fields). */
 export interface ColumnUse {
@@ -51,6 +51,8 @@ export interface LayoutOptions {
   mapping?: ColumnMapping;
   cleverStudentId: string;
   cleverTeacherId: string;
+  /** OneRoster column that holds the Local ID (`roster.oneroster_local_id`, default `identifier`). */
+  oneRosterLocalId?: 'identifier' | 'username' | 'sourcedId' | undefined;
 }
 
 /** `Student_Number` → `studentnumber`: how header names are compared. */
@@ -132,16 +134,22 @@ export function detectLayout(firstRow: string[], opts: LayoutOptions): Layout {
   } else if (has(header, 'sourcedid', 'givenname', 'familyname')) {
     name = 'OneRoster';
     format = has(header, 'role') || has(header, 'orgsourcedids') ? 'OneRoster 1.1 users' : 'OneRoster 1.2 users';
-    assign(columns, header, 'local_id', 'identifier', true);
+    const idName = opts.oneRosterLocalId ?? 'identifier';
+    const idColumn = normalizeHeader(idName);
+    if (!header.includes(idColumn)) {
+      throw new AppError('invalid', `users.csv has no "${idName}" column, which roster.oneroster_local_id names as the Local ID; the header row has: ${preview(firstRow)}`);
+    }
+    assign(columns, header, 'local_id', idColumn, true);
     assign(columns, header, 'email', 'email', true);
     assign(columns, header, 'sourced_id', 'sourcedid');
     assign(columns, header, 'role', 'role');
     assign(columns, header, 'status', 'status');
+    assign(columns, header, 'enabled', 'enableduser');
     assign(columns, header, 'grade', 'grades', true);
     if (!assign(columns, header, 'org', 'primaryorgsourcedid')) assign(columns, header, 'org', 'orgsourcedids');
     delete columns.building;
     // 1.1 names the role on the row; only 1.2 looks it up in roles.csv by sourcedId.
-    if (columns.role !== undefined) delete columns.sourced_id;
+    if (columns.role !== undefined && idColumn !== 'sourcedid') delete columns.sourced_id;
   } else if (has(header, 'schoolid', 'studentid', 'studentnumber')) {
     name = 'Clever';
     format = 'Clever students';
@@ -200,7 +208,7 @@ export function detectLayout(firstRow: string[], opts: LayoutOptions): Layout {
 export const MAX_IGNORED_SHOWN = 200;
 
 /** How a target shows in the report: OneRoster's status and org fill `active` and `building`. */
-const REPORTED_AS: Partial<Record<Target, string>> = { status: 'active', org: 'building', sourced_id: 'role' };
+const REPORTED_AS: Partial<Record<Target, string>> = { status: 'active', enabled: 'active', org: 'building', sourced_id: 'role' };
 
 /** Which header columns were read (and into what) and which were left alone, in header order. */
 function columnReport(names: readonly string[], columns: Partial<Record<Target, number>>): { used: ColumnUse[]; ignored: string[] } {

@@ -24,6 +24,7 @@ export function recordSameContent(db: Db, base: Omit<NewImport, 'status'>): numb
       layout: same.layout,
       columns_used: same.columns_used,
       columns_ignored: same.columns_ignored,
+      ignored_reasons: same.ignored_reasons,
       encoding: same.encoding,
       delimiter: same.delimiter,
       rows: same.rows,

@@ -239,6 +239,7 @@ export class RosterService {
             : undefined,
           cleverStudentId: this.config.clever_student_id,
           cleverTeacherId: this.config.clever_teacher_id,
+          oneRosterLocalId: this.config.oneroster_local_id,
           companion: (name) => join(dirname(path), name),
         }, facts);
       } catch (err) {
@@ -274,6 +275,7 @@ export class RosterService {
     const now = new Date().toISOString();
     const meta: ImportUpdate = {
       format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored,
+      ignored_reasons: parsed.ignoredReasons,
       ...layoutReport(parsed.layout),
     };
     const superseded: ImportRow[] = [];

@@ -72,6 +72,11 @@ export interface ImportCounts {
   photos_linked: number;
 }
 
+export interface IgnoredReason {
+  reason: string;
+  count: number;
+}
+
 /** One entry of the import history, as the CLI and the web API show it. */
 export interface ImportRecord extends ImportCounts {
   id: number;
@@ -90,6 +95,8 @@ export interface ImportRecord extends ImportCounts {
   columns_used: { column: string; field: string }[];
   /** Each column of the header that was not read. */
   columns_ignored: string[];
+  /** Why rows were not imported (`ignored`), with how many each. */
+  ignored_reasons: IgnoredReason[];
   encoding: string;
   delimiter: string;
   status: ImportStatus;

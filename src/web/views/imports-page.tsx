@@ -161,6 +161,20 @@ export function ImportDetailPage({ user, path, imp, notice }: { user: SignedIn; 
           )}
           <dt>Rows</dt>
           <dd>{formatCount(imp.rows)}</dd>
+          {imp.ignored_reasons.length > 0 && (
+            <>
+              <dt>Not imported</dt>
+              <dd>
+                <ul>
+                  {imp.ignored_reasons.map((r) => (
+                    <li>
+                      {formatCount(r.count)}: {r.reason}
+                    </li>
+                  ))}
+                </ul>
+              </dd>
+            </>
+          )}
           <dt>Result</dt>
           <dd>{changes(imp)}</dd>
           {imp.reason && (
