@@ -30,8 +30,9 @@ export async function openRoster(config: Config): Promise<{ db: Db; roster: Rost
 export function describeImport(rec: ImportDetail, maxErrors = 20, columns = false): string {
   const lines = [`import ${rec.id} ${rec.file}${rec.format ? ` (${rec.format})` : ''}: ${rec.status}${rec.reason ? ` — ${rec.reason}` : ''}`];
   if (rec.status !== 'skipped' && (rec.rows || rec.status !== 'refused')) {
+    const prefix = rec.status === 'discarded' || rec.status === 'refused' ? 'nothing changed; it would have made: ' : '';
     lines.push(
-      `  ${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} deactivated` +
+      `  ${prefix}${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} deactivated` +
         `${rec.reactivated ? ` (${rec.reactivated} back)` : ''}${rec.ignored ? `, ${rec.ignored} not imported` : ''}` +
         `, ${rec.error_count} error${rec.error_count === 1 ? '' : 's'}${rec.photos_linked ? `, ${rec.photos_linked} waiting photos linked` : ''}`,
     );

@@ -224,3 +224,62 @@ describe('OneRoster as districts export it', () => {
     expect(rec).toMatchObject({ status: 'refused', reason: 'users.csv has no "username" column, which roster.oneroster_local_id names as the Local ID; the header row has: sourcedId, role, givenName, familyName, identifier' });
   });
 });
+
+describe('who, not only how many', () => {
+  const native = (rows: string[][]) => csv([['Local ID', 'First Name', 'Last Name', 'Grade', 'Building', 'Email'], ...rows]);
+  const person = (i: number, grade = '05', email = '') => [`S${String(i).padStart(4, '0')}`, `First${i}`, `Last${i}`, grade, 'North', email];
+
+  it('lists each person added, changed field by field, deactivated and reactivated by an applied import', async () => {
+    env = makeEnv('[roster]\ndeactivate_missing = ["students"]\nhold_deactivate_percent = 100\nhold_change_percent = 100');
+    const first = await env.roster.importFile({ path: env.file('students.csv', native([1, 2, 3, 4].map((i) => person(i)))), origin: 'test' });
+    expect(env.roster.changes(first.id).counts).toEqual({ added: 4, changed: 0, deactivated: 0, reactivated: 0 });
+    // S0004 leaves; then comes back with S0002 moved up a grade with a new e-mail; S0005 joins.
+    await env.roster.importFile({ path: env.file('students.csv', native([1, 2, 3].map((i) => person(i)))), origin: 'test' });
+    const rec = await env.roster.importFile({ path: env.file('students.csv', native([person(1), person(2, '06', 'two@x.org'), person(3), person(4), person(5)])), origin: 'test' });
+    expect(rec).toMatchObject({ status: 'applied', added: 1, updated: 2, reactivated: 1 });
+    const page = env.roster.changes(rec.id);
+    expect(page).toMatchObject({ applied: true, note: '', total: 3, pages: 1, counts: { added: 1, changed: 1, deactivated: 0, reactivated: 1 } });
+    expect(page.changes).toEqual([
+      { kind: 'added', local_id: 'S0005', role: 'student', name: 'First5 Last5', grade: '05', building: 'North', fields: [] },
+      {
+        kind: 'changed', local_id: 'S0002', role: 'student', name: 'First2 Last2', grade: '06', building: 'North',
+        fields: [{ field: 'grade', old: '05', new: '06' }, { field: 'email', old: '', new: 'two@x.org' }],
+      },
+      { kind: 'reactivated', local_id: 'S0004', role: 'student', name: 'First4 Last4', grade: '05', building: 'North', fields: [] },
+    ]);
+    const csvText = [...env.roster.changesReport(rec.id).csv].join('');
+    expect(csvText).toContain('"changed","S0002","student","First2 Last2","06","North","Grade: 05 → 06; Email: (empty) → two@x.org"');
+  });
+
+  it('lists who a held import would deactivate, paged; a discarded one says nothing changed and keeps the list', async () => {
+    env = makeEnv('[roster]\ndeactivate_missing = ["students"]');
+    await env.roster.importFile({ path: env.file('students.csv', native(Array.from({ length: 300 }, (_, i) => person(i + 1)))), origin: 'test' });
+    const held = await env.roster.importFile({ path: env.file('students.csv', native(Array.from({ length: 60 }, (_, i) => person(i + 1)))), origin: 'test' });
+    expect(held).toMatchObject({ status: 'held', deactivated: 240 });
+    const p1 = env.roster.changes(held.id, { kind: 'deactivated' });
+    expect(p1).toMatchObject({ applied: false, kind: 'deactivated', page: 1, pages: 3, per_page: 100, total: 240 });
+    expect(p1.note).toContain('nothing has changed yet');
+    expect(p1.changes[0]).toMatchObject({ kind: 'deactivated', local_id: 'S0061', name: 'First61 Last61' });
+    const p3 = env.roster.changes(held.id, { kind: 'deactivated', page: 3 });
+    expect(p3.changes).toHaveLength(40);
+    expect(p3.changes.at(-1)!.local_id).toBe('S0300');
+    expect(env.count('active = 1')).toBe(300);
+
+    await env.roster.discard(held.id, 'admin');
+    const after = env.roster.changes(held.id, { kind: 'deactivated' });
+    expect(after).toMatchObject({ status: 'discarded', applied: false, total: 240, note: 'nothing changed: the import was discarded; these are the changes it would have made' });
+    expect([...env.roster.changesReport(held.id, 'deactivated').csv].length).toBe(241);
+    expect(() => env.roster.changes(held.id, { kind: 'moved' })).toThrow('kind must be one of added, changed, deactivated, reactivated');
+  });
+
+  it('replaces what a held import would do with what it did when approved later', async () => {
+    env = makeEnv('[roster]\ndeactivate_missing = ["students"]');
+    await env.roster.importFile({ path: env.file('students.csv', native(Array.from({ length: 10 }, (_, i) => person(i + 1)))), origin: 'test' });
+    const held = await env.roster.importFile({ path: env.file('students.csv', native(Array.from({ length: 5 }, (_, i) => person(i + 1)))), origin: 'test' });
+    expect(env.roster.changes(held.id).counts.deactivated).toBe(5);
+    // Meanwhile one of them is already gone by another route: approving deactivates four.
+    env.db.run("UPDATE users SET active = 0 WHERE local_id = 'S0010'");
+    await env.roster.approve(held.id, 'admin');
+    expect(env.roster.changes(held.id)).toMatchObject({ applied: true, counts: { deactivated: 4 } });
+  });
+});

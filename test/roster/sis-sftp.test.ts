@@ -92,9 +92,35 @@ describe('PowerSchool exports over real SFTP', () => {
     expect(held).toMatchObject({ file: 'students.csv', status: 'held', layout: 'PowerSchool' });
     expect(held!.reason).toContain('would make 37 of the 60 people in the file inactive through its Enroll_Status column');
     const web = createWebApp(h.app.ctx);
-    const { cookie } = await signInAs(web, 'admin', PASSWORD);
+    const { cookie, csrf } = await signInAs(web, 'admin', PASSWORD);
     const res = await web.request('/api/users/200030', { headers: { cookie } });
     expect(await res.json()).toMatchObject({ active: true });
+
+    // Who it would deactivate, in the API, on the page and as CSV.
+    const api = await web.request(`/api/imports/${held!.id}/changes?kind=deactivated&page=1`, { headers: { cookie } });
+    expect(api.status).toBe(200);
+    const page = (await api.json()) as { total: number; applied: boolean; changes: Array<{ local_id: string; kind: string; name: string; fields: unknown[] }> };
+    expect(page).toMatchObject({ total: 37, applied: false, kind: 'deactivated', page: 1, pages: 1 });
+    expect(page.changes[0]).toMatchObject({ kind: 'deactivated', local_id: '200021', name: 'Ann20 Lee20', fields: [] });
+    expect(page.changes[1]).toMatchObject({ kind: 'deactivated', local_id: '200022', name: 'Ann21 Lee21', fields: [{ field: 'grade', old: '-1', new: '0' }] });
+    expect((await web.request(`/api/imports/${held!.id}/changes?kind=gone`, { headers: { cookie } })).status).toBe(400);
+    const html = await (await web.request(`/admin/imports/${held!.id}?kind=deactivated`, { headers: { cookie } })).text();
+    expect(html).toContain('Nothing has changed yet: approving applies these changes');
+    expect(html).toContain('Deactivated (37)');
+    expect(html).toContain('Ann20 Lee20');
+    const csvRes = await web.request(`/api/imports/${held!.id}/changes.csv?kind=deactivated`, { headers: { cookie } });
+    expect(csvRes.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const csvText = await csvRes.text();
+    expect(csvText.trim().split('\r\n')).toHaveLength(38);
+    expect(csvText).toContain('"deactivated","200022","student","Ann21 Lee21","0","101","Grade: -1 → 0"');
+
+    // Discarded: the list still says what it would have done, and that nothing changed.
+    const discard = await web.request(`/api/imports/${held!.id}/discard`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } });
+    expect(discard.status).toBe(200);
+    const after = await (await web.request(`/admin/imports/${held!.id}`, { headers: { cookie } })).text();
+    expect(after).toContain('Nothing changed: the import was discarded; these are the changes it would have made.');
+    const list = await (await web.request('/admin/imports', { headers: { cookie } })).text();
+    expect(list).toContain('nothing changed (would have made: 12 updated, 37 deactivated, 11 unchanged)');
   });
 
   it('imports a OneRoster 1.1 bundle uploaded together: the proctor without identifier is ignored with its reason, not a refusal', async () => {

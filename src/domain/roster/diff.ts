@@ -5,6 +5,8 @@ import { USER_FIELDS, type ImportError, type RosterRow } from './types.ts';
 export interface Plan {
   inserts: UserRow[];
   updates: UserRow[];
+  /** Each update's user as stored now, at the same index (for the field-by-field changes). */
+  previous: UserRow[];
   /** Local IDs of active users of this source that the file no longer lists. */
   missing: string[];
   unchanged: number;
@@ -41,7 +43,7 @@ const SEP = '\u001f';
  * NB: takes the rows over: `byId` is emptied as they are matched (one map for 100,000 rows, not two).
  */
 export function planImport(users: UserSource, byId: Map<string, RosterRow>, source: string): Plan {
-  const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, addedInactive: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
+  const plan: Plan = { inserts: [], updates: [], previous: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, addedInactive: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
   // Every row of a file has the same columns: the first one tells which are compared.
   const sample = byId.values().next().value as RosterRow | undefined;
   const compared: number[] = [];
@@ -72,8 +74,10 @@ export function planImport(users: UserSource, byId: Map<string, RosterRow>, sour
       plan.unchanged++;
       continue;
     }
-    const next = merge(users.get(user.local_id)!, row, source);
+    const old = users.get(user.local_id)!;
+    const next = merge(old, row, source);
     plan.updates.push(next);
+    plan.previous.push(old);
     if (user.active === 0 && next.active === 1) plan.reactivated++;
     if (user.active === 1 && next.active === 0) plan.deactivatedByRow++;
   }

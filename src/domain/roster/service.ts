@@ -22,6 +22,9 @@ import { removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
 import type { ImportError, ImportRecord, RosterKind } from './types.ts';
 import type { Layout } from './layout.ts';
 import { describeMap, mappingValueMap, PLAIN } from './value-maps.ts';
+import { CHANGE_KINDS, personChanges, type ChangeKind } from './changes.ts';
+import { changeNote, changesCsv, CHANGES_PER_PAGE, type ChangePage } from './change-report.ts';
+import { countChanges, iterateChanges, listChanges, replaceChanges } from '../../storage/import-change-store.ts';
 
 export interface ImportRequest {
   /** The file to read; files that travel with it (OneRoster) are looked for beside it. */
@@ -107,6 +110,39 @@ export class RosterService {
   errorReport(id: number): { fileName: string; csv: string } {
     const row = this.row(id);
     return { fileName: `import-${id}-${row.file.replace(/\.csv$/i, '')}-errors.csv`, csv: errorReportCsv(listErrors(this.db, id)) };
+  }
+
+  /**
+   * The people behind an import's counts, one page of one kind (every kind when none is given).
+   * Throws AppError('not_found') for no such import, AppError('invalid') for a bad kind or page.
+   */
+  changes(id: number, opts: { kind?: string | undefined; page?: number | undefined } = {}): ChangePage {
+    const row = this.row(id);
+    const kind = changeKind(opts.kind);
+    const page = opts.page ?? 1;
+    if (!Number.isInteger(page) || page < 1) throw new AppError('invalid', 'page must be a positive whole number');
+    const counts = countChanges(this.db, id);
+    const total = kind ? counts[kind] : CHANGE_KINDS.reduce((n, k) => n + counts[k], 0);
+    return {
+      import_id: id,
+      status: row.status,
+      applied: row.status === 'applied',
+      note: changeNote(row.status),
+      kind: kind ?? null,
+      page,
+      pages: Math.max(1, Math.ceil(total / CHANGES_PER_PAGE)),
+      per_page: CHANGES_PER_PAGE,
+      total,
+      counts,
+      changes: listChanges(this.db, id, kind, CHANGES_PER_PAGE, (page - 1) * CHANGES_PER_PAGE),
+    };
+  }
+
+  /** Every person of an import (of one kind) as CSV, produced a row at a time. */
+  changesReport(id: number, kindText?: string): { fileName: string; csv: Iterable<string> } {
+    const row = this.row(id);
+    const kind = changeKind(kindText);
+    return { fileName: `import-${id}-${row.file.replace(/\.csv$/i, '')}-${kind ?? 'changes'}.csv`, csv: changesCsv(iterateChanges(this.db, id, kind)) };
   }
 
   /**
@@ -297,11 +333,14 @@ export class RosterService {
         error_count: errorLines,
       };
       if (errorLines * 100 > cfg.max_error_percent * parsed.dataRows) {
+        replaceChanges(this.db, id, []);
         const reason = `${errorLines} of ${parsed.dataRows} rows (${pct(errorLines, parsed.dataRows)}) have errors, more than the ${cfg.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
         finishImport(this.db, id, { ...counts, status: 'refused', reason }, approval);
         return { id, status: 'refused' as const, reason };
       }
       const hold = approval ? undefined : holdReason(plan, counts.deactivated, counts.updated, base.source, cfg, parsed.layout);
+      // Who, not only how many: listed for a held import too (what approving would do).
+      replaceChanges(this.db, id, personChanges(plan, deactivate, (localId) => getUser(this.db, localId)));
       if (hold) {
         finishImport(this.db, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
         superseded.push(...supersedeHeld(this.db, base.source, id));
@@ -330,6 +369,7 @@ export class RosterService {
     return this.db.tx(() => {
       const id = approval?.id ?? insertImport(this.db, { ...base, status: 'refused' });
       replaceErrors(this.db, id, errors);
+      replaceChanges(this.db, id, []);
       finishImport(this.db, id, changes, approval);
       return id;
     });
@@ -365,6 +405,12 @@ function pct(n: number, of: number): string {
 function mappingColumns(mapping: RosterConfig['mapping'][string]): Record<string, string> {
   const { kind: _kind, active_values: _a, inactive_values: _i, ...columns } = mapping;
   return Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== ''));
+}
+
+function changeKind(text: string | undefined): ChangeKind | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!(CHANGE_KINDS as readonly string[]).includes(text)) throw new AppError('invalid', `kind must be one of ${CHANGE_KINDS.join(', ')}`);
+  return text as ChangeKind;
 }
 
 function layoutReport(layout: Layout): ImportUpdate {

@@ -4,7 +4,7 @@ import type { Migration } from './index.ts';
  * What each import read: the layout it recognised and every column used (with its field) or
  * ignored, so an admin sees that `Email_Addr` filled Email instead of guessing; and why rows
  * were not imported (parents, staff without an identifier), with a count each. The lists are
- * JSON arrays: they are only ever shown whole with their import.
+ * JSON arrays: they are only ever shown whole with their import. And who each import changed.
  */
 export const IMPORT_REPORT: Migration = {
   id: '011-import-report',
@@ -13,5 +13,19 @@ ALTER TABLE imports ADD COLUMN layout TEXT NOT NULL DEFAULT '';
 ALTER TABLE imports ADD COLUMN columns_used TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE imports ADD COLUMN columns_ignored TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE imports ADD COLUMN ignored_reasons TEXT NOT NULL DEFAULT '[]';
+
+-- Who an import adds, changes (fields as JSON [{field, old, new}]), deactivates or reactivates.
+-- Written for held imports too (what it would do) and kept when one is discarded.
+CREATE TABLE import_changes (
+  import_id  INTEGER NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+  kind       TEXT NOT NULL CHECK (kind IN ('added', 'changed', 'deactivated', 'reactivated')),
+  local_id   TEXT NOT NULL,
+  role       TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  grade      TEXT NOT NULL DEFAULT '',
+  building   TEXT NOT NULL DEFAULT '',
+  fields     TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (import_id, kind, local_id)
+) STRICT, WITHOUT ROWID;
 `,
 };

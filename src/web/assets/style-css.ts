@@ -58,6 +58,10 @@ input:focus-visible, select:focus-visible { border-color: var(--accent); }
 .alert.error { background: var(--bad-soft); border-color: #e3a19b; color: #7a1a14; }
 .alert.info { background: var(--accent-soft); border-color: #a9c2ea; }
 .alert.ok { background: var(--ok-soft); border-color: #9fd3b4; }
+.alert.warn { background: var(--warn-soft); border-color: #e5c77d; color: #5c3c00; }
+.tabs { display: flex; flex-wrap: wrap; gap: .25rem .75rem; list-style: none; margin: 0 0 .75rem; padding: 0; }
+.tabs a[aria-current] { font-weight: 600; text-decoration: none; color: var(--text); }
+.pager { display: flex; gap: 1rem; align-items: center; margin-top: .75rem; }
 
 .search-form { display: grid; grid-template-columns: minmax(14rem, 1fr) repeat(3, minmax(8rem, 11rem)) auto; gap: .75rem; align-items: end; }
 .search-form .field { margin: 0; }
