@@ -13,6 +13,7 @@ import { DataFileRegistry, registerRosterFiles } from './domain/roster/file-kind
 import { ImportScheduler } from './domain/roster/scheduler.ts';
 import { DataFolder } from './domain/roster/data-folder.ts';
 import { catchUpUploads } from './domain/roster/catch-up.ts';
+import { CodeNames, SCHOOL_FILES, SCHOOLS_KIND } from './domain/roster/code-names.ts';
 import { startSftpServer } from './sftp/server.ts';
 import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
@@ -49,6 +50,10 @@ export async function createApp(config: Config): Promise<App> {
     const hostKeys = loadHostKeys(config.data_dir, config.sftp.host_keys);
     const roster = new RosterService({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
     const dataFiles = new DataFileRegistry();
+    const names = new CodeNames({ db, buildings: config.roster.buildings, grades: config.roster.grades, log: createLogger('roster') });
+    for (const name of SCHOOL_FILES) {
+      dataFiles.register({ name, kind: SCHOOLS_KIND, description: 'building names', run: (job) => names.importFile(job) });
+    }
     registerRosterFiles(dataFiles, config.roster, (job) => roster.importFile({ path: job.path, file: job.name, origin: job.origin }));
     const deviceImports = new DeviceImporter({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') });
     dataFiles.register({ name: DEVICES_FILE, kind: DEVICES_KIND, description: 'devices', run: (job) => deviceImports.importFile({ path: job.path, file: job.name, origin: job.origin }) });
@@ -69,7 +74,7 @@ export async function createApp(config: Config): Promise<App> {
     const audit = createAuditLog(db);
     const devices = new DeviceService(db);
     const incidents = new IncidentService(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions: createSftpSessions() };
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, names, sftpSessions: createSftpSessions() };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();

@@ -14,6 +14,7 @@ import type { IncidentService } from './domain/incidents/incidents.ts';
 import type { DeviceImporter } from './domain/devices/import.ts';
 import type { PhotoService } from './domain/photos/service.ts';
 import type { SftpSessions } from './domain/connections/sftp-sessions.ts';
+import type { CodeNames } from './domain/roster/code-names.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
@@ -42,6 +43,8 @@ export interface AppContext {
   imports: ImportScheduler;
   /** The photo store: ingest, display images, history and restore, unmatched and refused uploads. */
   photos: PhotoService;
+  /** Names for building and grade codes ([roster.buildings], [roster.grades], schools.csv / orgs.csv). */
+  names: CodeNames;
   /** SFTP connections signed in now: the SFTP server reports them, the admin status page lists them. */
   sftpSessions: SftpSessions;
 }

@@ -99,6 +99,20 @@ function readField(spec: FieldSpec, value: unknown, key: string, ctx: Ctx): unkn
       }
       return Object.fromEntries(Object.entries(value).map(([name, v]) => [name, readTable(spec.of, v, `${key}.${name}`, ctx)]));
     }
+    case 'names': {
+      if (value === undefined) return {};
+      if (!isPlainTable(value)) {
+        ctx.problem(key, `must be a table of "code" = "name", not ${describe(value)}`);
+        return {};
+      }
+      const out: Record<string, string> = {};
+      for (const [code, name] of Object.entries(value)) {
+        if (typeof name !== 'string' || name.trim() === '') ctx.problem(`${key}.${code}`, `must be a name in quotes, not ${describe(name)}`);
+        else if (name.length > spec.maxLength) ctx.problem(`${key}.${code}`, `is ${name.length} characters long; the most allowed is ${spec.maxLength}`);
+        else out[code] = name.trim();
+      }
+      return out;
+    }
     case 'string': {
       if (value === undefined) {
         if (spec.required) ctx.problem(key, 'is required');

@@ -24,6 +24,7 @@ import { checkoutRoutes } from './routes/checkout.tsx';
 import { deviceRoutes } from './routes/devices.tsx';
 import { incidentRoutes } from './routes/incidents.tsx';
 import { importsApi } from './routes/imports-api.ts';
+import { configureDisplay } from './views/display.ts';
 
 /**
  * JSON API paths only admins may use. Everything else under /api/ is open to every signed-in
@@ -40,6 +41,7 @@ const ADMIN_API = ['/api/imports', '/api/imports/*', '/api/photos/*', '/api/phot
  */
 export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
+  configureDisplay({ names: ctx.names });
   app.onError(errorHandler(createLogger('web')));
   app.notFound(notFoundHandler);
   app.use(securityHeaders());

@@ -4,7 +4,8 @@ import type { Migration } from './index.ts';
  * What each import read: the layout it recognised and every column used (with its field) or
  * ignored, so an admin sees that `Email_Addr` filled Email instead of guessing; and why rows
  * were not imported (parents, staff without an identifier), with a count each. The lists are
- * JSON arrays: they are only ever shown whole with their import. And who each import changed.
+ * JSON arrays: they are only ever shown whole with their import. Who each import changed, and
+ * the building names a schools.csv or orgs.csv upload gives.
  */
 export const IMPORT_REPORT: Migration = {
   id: '011-import-report',
@@ -26,6 +27,14 @@ CREATE TABLE import_changes (
   building   TEXT NOT NULL DEFAULT '',
   fields     TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (import_id, kind, local_id)
+) STRICT, WITHOUT ROWID;
+
+-- Building names from an uploaded schools.csv or OneRoster orgs.csv (code → name), per file.
+CREATE TABLE school_names (
+  source     TEXT NOT NULL,
+  code       TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  PRIMARY KEY (source, code)
 ) STRICT, WITHOUT ROWID;
 `,
 };

@@ -1,6 +1,7 @@
 import type { SignedIn } from '../../domain/auth/auth.ts';
 import type { ImportDetail } from '../../domain/roster/service.ts';
 import { fieldLabel } from '../../domain/roster/types.ts';
+import { display } from './display.ts';
 import { CHANGE_KINDS } from '../../domain/roster/changes.ts';
 import { describeFields, type ChangePage } from '../../domain/roster/change-report.ts';
 import { CsrfField, Layout } from './layout.tsx';
@@ -334,8 +335,8 @@ function PeoplePanel({ imp, people }: { imp: ImportDetail; people: ChangePage })
                       <a href={`/users/${encodeURIComponent(p.local_id)}`}>{p.local_id}</a>
                     </td>
                     <td>{p.name}</td>
-                    <td>{p.grade}</td>
-                    <td>{p.building}</td>
+                    <td>{display().names.grade(p.grade)}</td>
+                    <td>{display().names.building(p.building)}</td>
                     <td>{describeFields(p)}</td>
                   </tr>
                 ))}

@@ -3,6 +3,7 @@ import type { SftpSessionInfo } from '../../domain/connections/sftp-sessions.ts'
 import type { UserCounts } from '../../domain/users/status.ts';
 import { Layout } from './layout.tsx';
 import { formatBytes, formatCount, formatTime } from './format.ts';
+import { display } from './display.ts';
 
 export interface MissingPhotoRow {
   building: string;
@@ -102,8 +103,8 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
                 <tbody>
                   {data.missing.map((r) => (
                     <tr>
-                      <td>{r.building || '—'}</td>
-                      <td>{r.grade || '—'}</td>
+                      <td>{r.building ? display().names.building(r.building) : '—'}</td>
+                      <td>{r.grade ? display().names.grade(r.grade) : '—'}</td>
                       <td class="num">
                         <a href={`/search?${new URLSearchParams({ ...(r.building ? { building: r.building } : {}), ...(r.grade ? { grade: r.grade } : {}) })}`}>
                           {formatCount(r.without)}

@@ -5,6 +5,7 @@ import type { PersonRow } from '../../../domain/devices/people.ts';
 import { CsrfField, Layout } from '../layout.tsx';
 import { photoUrl } from '../search-page.tsx';
 import { deviceHref, FeatureAssets, personName, StatusBadge } from './common.tsx';
+import { display } from '../display.ts';
 
 export type CheckoutMode = 'out' | 'in';
 
@@ -121,9 +122,9 @@ const Step: FC<CheckoutPageProps> = ({ user, mode, state }) => {
                 <dt>Local ID</dt>
                 <dd class="mono">{localId}</dd>
                 <dt>Grade</dt>
-                <dd>{person?.grade || '—'}</dd>
+                <dd>{person?.grade ? display().names.grade(person.grade) : '—'}</dd>
                 <dt>Building</dt>
-                <dd>{person?.building || '—'}</dd>
+                <dd>{person?.building ? display().names.building(person.building) : '—'}</dd>
                 {person?.role === 'staff' && (
                   <>
                     <dt>Role</dt>

@@ -1,0 +1,94 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/parse.ts';
+import { createWebApp } from '../../src/web/app.ts';
+import { signInAs } from '../web/helpers.ts';
+import { PASSWORD, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
+
+let h: Harness;
+let local: string;
+let web: ReturnType<typeof createWebApp>;
+let cookie: string;
+
+beforeAll(async () => {
+  h = await startHarness('[roster]\nquiet_seconds = 0\n[roster.buildings]\n"101" = "Lincoln Elementary"\n[roster.grades]\n"5" = "Fifth"\n');
+  local = tempDir('idphotos-names-');
+});
+afterAll(async () => h?.stop());
+
+async function upload(files: Record<string, string>): Promise<void> {
+  const puts = ['cd /incoming/data'];
+  for (const [name, content] of Object.entries(files)) {
+    writeFileSync(join(local, name), content);
+    puts.push(`put ${name}`);
+  }
+  expect((await sftpBatch(h, puts, local)).code).toBe(0);
+  await h.app.ctx.imports.idle();
+}
+
+async function html(path: string): Promise<string> {
+  const res = await web.request(path, { headers: { cookie } });
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+describe('names for building and grade codes', () => {
+  it('shows [roster.buildings], [roster.grades] and the default grade names in search, profiles, status and check-out; codes stay searchable', async () => {
+    await upload({
+      'students.csv': 'Student_Number,First_Name,Last_Name,Grade_Level,SchoolID,Enroll_Status\r\n300001,Kim,Park,0,101,0\r\n300002,Lou,Reed,-1,102,0\r\n300003,Max,Ray,5,101,0\r\n',
+      'devices.csv': 'Asset Tag,Serial Number,Model,Building,Status,Local ID\r\n00042,5CD1,Chromebook,101,Available,\r\n',
+    });
+    // NB: signed in after the upload: the search page keeps its filter lists for 30 s.
+    web = createWebApp(h.app.ctx);
+    ({ cookie } = await signInAs(web, 'admin', PASSWORD));
+    const options = await html('/search');
+    expect(options).toContain('<option value="101">Lincoln Elementary (101)</option>');
+    expect(options).toContain('<option value="102">102</option>');
+    expect(options).toContain('<option value="0">K (0)</option>');
+    expect(options).toContain('<option value="-1">PK (-1)</option>');
+    expect(options).toContain('<option value="5">Fifth (5)</option>');
+
+    // The filter still takes the code, and the results read the names.
+    const results = await html('/search?building=101&fragment');
+    expect(results).toContain('300001 · Student · Grade K · Lincoln Elementary');
+    expect(results).toContain('300003 · Student · Grade Fifth · Lincoln Elementary');
+    expect(results).not.toContain('Reed');
+    expect(await html('/search?q=300002&fragment')).toContain('300002 · Student · Grade PK · 102');
+
+    const profile = await html('/users/300001');
+    expect(profile).toContain('<dt>Grade</dt><dd><span>K <span class="muted mono">0</span></span></dd>');
+    expect(profile).toContain('<span>Lincoln Elementary <span class="muted mono">101</span></span>');
+
+    expect(await html('/admin/status')).toContain('<td>Lincoln Elementary</td><td>K</td>');
+
+    const checkout = await html('/checkout?device=00042&user=300001');
+    expect(checkout).toContain('<dt>Grade</dt><dd>K</dd><dt>Building</dt><dd>Lincoln Elementary</dd>');
+  });
+
+  it('takes building names from an uploaded schools.csv, recorded in the import history; the configuration wins', async () => {
+    await upload({ 'schools.csv': 'School_Number,School_Name,Principal\r\n101,Not This Name,A\r\n102,Roosevelt Middle,B\r\n,Nameless,C\r\n' });
+    const [rec] = h.app.ctx.roster.listImports();
+    expect(rec).toMatchObject({ file: 'schools.csv', kind: 'schools', status: 'applied', added: 2, rows: 3, error_count: 1, columns_ignored: ['Principal'] });
+    expect(rec!.errors).toEqual([{ line: 4, local_id: '', message: 'the code is empty' }]);
+    const results = await html('/search?q=300002&fragment');
+    expect(results).toContain('Grade PK · Roosevelt Middle');
+    expect(await html('/search?building=101&fragment')).toContain('Lincoln Elementary');
+  });
+
+  it('takes them from a OneRoster orgs.csv (identifier and sourcedId), and refuses a file without a name column', async () => {
+    await upload({ 'orgs.csv': 'sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\r\norg-9,,,Washington High,school,103,\r\n' });
+    await upload({ 'students.csv': 'Student_Number,First_Name,Last_Name,Grade_Level,SchoolID,Enroll_Status\r\n300001,Kim,Park,0,101,0\r\n300002,Lou,Reed,-1,102,0\r\n300003,Max,Ray,5,101,0\r\n300004,Ned,Fox,9,103,0\r\n' });
+    expect(await html('/search?q=300004&fragment')).toContain('Grade 9 · Washington High');
+    await upload({ 'schools.csv': 'Code,Principal\r\n101,A\r\n' });
+    const [refused] = h.app.ctx.roster.listImports();
+    expect(refused).toMatchObject({ file: 'schools.csv', status: 'refused' });
+    expect(refused!.reason).toContain('schools.csv needs a column with the building code');
+    // Refused: the names from the last good schools.csv stay.
+    expect(await html('/search?q=300002&fragment')).toContain('Roosevelt Middle');
+  });
+
+  it('refuses a name that is not a string in appliance.toml, naming the key', () => {
+    expect(() => parseConfig('[roster.buildings]\n"101" = 5\n', 'appliance.toml')).toThrow('roster.buildings.101: must be a name in quotes, not number 5');
+  });
+});
