@@ -2,6 +2,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { isAbsolute, resolve, dirname, basename } from 'node:path';
 import { SCHEMA, type Config, type FieldSpec, type ListenAddress } from './schema.ts';
 import { lineOf, locateKeys } from './locate.ts';
+import { isTimezone } from '../shared/time.ts';
 
 export interface ConfigProblem {
   key: string;
@@ -191,6 +192,9 @@ export function formatListen(addr: ListenAddress): string {
 }
 
 function crossChecks(config: Config, ctx: Ctx): void {
+  if (config.timezone && !isTimezone(config.timezone)) {
+    ctx.problem('timezone', `"${config.timezone}" is not a time zone name: use an IANA name such as "America/Chicago", "Europe/London" or "UTC"`);
+  }
   duplicates(config.sftp.accounts.map((a) => a.username), 'sftp.accounts', ctx);
   duplicates(config.web.accounts.map((a) => a.username), 'web.accounts', ctx);
   config.sftp.accounts.forEach((a, i) => {

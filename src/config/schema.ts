@@ -45,6 +45,8 @@ const COLUMN_MAPPING = {
 
 export const SCHEMA = {
   data_dir: { type: 'path', default: 'data' },
+  /** IANA time zone for every time shown on a page, in a CSV or by the CLI; "" is the server's. */
+  timezone: { type: 'string', default: '' },
   log: {
     type: 'table',
     fields: {
