@@ -14,6 +14,10 @@ import { ImportScheduler } from './domain/roster/scheduler.ts';
 import { DataFolder } from './domain/roster/data-folder.ts';
 import { catchUpUploads } from './domain/roster/catch-up.ts';
 import { CodeNames, SCHOOL_FILES, SCHOOLS_KIND } from './domain/roster/code-names.ts';
+import { UploadReports } from './domain/reports/upload-reports.ts';
+import { createReportsFolder } from './domain/reports/reports-folder.ts';
+import { dataOutcomes, photoOutcomes } from './domain/reports/outcomes.ts';
+import { resolveTimezone } from './shared/time.ts';
 import { startSftpServer } from './sftp/server.ts';
 import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
@@ -60,14 +64,18 @@ export async function createApp(config: Config): Promise<App> {
     roster.delegateKind(DEVICES_KIND, deviceImports);
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
     const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
+    const timezone = resolveTimezone(config.timezone);
+    const reports = new UploadReports({ db, timezone, log: createLogger('reports') });
+    const data = new DataFolder(
+      new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
+      dataFiles,
+      (job) => imports.enqueue(job),
+      (refusal) => roster.recordRefusedUpload(refusal),
+    );
     const folders = {
-      idphotos: photos.folder,
-      data: new DataFolder(
-        new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
-        dataFiles,
-        (job) => imports.enqueue(job),
-        (refusal) => roster.recordRefusedUpload(refusal),
-      ),
+      idphotos: reports.wrap(photos.folder, photoOutcomes(photos, photos.folder)),
+      data: reports.wrap(data, dataOutcomes(data)),
+      reports: createReportsFolder({ db, timezone, dir: join(config.data_dir, 'reports'), imports: roster }),
     };
     const auth = createAuth(db, config.web, accounts.web);
     auth.sessions.purgeExpired();

@@ -23,8 +23,8 @@ export interface AppContext {
   log: Logger;
   accounts: Accounts;
   hostKeys: HostKey[];
-  /** What `/incoming/idphotos/` and `/incoming/data/` of the SFTP tree commit to and list. */
-  folders: { idphotos: IncomingFolder; data: IncomingFolder };
+  /** What `/incoming/idphotos/` and `/incoming/data/` of the SFTP tree commit to and list, and the read-only `/reports/`. */
+  folders: { idphotos: IncomingFolder; data: IncomingFolder; reports: IncomingFolder };
   /** Web sign-in and sessions. */
   auth: Auth;
   /** Who viewed which profile or photo, and when. */

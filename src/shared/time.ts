@@ -35,3 +35,15 @@ export function formatLocalTime(iso: string | null | undefined, timezone: string
   const p = Object.fromEntries(format.formatToParts(d).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
 }
+
+const DAYS = new Map<string, Intl.DateTimeFormat>();
+
+/** `2026-11-28`: the day an instant falls on in `timezone`. */
+export function localDay(date: Date, timezone: string): string {
+  let format = DAYS.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    DAYS.set(timezone, format);
+  }
+  return format.format(date);
+}

@@ -24,6 +24,8 @@ export interface CommitRequest {
   remoteAddress?: string;
   /** mtime the client asked for, if it sent one before the commit (seconds). */
   mtime?: number;
+  /** The upload session it came in, for /reports/. */
+  session?: string;
 }
 
 /** An upload the SFTP layer refused before it reached `commit` (name, size limit, disk full). */
@@ -34,6 +36,8 @@ export interface UploadRefusal {
   /** Bytes received before the refusal (0 when refused at OPEN). */
   bytes: number;
   reason: string;
+  /** The upload session it came in, for /reports/. */
+  session?: string;
 }
 
 export interface IncomingFolder {

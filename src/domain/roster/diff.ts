@@ -61,11 +61,11 @@ export function planImport(users: UserSource, byId: Map<string, RosterRow>, sour
     }
     byId.delete(user.local_id);
     if (user.role !== row.role && user.active === 1 && user.source !== source) {
-      const full = users.get(user.local_id)!;
+      // NB: no name in the message: error lines travel to /reports/, which holds no student data.
       plan.conflicts.push({
         line: row.line,
         local_id: row.local_id,
-        message: `Local ID "${row.local_id}" already belongs to an active ${user.role} from ${user.source || 'another file'} (${full.first_name} ${full.last_name}); one ID is one person: give ${row.role === 'staff' ? 'staff' : 'students'} distinct IDs in the SIS`,
+        message: `Local ID "${row.local_id}" already belongs to an active ${user.role} from ${user.source || 'another file'}; one ID is one person: give ${row.role === 'staff' ? 'staff' : 'students'} distinct IDs in the SIS`,
       });
       continue;
     }

@@ -29,6 +29,23 @@ CREATE TABLE import_changes (
   PRIMARY KEY (import_id, kind, local_id)
 ) STRICT, WITHOUT ROWID;
 
+-- Every file an SFTP upload session delivered, with its outcome, for /reports/ (file name,
+-- Local ID through it, and the reason only: no other student data).
+CREATE TABLE upload_reports (
+  id          INTEGER PRIMARY KEY,
+  session     TEXT NOT NULL,
+  account     TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  day         TEXT NOT NULL,
+  folder      TEXT NOT NULL,
+  file        TEXT NOT NULL,
+  bytes       INTEGER NOT NULL,
+  outcome     TEXT NOT NULL,
+  reason      TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX upload_reports_session ON upload_reports (session, id);
+CREATE INDEX upload_reports_day ON upload_reports (day, id);
+
 -- Building names from an uploaded schools.csv or OneRoster orgs.csv (code → name), per file.
 CREATE TABLE school_names (
   source     TEXT NOT NULL,
