@@ -27,7 +27,8 @@ export const importsCommand: Command = {
     if (!(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit must be a positive whole number');
     const config = configFromArgs(values.config);
     const timezone = resolveTimezone(config.timezone);
-    const { db, roster } = await openRoster(config);
+    const app = await openRoster(config);
+    const { roster } = app.ctx;
     try {
       const actor = `cli:${userInfo().username}`;
       if (action === 'list') {
@@ -41,7 +42,7 @@ export const importsCommand: Command = {
       io.stdout.write(values.json ? `${JSON.stringify(rec, null, 2)}\n` : describeImport(rec, action === 'show' ? Infinity : 20, action === 'show'));
       return rec.status === 'refused' ? 1 : 0;
     } finally {
-      db.close();
+      await app.stop();
     }
   },
 };

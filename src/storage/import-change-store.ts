@@ -1,5 +1,6 @@
+import { bindDb } from './bind.ts';
 import type { Db } from './db.ts';
-import type { ChangeKind, PersonChange } from '../domain/roster/changes.ts';
+import type { ChangeKind, PersonChange } from './import-types.ts';
 
 /** People listed per import at most; the import's counts stay exact. */
 export const MAX_STORED_CHANGES = 500_000;
@@ -57,3 +58,10 @@ export function countChanges(db: Db, importId: number): Record<ChangeKind, numbe
   for (const r of db.all<{ kind: ChangeKind; n: number }>('SELECT kind, COUNT(*) AS n FROM import_changes WHERE import_id = ? GROUP BY kind', importId)) out[r.kind] = r.n;
   return out;
 }
+
+/** Who each import added, changed, deactivated or reactivated (import_changes). */
+export function createImportChangeStore(db: Db) {
+  return bindDb(db, { replaceChanges, listChanges, iterateChanges, countChanges });
+}
+
+export type ImportChangeStore = ReturnType<typeof createImportChangeStore>;

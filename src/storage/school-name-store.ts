@@ -1,3 +1,4 @@
+import { bindDb } from './bind.ts';
 import type { Db } from './db.ts';
 
 /** Replaces the building names that came from one file; returns how many were new, renamed and unchanged. */
@@ -23,3 +24,10 @@ export function allSchoolNames(db: Db): Map<string, string> {
   const rows = db.all<{ code: string; name: string }>("SELECT code, name FROM school_names ORDER BY source = 'schools.csv'");
   return new Map(rows.map((r) => [r.code, r.name]));
 }
+
+/** Building names from uploaded schools.csv / orgs.csv files (school_names). */
+export function createSchoolNameStore(db: Db) {
+  return bindDb(db, { replaceSchoolNames, allSchoolNames });
+}
+
+export type SchoolNameStore = ReturnType<typeof createSchoolNameStore>;

@@ -1,3 +1,4 @@
+import { bindDb } from './bind.ts';
 import type { Db } from './db.ts';
 
 export interface UploadReportRow {
@@ -36,3 +37,10 @@ export function reportsOfSession(db: Db, session: string): IterableIterator<Uplo
 export function reportsOfDay(db: Db, day: string): IterableIterator<UploadReportRow> {
   return db.iterate<UploadReportRow>('SELECT session, account, received_at, day, folder, file, bytes, outcome, reason FROM upload_reports WHERE day = ? ORDER BY id', day);
 }
+
+/** What each upload session delivered and its outcome, for /reports/ (upload_reports). */
+export function createUploadReportStore(db: Db) {
+  return bindDb(db, { insertUploadReport, recentSessions, recentDays, reportsOfSession, reportsOfDay });
+}
+
+export type UploadReportStore = ReturnType<typeof createUploadReportStore>;

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../shared/errors.ts';
 import { formatLocalTime } from '../../shared/time.ts';
-import type { Db } from '../../storage/db.ts';
-import { recentDays, recentSessions, reportsOfDay, reportsOfSession, type UploadReportRow } from '../../storage/upload-report-store.ts';
+import type { UploadReportRow, UploadReportStore } from '../../storage/upload-report-store.ts';
 import type { FolderEntry, IncomingFolder } from '../incoming/folder.ts';
 import type { ImportDetail } from '../roster/service.ts';
 
@@ -18,7 +17,7 @@ export const MAX_ERROR_LINES = 1000;
 const READ_ONLY = '/reports/ is read-only: it holds what idphotos reports about uploads and imports; upload photos to /incoming/idphotos/ and roster files to /incoming/data/';
 
 export interface ReportsFolderOptions {
-  db: Db;
+  store: UploadReportStore;
   timezone: string;
   /** Generated files are written here (temp, then rename) for the SFTP layer to read. */
   dir: string;
@@ -35,9 +34,9 @@ export interface ReportsFolderOptions {
 export function createReportsFolder(opts: ReportsFolderOptions): IncomingFolder {
   const render = (name: string): { text: string; mtime: number } | undefined => {
     let m = /^uploads-(\d{4}-\d\d-\d\d)\.csv$/.exec(name);
-    if (m) return rows(reportsOfDay(opts.db, m[1]!), opts.timezone);
+    if (m) return rows(opts.store.reportsOfDay(m[1]!), opts.timezone);
     m = /^session-([0-9TZ]+-\d+)\.csv$/.exec(name);
-    if (m) return rows(reportsOfSession(opts.db, m[1]!), opts.timezone);
+    if (m) return rows(opts.store.reportsOfSession(m[1]!), opts.timezone);
     m = /^import-(\d+)-.+\.txt$/.exec(name);
     if (m) {
       let imp: ImportDetail;
@@ -55,8 +54,8 @@ export function createReportsFolder(opts: ReportsFolderOptions): IncomingFolder 
     return r ? { name, size: Buffer.byteLength(r.text), mtime: r.mtime } : undefined;
   };
   const names = (): string[] => [
-    ...recentDays(opts.db, REPORT_DAYS).map((d) => `uploads-${d.day}.csv`),
-    ...recentSessions(opts.db, REPORT_SESSIONS).filter((s) => s.session).map((s) => `session-${s.session}.csv`),
+    ...opts.store.recentDays(REPORT_DAYS).map((d) => `uploads-${d.day}.csv`),
+    ...opts.store.recentSessions(REPORT_SESSIONS).filter((s) => s.session).map((s) => `session-${s.session}.csv`),
     ...opts.imports.listImports({ limit: REPORT_IMPORTS }).filter((i) => i.kind !== '').map(importFileName),
   ];
   return {

@@ -2,8 +2,7 @@ import type { CommitRequest, IncomingFolder, UploadRefusal } from '../incoming/f
 import { AppError, errorMessage } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { localDay } from '../../shared/time.ts';
-import type { Db } from '../../storage/db.ts';
-import { insertUploadReport } from '../../storage/upload-report-store.ts';
+import type { UploadReportStore } from '../../storage/upload-report-store.ts';
 
 /** What became of a received file, as /reports/ says it. */
 export type UploadOutcome = 'stored' | 'replaced' | 'waiting for its user' | 'refused';
@@ -20,12 +19,12 @@ export interface OutcomeRules<T = unknown> {
  * reason are kept: no other student data.
  */
 export class UploadReports {
-  constructor(private readonly opts: { db: Db; timezone: string; log: Logger }) {}
+  constructor(private readonly opts: { store: Pick<UploadReportStore, 'insertUploadReport'>; timezone: string; log: Logger }) {}
 
   record(e: { session?: string | undefined; account: string; folder: string; file: string; bytes: number; outcome: UploadOutcome; reason: string }): void {
     const now = new Date();
     try {
-      insertUploadReport(this.opts.db, {
+      this.opts.store.insertUploadReport({
         session: e.session ?? '', account: e.account, received_at: now.toISOString(), day: localDay(now, this.opts.timezone),
         folder: e.folder, file: e.file, bytes: e.bytes, outcome: e.outcome, reason: e.reason,
       });

@@ -1,26 +1,8 @@
-import type { UserRow } from '../../storage/roster-user-store.ts';
+import type { RosterUser as UserRow } from '../../storage/user-store.ts';
 import type { Plan } from './diff.ts';
 
-export const CHANGE_KINDS = ['added', 'changed', 'deactivated', 'reactivated'] as const;
-export type ChangeKind = (typeof CHANGE_KINDS)[number];
-
-export interface FieldChange {
-  field: string;
-  old: string;
-  new: string;
-}
-
-/** One person an import adds, changes, deactivates or reactivates, with what it changes. */
-export interface PersonChange {
-  kind: ChangeKind;
-  local_id: string;
-  role: string;
-  name: string;
-  grade: string;
-  building: string;
-  /** Field by field, old → new (the `active` flag is the kind, not a field). */
-  fields: FieldChange[];
-}
+export { CHANGE_KINDS, type ChangeKind, type FieldChange, type PersonChange } from '../../storage/import-types.ts';
+import type { ChangeKind, FieldChange, PersonChange } from '../../storage/import-types.ts';
 
 /** Fields whose change is listed; `source` is bookkeeping and `active` is the kind itself. */
 const COMPARED = ['first_name', 'middle_name', 'last_name', 'role', 'grade', 'building', 'email', 'username', 'position'] as const;

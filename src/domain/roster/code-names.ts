@@ -1,8 +1,6 @@
-import type { Db } from '../../storage/db.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { AppError } from '../../shared/errors.ts';
-import { insertImport, replaceErrors, updateImport } from '../../storage/roster-import-store.ts';
-import { allSchoolNames, replaceSchoolNames } from '../../storage/school-name-store.ts';
+import type { Storage } from '../../storage/index.ts';
 import { inspectCsv, readCsv } from './csv-reader.ts';
 import { normalizeHeader } from './layout.ts';
 import type { ImportError } from './types.ts';
@@ -42,7 +40,7 @@ const NAME_COLUMNS = ['schoolname', 'buildingname', 'name'];
 const CACHE_MS = 30_000;
 
 export interface CodeNamesOptions {
-  db: Db;
+  storage: Pick<Storage, 'tx' | 'imports' | 'schoolNames'>;
   /** `[roster.buildings]`: win over uploaded names. */
   buildings: Record<string, string>;
   /** `[roster.grades]`: added to and over DEFAULT_GRADES. */
@@ -86,18 +84,16 @@ export class CodeNames implements NameBook {
       read = await readNames(job.path, job.name);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      const id = this.opts.db.tx(() => {
-        const id = insertImport(this.opts.db, { ...base, sha256: '', bytes: 0, status: 'refused', reason: err.message, decided_at: received });
-        return id;
-      });
+      const id = this.opts.storage.imports.insertImport({ ...base, sha256: '', bytes: 0, status: 'refused', reason: err.message, decided_at: received });
       this.opts.log.warn({ import: id, file: job.name, reason: err.message }, `import ${id} (${job.name}) refused: ${err.message}`);
       return id;
     }
-    const id = this.opts.db.tx(() => {
-      const id = insertImport(this.opts.db, { ...base, sha256: read.sha256, bytes: read.bytes, status: 'applied', decided_at: new Date().toISOString() });
-      const counts = replaceSchoolNames(this.opts.db, job.name, read.names);
-      replaceErrors(this.opts.db, id, read.errors);
-      updateImport(this.opts.db, id, {
+    const { tx, imports, schoolNames } = this.opts.storage;
+    const id = tx(() => {
+      const id = imports.insertImport({ ...base, sha256: read.sha256, bytes: read.bytes, status: 'applied', decided_at: new Date().toISOString() });
+      const counts = schoolNames.replaceSchoolNames(job.name, read.names);
+      imports.replaceErrors(id, read.errors);
+      imports.updateImport(id, {
         format: job.name === 'orgs.csv' ? 'OneRoster orgs' : 'school names',
         layout: job.name === 'orgs.csv' ? 'OneRoster' : 'native',
         encoding: read.encoding,
@@ -119,7 +115,7 @@ export class CodeNames implements NameBook {
 
   private uploadedNames(): Map<string, string> {
     const now = Date.now();
-    if (!this.uploaded || now - this.uploaded.at > CACHE_MS) this.uploaded = { at: now, names: allSchoolNames(this.opts.db) };
+    if (!this.uploaded || now - this.uploaded.at > CACHE_MS) this.uploaded = { at: now, names: this.opts.storage.schoolNames.allSchoolNames() };
     return this.uploaded.names;
   }
 }
