@@ -79,6 +79,14 @@ describe('PowerSchool exports over real SFTP', () => {
     expect(page).toMatch(/<td class="mono">Email_Addr<\/td><td>Email<\/td>/);
     expect(page).toContain('Columns ignored:</strong> Staff_Status');
 
+    // Staff are counted apart: the table by building and grade is the students'.
+    const status = await (await get('/admin/status')).text();
+    expect(status).toContain('Active students without a photo');
+    expect(status).toContain('<a href="/search?role=staff">2</a> of 2 active staff have no photo.');
+    expect(status).toContain('<td>101</td><td>K</td>');
+    expect(status).not.toContain('<td>101</td><td>—</td>');
+    expect(status).not.toContain('<td>102</td><td>—</td>');
+
     const show = await run(process.execPath, [join(import.meta.dirname, '../../bin/idphotos.js'), 'imports', 'show', String(teachers!.id), '--config', join(h.dir, 'appliance.toml')]);
     expect(show.stdout).toContain('  layout: PowerSchool\n');
     expect(show.stdout).toContain('  columns used: TeacherNumber → Local ID, First_Name → First Name, Last_Name → Last Name, Email_Addr → Email, SchoolID → Building, Status → Active\n');

@@ -55,6 +55,7 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
     users: ctx.users.counts(),
     photos: ctx.status.photoCounts(),
     missing: ctx.status.missingPhotos(),
+    staffMissing: ctx.status.staffPhotos(),
     lastImport: last && {
       file: last.file,
       status: last.status,

@@ -18,6 +18,8 @@ export interface StatusData {
   users: UserCounts;
   photos?: { current: number; unmatched: number; rejected: number } | undefined;
   missing?: MissingPhotoRow[] | undefined;
+  /** Active staff and how many have no photo: counted apart from the students' table. */
+  staffMissing?: { users: number; without: number } | undefined;
   lastImport?: { file: string; status: string; at: string; summary: string } | undefined;
   /** The newest `idphotos backup` (from the audit log), and whether it is over BACKUP_STALE_DAYS old. */
   lastBackup?: { at: string; actor: string; detail: string; stale: boolean } | undefined;
@@ -92,9 +94,21 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
 
       {data.missing && (
         <section class="panel">
-          <h2>Active users without a photo</h2>
+          <h2>Active students without a photo</h2>
+          {data.staffMissing && (
+            <p>
+              Staff:{' '}
+              {data.staffMissing.without === 0 ? (
+                `all ${formatCount(data.staffMissing.users)} active staff have a photo.`
+              ) : (
+                <>
+                  <a href="/search?role=staff">{formatCount(data.staffMissing.without)}</a> of {formatCount(data.staffMissing.users)} active staff have no photo.
+                </>
+              )}
+            </p>
+          )}
           {data.missing.length === 0 ? (
-            <p class="muted">Everyone active has a photo.</p>
+            <p class="muted">Every active student has a photo.</p>
           ) : (
             <div class="table-wrap">
               <table>
@@ -106,7 +120,7 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
                       Without a photo
                     </th>
                     <th scope="col" class="num">
-                      Users
+                      Students
                     </th>
                   </tr>
                 </thead>
@@ -116,7 +130,7 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
                       <td>{r.building ? display().names.building(r.building) : '—'}</td>
                       <td>{r.grade ? display().names.grade(r.grade) : '—'}</td>
                       <td class="num">
-                        <a href={`/search?${new URLSearchParams({ ...(r.building ? { building: r.building } : {}), ...(r.grade ? { grade: r.grade } : {}) })}`}>
+                        <a href={`/search?${new URLSearchParams({ role: 'student', ...(r.building ? { building: r.building } : {}), ...(r.grade ? { grade: r.grade } : {}) })}`}>
                           {formatCount(r.without)}
                         </a>
                       </td>
