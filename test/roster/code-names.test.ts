@@ -66,6 +66,17 @@ describe('names for building and grade codes', () => {
     expect(checkout).toContain('<dt>Grade</dt><dd>K</dd><dt>Building</dt><dd>Lincoln Elementary</dd>');
   });
 
+  it("shows a device's latest action as its last change, not the devices.csv that created it", async () => {
+    const session = await signInAs(web, 'admin', PASSWORD);
+    const before = await html('/devices/00042');
+    expect(before).toMatch(/<dt>Last change<\/dt><dd class="muted">[^<]*Added by import:devices\.csv<\/dd>/);
+    const form = (body: Record<string, string>) => web.request('/checkout', { method: 'POST', headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': session.csrf }, body: new URLSearchParams({ ...body, _csrf: session.csrf }).toString() });
+    expect((await form({ mode: 'out', asset_tag: '00042', local_id: '300001' })).status).toBe(303);
+    expect(await html('/devices/00042')).toMatch(/<dt>Last change<\/dt><dd class="muted">[^<]*: Checked out by admin<\/dd>/);
+    expect((await form({ mode: 'in', asset_tag: '00042', local_id: '300001' })).status).toBe(303);
+    expect(await html('/devices/00042')).toMatch(/<dt>Last change<\/dt><dd class="muted">[^<]*: Checked in by admin<\/dd>/);
+  });
+
   it('takes building names from an uploaded schools.csv, recorded in the import history; the configuration wins', async () => {
     await upload({ 'schools.csv': 'School_Number,School_Name,Principal\r\n101,Not This Name,A\r\n102,Roosevelt Middle,B\r\n,Nameless,C\r\n' });
     const [rec] = h.app.ctx.roster.listImports();
