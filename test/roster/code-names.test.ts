@@ -62,6 +62,13 @@ describe('names for building and grade codes', () => {
 
     expect(await html('/admin/status')).toContain('<td>Lincoln Elementary</td><td>K</td>');
 
+    // A near miss at the user step is offered (leading zeros, case), never applied.
+    const miss = await web.request('/checkout?device=00042&user=0300001', { headers: { cookie } });
+    expect(miss.status).toBe(404);
+    const missHtml = await miss.text();
+    expect(missHtml).toContain('No user has the Local ID or email &quot;0300001&quot;. Local IDs are case-sensitive; check the card or search for the person. Did you mean 300001? Nothing was recorded.');
+    expect(missHtml).toContain('href="/checkout?mode=out&amp;device=00042&amp;user=300001"');
+    expect(missHtml).toContain('(differs only by leading zeros)');
     const checkout = await html('/checkout?device=00042&user=300001');
     expect(checkout).toContain('<dt>Grade</dt><dd>K</dd><dt>Building</dt><dd>Lincoln Elementary</dd>');
   });

@@ -61,6 +61,7 @@ input:focus-visible, select:focus-visible { border-color: var(--accent); }
 .alert.warn { background: var(--warn-soft); border-color: #e5c77d; color: #5c3c00; }
 .tabs { display: flex; flex-wrap: wrap; gap: .25rem .75rem; list-style: none; margin: 0 0 .75rem; padding: 0; }
 .tabs a[aria-current] { font-weight: 600; text-decoration: none; color: var(--text); }
+.suggestions { list-style: none; margin: .75rem 0 0; padding: 0; display: grid; gap: .5rem; }
 .pager { display: flex; gap: 1rem; align-items: center; margin-top: .75rem; }
 
 .search-form { display: grid; grid-template-columns: minmax(14rem, 1fr) repeat(3, minmax(8rem, 11rem)) auto; gap: .75rem; align-items: end; }
