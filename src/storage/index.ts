@@ -15,6 +15,7 @@ import { createUserStore, type UserStore } from './user-store.ts';
 import { createImportChangeStore, type ImportChangeStore } from './import-change-store.ts';
 import { createSchoolNameStore, type SchoolNameStore } from './school-name-store.ts';
 import { createUploadReportStore, type UploadReportStore } from './upload-report-store.ts';
+import { createHintDismissalStore, type HintDismissalStore } from './hint-dismissal-store.ts';
 
 /**
  * The storage seam: one store per table group over one database. The domain and the edges hold
@@ -30,6 +31,7 @@ export interface Storage {
   readonly importChanges: ImportChangeStore;
   readonly schoolNames: SchoolNameStore;
   readonly uploadReports: UploadReportStore;
+  readonly hintDismissals: HintDismissalStore;
   readonly devices: DeviceStore;
   readonly deviceActions: DeviceActionStore;
   readonly incidents: IncidentStore;
@@ -61,6 +63,7 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     importChanges: createImportChangeStore(db),
     schoolNames: createSchoolNameStore(db),
     uploadReports: createUploadReportStore(db),
+    hintDismissals: createHintDismissalStore(db),
     devices: createDeviceStore(db),
     deviceActions: createDeviceActionStore(db),
     incidents: createIncidentStore(db),

@@ -46,6 +46,17 @@ CREATE TABLE upload_reports (
 CREATE INDEX upload_reports_session ON upload_reports (session, id);
 CREATE INDEX upload_reports_day ON upload_reports (day, id);
 
+-- Near-miss hints an admin dismissed for one unmatched photo (its file and content), so the
+-- photos page stops offering them; applying a hint needs no table (the photo is ingested anew).
+CREATE TABLE dismissed_hints (
+  file_name     TEXT NOT NULL,
+  source_sha256 TEXT NOT NULL,
+  local_id      TEXT NOT NULL,
+  dismissed_by  TEXT NOT NULL,
+  dismissed_at  TEXT NOT NULL,
+  PRIMARY KEY (file_name, source_sha256, local_id)
+) STRICT, WITHOUT ROWID;
+
 -- Building names from an uploaded schools.csv or OneRoster orgs.csv (code → name), per file.
 CREATE TABLE school_names (
   source     TEXT NOT NULL,
