@@ -79,7 +79,7 @@ export function PhotosPage({ user, path, unmatched, rejected, recent, notice }: 
         {rejected.length === 0 ? (
           <p>No upload has been refused.</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0} role="region" aria-label="Refused uploads">
             <table>
               <thead>
                 <tr>

@@ -204,12 +204,12 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
           ))}
         </ul>
         <h3>Examples</h3>
-        <pre>{`sftp ${s.port === 22 ? '' : `-P ${s.port} `}${account}@${s.host}
+        <pre tabindex={0} role="region" aria-label="Connection examples">{`sftp ${s.port === 22 ? '' : `-P ${s.port} `}${account}@${s.host}
 # WinSCP script:
 open sftp://${account}@${s.host}:${s.port}/ -hostkey="${s.hostKeys[0]?.winscp ?? ''}"
 put C:\\Photos\\*.jpg /incoming/idphotos/`}</pre>
         <p class="small muted">OpenSSH known_hosts line:</p>
-        <pre>{s.hostKeys.map((k) => `[${s.host}]:${s.port} ${k.publicKey}`).join('\n')}</pre>
+        <pre tabindex={0} role="region" aria-label="OpenSSH known_hosts line">{s.hostKeys.map((k) => `[${s.host}]:${s.port} ${k.publicKey}`).join('\n')}</pre>
       </section>
     </Layout>
   );
