@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../shared/errors.ts';
@@ -70,6 +70,7 @@ export function createReportsFolder(opts: ReportsFolderOptions): IncomingFolder 
       const r = render(name);
       if (!r) return undefined;
       mkdirSync(opts.dir, { recursive: true });
+      sweep(opts.dir);
       // NB: written whole under a temp name, then renamed: a reader never sees half a report.
       const tmp = join(opts.dir, `.${randomUUID()}.tmp`);
       const path = join(opts.dir, name);
@@ -87,6 +88,21 @@ export function createReportsFolder(opts: ReportsFolderOptions): IncomingFolder 
       throw new AppError('forbidden', READ_ONLY);
     },
   };
+}
+
+/** A generated file is read at once by the session that asked for it; older ones are left-overs. */
+const KEEP_GENERATED_MS = 10 * 60 * 1000;
+
+/** Deletes generated reports older than KEEP_GENERATED_MS, so the folder holds only what is being read. */
+function sweep(dir: string): void {
+  const cutoff = Date.now() - KEEP_GENERATED_MS;
+  for (const name of readdirSync(dir)) {
+    try {
+      if (statSync(join(dir, name)).mtimeMs < cutoff) rmSync(join(dir, name), { force: true });
+    } catch {
+      // gone already (another session swept it)
+    }
+  }
 }
 
 export function importFileName(imp: Pick<ImportDetail, 'id' | 'file'>): string {
