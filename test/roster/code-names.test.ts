@@ -106,6 +106,14 @@ describe('names for building and grade codes', () => {
     expect(await html('/search?q=300002&fragment')).toContain('Roosevelt Middle');
   });
 
+  it('refuses a schools.csv longer than 10,000 rows, keeping the names it had', async () => {
+    const rows = Array.from({ length: 10_001 }, (_, i) => `${5000 + i},School ${i}`);
+    await upload({ 'schools.csv': `School_Number,School_Name\r\n${rows.join('\r\n')}\r\n` });
+    const [refused] = h.app.ctx.roster.listImports();
+    expect(refused).toMatchObject({ file: 'schools.csv', status: 'refused', reason: 'schools.csv has more than 10,000 rows; a list of schools is never that long' });
+    expect(await html('/search?q=300002&fragment')).toContain('Roosevelt Middle');
+  });
+
   it('refuses a name that is not a string in appliance.toml, naming the key', () => {
     expect(() => parseConfig('[roster.buildings]\n"101" = 5\n', 'appliance.toml')).toThrow('roster.buildings.101: must be a name in quotes, not number 5');
   });

@@ -91,4 +91,18 @@ describe('/reports/: what an unattended sftp -b script can read back', () => {
     const text = JSON.stringify((await import('./harness.ts')).logs);
     expect(text).toContain('/reports/ is read-only');
   });
+
+  it('lists at most 14 days and 50 sessions however many there were', async () => {
+    for (let i = 0; i < 60; i++) {
+      const day = `2026-01-${String((i % 28) + 1).padStart(2, '0')}`;
+      h.app.storage.uploadReports.insertUploadReport({
+        session: `20260101T0000${String(i).padStart(2, '0')}Z-${900 + i}`, account: 'district', received_at: `${day}T08:00:00.000Z`, day,
+        folder: 'idphotos', file: `S${i}.jpg`, bytes: 1, outcome: 'stored', reason: '',
+      });
+    }
+    const ls = await sftpBatch(h, ['ls -1 /reports']);
+    const names = ls.stdout.split('\n').map((l) => l.trim().replace(/^\/reports\//, ''));
+    expect(names.filter((n) => n.startsWith('uploads-'))).toHaveLength(14);
+    expect(names.filter((n) => n.startsWith('session-'))).toHaveLength(50);
+  });
 });
