@@ -5,7 +5,8 @@ import type { ChangeKind, PersonChange } from './import-types.ts';
 /** People listed per import at most; the import's counts stay exact. */
 export const MAX_STORED_CHANGES = 500_000;
 
-const BATCH = 50;
+// Rows per INSERT: a first import of 100,000 people lists them all (measured: ~1.5 s at 500, ~2.3 s at 50).
+const BATCH = 500;
 const ROW = '(?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** Replaces the people an import changes (an approved import is planned again); returns how many were kept. */
