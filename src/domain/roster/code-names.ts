@@ -2,6 +2,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Storage } from '../../storage/index.ts';
 import { inspectCsv, readCsv } from './csv-reader.ts';
+import { readFileFacts, type FileFacts } from './decode.ts';
 import { normalizeHeader } from './layout.ts';
 import type { ImportError } from './types.ts';
 
@@ -80,11 +81,14 @@ export class CodeNames implements NameBook {
     const received = new Date().toISOString();
     const base = { file: job.name, source: job.name, kind: SCHOOLS_KIND, origin: job.origin, received_at: received };
     let read: Awaited<ReturnType<typeof readNames>>;
+    // NB: the content's hash is recorded even for a refusal, so the start-up catch-up does not
+    // import (and refuse) the same file again at every start.
+    const facts = await readFileFacts(job.path);
     try {
-      read = await readNames(job.path, job.name);
+      read = await readNames(job.path, job.name, facts);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      const id = this.opts.storage.imports.insertImport({ ...base, sha256: '', bytes: 0, status: 'refused', reason: err.message, decided_at: received });
+      const id = this.opts.storage.imports.insertImport({ ...base, sha256: facts.sha256, bytes: facts.bytes, status: 'refused', reason: err.message, decided_at: received });
       this.opts.log.warn({ import: id, file: job.name, reason: err.message }, `import ${id} (${job.name}) refused: ${err.message}`);
       return id;
     }
@@ -120,8 +124,8 @@ export class CodeNames implements NameBook {
   }
 }
 
-async function readNames(path: string, file: string) {
-  const csv = await inspectCsv(path);
+async function readNames(path: string, file: string, facts: FileFacts) {
+  const csv = await inspectCsv(path, facts);
   let header: string[] | undefined;
   let raw: string[] = [];
   let codes: number[] = [];
