@@ -73,6 +73,8 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
     const admitted = accepted.get(`${info.ip}|${info.port}`);
     accepted.delete(`${info.ip}|${info.port}`);
     admitted?.handshakeDone();
+    // Names this connection's reports (session-20261203T083100Z-7.csv): unique across restarts.
+    const sessionKey = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '')}Z-${conn}`;
     let clog: Logger = log.child({ conn, ip });
     let account: string | undefined;
     let method: string | undefined;
@@ -200,6 +202,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
             dataDir: ctx.config.data_dir,
             account: account!,
             remoteAddress: ip,
+            session: sessions.length ? `${sessionKey}-${sessions.length + 1}` : sessionKey,
             log: clog,
             track,
           });

@@ -31,6 +31,8 @@ export interface CommitRequest {
   remoteAddress?: string;
   /** mtime the client asked for, if it sent one before the commit (seconds). */
   mtime?: number;
+  /** The upload session it came in, for /reports/. */
+  session?: string;
 }
 
 /** An upload the SFTP layer refused before it reached `commit` (name, size limit, disk full). */
@@ -43,6 +45,8 @@ export interface UploadRefusal {
   reason: string;
   /** The refusal's AppError code, when it came from one (the metrics count refusals by kind). */
   code?: AppErrorCode;
+  /** The upload session it came in, for /reports/. */
+  session?: string;
 }
 
 export interface IncomingFolder {
@@ -69,6 +73,7 @@ export interface IncomingFolder {
   /**
    * Takes a file out of the folder (history, where there is one, is kept). With `version`,
    * only that version: when the name holds another by now, AppError('conflict') and nothing changes.
+   * NB: a folder that wraps another must pass `version` on (the type cannot insist: it is optional).
    */
   remove(name: string, account: string, version?: string): void;
   /** Records the mtime a client set after upload (sync tools compare it). */
