@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logs, PASSWORD, photo, run, startHarness, tempDir, USER, type Harness } from './harness.ts';
+import { requirePython } from '../programs.ts';
 
 let h: Harness;
 let local: string;
@@ -115,7 +116,7 @@ except IOError as e:
     print('outside:', e)
 t.close()
 `;
-    const r = await run('/usr/bin/python3', ['-c', script, PASSWORD], { cwd: local });
+    const r = await run(requirePython('paramiko'), ['-c', script, PASSWORD], { cwd: local });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`listed ${a.length} ${b.length}`);
     expect(r.stdout).toContain('rename refused: /incoming/idphotos/PM1.jpg already exists: remove it first, or use posix-rename, which replaces it');
@@ -143,7 +144,7 @@ s = paramiko.SFTPClient.from_transport(t)
 print('listed', sorted(s.listdir('/incoming')))
 t.close()
 `;
-    const r = await run('/usr/bin/python3', ['-c', script, PASSWORD]);
+    const r = await run(requirePython('paramiko'), ['-c', script, PASSWORD]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain("authenticated True [] ['Password: ']");
     expect(r.stdout).toContain("listed ['data', 'idphotos']");
