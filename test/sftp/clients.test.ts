@@ -152,20 +152,21 @@ t.close()
 });
 
 describe('curl (libssh2 1.10: no ETM MAC, no AEAD cipher)', () => {
-  it('is refused by the default algorithms and works with legacy_macs = true', async () => {
+  it('works with the default algorithms and is refused with legacy_macs = false', async () => {
     writeFileSync(join(local, 'C1.jpg'), await photo(61));
     const url = (port: number) => `sftp://127.0.0.1:${port}/incoming/idphotos/`;
-    const refused = await run('curl', ['-sS', '-k', '--user', `${USER}:${PASSWORD}`, '-T', 'C1.jpg', url(h.port)], { cwd: local });
-    expect(refused.code).not.toBe(0);
-    const legacy = await startHarness('', 'legacy_macs = true');
+    const r = await run('curl', ['-sS', '-k', '--user', `${USER}:${PASSWORD}`, '-T', 'C1.jpg', url(h.port)], { cwd: local });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const stored = h.app.ctx.folders.idphotos.contentPath('C1.jpg');
+    expect(stored && readFileSync(stored).equals(readFileSync(join(local, 'C1.jpg')))).toBe(true);
+    const strict = await startHarness('', 'legacy_macs = false');
     try {
-      const r = await run('curl', ['-sS', '-k', '--user', `${USER}:${PASSWORD}`, '-T', 'C1.jpg', url(legacy.port)], { cwd: local });
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      const stored = legacy.app.ctx.folders.idphotos.contentPath('C1.jpg');
-      expect(stored && readFileSync(stored).equals(readFileSync(join(local, 'C1.jpg')))).toBe(true);
+      const refused = await run('curl', ['-sS', '-k', '--user', `${USER}:${PASSWORD}`, '-T', 'C1.jpg', url(strict.port)], { cwd: local });
+      expect(refused.code).not.toBe(0);
+      expect(strict.app.ctx.folders.idphotos.stat('C1.jpg')).toBeUndefined();
     } finally {
-      await legacy.stop();
+      await strict.stop();
     }
   });
 });
