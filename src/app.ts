@@ -6,6 +6,7 @@ import { resolveAccounts, type GeneratedCredential } from './domain/accounts/boo
 import { createLogger } from './shared/logger.ts';
 import { openDatabase } from './storage/db.ts';
 import { ensureWritableDir } from './storage/files.ts';
+import { makePrivate, privateUmask } from './storage/private-files.ts';
 import { loadHostKeys } from './sftp/host-key.ts';
 import { DirectoryFolder } from './domain/incoming/directory-folder.ts';
 import { RosterService } from './domain/roster/service.ts';
@@ -42,7 +43,15 @@ export interface App {
  */
 export async function createApp(config: Config): Promise<App> {
   const log = createLogger('app');
+  privateUmask();
   ensureWritableDir(config.data_dir, 'data_dir');
+  const widened = makePrivate(config.data_dir);
+  if (widened.folders || widened.files) {
+    log.warn(
+      { folders: widened.folders, files: widened.files, examples: widened.examples },
+      `data_dir was readable by others: made ${widened.folders} folders 0700 and ${widened.files} files 0600 (it holds student records)`,
+    );
+  }
   const db = openDatabase(join(config.data_dir, 'idphotos.db'));
   try {
     const { accounts, generated } = await resolveAccounts(config);
