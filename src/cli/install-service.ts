@@ -43,7 +43,11 @@ export const installServiceCommand: Command = {
 
     const configured = existsSync(inRoot(config)) ? loadConfigFile(inRoot(config)) : undefined;
     const dataDir = configured ? outOfRoot(configured.data_dir) : STATE_DIR;
-    const writable = [dataDir, outOfRoot(configured?.executable.cache_dir ?? '')].filter((dir) => dir && !isInside(dir, STATE_DIR));
+    const logDir = configured?.log.file ? dirname(outOfRoot(configured.log.file)) : '';
+    const extra = [outOfRoot(configured?.executable.cache_dir ?? ''), logDir].filter((dir) => dir && !isInside(dir, dataDir));
+    // The service's own folders: systemd makes them writable (StateDirectory) or ReadWritePaths must.
+    const owned = [dataDir, ...extra];
+    const writable = owned.filter((dir) => !isInside(dir, STATE_DIR));
     const unit = renderUnit({ user, exec: thisExecutable(), config, writable });
     if (values.print) {
       io.stdout.write(unit);
@@ -65,10 +69,12 @@ export const installServiceCommand: Command = {
     // Readable by the service, writable by root only: it holds password hashes.
     chownSync(inRoot(config), 0, ids.gid);
     chmodSync(inRoot(config), 0o640);
-    mkdirSync(inRoot(dataDir), { recursive: true });
-    chownSync(inRoot(dataDir), ids.uid, ids.gid);
-    chmodSync(inRoot(dataDir), 0o700);
-    done.push(`data folder ${dataDir} (0700, owner ${user})`);
+    for (const dir of owned) {
+      mkdirSync(inRoot(dir), { recursive: true });
+      chownSync(inRoot(dir), ids.uid, ids.gid);
+      chmodSync(inRoot(dir), 0o700);
+      done.push(`${dir === dataDir ? 'data folder' : 'folder'} ${dir} (0700, owner ${user})`);
+    }
     const unitPath = join('/etc/systemd/system', UNIT_NAME);
     writeFileAtomic(inRoot(unitPath), unit);
     chmodSync(inRoot(unitPath), 0o644);

@@ -43,6 +43,10 @@ export const SCHEMA = {
     type: 'table',
     fields: {
       level: { type: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' },
+      /** Write the log here instead of stdout, rotated by size; empty: stdout (the journal under systemd). */
+      file: { type: 'path', default: '' },
+      max_file_bytes: { type: 'int', default: 10 * MB, min: 4096 },
+      keep_files: { type: 'int', default: 5, min: 1, max: 1000 },
     },
   },
   sftp: {
