@@ -4,7 +4,7 @@ import { redactConfig } from './config/parse.ts';
 import type { AppContext } from './context.ts';
 import { resolveAccounts, type GeneratedCredential } from './domain/accounts/bootstrap.ts';
 import { createLogger } from './shared/logger.ts';
-import { openDatabase } from './storage/db.ts';
+import { openDataDatabase } from './domain/backup/upgrade.ts';
 import { ensureWritableDir } from './storage/files.ts';
 import { makePrivate, privateUmask } from './storage/private-files.ts';
 import { loadHostKeys } from './sftp/host-key.ts';
@@ -52,7 +52,7 @@ export async function createApp(config: Config): Promise<App> {
       `data_dir was readable by others: made ${widened.folders} folders 0700 and ${widened.files} files 0600 (it holds student records)`,
     );
   }
-  const db = openDatabase(join(config.data_dir, 'idphotos.db'));
+  const db = openDataDatabase(config.data_dir, log);
   try {
     const { accounts, generated } = await resolveAccounts(config);
     const hostKeys = loadHostKeys(config.data_dir, config.sftp.host_keys);

@@ -35,10 +35,10 @@ export const photosCommand: Command = {
     configureLogging(config.log.level === 'silent' ? 'silent' : 'error', process.stderr);
     prepareNativeRuntime(config);
     // Imported here so that the light commands never load native libraries.
-    const { openDatabase } = await import('../storage/db.ts');
+    const { openDataDatabase } = await import('../domain/backup/upgrade.ts');
     const { createPhotoService } = await import('../domain/photos/service.ts');
     ensureWritableDir(config.data_dir, 'data_dir');
-    const db = openDatabase(join(config.data_dir, 'idphotos.db'));
+    const db = openDataDatabase(config.data_dir, createLogger('app'));
     try {
       const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
       if (action === 'history') {

@@ -15,9 +15,9 @@ export async function openRoster(config: Config): Promise<{ db: Db; roster: Rost
   prepareNativeRuntime(config);
   ensureWritableDir(config.data_dir, 'data_dir');
   // Imported here so that the light commands never load native libraries.
-  const { openDatabase } = await import('../storage/db.ts');
+  const { openDataDatabase } = await import('../domain/backup/upgrade.ts');
   const { RosterService } = await import('../domain/roster/service.ts');
-  const db = openDatabase(join(config.data_dir, 'idphotos.db'));
+  const db = openDataDatabase(config.data_dir, createLogger('app'));
   const roster = new RosterService({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
   // Held devices.csv imports are in the same history; `imports approve|discard` hands them over.
   const { DeviceImporter, DEVICES_KIND } = await import('../domain/devices/import.ts');
