@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { isSea } from 'node:sea';
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.ts';
+import { isSingleExecutable } from '../native/runtime.ts';
 import { isInside } from '../shared/paths.ts';
 import { writeFileAtomic } from '../storage/files.ts';
 import { UsageError, type Command } from './common.ts';
@@ -100,7 +100,8 @@ export const installServiceCommand: Command = {
 
 /** The command line that runs this idphotos: the single executable, or node with bin/idphotos.js. */
 function thisExecutable(): string[] {
-  if (isSea()) return [realpathSync(process.execPath)];
+  // NB: not node:sea's isSea(), which Deno does not have.
+  if (isSingleExecutable()) return [realpathSync(process.execPath)];
   return [process.execPath, realpathSync(process.argv[1]!)];
 }
 

@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { prepareNativeRuntime } from '../native/runtime.ts';
 import { errorMessage, isAppError } from '../shared/errors.ts';
-import { configureLogging, createLogger } from '../shared/logger.ts';
-import { ensureWritableDir } from '../storage/files.ts';
+import { configureLogging } from '../shared/logger.ts';
 import { configFromArgs, UsageError, type Command } from './common.ts';
+import { openApp } from './open-app.ts';
 
 const USAGE = `idphotos photos add FILE… [--config FILE] [--account NAME]
        idphotos photos history LOCALID [--config FILE]
@@ -33,14 +31,9 @@ export const photosCommand: Command = {
     const config = configFromArgs(values.config);
     // NB: logs go to stderr at warn, so stdout holds only the one line per file below.
     configureLogging(config.log.level === 'silent' ? 'silent' : 'error', process.stderr);
-    prepareNativeRuntime(config);
-    // Imported here so that the light commands never load native libraries.
-    const { openDataDatabase } = await import('../domain/backup/upgrade.ts');
-    const { createPhotoService } = await import('../domain/photos/service.ts');
-    ensureWritableDir(config.data_dir, 'data_dir');
-    const db = openDataDatabase(config.data_dir, createLogger('app'));
+    const app = await openApp(config);
+    const { photos } = app.ctx;
     try {
-      const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
       if (action === 'history') {
         const versions = photos.history(rest[0]);
         if (versions.length === 0) io.stdout.write(`${rest[0]}: no photo versions kept\n`);
@@ -66,10 +59,9 @@ export const photosCommand: Command = {
           io.stdout.write(`${file}: refused: ${missing ? 'no such file' : errorMessage(err)}\n`);
         }
       }
-      await photos.stop();
       return refused ? 1 : 0;
     } finally {
-      db.close();
+      await app.stop();
     }
   },
 };

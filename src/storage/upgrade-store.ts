@@ -10,17 +10,23 @@ export interface UpgradeRecord {
   detail: string;
 }
 
-/**
- * Records an upgrade, and in the audit log the backup it took (so the status page's "last backup"
- * counts it: it holds every student record like any other backup).
- */
-export function recordUpgrade(db: Db, u: UpgradeRecord): void {
-  db.tx(() => {
-    db.run('INSERT INTO upgrades (at, version, migrations, backup) VALUES (?, ?, ?, ?)', u.at, u.version, u.migrations.join(','), u.backup);
-    db.run("INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'system:upgrade', 'backup', ?)", u.at, u.detail);
-  });
+export interface UpgradeStore {
+  /**
+   * Records an upgrade, and in the audit log the backup it took (so the status page's "last
+   * backup" counts it: it holds every student record like any other backup).
+   */
+  record(u: UpgradeRecord): void;
+  list(): Array<{ id: number; at: string; version: string; migrations: string; backup: string }>;
 }
 
-export function listUpgrades(db: Db): Array<{ id: number; at: string; version: string; migrations: string; backup: string }> {
-  return db.all('SELECT id, at, version, migrations, backup FROM upgrades ORDER BY id');
+export function createUpgradeStore(db: Db): UpgradeStore {
+  return {
+    record(u) {
+      db.tx(() => {
+        db.run('INSERT INTO upgrades (at, version, migrations, backup) VALUES (?, ?, ?, ?)', u.at, u.version, u.migrations.join(','), u.backup);
+        db.run("INSERT INTO audit_log (at, actor, action, detail) VALUES (?, 'system:upgrade', 'backup', ?)", u.at, u.detail);
+      });
+    },
+    list: () => db.all('SELECT id, at, version, migrations, backup FROM upgrades ORDER BY id'),
+  };
 }
