@@ -44,7 +44,8 @@ export const installServiceCommand: Command = {
     const configured = existsSync(inRoot(config)) ? loadConfigFile(inRoot(config)) : undefined;
     const dataDir = configured ? outOfRoot(configured.data_dir) : STATE_DIR;
     const logDir = configured?.log.file ? dirname(outOfRoot(configured.log.file)) : '';
-    const extra = [outOfRoot(configured?.executable.cache_dir ?? ''), logDir].filter((dir) => dir && !isInside(dir, dataDir));
+    const backupDir = outOfRoot(configured?.backup.dir ?? '');
+    const extra = [outOfRoot(configured?.executable.cache_dir ?? ''), logDir, backupDir].filter((dir) => dir && !isInside(dir, dataDir));
     // The service's own folders: systemd makes them writable (StateDirectory) or ReadWritePaths must.
     const owned = [dataDir, ...extra];
     const writable = owned.filter((dir) => !isInside(dir, STATE_DIR));

@@ -6,7 +6,7 @@ export interface UnitOptions {
   exec: string[];
   /** Absolute path of appliance.toml. */
   config: string;
-  /** Folders outside /var/lib/idphotos the service writes to (a data_dir elsewhere, cache_dir, a log folder). */
+  /** Folders outside /var/lib/idphotos the service writes to (a data_dir elsewhere, cache_dir, a log folder, backup.dir). */
   writable?: string[];
 }
 

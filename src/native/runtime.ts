@@ -21,7 +21,7 @@ export function installNativeProvider(p: NativeProvider): void {
   provider = p;
 }
 
-/** Whether this process is the single executable (its entry point installs a provider first). */
+/** Whether this process is the single executable (only its entry point installs a provider). */
 export function isSingleExecutable(): boolean {
   return provider !== undefined;
 }

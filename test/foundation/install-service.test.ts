@@ -87,15 +87,17 @@ describe('idphotos install-service', () => {
     expect(readFileSync(join(root, 'etc/passwd'), 'utf8').split('\n').filter((l) => l.startsWith('idphotos:'))).toHaveLength(1);
   });
 
-  it('a data_dir and a log folder outside /var/lib/idphotos are made writable for the hardened service (ReadWritePaths)', async () => {
+  it('a data_dir, a log folder and backup.dir outside /var/lib/idphotos are made writable for the hardened service (ReadWritePaths)', async () => {
     const root = imageRoot();
     mkdirSync(join(root, 'etc/idphotos'), { recursive: true });
-    writeFileSync(join(root, 'etc/idphotos/appliance.toml'), 'data_dir = "/srv/idphotos"\n[log]\nfile = "/var/log/idphotos/idphotos.log"\n');
+    writeFileSync(join(root, 'etc/idphotos/appliance.toml'), 'data_dir = "/srv/idphotos"\n[log]\nfile = "/var/log/idphotos/idphotos.log"\n[backup]\ndir = "/srv/backup/idphotos"\nschedule = "02:30"\n');
     const r = await run(['install-service', '--root', root]);
     expect(r.code).toBe(0);
     const unit = readFileSync(join(root, 'etc/systemd/system/idphotos.service'), 'utf8');
     expect(unit.split('\n')).toContain('ReadWritePaths=/srv/idphotos');
     expect(unit.split('\n')).toContain('ReadWritePaths=/var/log/idphotos');
+    expect(unit.split('\n')).toContain('ReadWritePaths=/srv/backup/idphotos');
+    expect(statSync(join(root, 'srv/backup/idphotos')).mode & 0o777).toBe(0o700);
     expect(statSync(join(root, 'srv/idphotos')).mode & 0o777).toBe(0o700);
     expect(statSync(join(root, 'var/log/idphotos')).mode & 0o777).toBe(0o700);
     expect(await verify(unit)).toEqual({ code: 0, stderr: '' });
