@@ -24,7 +24,13 @@ function allRows(dbPath: string): Rows {
   const db = openDatabase(dbPath, { readonly: true, migrate: false });
   try {
     const tables = db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").map((t) => t.name);
-    return new Map(tables.map((t) => [t, new Map(db.all<Record<string, unknown>>(`SELECT rowid AS __rowid, * FROM "${t}"`).map(({ __rowid, ...row }) => [Number(__rowid), row]))]));
+    // Tables added WITHOUT ROWID since 0.1.0 are keyed by their position instead (no 0.1.0 row lives there).
+    const rowsOf = (t: string): [number, Record<string, unknown>][] => {
+      const withoutRowid = /WITHOUT\s+ROWID/i.test(db.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = ?", t)?.sql ?? '');
+      if (withoutRowid) return db.all<Record<string, unknown>>(`SELECT * FROM "${t}"`).map((row, i) => [i, row]);
+      return db.all<Record<string, unknown>>(`SELECT rowid AS __rowid, * FROM "${t}"`).map(({ __rowid, ...row }) => [Number(__rowid), row]);
+    };
+    return new Map(tables.map((t) => [t, new Map(rowsOf(t))]));
   } finally {
     db.close();
   }
