@@ -206,7 +206,8 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       await ctx.alerts.stop();
       ctx.audit.close();
       storage.close();
-      ctx.log.info('stopped');
+      // NB: a command's stdout is its report: only a server says it stopped.
+      if (serving) ctx.log.info('stopped');
     },
   };
 }
