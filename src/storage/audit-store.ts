@@ -7,7 +7,10 @@ export type AuditAction =
   | 'user.api_view'
   | 'signin'
   | 'signin.refused'
+  | 'signin.revoked'
   | 'signout'
+  | 'staff.block'
+  | 'staff.unblock'
   | 'admin.action'
   | 'backup';
 

@@ -8,6 +8,7 @@ import { createMonitorStore, type MonitorStore } from './monitor-store.ts';
 import { createPhotoStore, type PhotoStore } from './photo-store.ts';
 import { createImportStore, type ImportStore } from './roster-import-store.ts';
 import { createSessionRows, type SessionRows } from './session-store.ts';
+import { createStaffStore, type StaffStore } from './staff-store.ts';
 import { snapshotInto } from './snapshot.ts';
 import { createStatusStore, type StatusStore } from './status-store.ts';
 import { createUserStore, type UserStore } from './user-store.ts';
@@ -28,6 +29,8 @@ export interface Storage {
   readonly incidents: IncidentStore;
   readonly photos: PhotoStore;
   readonly sessions: SessionRows;
+  /** Everyone who has signed in to the web viewer, and who is blocked. */
+  readonly staff: StaffStore;
   readonly audit: AuditStore;
   readonly status: StatusStore;
   /** Counts the metrics and alerts watch (render queue, imports by status, held imports). */
@@ -54,6 +57,7 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     incidents: createIncidentStore(db),
     photos: createPhotoStore(db),
     sessions: createSessionRows(db),
+    staff: createStaffStore(db),
     audit: createAuditStore(db),
     status: createStatusStore(db),
     monitor: createMonitorStore(db),

@@ -15,6 +15,7 @@ import { sessionLoader } from './middleware/session.ts';
 import { adminRoutes } from './routes/admin.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
+import { oidcRoutes } from './routes/oidc.tsx';
 import { pageRoutes } from './routes/pages.tsx';
 import { photoRoutes } from './routes/photos.ts';
 import { photosApiRoutes, photoVersionsApiRoutes } from './routes/photos-api.ts';
@@ -56,6 +57,7 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.use(sessionLoader(ctx.auth));
   app.use(csrfProtection());
   app.route('/', authRoutes(ctx));
+  app.route('/login/oidc', oidcRoutes(ctx));
 
   // Everything else needs a signed-in account; admin areas need the admin role.
   for (const path of ['/admin', '/admin/*', ...ADMIN_API]) app.use(path, requireRole('admin'));

@@ -9,7 +9,10 @@ const ACTIONS: Record<string, string> = {
   'user.api_view': 'Read record (API)',
   signin: 'Signed in',
   'signin.refused': 'Sign-in refused',
+  'signin.revoked': 'Directory ended sessions',
   signout: 'Signed out',
+  'staff.block': 'Blocked a person',
+  'staff.unblock': 'Unblocked a person',
   'admin.action': 'Admin action',
   backup: 'Backup of every record',
 };
