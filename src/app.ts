@@ -6,15 +6,12 @@ import { resolveAccounts, type GeneratedCredential } from './domain/accounts/boo
 import { createLogger } from './shared/logger.ts';
 import { openStorage, SQLITE_DRIVER, type Storage } from './storage/index.ts';
 import { ensureWritableDir } from './storage/files.ts';
-import { loadHostKeys } from './sftp/host-key.ts';
 import { DirectoryFolder } from './domain/incoming/directory-folder.ts';
 import { RosterService } from './domain/roster/service.ts';
 import { DataFileRegistry, registerRosterFiles } from './domain/roster/file-kinds.ts';
 import { ImportScheduler } from './domain/roster/scheduler.ts';
 import { DataFolder } from './domain/roster/data-folder.ts';
 import { catchUpUploads } from './domain/roster/catch-up.ts';
-import { startSftpServer } from './sftp/server.ts';
-import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
 import { createDirectories } from './domain/auth/directory.ts';
 import { createAuditLog } from './domain/audit/audit.ts';
@@ -27,7 +24,7 @@ import { createUserService } from './domain/users/users.ts';
 import { createStatusReport } from './domain/users/status.ts';
 import { createBackups } from './domain/backup/backup.ts';
 import { createSftpSessions } from './domain/connections/sftp-sessions.ts';
-import { startWebServer, type RunningServer } from './web/server.ts';
+import type { RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
 import { createMetrics } from './domain/metrics/metrics.ts';
 import { createMetricsAccess, type MetricsAccess } from './domain/metrics/access.ts';
@@ -83,7 +80,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const storage = openStorage(join(config.data_dir, 'idphotos.db'), { migrate: overrides.migrate ?? true });
   try {
     const { accounts, generated } = serving ? await resolveAccounts(config) : { accounts: { sftp: config.sftp.accounts, web: config.web.accounts }, generated: [] };
-    const hostKeys = serving ? loadHostKeys(config.data_dir, config.sftp.host_keys) : [];
+    // NB: the edges (ssh2, hono and every page) load only to serve: a CLI command starts in half the time without them.
+    const hostKeys = serving ? (await import('./sftp/host-key.ts')).loadHostKeys(config.data_dir, config.sftp.host_keys) : [];
     const roster = new RosterService({ storage, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
     const dataFiles = new DataFileRegistry();
     const audit = createAuditLog(storage.audit);
@@ -190,6 +188,7 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       await ctx.photos.start();
       // Same for roster imports a crash cut off: their work copies go; catch-up below redoes them.
       ctx.roster.removeDeadWork();
+      const [{ startWebServer }, { createWebApp }, { startSftpServer }] = await Promise.all([import('./web/server.ts'), import('./web/app.ts'), import('./sftp/server.ts')]);
       const web = await startWebServer(createWebApp(ctx), ctx.config.web);
       running.push(web);
       ctx.log.info({ address: ctx.config.web.listen.host, port: web.port }, `web listening on ${hostPort(ctx.config.web.listen.host, web.port)}`);
