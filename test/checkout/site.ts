@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../web/browser.ts';
 import type { App } from '../../src/app.ts';
 import { startRig } from '../rig.ts';
 
@@ -69,14 +70,8 @@ export function portrait(backdrop = '#cfe0f5', shirt = '#2f5d8a'): Promise<Buffe
   return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
 }
 
-/** Debian's Chromium through playwright-core, with a fresh profile per context. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-}
+// The same browser as the viewer's tests.
+export { launchChromium };
 
 /** Signs in through the sign-in form, by keyboard. */
 export async function signInPage(page: Page, base: string, username: 'admin' | 'desk'): Promise<void> {
