@@ -53,7 +53,7 @@ async function sequence(runtime: 'node' | 'deno'): Promise<Array<Pick<Result, 'c
     const clean = (s: string) =>
       s
         .replaceAll(dir, '<dir>')
-        .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+        .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?Z?/g, '<time>')
         .replace(/cli:\w+/g, 'cli:<user>')
         .replace(/\(\d+(\.\d+)? MiB\)/g, '(<size> MiB)');
     out.push({ code: r.code, stdout: clean(r.stdout), stderr: clean(r.stderr) });
