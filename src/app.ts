@@ -22,6 +22,8 @@ import { DeviceService } from './domain/devices/devices.ts';
 import { IncidentService } from './domain/incidents/incidents.ts';
 import { DeviceImporter, DEVICES_FILE, DEVICES_KIND } from './domain/devices/import.ts';
 import { createPhotoService } from './domain/photos/service.ts';
+import { createTokenService } from './domain/tokens/tokens.ts';
+import { createTokenStore } from './storage/token-store.ts';
 import { createSftpSessions } from './domain/connections/sftp-sessions.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
@@ -69,7 +71,7 @@ export async function createApp(config: Config): Promise<App> {
     const audit = createAuditLog(db);
     const devices = new DeviceService(db);
     const incidents = new IncidentService(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions: createSftpSessions() };
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions: createSftpSessions(), tokens: createTokenService(createTokenStore(db), audit) };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();

@@ -9,6 +9,7 @@ import { importCommand } from './cli/import.ts';
 import { importsCommand } from './cli/imports.ts';
 import { photosCommand } from './cli/photos.ts';
 import { backupCommand } from './cli/backup.ts';
+import { tokensCommand } from './cli/tokens.ts';
 
 /** Every command the executable knows; `serve` runs when none is named. */
 export const COMMANDS: Record<string, Command> = {
@@ -19,6 +20,7 @@ export const COMMANDS: Record<string, Command> = {
   imports: importsCommand,
   photos: photosCommand,
   backup: backupCommand,
+  tokens: tokensCommand,
 };
 
 export function helpText(): string {

@@ -13,6 +13,7 @@ import type { DeviceService } from './domain/devices/devices.ts';
 import type { IncidentService } from './domain/incidents/incidents.ts';
 import type { DeviceImporter } from './domain/devices/import.ts';
 import type { PhotoService } from './domain/photos/service.ts';
+import type { TokenService } from './domain/tokens/tokens.ts';
 import type { SftpSessions } from './domain/connections/sftp-sessions.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
@@ -44,4 +45,6 @@ export interface AppContext {
   photos: PhotoService;
   /** SFTP connections signed in now: the SFTP server reports them, the admin status page lists them. */
   sftpSessions: SftpSessions;
+  /** Integration tokens: bearer tokens other systems read photos and records with. */
+  tokens: TokenService;
 }

@@ -12,6 +12,7 @@ import { csrfProtection } from './middleware/csrf.ts';
 import { requireRole } from './middleware/require-role.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { sessionLoader } from './middleware/session.ts';
+import { tokenAuth } from './middleware/bearer-token.ts';
 import { adminRoutes } from './routes/admin.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
@@ -52,6 +53,7 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.use('/login', requestSizeLimit(16 * 1024));
   app.use(requestSizeLimit(1024 * 1024));
   app.use(sessionLoader(ctx.auth));
+  app.use(tokenAuth(ctx.tokens, ctx.audit));
   app.use(csrfProtection());
   app.route('/', authRoutes(ctx));
 

@@ -1,4 +1,5 @@
 import type { SignedIn } from '../domain/auth/auth.ts';
+import type { TokenHolder } from '../domain/tokens/tokens.ts';
 
 /** What middleware puts on the Hono context for the handlers after it. */
 export type WebEnv = {
@@ -9,5 +10,7 @@ export type WebEnv = {
     ip: string;
     /** Set by a route whose answer shows no one's data (the placeholder image): not a view to audit. */
     notAView: boolean | undefined;
+    /** The integration token the request came with (`Authorization: Bearer`), if any. */
+    token: TokenHolder | undefined;
   };
 };

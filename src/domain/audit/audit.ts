@@ -15,7 +15,10 @@ export type AuditAction =
   | 'signin.refused'
   | 'signout'
   | 'admin.action'
-  | 'backup';
+  | 'backup'
+  | 'token.create'
+  | 'token.revoke'
+  | 'token.use';
 
 export interface AuditEntry {
   at: string;

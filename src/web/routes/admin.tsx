@@ -7,6 +7,7 @@ import { AuditPage } from '../views/audit-page.tsx';
 import { BACKUP_STALE_DAYS, StatusPage, type StatusData } from '../views/status-page.tsx';
 import { PhotosPage } from '../views/photos-page.tsx';
 import { adminImportRoutes } from './admin-imports.tsx';
+import { adminTokenRoutes } from './admin-tokens.tsx';
 
 /** Admin pages under /admin (the admin role is checked in front of this, in web/app.ts). */
 export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
@@ -35,6 +36,7 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
   });
 
   app.route('/imports', adminImportRoutes(ctx.roster, ctx.audit));
+  app.route('/tokens', adminTokenRoutes(ctx.tokens));
 
   app.get('/photos', (c) =>
     c.html(

@@ -12,6 +12,9 @@ const ACTIONS: Record<string, string> = {
   signout: 'Signed out',
   'admin.action': 'Admin action',
   backup: 'Backup of every record',
+  'token.create': 'Token created',
+  'token.revoke': 'Token revoked',
+  'token.use': 'Read by integration token',
 };
 
 export function AuditTable({ entries, showPerson = true }: { entries: (AuditEntry & { id: number })[]; showPerson?: boolean }) {
