@@ -32,7 +32,8 @@ export function describeImport(rec: ImportDetail, maxErrors = 20): string {
     lines.push(
       `  ${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} deactivated` +
         `${rec.reactivated ? ` (${rec.reactivated} back)` : ''}${rec.ignored ? `, ${rec.ignored} not students or staff` : ''}` +
-        `, ${rec.error_count} error${rec.error_count === 1 ? '' : 's'}${rec.photos_linked ? `, ${rec.photos_linked} waiting photos linked` : ''}`,
+        `, ${rec.error_count} error${rec.error_count === 1 ? '' : 's'}${rec.photos_linked ? `, ${rec.photos_linked} waiting photos linked` : ''}` +
+        `${rec.opted_out ? `, ${rec.opted_out} opted out of directory photos` : ''}`,
     );
   }
   for (const e of rec.errors.slice(0, maxErrors)) lines.push(`  line ${e.line}: ${e.message}`);

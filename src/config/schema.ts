@@ -34,6 +34,8 @@ const COLUMN_MAPPING = {
   position: { type: 'string' },
   role: { type: 'string' },
   active: { type: 'string' },
+  /** The district's FERPA directory opt-out column (yes/no, true/false, 1/0, Y/N). */
+  opt_out: { type: 'string' },
   kind: { type: 'enum', values: ['students', 'staff'], default: 'students' },
 } as const satisfies Record<string, FieldSpec>;
 

@@ -13,14 +13,20 @@ export interface UserSummary {
   email: string;
   position: string;
   active: number;
+  opt_out: number;
 }
 
 export function createPhotoUsers(db: Db) {
   return {
     exists: (localId: string) => db.get('SELECT 1 AS x FROM users WHERE local_id = ?', localId) !== undefined,
+    /** undefined: no such user; true: opted out of directory photos (FERPA). */
+    optedOut: (localId: string) => {
+      const row = db.get<{ opt_out: number }>('SELECT opt_out FROM users WHERE local_id = ?', localId);
+      return row === undefined ? undefined : row.opt_out === 1;
+    },
     summary: (localId: string) =>
       db.get<UserSummary>(
-        `SELECT local_id, first_name, middle_name, last_name, role, grade, building, email, position, active
+        `SELECT local_id, first_name, middle_name, last_name, role, grade, building, email, position, active, opt_out
          FROM users WHERE local_id = ?`,
         localId,
       ),

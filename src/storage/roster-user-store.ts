@@ -2,9 +2,12 @@ import type { Db } from './db.ts';
 import type { UserRow as StoredUser } from './user-row.ts';
 
 /** A `users` row as roster import reads and writes it. */
-export type UserRow = Pick<StoredUser, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'username' | 'position' | 'active' | 'source'>;
+export type UserRow = Pick<StoredUser, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'username' | 'position' | 'active' | 'source'> & {
+  /** '1' or '0' from a file; the number 1 or 0 when read back (SQLite's INTEGER column takes either). */
+  opt_out: string | number;
+};
 
-const COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, username, position, active, source';
+const COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, username, position, opt_out, active, source';
 
 /** A user as the comparison pass reads it: `key` is the compared columns joined by U+001F. */
 export interface UserKey {
@@ -15,7 +18,7 @@ export interface UserKey {
   key: string;
 }
 
-const KEY_COLUMNS = new Set(['first_name', 'last_name', 'middle_name', 'grade', 'building', 'email', 'username', 'position']);
+const KEY_COLUMNS = new Set(['first_name', 'last_name', 'middle_name', 'grade', 'building', 'email', 'username', 'position', 'opt_out']);
 
 /**
  * Every user with only `columns` packed into one string: the nightly comparison of 100,000
@@ -33,7 +36,7 @@ export function getUser(db: Db, localId: string): UserRow | undefined {
 }
 
 const INSERT_BATCH = 50;
-const ROW_PARAMS = `(${new Array(15).fill('?').join(', ')})`;
+const ROW_PARAMS = `(${new Array(16).fill('?').join(', ')})`;
 
 /**
  * Inserts users, many rows per statement (one statement per row cost a quarter more).
@@ -50,7 +53,7 @@ export function insertUsers(db: Db, users: readonly UserRow[], now: string, exis
     const batch = users.slice(i, i + INSERT_BATCH);
     const params: (string | number | null)[] = [];
     for (const u of batch) {
-      params.push(u.local_id, u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, u.active, u.source, now, now, u.active ? null : now);
+      params.push(u.local_id, u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, Number(u.opt_out), u.active, u.source, now, now, u.active ? null : now);
     }
     db.run(`INSERT INTO users (${COLUMNS}, created_at, updated_at, deactivated_at) VALUES ${batch.map(() => ROW_PARAMS).join(', ')}`, ...params);
   }
@@ -70,11 +73,11 @@ export function insertUsers(db: Db, users: readonly UserRow[], now: string, exis
 export function updateUser(db: Db, u: UserRow, now: string): void {
   db.run(
     `UPDATE users SET first_name = ?, last_name = ?, middle_name = ?, role = ?, grade = ?, building = ?, email = ?,
-       username = ?, position = ?, source = ?, updated_at = ?,
+       username = ?, position = ?, opt_out = ?, source = ?, updated_at = ?,
        deactivated_at = CASE WHEN ? = 1 THEN NULL WHEN active = 1 THEN ? ELSE deactivated_at END,
        active = ?
      WHERE local_id = ?`,
-    u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, u.source, now,
+    u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, Number(u.opt_out), u.source, now,
     u.active, now, u.active, u.local_id,
   );
 }

@@ -34,16 +34,28 @@ export interface PhotoServiceOptions {
 /** A display image ready to send: the ETag is known before the bytes are read. */
 export interface DisplayImage {
   placeholder: boolean;
+  /** The placeholder stands in for the photo of a person opted out of directory photos. */
+  withheld: boolean;
   etag: string;
   /** NB: Buffers from readFile and sharp own their ArrayBuffer (never shared memory). */
   read(): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 /** A user as the users API shows them, with their current photo. */
-export interface UserRecord extends Omit<UserSummary, 'active'> {
+export interface UserRecord extends Omit<UserSummary, 'active' | 'opt_out'> {
   active: boolean;
+  /** Opted out of directory photos (FERPA): `photo` is null and `photo_withheld` true unless the reader sees withheld photos. */
+  opt_out: boolean;
+  photo_withheld: boolean;
   photo: PhotoSummary | null;
 }
+
+/** Who asks for a photo: only admins see the photos of people who opted out (staff, exports and tokens never do). */
+export interface PhotoReader {
+  seesWithheld: boolean;
+}
+
+const STAFF: PhotoReader = { seesWithheld: false };
 
 export interface PhotoService {
   /** `/incoming/idphotos/` for the SFTP edge. */
@@ -57,14 +69,15 @@ export interface PhotoService {
   addFile(path: string, options: { account: string; name?: string }): Promise<IngestResult>;
   photo(localId: string): PhotoSummary | null;
   /** Throws AppError('not_found') for an unknown Local ID. */
-  user(localId: string): UserRecord;
+  user(localId: string, reader?: PhotoReader): UserRecord;
   history(localId: string): VersionSummary[];
   restore(localId: string, versionId: number, account: string): PhotoSummary;
   /**
    * The display image for `GET /photos/:localid`: the current photo (or a kept version), the
-   * placeholder for a known user without one; AppError('not_found') for an unknown Local ID.
+   * placeholder for a known user without one or opted out (unless `reader` sees withheld photos);
+   * AppError('not_found') for an unknown Local ID. The reader defaults to staff.
    */
-  display(localId: string, size: DisplaySize, versionId?: number): DisplayImage;
+  display(localId: string, size: DisplaySize, versionId?: number, reader?: PhotoReader): DisplayImage;
   unmatched(limit?: number): UnmatchedItem[];
   rejected(limit?: number): RejectedItem[];
   /** Refused uploads of `localId` since its current photo, and unmatched photos named like it. */
@@ -129,14 +142,20 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
       return track(ingestPhoto(d, { tempPath, name: name ?? basename(path), account, origin: 'cli' }));
     },
     photo: (localId) => photoSummary(d, localId),
-    user(localId) {
+    user(localId, reader = STAFF) {
       const user = d.users.summary(localId);
       if (!user) throw new AppError('not_found', `no user has Local ID ${localId}`);
-      return { ...user, active: user.active === 1, photo: photoSummary(d, localId) };
+      const withheld = user.opt_out === 1 && !reader.seesWithheld;
+      return { ...user, active: user.active === 1, opt_out: user.opt_out === 1, photo_withheld: withheld, photo: withheld ? null : photoSummary(d, localId) };
     },
     history: (localId) => historyOf(d, localId),
     restore: (localId, versionId, account) => restoreVersion(d, localId, versionId, account),
-    display(localId, size, versionId) {
+    display(localId, size, versionId, reader = STAFF) {
+      // NB: asked before the photo: one indexed read, and a withheld photo's hash never leaves here (not even in the ETag).
+      const optedOut = d.users.optedOut(localId);
+      if (optedOut && !reader.seesWithheld) {
+        return { placeholder: true, withheld: true, etag: `"withheld-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) as Promise<Uint8Array<ArrayBuffer>> };
+      }
       const sha =
         versionId === undefined
           ? d.current.sha(localId)
@@ -146,10 +165,10 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
               return v.source_sha256;
             })();
       if (sha) {
-        return { placeholder: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => d.files.readDisplay(sha, size) as Promise<Uint8Array<ArrayBuffer>> };
+        return { placeholder: false, withheld: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => d.files.readDisplay(sha, size) as Promise<Uint8Array<ArrayBuffer>> };
       }
-      if (d.users.exists(localId)) {
-        return { placeholder: true, etag: `"placeholder-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) as Promise<Uint8Array<ArrayBuffer>> };
+      if (optedOut !== undefined) {
+        return { placeholder: true, withheld: false, etag: `"placeholder-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) as Promise<Uint8Array<ArrayBuffer>> };
       }
       throw new AppError('not_found', `no user or photo has Local ID ${localId}`);
     },

@@ -32,6 +32,7 @@ export function recordSameContent(db: Db, base: Omit<NewImport, 'status'>): numb
       unchanged: same.rows - same.ignored - same.error_count,
       error_count: same.error_count,
       photos_linked: 0,
+      opted_out: same.opted_out,
     });
     replaceErrors(db, id, listErrors(db, same.id));
     return id;

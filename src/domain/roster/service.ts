@@ -19,7 +19,7 @@ import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.
 import { assertHeld, decideImport, finishImport, heldDir, heldFileOrRefuse, keepHeldFile, supersedeHeld, sweepHeldFiles } from './held-imports.ts';
 import { recordSameContent } from './same-content.ts';
 import { removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
-import type { ImportError, ImportRecord, RosterKind } from './types.ts';
+import { USER_FIELDS, type ImportError, type ImportRecord, type RosterKind, type RosterRow } from './types.ts';
 
 export interface ImportRequest {
   /** The file to read; files that travel with it (OneRoster) are looked for beside it. */
@@ -265,7 +265,7 @@ export class RosterService {
     const cfg = this.config;
     const photos = hasPhotoTable(this.db);
     const now = new Date().toISOString();
-    const meta: ImportUpdate = { format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored };
+    const meta: ImportUpdate = { format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored, opted_out: countOptedOut(parsed.rows.values()) };
     const superseded: ImportRow[] = [];
     const outcome = this.db.tx(() => {
       const id = approval?.id ?? insertImport(this.db, { ...base, status: 'refused', reason: 'in progress' });
@@ -350,4 +350,13 @@ function mappingColumns(mapping: RosterConfig['mapping'][string]): Record<string
 function toRecord(row: ImportRow): ImportRecord {
   const { held_dir: _held, ...rec } = row;
   return rec;
+}
+
+const OPT_OUT = USER_FIELDS.indexOf('opt_out');
+
+/** Rows that mark a person opted out of directory photos, for the import report. */
+function countOptedOut(rows: Iterable<RosterRow>): number {
+  let n = 0;
+  for (const row of rows) if (row.values[OPT_OUT] === '1') n++;
+  return n;
 }

@@ -16,6 +16,8 @@ export const USER_FIELDS = [
   'email',
   'username',
   'position',
+  /** FERPA directory opt-out: '1' withholds the photo, '0' does not (normalised from yes/no, Y/N, …). */
+  'opt_out',
 ] as const;
 export type UserField = (typeof USER_FIELDS)[number];
 
@@ -30,6 +32,7 @@ export const FIELD_LABELS: Record<UserField | 'role' | 'active', string> = {
   email: 'Email',
   username: 'Username',
   position: 'Position',
+  opt_out: 'Photo Opt Out',
   role: 'Role',
   active: 'Active',
 };
@@ -65,6 +68,8 @@ export interface ImportCounts {
   error_count: number;
   /** Photos waiting for a Local ID that this import brought (unmatched → matched). */
   photos_linked: number;
+  /** Rows of the file that mark a person opted out of directory photos. */
+  opted_out: number;
 }
 
 /** One entry of the import history, as the CLI and the web API show it. */
