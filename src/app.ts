@@ -24,6 +24,7 @@ import { DeviceImporter, DEVICES_FILE, DEVICES_KIND } from './domain/devices/imp
 import { createPhotoService } from './domain/photos/service.ts';
 import { createTokenService } from './domain/tokens/tokens.ts';
 import { createTokenStore } from './storage/token-store.ts';
+import { createPhotoExports } from './domain/exports/photo-export.ts';
 import { createSftpSessions } from './domain/connections/sftp-sessions.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
@@ -71,7 +72,7 @@ export async function createApp(config: Config): Promise<App> {
     const audit = createAuditLog(db);
     const devices = new DeviceService(db);
     const incidents = new IncidentService(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions: createSftpSessions(), tokens: createTokenService(createTokenStore(db), audit) };
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions: createSftpSessions(), tokens: createTokenService(createTokenStore(db), audit), exports: createPhotoExports(db, photos, audit) };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();

@@ -14,6 +14,7 @@ import type { IncidentService } from './domain/incidents/incidents.ts';
 import type { DeviceImporter } from './domain/devices/import.ts';
 import type { PhotoService } from './domain/photos/service.ts';
 import type { TokenService } from './domain/tokens/tokens.ts';
+import type { PhotoExports } from './domain/exports/photo-export.ts';
 import type { SftpSessions } from './domain/connections/sftp-sessions.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
@@ -47,4 +48,6 @@ export interface AppContext {
   sftpSessions: SftpSessions;
   /** Integration tokens: bearer tokens other systems read photos and records with. */
   tokens: TokenService;
+  /** Photos out: zips and folders of current photos named by Local ID, with Destiny's idlink.txt. */
+  exports: PhotoExports;
 }

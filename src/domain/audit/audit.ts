@@ -18,7 +18,8 @@ export type AuditAction =
   | 'backup'
   | 'token.create'
   | 'token.revoke'
-  | 'token.use';
+  | 'token.use'
+  | 'export';
 
 export interface AuditEntry {
   at: string;

@@ -78,6 +78,8 @@ export interface PhotoService {
    * AppError('not_found') for an unknown Local ID. The reader defaults to staff.
    */
   display(localId: string, size: DisplaySize, versionId?: number, reader?: PhotoReader): DisplayImage;
+  /** Where the bytes of a stored photo are: a display rendering, or the upload itself (`original`). */
+  filePath(sha: string, size: DisplaySize | 'original'): string;
   unmatched(limit?: number): UnmatchedItem[];
   rejected(limit?: number): RejectedItem[];
   /** Refused uploads of `localId` since its current photo, and unmatched photos named like it. */
@@ -172,6 +174,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
       }
       throw new AppError('not_found', `no user or photo has Local ID ${localId}`);
     },
+    filePath: (sha, size) => (size === 'original' ? d.files.sourcePath(sha) : d.files.displayPath(sha, size)),
     unmatched: (limit = 500) => unmatchedPhotos(d, limit),
     rejected: (limit = 500) => rejectedUploads(d, limit),
     uploadsNotShown: (localId, limit = 5) => uploadsNotShownFor(d, localId, d.store.currentPhoto(localId)?.updated_at ?? '', limit),

@@ -1,13 +1,14 @@
 import { Hono } from 'hono';
 import type { AppContext } from '../../context.ts';
 import { diskUse, missingPhotosByGroup, photoCounts, recentPhotos, userCounts } from '../../domain/users/status.ts';
-import { displayName, findUser, gradeCompare, naturalCompare } from '../../domain/users/users.ts';
+import { displayName, filterOptions, findUser, gradeCompare, naturalCompare } from '../../domain/users/users.ts';
 import type { WebEnv } from '../env.ts';
 import { AuditPage } from '../views/audit-page.tsx';
 import { BACKUP_STALE_DAYS, StatusPage, type StatusData } from '../views/status-page.tsx';
 import { PhotosPage } from '../views/photos-page.tsx';
 import { adminImportRoutes } from './admin-imports.tsx';
 import { adminTokenRoutes } from './admin-tokens.tsx';
+import { adminExportRoutes } from './admin-export.tsx';
 
 /** Admin pages under /admin (the admin role is checked in front of this, in web/app.ts). */
 export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
@@ -37,6 +38,7 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
 
   app.route('/imports', adminImportRoutes(ctx.roster, ctx.audit));
   app.route('/tokens', adminTokenRoutes(ctx.tokens));
+  app.route('/export', adminExportRoutes(ctx.exports, () => filterOptions(ctx.db)));
 
   app.get('/photos', (c) =>
     c.html(

@@ -15,6 +15,7 @@ const ACTIONS: Record<string, string> = {
   'token.create': 'Token created',
   'token.revoke': 'Token revoked',
   'token.use': 'Read by integration token',
+  export: 'Photos exported',
 };
 
 export function AuditTable({ entries, showPerson = true }: { entries: (AuditEntry & { id: number })[]; showPerson?: boolean }) {
