@@ -19,7 +19,8 @@ export type AuditAction =
   | 'token.create'
   | 'token.revoke'
   | 'token.use'
-  | 'export';
+  | 'export'
+  | 'audit.export';
 
 export interface AuditEntry {
   at: string;
@@ -36,6 +37,13 @@ export interface AuditQuery {
   limit?: number;
   /** Entries strictly older than this id (paging). */
   beforeId?: number;
+}
+
+/** Which entries an export takes: one person's, and/or those recorded in [from, to) (ISO times). */
+export interface AuditRange {
+  localId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
 }
 
 /**
@@ -126,6 +134,35 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
       }
       const sql = `SELECT id, at, actor, action, local_id, detail, ip FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
       return db.all(sql, params);
+    },
+
+    /**
+     * Entries oldest first, in pages of `pageSize` by id, for the CSV export: each page is one
+     * short read, so an export of years of entries never holds the connection between pages
+     * (better-sqlite3 allows no other statement while an iterator is open).
+     */
+    *pages(query: AuditRange, pageSize = 1000): Generator<(AuditEntry & { id: number })[]> {
+      flush();
+      const where: string[] = ['id > @after'];
+      const params: Record<string, string | number> = { after: 0, limit: pageSize };
+      if (query.localId !== undefined) {
+        where.push('local_id = @localId');
+        params.localId = query.localId;
+      }
+      if (query.from !== undefined) {
+        where.push('at >= @from');
+        params.from = query.from;
+      }
+      if (query.to !== undefined) {
+        where.push('at < @to');
+        params.to = query.to;
+      }
+      for (;;) {
+        const page = db.all<AuditEntry & { id: number }>(`SELECT id, at, actor, action, local_id, detail, ip FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`, params);
+        if (page.length) yield page;
+        if (page.length < pageSize) return;
+        params.after = page[page.length - 1]!.id;
+      }
     },
 
     /** The newest `idphotos backup`, for the status page (a partial index keeps this a lookup). */

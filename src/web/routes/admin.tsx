@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import { Hono } from 'hono';
+import { auditCsv, auditCsvName, parseAuditRange } from '../../domain/audit/audit-export.ts';
 import type { AppContext } from '../../context.ts';
 import { diskUse, missingPhotosByGroup, photoCounts, recentPhotos, userCounts } from '../../domain/users/status.ts';
 import { displayName, filterOptions, findUser, gradeCompare, naturalCompare } from '../../domain/users/users.ts';
@@ -34,6 +36,17 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
         nextBeforeId={entries.length > limit ? page[page.length - 1]!.id : undefined}
       />,
     );
+  });
+
+  // Streams a page of entries at a time: an export of years of entries holds one page in memory.
+  app.get('/audit/export.csv', (c) => {
+    const range = parseAuditRange({ local_id: c.req.query('local_id'), from: c.req.query('from'), to: c.req.query('to') });
+    const user = c.get('user')!;
+    ctx.audit.record({ actor: user.username, action: 'audit.export', local_id: range.localId ?? '', detail: `audit log exported as CSV (${describeRange(c.req.query('from'), c.req.query('to'))})`, ip: c.get('ip') });
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="${auditCsvName(range)}"`);
+    c.header('Cache-Control', 'no-store');
+    return c.body(Readable.toWeb(Readable.from(utf8(auditCsv(ctx.audit, range)))) as ReadableStream);
   });
 
   app.route('/imports', adminImportRoutes(ctx.roster, ctx.audit));
@@ -87,4 +100,14 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
       })),
     },
   };
+}
+
+function describeRange(from: string | undefined, to: string | undefined): string {
+  if (!from?.trim() && !to?.trim()) return 'every date';
+  return `${from?.trim() || 'the start'} to ${to?.trim() || 'today'}`;
+}
+
+/** NB: a web stream carries bytes, not strings. */
+function* utf8(parts: Iterable<string>): Generator<Buffer> {
+  for (const part of parts) yield Buffer.from(part);
 }
