@@ -25,6 +25,9 @@ import { createPhotoService } from './domain/photos/service.ts';
 import { createTokenService } from './domain/tokens/tokens.ts';
 import { createTokenStore } from './storage/token-store.ts';
 import { createPhotoExports } from './domain/exports/photo-export.ts';
+import { createDeliveryService } from './domain/deliveries/deliveries.ts';
+import { withDeliveries } from './domain/deliveries/folder.ts';
+import { createDeliveryStore } from './storage/delivery-store.ts';
 import { createSftpSessions } from './domain/connections/sftp-sessions.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
@@ -58,8 +61,10 @@ export async function createApp(config: Config): Promise<App> {
     roster.delegateKind(DEVICES_KIND, deviceImports);
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
     const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
+    const audit = createAuditLog(db);
+    const deliveries = createDeliveryService({ store: createDeliveryStore(db), photos, audit, dataDir: config.data_dir, maxImageBytes: config.sftp.max_photo_bytes, log: createLogger('deliveries') });
     const folders = {
-      idphotos: photos.folder,
+      idphotos: withDeliveries(photos.folder, deliveries, config.sftp.max_delivery_bytes),
       data: new DataFolder(
         new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
         dataFiles,
@@ -69,10 +74,9 @@ export async function createApp(config: Config): Promise<App> {
     };
     const auth = createAuth(db, config.web, accounts.web);
     auth.sessions.purgeExpired();
-    const audit = createAuditLog(db);
     const devices = new DeviceService(db);
     const incidents = new IncidentService(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions: createSftpSessions(), tokens: createTokenService(createTokenStore(db), audit), exports: createPhotoExports(db, photos, audit) };
+    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions: createSftpSessions(), tokens: createTokenService(createTokenStore(db), audit), exports: createPhotoExports(db, photos, audit), deliveries };
     return makeApp(ctx, generated);
   } catch (err) {
     db.close();
@@ -90,6 +94,8 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
       ctx.log.info({ version: VERSION, config: redactConfig(ctx.config) }, 'starting idphotos');
       // Finish or drop uploads a crash interrupted before anyone can see the photo store.
       await ctx.photos.start();
+      // Deliveries a stop cut off continue in the background through the photo store.
+      ctx.deliveries.start().catch((err) => ctx.log.error({ err }, 'could not resume vendor deliveries'));
       // Same for roster imports a crash cut off: their work copies go; catch-up below redoes them.
       ctx.roster.removeDeadWork();
       const web = await startWebServer(createWebApp(ctx), ctx.config.web);
@@ -108,6 +114,7 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
     },
     async stop(graceMs = 8000) {
       await Promise.all(running.splice(0).map((s) => s.close(graceMs)));
+      await ctx.deliveries.stop();
       await ctx.photos.stop();
       await ctx.imports.stop();
       await retention?.stop();

@@ -15,6 +15,7 @@ import type { DeviceImporter } from './domain/devices/import.ts';
 import type { PhotoService } from './domain/photos/service.ts';
 import type { TokenService } from './domain/tokens/tokens.ts';
 import type { PhotoExports } from './domain/exports/photo-export.ts';
+import type { DeliveryService } from './domain/deliveries/deliveries.ts';
 import type { SftpSessions } from './domain/connections/sftp-sessions.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
@@ -50,4 +51,6 @@ export interface AppContext {
   tokens: TokenService;
   /** Photos out: zips and folders of current photos named by Local ID, with Destiny's idlink.txt. */
   exports: PhotoExports;
+  /** Picture-day vendor deliveries (PSPA INDEX.TXT or idlink.txt zips) and the lines waiting for an admin. */
+  deliveries: DeliveryService;
 }

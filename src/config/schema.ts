@@ -53,6 +53,8 @@ export const SCHEMA = {
       listen: { type: 'listen', default: '0.0.0.0:2222' },
       max_photo_bytes: { type: 'int', default: 20 * MB, min: 1024 },
       max_data_bytes: { type: 'int', default: 200 * MB, min: 1024 },
+      /** Largest vendor delivery zip uploaded to /incoming/idphotos/. */
+      max_delivery_bytes: { type: 'int', default: 1024 * MB, min: 1024 },
       max_sessions_per_account: { type: 'int', default: 32, min: 1 },
       idle_timeout_seconds: { type: 'int', default: 900, min: 10 },
       /** Also offer hmac-sha2-256/512 (not ETM) for libssh2 < 1.11 clients such as curl on Debian 12. */

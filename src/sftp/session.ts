@@ -219,6 +219,7 @@ export class SftpSession implements SftpRequestHandler {
     if (!existing && !(flags & OpenFlag.CREAT)) throw notFound(path);
     const truncate = (flags & OpenFlag.TRUNC) !== 0;
     let file: string;
+    let keep = existing !== undefined && !truncate;
     if (staged) {
       file = staging.prepare(account, path.folder, path.name);
     } else {
@@ -226,9 +227,12 @@ export class SftpSession implements SftpRequestHandler {
       // at CLOSE. Without TRUNC the client may rewrite parts (reput, resume), so start from
       // the stored bytes.
       file = staging.newUploadPath();
-      if (existing && !truncate) copyFileSync(this.deps.folders[path.folder].contentPath(path.name)!, file);
+      // NB: a delivery zip is listed but not kept: a resume of one starts over.
+      const stored = existing && !truncate ? this.deps.folders[path.folder].contentPath(path.name) : undefined;
+      if (stored) copyFileSync(stored, file);
+      else keep = false;
     }
-    const fd = openSync(file, existing && !truncate ? 'r+' : 'w+');
+    const fd = openSync(file, keep ? 'r+' : 'w+');
     const size = fstatSync(fd).size;
     return { kind: 'write', fd, path, staged, file, append: (flags & OpenFlag.APPEND) !== 0, size, dirty: !existing || truncate };
   }
@@ -238,7 +242,7 @@ export class SftpSession implements SftpRequestHandler {
     if (h.refused) throw h.refused;
     const at = h.append ? h.size : offset;
     const end = at + data.length;
-    const max = this.deps.folders[h.path.folder].maxBytes;
+    const max = this.maxBytes(h.path);
     if (end > max) {
       h.refused = new AppError('too_large', `${h.path.name} is larger than ${formatBytes(max)}, the limit for ${folderPath(h.path.folder)}; nothing was stored`);
       this.discard(h);
@@ -401,8 +405,13 @@ export class SftpSession implements SftpRequestHandler {
   }
 
   private checkSize(path: FilePath, size: number): void {
-    const max = this.deps.folders[path.folder].maxBytes;
+    const max = this.maxBytes(path);
     if (size > max) throw new AppError('too_large', `${path.name} cannot be larger than ${formatBytes(max)}, the limit for ${folderPath(path.folder)}`);
+  }
+
+  private maxBytes(path: FilePath): number {
+    const folder = this.deps.folders[path.folder];
+    return folder.maxBytesFor?.(path.name) ?? folder.maxBytes;
   }
 
   // --- folders -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { PhotosPage } from '../views/photos-page.tsx';
 import { adminImportRoutes } from './admin-imports.tsx';
 import { adminTokenRoutes } from './admin-tokens.tsx';
 import { adminExportRoutes } from './admin-export.tsx';
+import { adminDeliveryRoutes } from './admin-deliveries.tsx';
 
 /** Admin pages under /admin (the admin role is checked in front of this, in web/app.ts). */
 export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
@@ -51,11 +52,12 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
 
   app.route('/imports', adminImportRoutes(ctx.roster, ctx.audit));
   app.route('/tokens', adminTokenRoutes(ctx.tokens));
+  app.route('/deliveries', adminDeliveryRoutes(ctx.deliveries));
   app.route('/export', adminExportRoutes(ctx.exports, () => filterOptions(ctx.db)));
 
   app.get('/photos', (c) =>
     c.html(
-      <PhotosPage user={c.get('user')!} path={c.req.path} unmatched={ctx.photos.unmatched(200)} rejected={ctx.photos.rejected(200)} recent={recentPhotos(ctx.db, 25)} />,
+      <PhotosPage user={c.get('user')!} path={c.req.path} unmatched={ctx.photos.unmatched(200)} rejected={ctx.photos.rejected(200)} recent={recentPhotos(ctx.db, 25)} waiting={ctx.deliveries.waiting(200)} notice={c.req.query('done')} />,
     ),
   );
 

@@ -1,0 +1,33 @@
+import { AppError } from '../../shared/errors.ts';
+import type { IncomingFolder } from '../incoming/folder.ts';
+import type { DeliveryService } from './deliveries.ts';
+
+/**
+ * `/incoming/idphotos/` with vendor deliveries: `*.zip` goes to the delivery service (its own
+ * size limit, listed with its size and mtime as sent so sync tools do not send it again, never
+ * read back), every other name to the photo store as before.
+ */
+export function withDeliveries(photos: IncomingFolder, deliveries: DeliveryService, maxDeliveryBytes: number): IncomingFolder {
+  const is = (name: string) => deliveries.isDelivery(name);
+  return {
+    name: photos.name,
+    maxBytes: photos.maxBytes,
+    maxBytesFor: (name) => (is(name) ? maxDeliveryBytes : photos.maxBytes),
+    readRefusal: photos.readRefusal,
+    checkName: (name) => (is(name) ? undefined : photos.checkName(name)),
+    list: () => [...photos.list(), ...deliveries.folderEntries()],
+    stat: (name) => (is(name) ? deliveries.folderEntry(name) : photos.stat(name)),
+    // NB: a delivery's zip is gone once applied; it is not read back (the photos are).
+    contentPath: (name) => (is(name) ? undefined : photos.contentPath(name)),
+    commit: (req) => (is(req.name) ? deliveries.receive(req) : photos.commit(req)),
+    remove(name, account) {
+      if (!is(name)) return photos.remove(name, account);
+      if (!deliveries.unlist(name)) throw new AppError('not_found', `there is no delivery named ${name}`);
+    },
+    setMtime(name, mtime) {
+      if (!is(name)) return photos.setMtime(name, mtime);
+      if (!deliveries.setMtime(name, mtime)) throw new AppError('not_found', `there is no delivery named ${name}`);
+    },
+    recordRefusal: photos.recordRefusal && ((r) => photos.recordRefusal!(r)),
+  };
+}
