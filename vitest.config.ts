@@ -4,6 +4,8 @@ import { REPORT_DIR } from './test/stall-watchdog.ts';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // Run under Deno by `npm run test:deno` (vitest.deno.config.ts).
+    exclude: ['test/deno/**', '**/node_modules/**'],
     // Real servers, real clients and a real browser: generous per-test time, and files run
     // in separate processes two at a time (the machine has two cores).
     testTimeout: 60_000,

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBackup } from '../src/domain/backup/backup.ts';
-import { openDatabase } from '../src/storage/db.ts';
+import { openStorage } from '../src/storage/index.ts';
 import { photoSet, ROOT } from './photos-lib.ts';
 
 const PHOTOS = Number(process.argv[2] ?? 1000);
@@ -42,7 +42,7 @@ try {
   const { dir, names } = await photoSet(PHOTOS);
   cli(['photos', 'add', ...names.map((n) => join(dir, n))], work);
   const data = join(work, 'data');
-  const db = openDatabase(join(data, 'idphotos.db'), { migrate: false });
+  const storage = openStorage(join(data, 'idphotos.db'), { migrate: false });
 
   const ours: number[] = [];
   const reference: number[] = [];
@@ -53,7 +53,7 @@ try {
       const dest = join(work, `backup-${round}`);
       ours.push(
         seconds(() => {
-          const b = writeBackup(db, data, dest);
+          const b = writeBackup(storage, data, dest);
           files = b.files;
           bytes = b.bytes;
         }),
@@ -73,7 +73,7 @@ try {
     if (round % 2) (run(), copy());
     else (copy(), run());
   }
-  db.close();
+  storage.close();
 
   const ref = median(reference);
   const mine = median(ours);

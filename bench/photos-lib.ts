@@ -171,7 +171,8 @@ export interface Appliance extends Endpoint {
 }
 
 /** The real appliance, `node bin/idphotos.js serve`, in its own process. */
-export async function startAppliance(dir: string, extraToml = '', nodeArgs: string[] = []): Promise<Appliance> {
+/** `idphotos serve` in its own process: under Node (with `nodeArgs`), or under `deno` (a Deno binary) from source. */
+export async function startAppliance(dir: string, extraToml = '', nodeArgs: string[] = [], deno?: string): Promise<Appliance> {
   mkdirSync(dir, { recursive: true });
   const { keyFile, pub } = clientKey(dir);
   const hash = await hashPassword(PASSWORD);
@@ -181,7 +182,9 @@ export async function startAppliance(dir: string, extraToml = '', nodeArgs: stri
     `data_dir = "data"\n[log]\nlevel = "info"\n${extraToml}\n[sftp]\nlisten = "127.0.0.1:0"\n[[sftp.accounts]]\nusername = "district"\n` +
       `authorized_keys = [${JSON.stringify(pub)}]\n[web]\nlisten = "127.0.0.1:0"\n[[web.accounts]]\nusername = "admin"\npassword_hash = "${hash}"\nrole = "admin"\n`,
   );
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/idphotos.js'), 'serve', '--config', configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const serve = ['serve', '--config', configPath];
+  const [file, argv] = deno ? [deno, ['run', '-A', join(ROOT, 'src/cli.ts'), ...serve]] : [process.execPath, [...nodeArgs, join(ROOT, 'bin/idphotos.js'), ...serve]];
+  const child = spawn(file, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   drain(child);
   const ingestMs: number[] = [];
   let partial = '';

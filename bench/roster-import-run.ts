@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { configureLogging, createLogger } from '../src/shared/logger.ts';
-import { openDatabase } from '../src/storage/db.ts';
+import { openStorage } from '../src/storage/index.ts';
 import { parseConfig } from '../src/config/parse.ts';
 import { RosterService } from '../src/domain/roster/service.ts';
 
@@ -15,12 +15,12 @@ if (!dataDir || !csv) throw new Error('usage: roster-import-run.ts DATA_DIR CSV'
 configureLogging('warn', process.stderr);
 const config = parseConfig('', '', dataDir);
 // The database exists before the clock starts, as the reference's table does (migrations are set-up).
-const db = openDatabase(join(dataDir, 'idphotos.db'));
-const roster = new RosterService({ db, config: config.roster, dataDir, log: createLogger('bench') });
+const storage = openStorage(join(dataDir, 'idphotos.db'));
+const roster = new RosterService({ storage, config: config.roster, dataDir, log: createLogger('bench') });
 const started = performance.now();
 const cpuStart = process.cpuUsage();
 const rec = await roster.importFile({ path: csv, origin: 'bench' });
-db.close();
+storage.close();
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuStart);
 process.stdout.write(`${JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024, status: rec.status, added: rec.added, updated: rec.updated, errors: rec.error_count })}\n`);

@@ -1,7 +1,8 @@
 /**
  * Roster import benchmark: a 100,000-row students.csv validated and applied end to end
  * (fresh database, one process per run) against the sqlite3 CLI `.import` of the same file
- * into an equivalent table, in the same run. Prints a Markdown table for docs/BENCHMARKS.md.
+ * into an equivalent table, in the same run, under Node and under Deno 2 (node:sqlite).
+ * Prints a Markdown table for docs/BENCHMARKS.md.
  *
  *   node --import tsx bench/roster-import.ts [rows] [runs]
  */
@@ -11,9 +12,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/storage/db.ts';
+import { denoBinary } from '../scripts/proof/lib/deno.ts';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const RUNS = Number(process.argv[3] ?? 5);
+const DENO = denoBinary();
+const DENO_VERSION = execFileSync(DENO, ['--version'], { encoding: 'utf8' }).split(' ')[1];
 const FIRST = ['José', 'Zoë', 'Thảo', 'Mary', 'Liam', 'Ava', 'Noah', 'Olivia', 'Elijah', 'Sofía'];
 const LAST = ["O'Brien", 'Nguyễn', 'Smith-Jones', 'García', 'Johnson', 'Williams', 'Brown', 'Müller', 'Lee', 'Patel'];
 const BUILDINGS = ['Lincoln Elementary', 'Roosevelt Middle', 'Central High', 'Washington Elementary'];
@@ -65,11 +69,17 @@ function sqliteImport(dir: string, csv: string, indexes: string[]): Run {
   return { seconds, cpuSeconds: user! + sys!, maxRssMb: rssKb! / 1024 };
 }
 
-/** Our import in a fresh process (its peak RSS is the import's); `next`: a second import, measured, in a process of its own. */
-function ourImport(dir: string, csv: string, next?: string): Run {
+/**
+ * Our import in a fresh process (its peak RSS is the import's), under Node or under Deno; `next`:
+ * a second import, measured, in a process of its own.
+ */
+function ourImport(dir: string, csv: string, next?: string, runtime: 'node' | 'deno' = 'node'): Run {
   const dataDir = mkdtempSync(join(dir, 'data-'));
+  const script = join(import.meta.dirname, 'roster-import-run.ts');
   const once = (file: string) => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'roster-import-run.ts'), dataDir, file], { encoding: 'utf8' });
+    const out = runtime === 'deno'
+      ? execFileSync(DENO, ['run', '-A', script, dataDir, file], { encoding: 'utf8' })
+      : execFileSync(process.execPath, ['--import', 'tsx', script, dataDir, file], { encoding: 'utf8' });
     return JSON.parse(out.trim().split('\n').at(-1)!) as Run & { status: string; added: number; updated: number };
   };
   let r = once(csv);
@@ -96,18 +106,22 @@ try {
   const refIndexed: Run[] = [];
   const ours: Run[] = [];
   const again: Run[] = [];
+  const deno: Run[] = [];
+  const denoAgain: Run[] = [];
   for (let i = 0; i < RUNS; i++) {
     ref.push(sqliteImport(dir, csv, []));
     refIndexed.push(sqliteImport(dir, csv, indexes));
     ours.push(ourImport(dir, csv));
+    deno.push(ourImport(dir, csv, undefined, 'deno'));
     again.push(ourImport(dir, csv, nightly));
+    denoAgain.push(ourImport(dir, csv, nightly, 'deno'));
   }
   const stats = (xs: Run[]) => ({ s: median(xs.map((x) => x.seconds)), cpu: median(xs.map((x) => x.cpuSeconds)), rss: Math.max(...xs.map((x) => x.maxRssMb)) });
   const r = stats(ref);
   const ri = stats(refIndexed);
   const o = stats(ours);
   const mb = (statSync(csv).size / 1024 / 1024).toFixed(1);
-  console.log(`students.csv: ${ROWS.toLocaleString('en-US')} rows, ${mb} MB; median of ${RUNS} runs each, interleaved; peak RSS is the largest`);
+  console.log(`students.csv: ${ROWS.toLocaleString('en-US')} rows, ${mb} MB; median of ${RUNS} runs each, interleaved; peak RSS is the largest; Node ${process.versions.node}, Deno ${DENO_VERSION}`);
   console.log('');
   console.log('| | wall time | CPU time | peak RSS | idphotos ÷ this (wall / CPU) |');
   console.log('|---|---|---|---|---|');
@@ -117,6 +131,12 @@ try {
   row(`sqlite3 CLI \`.import\` into a table with the same ${indexes.length} secondary indexes as \`users\``, ri, ratio(ri));
   row('idphotos import, fresh database (hash, decode, parse, validate, diff, apply, history)', o, '1.0×');
   row('idphotos nightly re-import (the same users, 1% changed)', stats(again), '');
+  const d = stats(deno);
+  const a = stats(again);
+  const da = stats(denoAgain);
+  const vsNode = (x: ReturnType<typeof stats>, node: ReturnType<typeof stats>) => `Deno ÷ Node: ${(x.s / node.s).toFixed(2)}× / ${(x.cpu / node.cpu).toFixed(2)}×`;
+  row(`idphotos import under Deno ${DENO_VERSION} (node:sqlite), fresh database`, d, vsNode(d, o));
+  row(`idphotos nightly re-import under Deno ${DENO_VERSION}`, da, vsNode(da, a));
   console.log(`\nload average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

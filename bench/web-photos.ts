@@ -16,6 +16,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import sharp from 'sharp';
 import { benchSignIn, insertUsers, startBenchApp } from './web-lib.ts';
+import { databaseOf } from '../src/storage/index.ts';
 
 const { values } = parseArgs({
   options: { photos: { type: 'string', default: '300' }, seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '5' } },
@@ -31,7 +32,7 @@ const site = await startBenchApp();
 let nginx: ChildProcess | undefined;
 let bare: ReturnType<typeof serve> | undefined;
 try {
-  const users = insertUsers(site.app.ctx.db, PHOTOS);
+  const users = insertUsers(databaseOf(site.app.storage), PHOTOS);
   const upload = join(work, 'upload');
   mkdirSync(upload);
   const t0 = performance.now();

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { benchSignIn, insertUsers, seeded, serverMs, startBenchApp, summarize } from './web-lib.ts';
+import { databaseOf } from '../src/storage/index.ts';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '100000' }, requests: { type: 'string', default: '2000' } } });
 const USERS = Number(values.users);
@@ -15,7 +16,7 @@ const REQUESTS = Number(values.requests);
 const site = await startBenchApp();
 try {
   const t0 = performance.now();
-  const users = insertUsers(site.app.ctx.db, USERS);
+  const users = insertUsers(databaseOf(site.app.storage), USERS);
   console.log(`inserted ${USERS} users in ${Math.round(performance.now() - t0)} ms`);
   const cookie = await benchSignIn(site.base);
   const rnd = seeded(7);

@@ -4,7 +4,7 @@ import { redactConfig } from './config/parse.ts';
 import type { AppContext } from './context.ts';
 import { resolveAccounts, type GeneratedCredential } from './domain/accounts/bootstrap.ts';
 import { createLogger } from './shared/logger.ts';
-import { openDatabase } from './storage/db.ts';
+import { openStorage, SQLITE_DRIVER, type Storage } from './storage/index.ts';
 import { ensureWritableDir } from './storage/files.ts';
 import { loadHostKeys } from './sftp/host-key.ts';
 import { DirectoryFolder } from './domain/incoming/directory-folder.ts';
@@ -21,19 +21,22 @@ import { startAuditRetention } from './domain/audit/retention.ts';
 import { DeviceService } from './domain/devices/devices.ts';
 import { IncidentService } from './domain/incidents/incidents.ts';
 import { DeviceImporter, DEVICES_FILE, DEVICES_KIND } from './domain/devices/import.ts';
-import { createPhotoService } from './domain/photos/service.ts';
+import { createPhotoService, type PhotoServiceOptions } from './domain/photos/service.ts';
+import { createUserService } from './domain/users/users.ts';
+import { createStatusReport } from './domain/users/status.ts';
+import { createBackups } from './domain/backup/backup.ts';
 import { createTokenService } from './domain/tokens/tokens.ts';
-import { createTokenStore } from './storage/token-store.ts';
 import { createPhotoExports } from './domain/exports/photo-export.ts';
 import { createDeliveryService } from './domain/deliveries/deliveries.ts';
 import { withDeliveries } from './domain/deliveries/folder.ts';
-import { createDeliveryStore } from './storage/delivery-store.ts';
 import { createSftpSessions } from './domain/connections/sftp-sessions.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
 
 export interface App {
   ctx: AppContext;
+  /** The stores under the services (tests seed and inspect through it; the edges never see it). */
+  storage: Storage;
   /** Credentials generated on this start (first start only), to be shown once. */
   generated: GeneratedCredential[];
   start(): Promise<{ sftpPort: number; webPort: number }>;
@@ -41,28 +44,42 @@ export interface App {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface AppOverrides {
+  /**
+   * `command`: a one-shot CLI command beside a running server on the same data_dir. No account
+   * or host key is generated (the first `serve` does that and shows the passwords), and
+   * `start()` is refused. Default `serve`.
+   */
+  mode?: 'serve' | 'command';
+  /** Apply pending migrations (default true). `backup` never migrates a database a server may be using. */
+  migrate?: boolean;
+  /** For crash tests: called at each durable step of a photo commit (may never resolve). */
+  photoHooks?: PhotoServiceOptions['hooks'];
+}
+
 /**
- * The composition root. Builds everything from the typed configuration in a fixed order:
- * data dir → database and migrations → accounts → host keys → services. Nothing listens
- * until `start()`.
+ * The composition root, for `serve`, every CLI command and the tests. Builds everything from
+ * the typed configuration in a fixed order: data dir → database and migrations → accounts →
+ * host keys → services. Nothing listens until `start()`.
  */
-export async function createApp(config: Config): Promise<App> {
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = createLogger('app');
+  const serving = overrides.mode !== 'command';
   ensureWritableDir(config.data_dir, 'data_dir');
-  const db = openDatabase(join(config.data_dir, 'idphotos.db'));
+  const storage = openStorage(join(config.data_dir, 'idphotos.db'), { migrate: overrides.migrate ?? true });
   try {
-    const { accounts, generated } = await resolveAccounts(config);
-    const hostKeys = loadHostKeys(config.data_dir, config.sftp.host_keys);
-    const roster = new RosterService({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
+    const { accounts, generated } = serving ? await resolveAccounts(config) : { accounts: { sftp: config.sftp.accounts, web: config.web.accounts }, generated: [] };
+    const hostKeys = serving ? loadHostKeys(config.data_dir, config.sftp.host_keys) : [];
+    const roster = new RosterService({ storage, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
     const dataFiles = new DataFileRegistry();
     registerRosterFiles(dataFiles, config.roster, (job) => roster.importFile({ path: job.path, file: job.name, origin: job.origin }));
-    const deviceImports = new DeviceImporter({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') });
+    const deviceImports = new DeviceImporter({ storage, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') });
     dataFiles.register({ name: DEVICES_FILE, kind: DEVICES_KIND, description: 'devices', run: (job) => deviceImports.importFile({ path: job.path, file: job.name, origin: job.origin }) });
     roster.delegateKind(DEVICES_KIND, deviceImports);
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
-    const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
-    const audit = createAuditLog(db);
-    const deliveries = createDeliveryService({ store: createDeliveryStore(db), photos, audit, dataDir: config.data_dir, maxImageBytes: config.sftp.max_photo_bytes, log: createLogger('deliveries') });
+    const photos = createPhotoService({ storage, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos'), hooks: overrides.photoHooks });
+    const audit = createAuditLog(storage.audit);
+    const deliveries = createDeliveryService({ store: storage.deliveries, photos, audit, dataDir: config.data_dir, maxImageBytes: config.sftp.max_photo_bytes, log: createLogger('deliveries') });
     const folders = {
       idphotos: withDeliveries(photos.folder, deliveries, config.sftp.max_delivery_bytes),
       data: new DataFolder(
@@ -72,26 +89,37 @@ export async function createApp(config: Config): Promise<App> {
         (refusal) => roster.recordRefusedUpload(refusal),
       ),
     };
-    const auth = createAuth(db, config.web, accounts.web);
-    auth.sessions.purgeExpired();
-    const devices = new DeviceService(db);
-    const incidents = new IncidentService(db);
-    const ctx: AppContext = { config, db, log, accounts, hostKeys, folders, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, sftpSessions: createSftpSessions(), tokens: createTokenService(createTokenStore(db), audit), exports: createPhotoExports(db, photos, audit), deliveries };
-    return makeApp(ctx, generated);
+    const auth = createAuth(storage.sessions, config.web, accounts.web);
+    const devices = new DeviceService(storage);
+    const incidents = new IncidentService(storage);
+    const users = createUserService(storage.users);
+    const status = createStatusReport(storage.status, { dataDir: config.data_dir, dbPath: storage.path });
+    const backup = createBackups(storage, config.data_dir);
+    const ctx: AppContext = {
+      config, log, accounts, hostKeys, folders, users, status, backup, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos,
+      sftpSessions: createSftpSessions(),
+      tokens: createTokenService(storage.tokens, audit),
+      exports: createPhotoExports(storage.exports, photos, audit),
+      deliveries,
+    };
+    return makeApp(ctx, storage, generated, serving);
   } catch (err) {
-    db.close();
+    storage.close();
     throw err;
   }
 }
 
-function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
+function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredential[], serving: boolean): App {
   const running: RunningServer[] = [];
   let retention: ReturnType<typeof startAuditRetention> | undefined;
   return {
     ctx,
+    storage,
     generated,
     async start() {
-      ctx.log.info({ version: VERSION, config: redactConfig(ctx.config) }, 'starting idphotos');
+      if (!serving) throw new Error('this app was created for a command (mode: command): it cannot serve');
+      ctx.auth.sessions.purgeExpired();
+      ctx.log.info({ version: VERSION, runtime: runtimeName(), sqlite: SQLITE_DRIVER, config: redactConfig(ctx.config) }, 'starting idphotos');
       // Finish or drop uploads a crash interrupted before anyone can see the photo store.
       await ctx.photos.start();
       // Deliveries a stop cut off continue in the background through the photo store.
@@ -119,10 +147,16 @@ function makeApp(ctx: AppContext, generated: GeneratedCredential[]): App {
       await ctx.imports.stop();
       await retention?.stop();
       ctx.audit.close();
-      ctx.db.close();
+      storage.close();
       ctx.log.info('stopped');
     },
   };
+}
+
+/** `node 20.20.2` or `deno 2.9.6`: which runtime serves, for whoever reads the log. */
+function runtimeName(): string {
+  const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
+  return deno ? `deno ${deno.version.deno}` : `node ${process.versions.node}`;
 }
 
 function hostPort(host: string, port: number): string {

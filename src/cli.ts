@@ -84,3 +84,8 @@ export async function run(): Promise<void> {
   // NB: a leftover handle (stdin, a pool) must not keep a finished command alive.
   setTimeout(() => process.exit(code), 100).unref();
 }
+
+// `deno run -A src/cli.ts …`: under Deno this file is the main module. Node comes in through
+// bin/idphotos.js or the single executable's sea-main.ts, which call run() themselves.
+// NB: no top-level await: the executable's bundle is CommonJS.
+if ((globalThis as { Deno?: { mainModule?: string } }).Deno?.mainModule === import.meta.url) void run();

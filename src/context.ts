@@ -1,5 +1,4 @@
 import type { Config } from './config/schema.ts';
-import type { Db } from './storage/db.ts';
 import type { Logger } from './shared/logger.ts';
 import type { Accounts } from './domain/accounts/bootstrap.ts';
 import type { HostKey } from './sftp/host-key.ts';
@@ -16,17 +15,25 @@ import type { PhotoService } from './domain/photos/service.ts';
 import type { TokenService } from './domain/tokens/tokens.ts';
 import type { PhotoExports } from './domain/exports/photo-export.ts';
 import type { DeliveryService } from './domain/deliveries/deliveries.ts';
+import type { UserService } from './domain/users/users.ts';
+import type { StatusReport } from './domain/users/status.ts';
+import type { Backups } from './domain/backup/backup.ts';
 import type { SftpSessions } from './domain/connections/sftp-sessions.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
   config: Config;
-  db: Db;
   log: Logger;
   accounts: Accounts;
   hostKeys: HostKey[];
   /** What `/incoming/idphotos/` and `/incoming/data/` of the SFTP tree commit to and list. */
   folders: { idphotos: IncomingFolder; data: IncomingFolder };
+  /** The roster's people: lookup by Local ID, search, filters, counts. */
+  users: UserService;
+  /** Photo counts, missing photos, recent uploads and disk use for the admin pages. */
+  status: StatusReport;
+  /** A consistent copy of data_dir while running (`idphotos backup`). */
+  backup: Backups;
   /** Web sign-in and sessions. */
   auth: Auth;
   /** Who viewed which profile or photo, and when. */

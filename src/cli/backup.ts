@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { prepareNativeRuntime } from '../native/runtime.ts';
 import { isAppError } from '../shared/errors.ts';
 import { configFromArgs, UsageError, type Command } from './common.ts';
+import { openApp } from './open-app.ts';
 
 const USAGE = 'idphotos backup DEST [--config FILE]';
 
@@ -21,20 +21,14 @@ export const backupCommand: Command = {
     const dest = resolve(positionals[0]!);
     const config = configFromArgs(values.config);
     if (!existsSync(join(config.data_dir, 'idphotos.db'))) throw new UsageError(`there is nothing to back up: ${config.data_dir} holds no idphotos database`);
-    prepareNativeRuntime(config);
-    // Imported here so that the light commands never load native libraries.
-    const { openDatabase } = await import('../storage/db.ts');
-    const { writeBackup } = await import('../domain/backup/backup.ts');
-    const { createAuditLog } = await import('../domain/audit/audit.ts');
     // NB: never migrates: a newer executable run from cron must not change a database an older server uses.
-    const db = openDatabase(join(config.data_dir, 'idphotos.db'), { migrate: false });
+    const app = await openApp(config, { migrate: false });
     try {
-      const b = backupOrExplain(() => writeBackup(db, config.data_dir, dest));
-      const audit = createAuditLog(db);
+      const { backup, audit } = app.ctx;
+      const b = backupOrExplain(() => backup.write(dest));
       const n = (x: number) => x.toLocaleString('en-US');
       const mib = (b.bytes / 1024 / 1024).toFixed(1);
       audit.record({ actor: `cli:${userInfo().username}`, action: 'backup', detail: `to ${dest}: ${n(b.users)} users, ${n(b.photos)} current photos, ${mib} MiB` });
-      audit.close();
       io.stdout.write(
         [
           `backup of ${config.data_dir} written to ${dest}`,
@@ -47,7 +41,7 @@ export const backupCommand: Command = {
       );
       return 0;
     } finally {
-      db.close();
+      await app.stop();
     }
   },
 };

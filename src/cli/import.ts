@@ -23,13 +23,14 @@ export const importCommand: Command = {
     const kind = values.kind as RosterKind | undefined;
     if (kind !== undefined && !KINDS.includes(kind)) throw new UsageError(`--kind must be one of ${KINDS.join(', ')}, not "${kind}"`);
     const config = configFromArgs(values.config);
-    const { db, roster } = await openRoster(config);
+    const app = await openRoster(config);
+    const { roster } = app.ctx;
     try {
       const rec = await roster.importFile({ path: resolve(positionals[0]!), kind, origin: 'cli' });
       io.stdout.write(values.json ? `${JSON.stringify(rec, null, 2)}\n` : describeImport(rec));
       return rec.status === 'refused' ? 1 : 0;
     } finally {
-      db.close();
+      await app.stop();
     }
   },
 };

@@ -25,7 +25,8 @@ export const importsCommand: Command = {
     const limit = Number(values.limit);
     if (!(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit must be a positive whole number');
     const config = configFromArgs(values.config);
-    const { db, roster } = await openRoster(config);
+    const app = await openRoster(config);
+    const { roster } = app.ctx;
     try {
       const actor = `cli:${userInfo().username}`;
       if (action === 'list') {
@@ -39,7 +40,7 @@ export const importsCommand: Command = {
       io.stdout.write(values.json ? `${JSON.stringify(rec, null, 2)}\n` : describeImport(rec, action === 'show' ? Infinity : 20));
       return rec.status === 'refused' ? 1 : 0;
     } finally {
-      db.close();
+      await app.stop();
     }
   },
 };

@@ -1,12 +1,11 @@
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { prepareNativeRuntime } from '../native/runtime.ts';
-import { errorMessage, isAppError } from '../shared/errors.ts';
-import { configureLogging, createLogger } from '../shared/logger.ts';
-import { ensureWritableDir } from '../storage/files.ts';
 import { IDLINK, parseExportRequest } from '../domain/exports/photo-export.ts';
+import { errorMessage, isAppError } from '../shared/errors.ts';
+import { configureLogging } from '../shared/logger.ts';
 import { configFromArgs, UsageError, type Command } from './common.ts';
+import { openApp } from './open-app.ts';
 
 const USAGE = `idphotos photos add FILE… [--config FILE] [--account NAME]
        idphotos photos history LOCALID [--config FILE]
@@ -47,14 +46,9 @@ export const photosCommand: Command = {
     const config = configFromArgs(values.config);
     // NB: logs go to stderr at warn, so stdout holds only the one line per file below.
     configureLogging(config.log.level === 'silent' ? 'silent' : 'error', process.stderr);
-    prepareNativeRuntime(config);
-    // Imported here so that the light commands never load native libraries.
-    const { openDatabase } = await import('../storage/db.ts');
-    const { createPhotoService } = await import('../domain/photos/service.ts');
-    ensureWritableDir(config.data_dir, 'data_dir');
-    const db = openDatabase(join(config.data_dir, 'idphotos.db'));
+    const app = await openApp(config);
+    const { photos } = app.ctx;
     try {
-      const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos') });
       if (action === 'history') {
         const versions = photos.history(rest[0]);
         if (versions.length === 0) io.stdout.write(`${rest[0]}: no photo versions kept\n`);
@@ -64,20 +58,12 @@ export const photosCommand: Command = {
         return 0;
       }
       if (action === 'export') {
-        const { createAuditLog } = await import('../domain/audit/audit.ts');
-        const { createPhotoExports } = await import('../domain/exports/photo-export.ts');
-        const audit = createAuditLog(db);
-        try {
-          const exports = createPhotoExports(db, photos, audit);
-          const plan = exports.plan(exportRequest!);
-          const target = resolve(rest[0]!);
-          const actor = `cli:${userInfo().username}`;
-          if (target.toLowerCase().endsWith('.zip')) await exports.writeZipFile(plan, target, actor);
-          else await exports.writeFolder(plan, target, actor);
-          io.stdout.write(`${plan.entries.length} photos and ${IDLINK} written to ${target}${plan.withheld ? `; ${plan.withheld} withheld (opted out of directory photos)` : ''}\n`);
-        } finally {
-          audit.close();
-        }
+        const plan = app.ctx.exports.plan(exportRequest!);
+        const target = resolve(rest[0]!);
+        const actor = `cli:${userInfo().username}`;
+        if (target.toLowerCase().endsWith('.zip')) await app.ctx.exports.writeZipFile(plan, target, actor);
+        else await app.ctx.exports.writeFolder(plan, target, actor);
+        io.stdout.write(`${plan.entries.length} photos and ${IDLINK} written to ${target}${plan.withheld ? `; ${plan.withheld} withheld (opted out of directory photos)` : ''}\n`);
         return 0;
       }
       if (action === 'restore') {
@@ -97,10 +83,9 @@ export const photosCommand: Command = {
           io.stdout.write(`${file}: refused: ${missing ? 'no such file' : errorMessage(err)}\n`);
         }
       }
-      await photos.stop();
       return refused ? 1 : 0;
     } finally {
-      db.close();
+      await app.stop();
     }
   },
 };

@@ -1,28 +1,16 @@
-import { join } from 'node:path';
+import type { App } from '../app.ts';
 import type { Config } from '../config/schema.ts';
-import type { ImportDetail, RosterService } from '../domain/roster/service.ts';
-import { prepareNativeRuntime } from '../native/runtime.ts';
-import { configureLogging, createLogger } from '../shared/logger.ts';
-import { ensureWritableDir } from '../storage/files.ts';
-import type { Db } from '../storage/db.ts';
+import type { ImportDetail } from '../domain/roster/service.ts';
+import { configureLogging } from '../shared/logger.ts';
+import { openApp } from './open-app.ts';
 
 /**
- * Opens the appliance's database (the same file a running server uses: WAL and a busy timeout
- * let both work) and a roster service over it. Logs go to stderr, so stdout is the report.
+ * The appliance for a roster command (held devices.csv imports are in the same history, and
+ * `imports approve|discard` hands them over). Logs go to stderr, so stdout is the report.
  */
-export async function openRoster(config: Config): Promise<{ db: Db; roster: RosterService }> {
+export async function openRoster(config: Config): Promise<App> {
   configureLogging(config.log.level === 'silent' ? 'silent' : 'warn', process.stderr);
-  prepareNativeRuntime(config);
-  ensureWritableDir(config.data_dir, 'data_dir');
-  // Imported here so that the light commands never load native libraries.
-  const { openDatabase } = await import('../storage/db.ts');
-  const { RosterService } = await import('../domain/roster/service.ts');
-  const db = openDatabase(join(config.data_dir, 'idphotos.db'));
-  const roster = new RosterService({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
-  // Held devices.csv imports are in the same history; `imports approve|discard` hands them over.
-  const { DeviceImporter, DEVICES_KIND } = await import('../domain/devices/import.ts');
-  roster.delegateKind(DEVICES_KIND, new DeviceImporter({ db, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') }));
-  return { db, roster };
+  return openApp(config);
 }
 
 /** A few lines a person reads after an import: outcome, counts, the first error lines. */

@@ -1,10 +1,9 @@
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { prepareNativeRuntime } from '../native/runtime.ts';
 import { isAppError } from '../shared/errors.ts';
-import { ensureWritableDir } from '../storage/files.ts';
+import { configureLogging } from '../shared/logger.ts';
 import { configFromArgs, UsageError, type Command } from './common.ts';
+import { openApp } from './open-app.ts';
 
 const USAGE = `idphotos tokens create NAME --scope photos:read [--config FILE]
        idphotos tokens list [--config FILE]
@@ -26,17 +25,11 @@ export const tokensCommand: Command = {
     if (!['create', 'list', 'revoke'].includes(action ?? '')) throw new UsageError(`usage: ${USAGE}`);
 
     const config = configFromArgs(values.config);
-    prepareNativeRuntime(config);
-    // Imported here so that the light commands never load native libraries.
-    const { openDatabase } = await import('../storage/db.ts');
-    const { createAuditLog } = await import('../domain/audit/audit.ts');
-    const { createTokenStore } = await import('../storage/token-store.ts');
-    const { createTokenService } = await import('../domain/tokens/tokens.ts');
-    ensureWritableDir(config.data_dir, 'data_dir');
-    const db = openDatabase(join(config.data_dir, 'idphotos.db'));
-    const audit = createAuditLog(db);
+    // NB: logs go to stderr, so stdout holds only the token (scripts capture it).
+    configureLogging(config.log.level === 'silent' ? 'silent' : 'error', process.stderr);
+    const app = await openApp(config);
     try {
-      const tokens = createTokenService(createTokenStore(db), audit);
+      const { tokens } = app.ctx;
       const actor = `cli:${userInfo().username}`;
       if (action === 'list') {
         const rows = tokens.list();
@@ -58,8 +51,7 @@ export const tokensCommand: Command = {
       io.stderr.write(`token "${name}" (${values.scope}) created. It is shown only this once: store it where the other system keeps its secrets.\n`);
       return 0;
     } finally {
-      audit.close();
-      db.close();
+      await app.stop();
     }
   },
 };

@@ -1,9 +1,12 @@
-import Database from 'better-sqlite3';
+import { openBetterSqlite3 } from './driver-better-sqlite3.ts';
+import { openNodeSqlite } from './driver-node-sqlite.ts';
+import type { Driver, DriverStatement } from './driver.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
 /**
- * The only module that imports better-sqlite3. Everything else sees `Db`, a small surface
- * that `node:sqlite` can also provide (the appliance is to run under Deno later).
+ * The database seam. Everything above storage sees stores; storage sees `Db`, which two drivers
+ * provide: better-sqlite3 under Node, `node:sqlite` under Deno (chosen once, by the runtime),
+ * with the same pragmas, transactions and error codes. Only the driver modules touch a binding.
  */
 export type SqlValue = string | number | bigint | null | Uint8Array;
 export type SqlParams = SqlValue[] | [Record<string, SqlValue>];
@@ -23,9 +26,17 @@ export interface Db {
    * `immediate: true` takes the write lock at the start, for a transaction that only reads the
    * database but must not interleave with another process's writes.
    */
-  tx<T>(fn: () => T, options?: { durable?: boolean; immediate?: boolean }): T;
+  tx: Tx;
   close(): void;
 }
+
+export interface TxOptions {
+  durable?: boolean;
+  immediate?: boolean;
+}
+
+/** See `Db.tx`. */
+export type Tx = <T>(fn: () => T, options?: TxOptions) => T;
 
 export interface OpenOptions {
   /** Apply pending migrations (default true). */
@@ -33,20 +44,29 @@ export interface OpenOptions {
   readonly?: boolean;
 }
 
+/** Which binding this runtime uses: Deno cannot load better-sqlite3's addon, Node 20 has no node:sqlite. */
+export const DRIVER: Driver['name'] = 'Deno' in globalThis ? 'node:sqlite' : 'better-sqlite3';
+
 /** Opens (creating if needed) the database with WAL, foreign keys and a busy timeout, then migrates. */
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
-  const native = new Database(path, { readonly: options.readonly ?? false });
-  if (!options.readonly) {
-    native.pragma('journal_mode = WAL');
-    // FULL: a commit survives a power cut, not only a crash (an acknowledged upload, a check-out
-    // the desk confirmed). ~0.3 ms per commit on an idle disk; `tx(fn, { durable: false })`
-    // skips it for intermediate steps (the fsync of a later commit carries them: one WAL).
-    native.pragma('synchronous = FULL');
+  const readonly = options.readonly ?? false;
+  const native = DRIVER === 'node:sqlite' ? openNodeSqlite(path, readonly) : openBetterSqlite3(path, readonly);
+  try {
+    if (!readonly) {
+      native.exec('PRAGMA journal_mode = WAL');
+      // FULL: a commit survives a power cut, not only a crash (an acknowledged upload, a check-out
+      // the desk confirmed). ~0.3 ms per commit on an idle disk; `tx(fn, { durable: false })`
+      // skips it for intermediate steps (the fsync of a later commit carries them: one WAL).
+      native.exec('PRAGMA synchronous = FULL');
+    }
+    native.exec('PRAGMA foreign_keys = ON');
+    native.exec('PRAGMA busy_timeout = 5000');
+  } catch (err) {
+    native.close();
+    throw err;
   }
-  native.pragma('foreign_keys = ON');
-  native.pragma('busy_timeout = 5000');
-  const statements = new Map<string, Database.Statement>();
-  const prepare = (sql: string): Database.Statement => {
+  const statements = new Map<string, DriverStatement>();
+  const prepare = (sql: string): DriverStatement => {
     let stmt = statements.get(sql);
     if (!stmt) {
       stmt = native.prepare(sql);
@@ -56,32 +76,29 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   };
   const db: Db = {
     path,
-    exec: (sql) => void native.exec(sql),
-    run: (sql, ...params) => {
-      const r = prepare(sql).run(...params);
-      return { changes: r.changes, lastInsertRowid: Number(r.lastInsertRowid) };
-    },
+    exec: (sql) => native.exec(sql),
+    run: (sql, ...params) => prepare(sql).run(...params),
     get: <T>(sql: string, ...params: SqlParams) => prepare(sql).get(...params) as T | undefined,
     all: <T>(sql: string, ...params: SqlParams) => prepare(sql).all(...params) as T[],
     iterate: <T>(sql: string, ...params: SqlParams) => prepare(sql).iterate(...params) as IterableIterator<T>,
-    tx: <T>(fn: () => T, options?: { durable?: boolean; immediate?: boolean }): T => {
-      const run = () => (options?.immediate ? native.transaction(fn).immediate() : native.transaction(fn)());
+    tx: <T>(fn: () => T, options?: TxOptions): T => {
+      const immediate = options?.immediate ?? false;
       // NB: SQLite refuses to change the safety level inside a transaction; a nested call is as
       // durable as the outer transaction it joins.
-      if (options?.durable !== false || native.inTransaction) return run();
-      native.pragma('synchronous = NORMAL');
+      if (options?.durable !== false || native.inTransaction) return native.transaction(fn, immediate);
+      native.exec('PRAGMA synchronous = NORMAL');
       try {
-        return run();
+        return native.transaction(fn, immediate);
       } finally {
-        native.pragma('synchronous = FULL');
+        native.exec('PRAGMA synchronous = FULL');
       }
     },
     close: () => {
       statements.clear();
-      if (native.open) native.close();
+      native.close();
     },
   };
-  if (options.migrate ?? !options.readonly) migrate(db);
+  if (options.migrate ?? !readonly) migrate(db);
   return db;
 }
 

@@ -1,3 +1,4 @@
+import { bindDb } from './bind.ts';
 import type { Db } from './db.ts';
 
 /** The action log of devices, loans and incidents: who did what, when. */
@@ -28,10 +29,8 @@ export function actionsOfDevice(db: Db, assetTag: string, limit: number): Device
   );
 }
 
-export function recentActions(db: Db, limit: number): DeviceActionRow[] {
-  return db.all<DeviceActionRow>('SELECT * FROM device_actions ORDER BY at DESC, id DESC LIMIT ?', limit);
+export function createDeviceActionStore(db: Db) {
+  return bindDb(db, { insertDeviceAction, actionsOfDevice });
 }
 
-export function countActions(db: Db): number {
-  return db.get<{ n: number }>('SELECT count(*) AS n FROM device_actions')!.n;
-}
+export type DeviceActionStore = ReturnType<typeof createDeviceActionStore>;

@@ -1,3 +1,4 @@
+import { bindDb } from './bind.ts';
 import type { Db } from './db.ts';
 
 /** SQL for devices and their loans. Knows tables, not rules: the domain decides what may happen. */
@@ -62,10 +63,6 @@ export function listDevices(db: Db, opts: { q?: string; status?: DeviceStatus; l
   );
 }
 
-export function countDevices(db: Db): number {
-  return db.get<{ n: number }>('SELECT count(*) AS n FROM devices')!.n;
-}
-
 export function insertDevice(db: Db, assetTag: string, f: DeviceFields, source: string, now: string): void {
   db.run(
     `INSERT INTO devices (asset_tag, serial_number, model, building, status, local_id, source, created_at, updated_at)
@@ -124,6 +121,26 @@ export function devicesHeldBy(db: Db, localId: string): DeviceRow[] {
   return db.all<DeviceRow>("SELECT * FROM devices WHERE local_id = ? AND status = 'checked_out' ORDER BY asset_tag", localId);
 }
 
-export function countLoans(db: Db): number {
-  return db.get<{ n: number }>('SELECT count(*) AS n FROM device_loans')!.n;
+/** Clears a serial number before the device that had it takes another (the index is unique). */
+export function clearSerial(db: Db, assetTag: string): void {
+  db.run("UPDATE devices SET serial_number = '' WHERE asset_tag = ?", assetTag);
 }
+
+export function countAllDevices(db: Db): number {
+  return db.get<{ n: number }>('SELECT count(*) AS n FROM devices')!.n;
+}
+
+/** Every device not retired (a full export retires those it no longer lists). */
+export function devicesInService(db: Db): IterableIterator<DeviceRow> {
+  return db.iterate<DeviceRow>("SELECT * FROM devices WHERE status <> 'retired'");
+}
+
+/** Devices and loans (devices, device_loans). */
+export function createDeviceStore(db: Db) {
+  return bindDb(db, {
+    getDevice, getDeviceBySerial, listDevices, insertDevice, updateDevice, setDeviceHolder, openLoan, closeLoan, currentLoan,
+    loansOfDevice, loansOfUser, devicesHeldBy, clearSerial, countAllDevices, devicesInService,
+  });
+}
+
+export type DeviceStore = ReturnType<typeof createDeviceStore>;

@@ -42,14 +42,20 @@ function where(filter: ExportFilter): { sql: string; params: Record<string, stri
 
 const FROM = 'FROM users u JOIN photos p ON p.local_id = u.local_id JOIN photo_versions v ON v.id = p.version_id';
 
-/** Active users' current photos for an export; NB: never those of opted-out people (FERPA). */
-export function exportRows(db: Db, filter: ExportFilter): ExportRow[] {
-  const w = where(filter);
-  return db.all<ExportRow>(`SELECT u.local_id, v.source_sha256, v.format, p.updated_at ${FROM} WHERE ${w.sql} AND u.opt_out = 0 ORDER BY u.local_id`, w.params);
+/** The current photos an export may take. */
+export function createExportStore(db: Db) {
+  return {
+    /** Active users' current photos for an export; NB: never those of opted-out people (FERPA). */
+    rows(filter: ExportFilter): ExportRow[] {
+      const w = where(filter);
+      return db.all<ExportRow>(`SELECT u.local_id, v.source_sha256, v.format, p.updated_at ${FROM} WHERE ${w.sql} AND u.opt_out = 0 ORDER BY u.local_id`, w.params);
+    },
+    /** How many photos the same filter leaves out because their people opted out. */
+    countWithheld(filter: ExportFilter): number {
+      const w = where(filter);
+      return db.get<{ n: number }>(`SELECT COUNT(*) AS n ${FROM} WHERE ${w.sql} AND u.opt_out = 1`, w.params)!.n;
+    },
+  };
 }
 
-/** How many photos the same filter leaves out because their people opted out. */
-export function countWithheld(db: Db, filter: ExportFilter): number {
-  const w = where(filter);
-  return db.get<{ n: number }>(`SELECT COUNT(*) AS n ${FROM} WHERE ${w.sql} AND u.opt_out = 1`, w.params)!.n;
-}
+export type ExportStore = ReturnType<typeof createExportStore>;

@@ -1,3 +1,4 @@
+import { bindDb } from './bind.ts';
 import type { Db } from './db.ts';
 
 export type IncidentType = 'damage' | 'loss' | 'theft' | 'other';
@@ -73,6 +74,8 @@ export function incidentsOfDevice(db: Db, assetTag: string, limit: number): Inci
   return db.all<IncidentListRow>(`${LIST_SELECT} WHERE i.asset_tag = ? ORDER BY i.occurred_on DESC, i.id DESC LIMIT ?`, assetTag, limit);
 }
 
-export function countIncidents(db: Db): number {
-  return db.get<{ n: number }>('SELECT count(*) AS n FROM incidents')!.n;
+export function createIncidentStore(db: Db) {
+  return bindDb(db, { insertIncident, getIncident, closeIncidentRow, listIncidents, incidentsOfUser, incidentsOfDevice });
 }
+
+export type IncidentStore = ReturnType<typeof createIncidentStore>;

@@ -1,5 +1,6 @@
+import { bindDb } from './bind.ts';
 import type { Db } from './db.ts';
-import type { ImportError, ImportRecord, ImportStatus } from '../domain/roster/types.ts';
+import type { ImportError, ImportRecord, ImportStatus } from './import-types.ts';
 
 /** Stored per import at most; the count stays exact (a file that bad is refused anyway). */
 export const MAX_STORED_ERRORS = 10_000;
@@ -72,3 +73,15 @@ export function heldOfSource(db: Db, source: string): ImportRow[] {
 export function latestOfFile(db: Db, file: string): ImportRow | undefined {
   return db.get<ImportRow>("SELECT * FROM imports WHERE file = ? AND sha256 <> '' ORDER BY id DESC LIMIT 1", file);
 }
+
+/** The ids of the held imports (which held-file folders are still needed). */
+export function heldIds(db: Db): number[] {
+  return db.all<{ id: number }>("SELECT id FROM imports WHERE status = 'held'").map((r) => r.id);
+}
+
+/** The import history (imports and import_errors), for the roster and devices importers. */
+export function createImportStore(db: Db) {
+  return bindDb(db, { insertImport, updateImport, replaceErrors, getImportRow, listImportRows, listErrors, latestOfSource, heldOfSource, latestOfFile, heldIds });
+}
+
+export type ImportStore = ReturnType<typeof createImportStore>;

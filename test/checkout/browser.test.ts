@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { addUsers } from '../web/helpers.ts';
 import { snapshot } from './helpers.ts';
 import { focusedId, launchChromium, localFiles, portrait, signInPage, startSite, type Site } from './site.ts';
+import { databaseOf } from '../../src/storage/index.ts';
 
 /**
  * The modelled flow end to end: devices.csv and a photo over real SFTP (OpenSSH's client),
@@ -18,7 +19,7 @@ const SCREENSHOTS = process.env.IDPHOTOS_SCREENSHOTS; // set to write docs/scree
 
 beforeAll(async () => {
   site = await startSite();
-  addUsers(site.app.ctx.db, [
+  addUsers(databaseOf(site.app.storage), [
     { local_id: 'S001', first_name: 'Zoë', last_name: "O'Brien", grade: '7', building: 'North Middle', email: 'zoe.obrien@school.example' },
     { local_id: 'S002', first_name: 'Thảo', last_name: 'Nguyễn', grade: '10', building: 'Central High' },
     { local_id: 'S003', first_name: 'Left', last_name: 'Lastyear', grade: '12', building: 'Central High', active: 0 },
@@ -115,13 +116,13 @@ describe('rapid check-out in Chromium, by keyboard alone', () => {
       scans = [`F${scans[1]}`, scans[1]!];
     }
     await page.goto(`${site.base}/checkout`);
-    const before = snapshot(site.app.ctx.db);
+    const before = snapshot(databaseOf(site.app.storage));
     for (const [i, scan] of scans.entries()) await enter(scan, i === scans.length - 1 ? field : 'user');
     const alert = page.locator('[role="alert"]');
     await expect.poll(() => alert.textContent()).toContain(message);
     expect(await alert.textContent()).toContain('Nothing was recorded.');
     await expect.poll(() => focusedId(page), { timeout: 5000 }).toBe(field);
-    expect(snapshot(site.app.ctx.db)).toBe(before);
+    expect(snapshot(databaseOf(site.app.storage))).toBe(before);
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => document.activeElement?.id === 'device' && !document.querySelector('[role="alert"]'));
   });
@@ -230,11 +231,11 @@ describe('an expired session in the middle of a check-out', () => {
     await signInPage(p, site.base, 'desk');
     await p.goto(`${site.base}/checkout`);
     await ctx.clearCookies();
-    const before = snapshot(site.app.ctx.db);
+    const before = snapshot(databaseOf(site.app.storage));
     await p.keyboard.type('00043\n');
     await p.waitForURL(/\/login\?next=/);
     expect(await p.locator('h1').textContent()).toContain('Sign in');
-    expect(snapshot(site.app.ctx.db)).toBe(before);
+    expect(snapshot(databaseOf(site.app.storage))).toBe(before);
     await ctx.close();
   });
 });

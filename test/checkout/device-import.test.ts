@@ -3,16 +3,18 @@ import { DeviceService } from '../../src/domain/devices/devices.ts';
 import { applyDeviceImport } from '../../src/domain/devices/import-apply.ts';
 import { planDeviceImport, type DeviceRecord } from '../../src/domain/devices/import-plan.ts';
 import type { Db } from '../../src/storage/db.ts';
+import type { Storage } from '../../src/storage/index.ts';
 import { ADMIN, addUsers, snapshot, STAFF, tempDb } from './helpers.ts';
 
 let db: Db;
+let storage: Storage;
 let cleanup: () => void;
 let devices: DeviceService;
 const IMPORT = { username: 'import:devices.csv', role: 'import' } as const;
 
 beforeEach(() => {
-  ({ db, cleanup } = tempDb());
-  devices = new DeviceService(db);
+  ({ db, storage, cleanup } = tempDb());
+  devices = new DeviceService(storage);
   addUsers(db, [
     { local_id: 'S001', first_name: 'José', last_name: 'Nguyễn' },
     { local_id: 'S002', first_name: 'Ann', last_name: 'Smith-Jones' },
@@ -21,8 +23,8 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 function run(rows: Omit<DeviceRecord, 'line'>[], retireMissing = false) {
-  const plan = planDeviceImport(db, rows.map((r, i) => ({ line: i + 2, ...r })), { retireMissing });
-  const counts = db.tx(() => applyDeviceImport(db, plan, IMPORT));
+  const plan = planDeviceImport(storage, rows.map((r, i) => ({ line: i + 2, ...r })), { retireMissing });
+  const counts = db.tx(() => applyDeviceImport(storage, plan, IMPORT));
   return { plan, counts };
 }
 
@@ -86,7 +88,7 @@ describe('devices.csv plan and apply', () => {
   it('plans without writing, and refuses a serial that belongs to another device', () => {
     devices.create({ asset_tag: 'OLD', serial_number: 'SER', model: '', building: '', status: 'available' }, ADMIN);
     const before = snapshot(db);
-    const plan = planDeviceImport(db, [{ line: 2, asset_tag: 'NEW', serial_number: 'ser' }], { retireMissing: false });
+    const plan = planDeviceImport(storage, [{ line: 2, asset_tag: 'NEW', serial_number: 'ser' }], { retireMissing: false });
     expect(snapshot(db)).toBe(before);
     expect(plan.errors).toEqual([{ line: 2, message: 'serial number ser already belongs to device OLD' }]);
     // Two devices swapping serials in one file is fine.

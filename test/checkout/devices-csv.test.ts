@@ -7,11 +7,13 @@ import { DeviceService } from '../../src/domain/devices/devices.ts';
 import { DeviceImporter } from '../../src/domain/devices/import.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import type { Db } from '../../src/storage/db.ts';
+import type { Storage } from '../../src/storage/index.ts';
 import { addUsers, snapshot, tempDb } from './helpers.ts';
 
 process.env.IDPHOTOS_LOG_LEVEL ??= 'silent';
 
 let db: Db;
+let storage: Storage;
 let dir: string;
 let cleanup: () => void;
 let devices: DeviceService;
@@ -19,7 +21,7 @@ let n = 0;
 
 function importer(toml = ''): DeviceImporter {
   const config = parseConfig(`[roster]\n${toml}`, '', dir);
-  return new DeviceImporter({ db, config: config.roster, dataDir: dir, log: createLogger('devices-test') });
+  return new DeviceImporter({ storage, config: config.roster, dataDir: dir, log: createLogger('devices-test') });
 }
 
 /** Writes an upload as its own file (the importer takes a snapshot of it). */
@@ -34,8 +36,8 @@ function upload(content: string | Buffer): string {
 const run = (imp: DeviceImporter, content: string | Buffer) => imp.importFile({ path: upload(content), origin: 'sftp:district' });
 
 beforeEach(() => {
-  ({ db, dir, cleanup } = tempDb());
-  devices = new DeviceService(db);
+  ({ db, storage, dir, cleanup } = tempDb());
+  devices = new DeviceService(storage);
   addUsers(db, [
     { local_id: 'S001', first_name: 'José', last_name: 'Nguyễn' },
     { local_id: '00123', first_name: 'Zoë', last_name: "O'Brien" },

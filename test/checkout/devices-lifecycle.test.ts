@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import { addUsers } from '../web/helpers.ts';
+import { databaseOf } from '../../src/storage/index.ts';
 
 process.env.IDPHOTOS_LOG_LEVEL ??= 'silent';
 
@@ -65,7 +66,7 @@ describe('devices.csv around the import pipeline', () => {
 
   it('is imported at the next start when the appliance stopped inside the quiet period', async () => {
     const app = await open();
-    addUsers(app.ctx.db, [{ local_id: 'S001', first_name: 'Zoë', last_name: "O'Brien" }]);
+    addUsers(databaseOf(app.storage), [{ local_id: 'S001', first_name: 'Zoë', last_name: "O'Brien" }]);
     await app.start();
     await commitUpload(app, 'devices.csv', `${HEADER}00042,SN1,Chromebook,North,,S001\n`);
     await app.stop(100);

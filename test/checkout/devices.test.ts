@@ -5,17 +5,19 @@ import { parseStatus } from '../../src/domain/devices/rules.ts';
 import { IncidentService } from '../../src/domain/incidents/incidents.ts';
 import { isAppError } from '../../src/shared/errors.ts';
 import type { Db } from '../../src/storage/db.ts';
+import type { Storage } from '../../src/storage/index.ts';
 import { ADMIN, addUsers, snapshot, STAFF, tempDb } from './helpers.ts';
 
 let db: Db;
+let storage: Storage;
 let cleanup: () => void;
 let devices: DeviceService;
 let incidents: IncidentService;
 
 beforeEach(() => {
-  ({ db, cleanup } = tempDb());
-  devices = new DeviceService(db);
-  incidents = new IncidentService(db);
+  ({ db, storage, cleanup } = tempDb());
+  devices = new DeviceService(storage);
+  incidents = new IncidentService(storage);
   addUsers(db, [
     { local_id: 'S001', first_name: 'Zoë', last_name: "O'Brien", grade: '7', building: 'North', email: 'zoe@school.example' },
     { local_id: 's001', first_name: 'Lower', last_name: 'Case', email: 'twin@school.example' },

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../../src/storage/db.ts';
+import type { Db } from '../../src/storage/db.ts';
+import { databaseOf, openStorage, type Storage } from '../../src/storage/index.ts';
 
 export interface TestUser {
   local_id: string;
@@ -15,10 +16,11 @@ export interface TestUser {
 }
 
 /** A fresh, migrated SQLite file in its own temp folder. */
-export function tempDb(): { db: Db; dir: string; cleanup(): void } {
+export function tempDb(): { db: Db; storage: Storage; dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-checkout-'));
-  const db = openDatabase(join(dir, 'idphotos.db'));
-  return { db, dir, cleanup: () => { db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  const storage = openStorage(join(dir, 'idphotos.db'));
+  const db = databaseOf(storage);
+  return { db, storage, dir, cleanup: () => { storage.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 /** Users arrive through roster imports; tests put them in the table directly. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseOf } from '../../src/storage/index.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { addUsers, signInAs, type Session } from '../web/helpers.ts';
 import { connectSsh2, PASSWORD, photo, run, sftpBatch, startHarness, tempDir, USER, type Harness } from '../sftp/harness.ts';
@@ -38,7 +39,7 @@ describe('vendor deliveries uploaded over SFTP', () => {
   beforeAll(async () => {
     h = await startHarness('', 'max_delivery_bytes = 2000000');
     local = tempDir();
-    addUsers(h.app.ctx.db, [
+    addUsers(databaseOf(h.app.storage), [
       { local_id: 'S100', first_name: 'Maria', last_name: 'Garcia', grade: '5' },
       { local_id: 'S101', first_name: 'Maria', last_name: 'Garcia', grade: '5' },
       { local_id: 'S102', first_name: 'Jose', last_name: 'Munoz', grade: '4' },
@@ -167,13 +168,13 @@ describe('vendor deliveries uploaded over SFTP', () => {
   });
 
   it('the same delivery sent again is recorded as such and changes nothing', async () => {
-    const before = h.app.ctx.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_versions')!.n;
+    const before = databaseOf(h.app.storage).get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_versions')!.n;
     const zip = await zipOf([['idlink.txt', Buffer.from('"S106","photos/s106.jpg"\r\n')], ['photos/s106.jpg', images.get('p8')!]]);
     const r = await put('destiny-again.zip', zip);
     expect(r.code, r.stderr).toBe(0);
     await h.app.ctx.deliveries.settled();
     expect(latest()).toMatchObject({ file_name: 'destiny-again.zip', status: 'duplicate', reason: expect.stringMatching(/^same content as delivery \d+ \(destiny\.zip, .*\): nothing to do$/) });
-    expect(h.app.ctx.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_versions')!.n).toBe(before);
+    expect(databaseOf(h.app.storage).get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_versions')!.n).toBe(before);
   });
 
   it.each([
@@ -189,7 +190,7 @@ describe('vendor deliveries uploaded over SFTP', () => {
     ['no index', async () => zipOf([['x.jpg', images.get('p10')!]]), /holds no INDEX\.TXT \(PSPA portrait index\) or idlink\.txt/],
     ['not a zip', async () => randomBytes(5000), /is not a readable zip archive/],
   ])('%s is refused whole, with the reason, and nothing of it is kept', async (name, make, reason) => {
-    const photosBefore = h.app.ctx.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_versions')!.n;
+    const photosBefore = databaseOf(h.app.storage).get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_versions')!.n;
     const file = `bad-${name.replace(/\W+/g, '-')}.zip`;
     const bytes = await make();
     // OpenSSH's sftp says only that the upload failed; ssh2's client shows the appliance's reason.
@@ -205,7 +206,7 @@ describe('vendor deliveries uploaded over SFTP', () => {
     const d = latest();
     expect(d).toMatchObject({ file_name: file, status: 'refused' });
     expect(d.reason).toMatch(reason);
-    expect(h.app.ctx.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_versions')!.n).toBe(photosBefore);
+    expect(databaseOf(h.app.storage).get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_versions')!.n).toBe(photosBefore);
     expect((await sftpBatch(h, ['ls /incoming/idphotos/'])).stdout).not.toContain(file);
   });
 

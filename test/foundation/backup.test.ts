@@ -10,6 +10,7 @@ import { mountSmallDisk } from '../../scripts/proof/full-disk.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { signInAs } from '../web/helpers.ts';
 import { PASSWORD, photo, run, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
+import { databaseOf } from '../../src/storage/index.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/idphotos.js');
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -73,7 +74,7 @@ describe('idphotos backup', () => {
     await copy.start();
     try {
       expect(copy.ctx.hostKeys.map((k) => k.fingerprint)).toEqual(h.app.ctx.hostKeys.map((k) => k.fingerprint));
-      expect(copy.ctx.db.get<{ n: number }>('SELECT count(*) AS n FROM users')!.n).toBe(3);
+      expect(databaseOf(copy.storage).get<{ n: number }>('SELECT count(*) AS n FROM users')!.n).toBe(3);
       const listed = copy.ctx.folders.idphotos.stat('S1.jpg')!;
       expect(sha256(readFileSync(copy.ctx.folders.idphotos.contentPath('S1.jpg')!))).toBe(sha256(latest));
       expect(listed.size).toBe(latest.length);
@@ -94,7 +95,7 @@ describe('idphotos backup', () => {
     const root = tempDir('idphotos-backups-');
     // A backup cut off by a crash left this behind; it holds student records too.
     mkdirSync(join(root, 'second.partial-999999999'));
-    const b = writeBackup(h.app.ctx.db, data, join(root, 'second'), {
+    const b = writeBackup(h.app.storage, data, join(root, 'second'), {
       // A nightly export lands between the first pass and the database snapshot (replaced by rename).
       afterFirstPass() {
         writeFileSync(`${csv}.new`, newer);
@@ -114,7 +115,7 @@ describe('idphotos backup', () => {
     const link = join(tempDir(), 'data-link');
     symlinkSync(data, link);
     for (const [dir, dest] of [[data, join(data, 'backups', 'b1')], [link, join(data, 'b2')], [data, join(link, 'b3')], [data, join(data, '..b4')]] as const) {
-      expect(() => writeBackup(h.app.ctx.db, dir, dest)).toThrow(/is inside data_dir/);
+      expect(() => writeBackup(h.app.storage, dir, dest)).toThrow(/is inside data_dir/);
       expect(existsSync(dest)).toBe(false);
     }
   });

@@ -42,7 +42,7 @@ describe('a batch of uploads through the SFTP-facing folder', () => {
     // Removed over SFTP while still waiting to render: it must not come back at the next start.
     rig.photos.folder.remove('Q5.jpg', 'district');
 
-    const again = createPhotoService({ db: rig.db, dataDir: rig.config.data_dir, config: rig.config.photos, maxBytes: rig.config.sftp.max_photo_bytes, log: createLogger('photos') });
+    const again = createPhotoService({ storage: rig.storage, dataDir: rig.config.data_dir, config: rig.config.photos, maxBytes: rig.config.sftp.max_photo_bytes, log: createLogger('photos') });
     await again.start();
     images.forEach((bytes, i) => {
       if (i === 5) expect(again.photo('Q5')?.source_sha256).toBeUndefined();

@@ -4,23 +4,17 @@
  * kill -9 it exactly there.
  *   node --import tsx crash-child.ts CONFIG FILE STEP
  */
-import { join } from 'node:path';
+import { createApp } from '../../src/app.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
-import { createPhotoService } from '../../src/domain/photos/service.ts';
-import { configureLogging, createLogger } from '../../src/shared/logger.ts';
-import { openDatabase } from '../../src/storage/db.ts';
+import { configureLogging } from '../../src/shared/logger.ts';
 
 const [configPath, file, step] = process.argv.slice(2);
 const config = loadConfigFile(configPath);
 configureLogging('silent');
-const db = openDatabase(join(config.data_dir, 'idphotos.db'));
-const photos = createPhotoService({
-  db,
-  dataDir: config.data_dir,
-  config: config.photos,
-  maxBytes: config.sftp.max_photo_bytes,
-  log: createLogger('photos'),
-  hooks: {
+// The crash point goes in through the composition root's overrides, as it would for any test.
+const app = await createApp(config, {
+  mode: 'command',
+  photoHooks: {
     afterStep(at) {
       if (at !== step) return;
       process.stdout.write(`AT ${at}\n`);
@@ -28,5 +22,5 @@ const photos = createPhotoService({
     },
   },
 });
-await photos.addFile(file, { account: 'district' });
+await app.ctx.photos.addFile(file, { account: 'district' });
 process.stdout.write('DONE\n');

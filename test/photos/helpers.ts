@@ -7,7 +7,8 @@ import { parseConfig } from '../../src/config/parse.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createPhotoService, type PhotoService, type PhotoServiceOptions } from '../../src/domain/photos/service.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { openDatabase, type Db } from '../../src/storage/db.ts';
+import type { Db } from '../../src/storage/db.ts';
+import { databaseOf, openStorage, type Storage } from '../../src/storage/index.ts';
 
 process.env.IDPHOTOS_LOG_LEVEL ??= 'silent';
 
@@ -44,6 +45,7 @@ export async function animatedGif(size = 40): Promise<Buffer> {
 export interface PhotoRig {
   dir: string;
   db: Db;
+  storage: Storage;
   config: Config;
   photos: PhotoService;
   /** Writes `bytes` to a fresh temp file, as the SFTP layer hands over a complete upload. */
@@ -58,8 +60,9 @@ export function createRig(toml = '', hooks?: PhotoServiceOptions['hooks']): Phot
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-photos-'));
   const config = parseConfig(toml, '', dir);
   mkdirSync(config.data_dir, { recursive: true });
-  const db = openDatabase(join(config.data_dir, 'idphotos.db'));
-  const photos = createPhotoService({ db, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos'), hooks });
+  const storage = openStorage(join(config.data_dir, 'idphotos.db'));
+  const db = databaseOf(storage);
+  const photos = createPhotoService({ storage, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos'), hooks });
   const staged = (bytes: Uint8Array) => {
     const path = join(dir, `upload-${randomUUID()}`);
     writeFileSync(path, bytes);
@@ -68,13 +71,14 @@ export function createRig(toml = '', hooks?: PhotoServiceOptions['hooks']): Phot
   return {
     dir,
     db,
+    storage,
     config,
     photos,
     staged,
     upload: (name, bytes, account = 'district') => photos.ingest({ tempPath: staged(bytes), name, account, origin: 'sftp', remoteAddress: '127.0.0.1' }),
     addUser: (localId, first = 'Test', last = 'User') => insertUser(db, localId, first, last),
     close() {
-      db.close();
+      storage.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

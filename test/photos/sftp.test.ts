@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSsh2, logs, sftpBatch, startHarness, type Harness, type Ssh2Sftp } from '../sftp/harness.ts';
 import { BLUE, GREEN, RED, centreColour, closeTo, insertUser, jpeg } from './helpers.ts';
+import { databaseOf } from '../../src/storage/index.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -25,7 +26,7 @@ describe('photos over SFTP', () => {
     h = await startHarness('[log]\nlevel = "info"\n[roster]\nquiet_seconds = 0');
     local = join(h.dir, 'local');
     mkdirSync(local);
-    for (const id of ['S12345', 'S1', 'S2', 'S3']) insertUser(h.app.ctx.db, id);
+    for (const id of ['S12345', 'S1', 'S2', 'S3']) insertUser(databaseOf(h.app.storage), id);
   });
   afterAll(() => h.stop());
 
@@ -94,7 +95,7 @@ describe('photos over SFTP', () => {
   it('a corrupt JPEG acknowledged at CLOSE is refused once decoded: listed again as before, reason for the admin', async () => {
     const good = await jpeg(90, 120, GREEN);
     expect((await put('S5.jpg', good)).code).toBe(0);
-    insertUser(h.app.ctx.db, 'S5');
+    insertUser(databaseOf(h.app.storage), 'S5');
     await shown('S5', good);
     const noise = Buffer.alloc(400 * 500 * 3).map((_, i) => (i * 7) % 251);
     const corrupt = await sharp(noise, { raw: { width: 400, height: 500, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
@@ -110,7 +111,7 @@ describe('photos over SFTP', () => {
   });
 
   it('a photo removed right after its upload never becomes current', async () => {
-    insertUser(h.app.ctx.db, 'S6');
+    insertUser(databaseOf(h.app.storage), 'S6');
     const bytes = await jpeg(700, 900, BLUE);
     writeFileSync(join(local, 'S6.jpg'), bytes);
     const again = await sftpBatch(h, ['put S6.jpg /incoming/idphotos/S6.jpg', 'rm /incoming/idphotos/S6.jpg'], local);
@@ -130,7 +131,7 @@ describe('photos over SFTP', () => {
     const unmatched = h.app.ctx.photos.unmatched();
     expect(unmatched.find((u) => u.file_name === 's12345.jpg')?.hints.map((x) => x.local_id)).toEqual(['S12345']);
     expect(unmatched.map((u) => u.local_id)).toContain('S4');
-    insertUser(h.app.ctx.db, 'S4');
+    insertUser(databaseOf(h.app.storage), 'S4');
     expect(h.app.ctx.photos.unmatched().map((u) => u.local_id)).not.toContain('S4');
     expect(h.app.ctx.photos.user('S4').photo).not.toBeNull();
   });
@@ -160,7 +161,7 @@ describe('photos over SFTP', () => {
       // a closes first (its large image renders longer); b closes once a's commit has begun
       // (its row exists), so b is the one committed last even though a finishes last.
       const closing = a.call('close', ha);
-      while (!h.app.ctx.db.get('SELECT 1 AS x FROM photo_versions WHERE source_sha256 = ?', sha256(first))) await new Promise((r) => setImmediate(r));
+      while (!databaseOf(h.app.storage).get('SELECT 1 AS x FROM photo_versions WHERE source_sha256 = ?', sha256(first))) await new Promise((r) => setImmediate(r));
       await b.call('close', hb);
       await closing;
       await shown('S3', second);

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLUE, RED, centreColour, closeTo, insertUser, jpeg } from './helpers.ts';
 import { createSite, signIn, type Session, type Site } from './site.ts';
+import { databaseOf } from '../../src/storage/index.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -26,8 +27,8 @@ describe('photo web routes', () => {
     site = await createSite();
     admin = await signIn(site.web, 'admin');
     desk = await signIn(site.web, 'desk');
-    insertUser(site.app.ctx.db, 'S12345', 'Jane', 'Doe');
-    insertUser(site.app.ctx.db, 'S55555', 'No', 'Photo');
+    insertUser(databaseOf(site.app.storage), 'S12345', 'Jane', 'Doe');
+    insertUser(databaseOf(site.app.storage), 'S55555', 'No', 'Photo');
     first = await jpeg(600, 800, RED);
     second = await jpeg(300, 400, BLUE);
     await add('S12345.jpg', first);

@@ -6,7 +6,8 @@ import { encode, type Encoding } from './fixtures.ts';
 export * from './fixtures.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { openDatabase, type Db } from '../../src/storage/db.ts';
+import type { Db } from '../../src/storage/db.ts';
+import { databaseOf, openStorage, type Storage } from '../../src/storage/index.ts';
 import { Writable } from 'node:stream';
 import { configureLogging, createLogger } from '../../src/shared/logger.ts';
 
@@ -31,6 +32,7 @@ export interface Env {
   dir: string;
   config: Config;
   db: Db;
+  storage: Storage;
   roster: RosterService;
   /** Writes a fixture file (text in the given encoding, BOM when asked) and returns its path. */
   file(name: string, text: string | Buffer, encoding?: Encoding): string;
@@ -43,12 +45,14 @@ export interface Env {
 export function makeEnv(toml = ''): Env {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-roster-'));
   const config = parseConfig(toml, '', dir);
-  const db = openDatabase(join(dir, 'idphotos.db'));
-  const roster = new RosterService({ db, config: config.roster, dataDir: dir, log: createLogger('roster-test') });
+  const storage = openStorage(join(dir, 'idphotos.db'));
+  const db = databaseOf(storage);
+  const roster = new RosterService({ storage, config: config.roster, dataDir: dir, log: createLogger('roster-test') });
   return {
     dir,
     config,
     db,
+    storage,
     roster,
     file(name, text, encoding = 'utf-8') {
       const path = join(dir, 'in', name);
@@ -59,7 +63,7 @@ export function makeEnv(toml = ''): Env {
     user: (id) => db.get('SELECT * FROM users WHERE local_id = ?', id),
     count: (where = '1') => db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE ${where}`)!.n,
     close() {
-      db.close();
+      storage.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

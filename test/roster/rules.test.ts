@@ -166,7 +166,7 @@ describe('photos waiting for a Local ID', () => {
     const sharp = (await import('sharp')).default;
     const { createLogger } = await import('../../src/shared/logger.ts');
     env = makeEnv();
-    const photos = createPhotoService({ db: env.db, dataDir: env.dir, config: env.config.photos, maxBytes: env.config.sftp.max_photo_bytes, log: createLogger('photos') });
+    const photos = createPhotoService({ storage: env.storage, dataDir: env.dir, config: env.config.photos, maxBytes: env.config.sftp.max_photo_bytes, log: createLogger('photos') });
     await photos.start();
     const jpeg = await sharp({ create: { width: 120, height: 150, channels: 3, background: { r: 200, g: 120, b: 90 } } }).jpeg().toBuffer();
     for (const id of ['S00002', 'S00099']) await photos.addFile(env.file(`${id}.jpg`, jpeg), { account: 'test' });

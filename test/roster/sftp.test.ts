@@ -5,6 +5,7 @@ import { createWebApp } from '../../src/web/app.ts';
 import { signInAs } from '../web/helpers.ts';
 import { logs, PASSWORD, run, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
 import { encode, numbered, students } from './fixtures.ts';
+import { databaseOf } from '../../src/storage/index.ts';
 
 let h: Harness;
 let local: string;
@@ -42,7 +43,7 @@ describe('roster files over real SFTP', () => {
     expect(studentsRec).toMatchObject({ file: 'students.csv', status: 'applied', added: 30, encoding: 'utf-16le', delimiter: '\t', origin: 'sftp:district' });
     expect(staff).toMatchObject({ file: 'staff.csv', status: 'applied', added: 1, format: 'staff layout (no header row)' });
     expect(staff!.id).toBeGreaterThan(studentsRec!.id);
-    const user = (id: string) => h.app.ctx.db.get('SELECT * FROM users WHERE local_id = ?', id);
+    const user = (id: string) => databaseOf(h.app.storage).get('SELECT * FROM users WHERE local_id = ?', id);
     expect(user('0042')).toMatchObject({ first_name: 'Thảo', last_name: 'Nguyễn', role: 'student' });
     expect(user('0107')).toMatchObject({ last_name: 'Smith-Jones', role: 'staff', username: 'msj' });
     expect(JSON.stringify(logs)).not.toContain('Secret-Pass-1');
@@ -71,7 +72,7 @@ describe('roster files over real SFTP', () => {
     const [held, empty] = h.app.ctx.roster.listImports();
     expect(empty).toMatchObject({ id: before + 1, status: 'refused', reason: 'the file is empty (0 bytes): the export produced nothing' });
     expect(held).toMatchObject({ status: 'held', deactivated: 27 });
-    expect(h.app.ctx.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE role = 'student' AND active = 1")!.n).toBe(30);
+    expect(databaseOf(h.app.storage).get<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE role = 'student' AND active = 1")!.n).toBe(30);
 
     // The admin approves through the JSON API the web viewer uses.
     const web = createWebApp(h.app.ctx);
@@ -88,7 +89,7 @@ describe('roster files over real SFTP', () => {
     const approve = await web.request(`/api/imports/${held!.id}/approve`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } });
     expect(approve.status).toBe(200);
     expect(await approve.json()).toMatchObject({ status: 'applied', decided_by: 'web:admin', deactivated: 27 });
-    expect(h.app.ctx.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE role = 'student' AND active = 1")!.n).toBe(3);
+    expect(databaseOf(h.app.storage).get<{ n: number }>("SELECT COUNT(*) AS n FROM users WHERE role = 'student' AND active = 1")!.n).toBe(3);
     const again = await web.request(`/api/imports/${held!.id}/discard`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } });
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ error: { code: 'conflict' } });
@@ -103,7 +104,7 @@ describe('roster files over real SFTP', () => {
     const res = await run(process.execPath, [join(import.meta.dirname, '../../bin/idphotos.js'), 'import', file, '--config', join(h.dir, 'appliance.toml')]);
     expect(res.stdout).toMatch(/^import \d+ teachers.csv \(idphotos staff\): applied\n/);
     expect(h.app.ctx.roster.listImports()[0]).toMatchObject({ file: 'teachers.csv', origin: 'cli', status: 'applied' });
-    expect(h.app.ctx.db.get('SELECT role FROM users WHERE local_id = ?', 'T-9')).toEqual({ role: 'staff' });
+    expect(databaseOf(h.app.storage).get('SELECT role FROM users WHERE local_id = ?', 'T-9')).toEqual({ role: 'staff' });
   });
 });
 

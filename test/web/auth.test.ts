@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuth } from '../../src/domain/auth/auth.ts';
 import { hashPassword } from '../../src/shared/passwords.ts';
-import { openDatabase } from '../../src/storage/db.ts';
+import { openStorage } from '../../src/storage/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/domain/auth/sessions.ts';
 import { sessionToken } from '../../src/web/middleware/session.ts';
@@ -209,25 +209,25 @@ describe('sign-in, sessions and CSRF', () => {
 describe('sessions and password changes', () => {
   it('ends the sessions of an account whose password_hash changed, and keeps the others', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'idphotos-auth-'));
-    const db = openDatabase(join(dir, 'idphotos.db'));
+    const storage = openStorage(join(dir, 'idphotos.db'));
     try {
       const web = { session_idle_minutes: 60, login_max_failures: 10, login_window_seconds: 600 };
       const [oldHash, newHash, deskHash] = await Promise.all([hashPassword('old-pass-1'), hashPassword('new-pass-2'), hashPassword('desk-pass-3')]);
       const desk = { username: 'desk', password_hash: deskHash, role: 'staff' as const };
-      const before = createAuth(db, web, [{ username: 'admin', password_hash: oldHash, role: 'admin' }, desk]);
+      const before = createAuth(storage.sessions, web, [{ username: 'admin', password_hash: oldHash, role: 'admin' }, desk]);
       const meta = { ip: '127.0.0.1', userAgent: 'test' };
       const admin = await before.signIn('admin', 'old-pass-1', meta);
       const staff = await before.signIn('desk', 'desk-pass-3', meta);
       expect(before.authenticate(admin.token)?.username).toBe('admin');
 
       // The leaked admin password is rotated in appliance.toml and the appliance restarted.
-      const after = createAuth(db, web, [{ username: 'admin', password_hash: newHash, role: 'admin' }, desk]);
+      const after = createAuth(storage.sessions, web, [{ username: 'admin', password_hash: newHash, role: 'admin' }, desk]);
       expect(after.authenticate(admin.token)).toBeUndefined();
       expect(after.authenticate(staff.token)?.username).toBe('desk');
       const again = await after.signIn('admin', 'new-pass-2', meta);
       expect(after.authenticate(again.token)?.role).toBe('admin');
     } finally {
-      db.close();
+      storage.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

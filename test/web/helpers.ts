@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/parse.ts';
 import type { Db } from '../../src/storage/db.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import type { WebEnv } from '../../src/web/env.ts';
+import { databaseOf } from '../../src/storage/index.ts';
 
 // Quiet logs in tests unless asked for; set before the first logger is made.
 process.env.IDPHOTOS_LOG_LEVEL ??= 'warn';
@@ -41,7 +42,7 @@ export async function createTestSite(extraToml = ''): Promise<TestSite> {
   return {
     app,
     web,
-    db: app.ctx.db,
+    db: databaseOf(app.storage),
     dir,
     async close() {
       await app.stop(100);

@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { searchUsers } from '../../src/domain/users/search.ts';
 import { addUsers, createTestSite, signIn, type Session, type TestSite } from './helpers.ts';
 
 describe('search, profiles, audit and admin pages', () => {
@@ -51,17 +50,17 @@ describe('search, profiles, audit and admin pages', () => {
     ['under%', []],
     ['nobody', []],
   ])('search %j finds %j (exact Local ID first, then active before inactive, last names before first names)', (q, ids) => {
-    expect(searchUsers(site.db, { q }).users.map((u) => u.local_id)).toEqual(ids);
+    expect(site.app.ctx.users.search({ q }).users.map((u) => u.local_id)).toEqual(ids);
   });
 
   it('filters by role, building and grade, with or without a query', () => {
-    expect(searchUsers(site.db, { q: 'garcia', role: 'staff' }).users.map((u) => u.local_id)).toEqual(['S2']);
-    expect(searchUsers(site.db, { building: 'HS', grade: '9' }).users.map((u) => u.local_id)).toEqual(['S1', 'X1', 'X2']);
-    expect(searchUsers(site.db, {}).users).toEqual([]);
+    expect(site.app.ctx.users.search({ q: 'garcia', role: 'staff' }).users.map((u) => u.local_id)).toEqual(['S2']);
+    expect(site.app.ctx.users.search({ building: 'HS', grade: '9' }).users.map((u) => u.local_id)).toEqual(['S1', 'X1', 'X2']);
+    expect(site.app.ctx.users.search({}).users).toEqual([]);
   });
 
   it('says when there are more matches than shown', () => {
-    const r = searchUsers(site.db, { q: 'gar', limit: 2 });
+    const r = site.app.ctx.users.search({ q: 'gar', limit: 2 });
     expect(r.users).toHaveLength(2);
     expect(r.more).toBe(true);
   });

@@ -70,13 +70,19 @@ export interface Running {
 }
 
 /**
- * `idphotos serve` as a child process, from source or `command` (the built executable).
+ * `idphotos serve` as a child process, from source, `command` (the built executable) or under
+ * `deno` (a Deno binary: `deno run -A src/cli.ts serve`).
  * Resolves once both listeners logged their port; rejects with the output if it ends first.
  */
-export function startAppliance(app: ApplianceDir, opts: { command?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {}): Promise<Running> {
+export function startAppliance(app: ApplianceDir, opts: { command?: string; deno?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {}): Promise<Running> {
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('IDPHOTOS_')) delete env[key];
-  const [file, argv] = opts.command ? [opts.command, ['serve', '--config', app.config]] : [process.execPath, [BIN, 'serve', '--config', app.config]];
+  const serve = ['serve', '--config', app.config];
+  const [file, argv] = opts.command
+    ? [opts.command, serve]
+    : opts.deno
+      ? [opts.deno, ['run', '-A', join(ROOT, 'src/cli.ts'), ...serve]]
+      : [process.execPath, [BIN, ...serve]];
   const spawnedAt = Date.now();
   const child = spawn(file, argv, { cwd: app.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   opts.onSpawn?.(child);

@@ -1,4 +1,4 @@
-import type { Db } from '../../storage/db.ts';
+import type { AuditAction, AuditEntry, AuditQuery, AuditStore } from '../../storage/audit-store.ts';
 import { createLogger } from '../../shared/logger.ts';
 
 /** Wait before writing buffered entries again after a failed write (a full disk). */
@@ -6,38 +6,7 @@ const RETRY_MS = 5000;
 /** Entries deleted per statement when old ones are removed (a few milliseconds each). */
 const REMOVE_BATCH = 5000;
 
-/** What was done: viewing a person's data, signing in and out, and admin changes. */
-export type AuditAction =
-  | 'profile.view'
-  | 'photo.view'
-  | 'user.api_view'
-  | 'signin'
-  | 'signin.refused'
-  | 'signout'
-  | 'admin.action'
-  | 'backup'
-  | 'token.create'
-  | 'token.revoke'
-  | 'token.use'
-  | 'export'
-  | 'audit.export';
-
-export interface AuditEntry {
-  at: string;
-  actor: string;
-  action: AuditAction;
-  local_id: string;
-  detail: string;
-  ip: string;
-}
-
-export interface AuditQuery {
-  localId?: string;
-  actor?: string;
-  limit?: number;
-  /** Entries strictly older than this id (paging). */
-  beforeId?: number;
-}
+export type { AuditAction, AuditEntry, AuditQuery };
 
 /** Which entries an export takes: one person's, and/or those recorded in [from, to) (ISO times). */
 export interface AuditRange {
@@ -52,7 +21,7 @@ export interface AuditRange {
  * fifty. A repeat of the same view by the same person within `repeatSeconds` is one entry:
  * the log answers "who looked at this student, and when" to the minute.
  */
-export function createAuditLog(db: Db, options: { flushMs?: number; repeatSeconds?: number; maxBuffered?: number } = {}) {
+export function createAuditLog(store: AuditStore, options: { flushMs?: number; repeatSeconds?: number; maxBuffered?: number } = {}) {
   const flushMs = options.flushMs ?? 1000;
   const repeatMs = (options.repeatSeconds ?? 60) * 1000;
   const maxBuffered = options.maxBuffered ?? 500;
@@ -67,11 +36,7 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
     const entries = buffer;
     buffer = [];
     try {
-      db.tx(() => {
-        for (const e of entries) {
-          db.run('INSERT INTO audit_log (at, actor, action, local_id, detail, ip) VALUES (@at, @actor, @action, @local_id, @detail, @ip)', { ...e });
-        }
-      });
+      store.insertAll(entries);
     } catch (err) {
       // Kept, not dropped: written once the disk has room again.
       buffer = entries.concat(buffer);
@@ -118,22 +83,7 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
     /** Newest first. */
     list(query: AuditQuery = {}): (AuditEntry & { id: number })[] {
       flush();
-      const where: string[] = [];
-      const params: Record<string, string | number> = { limit: Math.min(query.limit ?? 100, 1000) };
-      if (query.localId !== undefined) {
-        where.push('local_id = @localId');
-        params.localId = query.localId;
-      }
-      if (query.actor !== undefined) {
-        where.push('actor = @actor');
-        params.actor = query.actor;
-      }
-      if (query.beforeId !== undefined) {
-        where.push('id < @beforeId');
-        params.beforeId = query.beforeId;
-      }
-      const sql = `SELECT id, at, actor, action, local_id, detail, ip FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
-      return db.all(sql, params);
+      return store.list(query);
     },
 
     /**
@@ -143,32 +93,19 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
      */
     *pages(query: AuditRange, pageSize = 1000): Generator<(AuditEntry & { id: number })[]> {
       flush();
-      const where: string[] = ['id > @after'];
-      const params: Record<string, string | number> = { after: 0, limit: pageSize };
-      if (query.localId !== undefined) {
-        where.push('local_id = @localId');
-        params.localId = query.localId;
-      }
-      if (query.from !== undefined) {
-        where.push('at >= @from');
-        params.from = query.from;
-      }
-      if (query.to !== undefined) {
-        where.push('at < @to');
-        params.to = query.to;
-      }
+      let after = 0;
       for (;;) {
-        const page = db.all<AuditEntry & { id: number }>(`SELECT id, at, actor, action, local_id, detail, ip FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`, params);
+        const page = store.pageAfter(query, after, pageSize);
         if (page.length) yield page;
         if (page.length < pageSize) return;
-        params.after = page[page.length - 1]!.id;
+        after = page[page.length - 1]!.id;
       }
     },
 
     /** The newest `idphotos backup`, for the status page (a partial index keeps this a lookup). */
     lastBackup(): (AuditEntry & { id: number }) | undefined {
       flush();
-      return db.get("SELECT id, at, actor, action, local_id, detail, ip FROM audit_log WHERE action = 'backup' ORDER BY id DESC LIMIT 1");
+      return store.lastBackup();
     },
 
     /**
@@ -180,12 +117,7 @@ export function createAuditLog(db: Db, options: { flushMs?: number; repeatSecond
       flush();
       let removed = 0;
       for (;;) {
-        const { changes } = db.run(
-          // NB: backups are kept: each is a copy of every record, and few enough to keep for good.
-          "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? AND action != 'backup' ORDER BY at LIMIT ?)",
-          cutoff,
-          REMOVE_BATCH,
-        );
+        const changes = store.removeBatchBefore(cutoff, REMOVE_BATCH);
         removed += changes;
         if (changes < REMOVE_BATCH) return removed;
         await new Promise((resolve) => setImmediate(resolve));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { WebAccountConfig, WebConfig } from '../../config/schema.ts';
 import { AppError } from '../../shared/errors.ts';
 import { dummyPasswordHash, verifyPassword } from '../../shared/passwords.ts';
-import type { Db } from '../../storage/db.ts';
+import type { SessionRows } from '../../storage/session-store.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { createSessionStore, type SessionRow } from './sessions.ts';
 
@@ -26,8 +26,8 @@ export interface SignInResult {
  * per-IP limit on failures. The role is read from the accounts on every request, so taking an
  * account out of the configuration ends its sessions at the next restart.
  */
-export function createAuth(db: Db, web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'>, accounts: WebAccountConfig[]) {
-  const sessions = createSessionStore(db, web.session_idle_minutes);
+export function createAuth(sessionRows: SessionRows, web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'>, accounts: WebAccountConfig[]) {
+  const sessions = createSessionStore(sessionRows, web.session_idle_minutes);
   const limiter = createLoginLimiter({ maxFailures: web.login_max_failures, windowSeconds: web.login_window_seconds });
   const byName = new Map(accounts.map((a) => [a.username, a]));
   // Computed once: authenticate runs on every request, each thumbnail included.

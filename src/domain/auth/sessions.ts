@@ -1,17 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../../storage/db.ts';
+import type { SessionRow, SessionRows } from '../../storage/session-store.ts';
 
-export interface SessionRow {
-  id_hash: string;
-  username: string;
-  csrf_token: string;
-  ip: string;
-  user_agent: string;
-  created_at: string;
-  last_seen_at: string;
-  /** Fingerprint of the password hash the session was opened with (see `credentialOf`). */
-  credential: string;
-}
+export type { SessionRow };
 
 /** The cookie value is a random token; only its SHA-256 is stored. */
 export function hashToken(token: string): string {
@@ -23,13 +13,13 @@ export function randomToken(): string {
 }
 
 /**
- * Sign-in sessions in SQLite, expiring after `idleMinutes` without a request.
+ * Sign-in sessions in the database, expiring after `idleMinutes` without a request.
  * NB: last_seen_at is written at most once per `touchEveryMs`, and a row read from the
  * database is reused for `memoMs`, so a page of thumbnails costs neither a database write
  * nor a read (nor a SHA-256) per image. Sign-out and expiry forget the row at once; the
  * database stays the truth, and only this process writes sessions.
  */
-export function createSessionStore(db: Db, idleMinutes: number, memoMs = 1000) {
+export function createSessionStore(rows: SessionRows, idleMinutes: number, memoMs = 1000) {
   const idleMs = idleMinutes * 60_000;
   const touchEveryMs = Math.min(60_000, idleMs / 4);
   const memo = new Map<string, { row: SessionRow; readAt: number }>();
@@ -37,7 +27,7 @@ export function createSessionStore(db: Db, idleMinutes: number, memoMs = 1000) {
   const read = (token: string, now: number): SessionRow | undefined => {
     const hit = memo.get(token);
     if (hit && now - hit.readAt < memoMs) return hit.row;
-    const row = db.get<SessionRow>('SELECT * FROM web_sessions WHERE id_hash = ?', hashToken(token));
+    const row = rows.get(hashToken(token));
     if (!row) {
       memo.delete(token);
       return undefined;
@@ -60,10 +50,7 @@ export function createSessionStore(db: Db, idleMinutes: number, memoMs = 1000) {
         created_at: now.toISOString(),
         last_seen_at: now.toISOString(),
       };
-      db.run(
-        'INSERT INTO web_sessions (id_hash, username, credential, csrf_token, ip, user_agent, created_at, last_seen_at) VALUES (@id_hash, @username, @credential, @csrf_token, @ip, @user_agent, @created_at, @last_seen_at)',
-        { ...row },
-      );
+      rows.insert(row);
       return { token, row };
     },
 
@@ -74,29 +61,29 @@ export function createSessionStore(db: Db, idleMinutes: number, memoMs = 1000) {
       const idle = now.getTime() - Date.parse(row.last_seen_at);
       if (idle > idleMs) {
         memo.delete(token);
-        db.run('DELETE FROM web_sessions WHERE id_hash = ?', row.id_hash);
+        rows.delete(row.id_hash);
         return undefined;
       }
       if (idle > touchEveryMs) {
         row.last_seen_at = now.toISOString();
-        db.run('UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?', row.last_seen_at, row.id_hash);
+        rows.touch(row.id_hash, row.last_seen_at);
       }
       return row;
     },
 
     delete(token: string): void {
       memo.delete(token);
-      db.run('DELETE FROM web_sessions WHERE id_hash = ?', hashToken(token));
+      rows.delete(hashToken(token));
     },
 
     /** Removes sessions idle past the limit; returns how many. */
     purgeExpired(now = new Date()): number {
       memo.clear();
-      return db.run('DELETE FROM web_sessions WHERE last_seen_at < ?', new Date(now.getTime() - idleMs).toISOString()).changes;
+      return rows.deleteIdleSince(new Date(now.getTime() - idleMs).toISOString());
     },
 
     count(): number {
-      return db.get<{ n: number }>('SELECT count(*) AS n FROM web_sessions')!.n;
+      return rows.count();
     },
   };
 }

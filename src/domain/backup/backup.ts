@@ -3,7 +3,8 @@ import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, m
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { isInside } from '../../shared/paths.ts';
-import { integrityCheck, openDatabase, type Db } from '../../storage/db.ts';
+import type { Storage } from '../../storage/index.ts';
+import { readSnapshot } from '../../storage/snapshot.ts';
 import { fsyncDir } from '../../storage/files.ts';
 import { isAlive, openPhotoFiles } from '../../storage/photo-files.ts';
 
@@ -41,7 +42,7 @@ export interface BackupHooks {
 
 /**
  * Writes a consistent copy of `dataDir` into the new folder `dest` while the appliance runs:
- * the database as one snapshot (`VACUUM INTO`), every file it refers to, the SSH host keys,
+ * the database as one consistent snapshot, every file it refers to, the SSH host keys,
  * held import files and the last roster files. Restoring is putting `dest` in place of data_dir.
  *
  * A first pass copies everything; then the database snapshot is taken; then a second pass copies
@@ -52,7 +53,7 @@ export interface BackupHooks {
  * looks complete. Every file in it is readable by its owner only: it holds student records.
  * Throws AppError('conflict' | 'invalid') for a destination it must not use.
  */
-export function writeBackup(db: Db, dataDir: string, dest: string, hooks: BackupHooks = {}): BackupSummary {
+export function writeBackup(storage: Pick<Storage, 'snapshotTo'>, dataDir: string, dest: string, hooks: BackupHooks = {}): BackupSummary {
   if (existsSync(dest)) throw new AppError('conflict', `${dest} already exists: name a new folder for each backup`);
   const realData = realpathSync(dataDir);
   if (isInside(realDestination(dest), realData)) {
@@ -69,7 +70,7 @@ export function writeBackup(db: Db, dataDir: string, dest: string, hooks: Backup
     copy(false);
     hooks.afterFirstPass?.();
     const snapshot = join(partial, 'idphotos.db');
-    db.run('VACUUM INTO ?', snapshot);
+    storage.snapshotTo(snapshot);
     chmodSync(snapshot, 0o600);
     copied.files++;
     copied.bytes += statSync(snapshot).size;
@@ -189,29 +190,29 @@ function flushToDisk(dir: string): void {
 
 /** Opens the snapshot, checks it, and that every current photo's file is in the backup. */
 function checkSnapshot(dbPath: string, backupDir: string): Omit<BackupSummary, 'dest' | 'files' | 'bytes'> {
-  const snap = openDatabase(dbPath, { readonly: true, migrate: false });
-  try {
-    const integrity = integrityCheck(snap);
-    if (integrity !== 'ok') throw new Error(`the database snapshot failed its integrity check: ${integrity}`);
-    const count = (sql: string) => snap.get<{ n: number }>(sql)!.n;
-    const backupPhotos = openPhotoFiles(backupDir);
-    const source = (sha: string) => backupPhotos.hasSource(sha);
-    const current = snap.all<{ sha: string; local_id: string }>(
-      'SELECT v.source_sha256 AS sha, p.local_id FROM photos p JOIN photo_versions v ON v.id = p.version_id',
-    );
-    const lost = current.filter((p) => !source(p.sha));
-    if (lost.length) {
-      throw new Error(`the backup lacks the photo files of ${lost.length} current photos (${lost.slice(0, 5).map((p) => p.local_id).join(', ')}): run it again`);
-    }
-    const kept = snap.all<{ sha: string }>("SELECT source_sha256 AS sha FROM photo_versions WHERE state = 'ready'");
-    return {
-      users: count('SELECT count(*) AS n FROM users'),
-      photos: current.length,
-      versions: kept.length,
-      imports: count('SELECT count(*) AS n FROM imports'),
-      versionsWithoutFile: kept.filter((v) => !source(v.sha)).length,
-    };
-  } finally {
-    snap.close();
+  const snap = readSnapshot(dbPath);
+  if (snap.integrity !== 'ok') throw new Error(`the database snapshot failed its integrity check: ${snap.integrity}`);
+  const backupPhotos = openPhotoFiles(backupDir);
+  const source = (sha: string) => backupPhotos.hasSource(sha);
+  const lost = snap.current.filter((p) => !source(p.sha));
+  if (lost.length) {
+    throw new Error(`the backup lacks the photo files of ${lost.length} current photos (${lost.slice(0, 5).map((p) => p.local_id).join(', ')}): run it again`);
   }
+  return {
+    users: snap.users,
+    photos: snap.current.length,
+    versions: snap.kept.length,
+    imports: snap.imports,
+    versionsWithoutFile: snap.kept.filter((sha) => !source(sha)).length,
+  };
 }
+
+/** `idphotos backup` as the composition root hands it out: this data_dir, this database. */
+export function createBackups(storage: Pick<Storage, 'snapshotTo'>, dataDir: string) {
+  return {
+    /** See `writeBackup`. */
+    write: (dest: string, hooks?: BackupHooks): BackupSummary => writeBackup(storage, dataDir, dest, hooks),
+  };
+}
+
+export type Backups = ReturnType<typeof createBackups>;

@@ -1,5 +1,4 @@
-import type { Db } from '../../storage/db.ts';
-import { insertDeviceAction, type NewDeviceAction } from '../../storage/device-action-store.ts';
+import type { DeviceActionStore, NewDeviceAction } from '../../storage/device-action-store.ts';
 
 /** Who acts: a web account (with its role), or an import naming its file. */
 export interface Actor {
@@ -17,13 +16,13 @@ export type DeviceActionName =
 
 /** Records one action in the caller's transaction, so the log and the change commit together. */
 export function recordAction(
-  db: Db,
+  actions: DeviceActionStore,
   actor: Actor,
   action: DeviceActionName,
   at: string,
   subject: Partial<Pick<NewDeviceAction, 'asset_tag' | 'local_id' | 'incident_id' | 'detail'>>,
 ): void {
-  insertDeviceAction(db, {
+  actions.insertDeviceAction({
     at,
     actor: actor.username,
     action,

@@ -1,27 +1,15 @@
 import { AppError } from '../../shared/errors.ts';
-import type { Db } from '../../storage/db.ts';
-import {
-  closeLoan,
-  currentLoan,
-  devicesHeldBy,
-  getDevice,
-  getDeviceBySerial,
-  insertDevice,
-  listDevices,
-  loansOfDevice,
-  loansOfUser,
-  openLoan,
-  setDeviceHolder,
-  updateDevice,
-  type DeviceFields,
-  type DeviceListRow,
-  type DeviceRow,
-  type DeviceStatus,
-  type LoanRow,
+import type { Storage } from '../../storage/index.ts';
+import type {
+  DeviceStore,
+  DeviceFields,
+  DeviceListRow,
+  DeviceRow,
+  DeviceStatus,
+  LoanRow,
 } from '../../storage/device-store.ts';
-import { actionsOfDevice, type DeviceActionRow } from '../../storage/device-action-store.ts';
-import { incidentsOfDevice, incidentsOfUser, type IncidentListRow } from '../../storage/incident-store.ts';
-import { personByLocalId } from '../../storage/device-user-lookup.ts';
+import type { DeviceActionRow } from '../../storage/device-action-store.ts';
+import type { IncidentListRow } from '../../storage/incident-store.ts';
 import { recordAction, type Actor } from './actions.ts';
 import { findPerson, fullName, requireActivePerson, type PersonRow } from './people.ts';
 import { assetTagProblem, DEVICE_STATUSES, fieldProblem, STATUS_LABELS } from './rules.ts';
@@ -52,39 +40,42 @@ export interface DeviceInput {
 
 const now = (): string => new Date().toISOString();
 
+/** The stores check-out works on: devices and loans, their action log, incidents, and users. */
+export type DeviceStores = Pick<Storage, 'tx' | 'devices' | 'deviceActions' | 'incidents' | 'users'>;
+
 /**
  * Devices and the check-out / check-in transactions. Every refusal is an AppError whose message
  * the person at the desk can act on, thrown before anything is written; every change is written
  * in one transaction together with its action-log entry.
  */
 export class DeviceService {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly storage: DeviceStores) {}
 
   /** The device typed or scanned: its asset tag (exact, leading zeros kept) or its serial number. */
   find(raw: string): DeviceRow {
     const scan = cleanScan(raw);
     if (scan === '') throw new AppError('invalid', 'Enter or scan an asset tag or serial number.');
-    const device = getDevice(this.db, scan) ?? getDeviceBySerial(this.db, scan);
+    const device = this.storage.devices.getDevice(scan) ?? this.storage.devices.getDeviceBySerial(scan);
     if (!device) throw new AppError('not_found', `No device has the asset tag or serial number "${scan}".`);
     return device;
   }
 
   get(assetTag: string): DeviceRow {
-    const device = getDevice(this.db, assetTag);
+    const device = this.storage.devices.getDevice(assetTag);
     if (!device) throw new AppError('not_found', `No device has the asset tag "${assetTag}".`);
     return device;
   }
 
   list(opts: { q?: string; status?: DeviceStatus; limit?: number } = {}): DeviceListRow[] {
-    return listDevices(this.db, { q: opts.q?.trim() || undefined, status: opts.status, limit: opts.limit ?? 200 });
+    return this.storage.devices.listDevices({ q: opts.q?.trim() || undefined, status: opts.status, limit: opts.limit ?? 200 });
   }
 
   findPerson(raw: string): PersonRow {
-    return findPerson(this.db, raw);
+    return findPerson(this.storage.users, raw);
   }
 
   holder(device: DeviceRow): PersonRow | undefined {
-    return device.local_id ? personByLocalId(this.db, device.local_id) : undefined;
+    return device.local_id ? this.storage.users.byLocalId(device.local_id) : undefined;
   }
 
   /** Step 1 of check-out: the device exists and is free to go. */
@@ -96,7 +87,7 @@ export class DeviceService {
 
   /** Step 2 of check-out: the person exists and is active. */
   checkOutPerson(raw: string): PersonRow {
-    return requireActivePerson(findPerson(this.db, raw));
+    return requireActivePerson(findPerson(this.storage.users, raw));
   }
 
   /** Step 1 of check-in: the device exists and is out; returns who has it, to confirm by photo. */
@@ -111,23 +102,23 @@ export class DeviceService {
    * inside the transaction, so two desks confirming the same device cannot both succeed.
    */
   checkOut(assetTag: string, localId: string, actor: Actor): { device: DeviceRow; person: PersonRow; loanId: number } {
-    return this.db.tx(() => {
+    return this.storage.tx(() => {
       const device = this.get(assetTag);
       this.requireAvailable(device);
-      const person = personByLocalId(this.db, localId);
+      const person = this.storage.users.byLocalId(localId);
       if (!person) throw new AppError('not_found', `No user has the Local ID "${localId}".`);
       requireActivePerson(person);
       const at = now();
-      const loanId = openLoan(this.db, assetTag, localId, actor.username, at);
-      setDeviceHolder(this.db, assetTag, 'checked_out', localId, at);
-      recordAction(this.db, actor, 'device.check_out', at, { asset_tag: assetTag, local_id: localId });
+      const loanId = this.storage.devices.openLoan(assetTag, localId, actor.username, at);
+      this.storage.devices.setDeviceHolder(assetTag, 'checked_out', localId, at);
+      recordAction(this.storage.deviceActions, actor, 'device.check_out', at, { asset_tag: assetTag, local_id: localId });
       return { device: this.get(assetTag), person, loanId };
     });
   }
 
   /** Takes `assetTag` back. `expectedLocalId`, when given, must still be the holder (the one confirmed). */
   checkIn(assetTag: string, actor: Actor, expectedLocalId?: string): { device: DeviceRow; person: PersonRow | undefined } {
-    return this.db.tx(() => {
+    return this.storage.tx(() => {
       const device = this.get(assetTag);
       this.requireCheckedOut(device);
       if (expectedLocalId !== undefined && device.local_id !== expectedLocalId) {
@@ -135,9 +126,9 @@ export class DeviceService {
       }
       const person = this.holder(device);
       const at = now();
-      closeLoan(this.db, assetTag, actor.username, at);
-      setDeviceHolder(this.db, assetTag, 'available', null, at);
-      recordAction(this.db, actor, 'device.check_in', at, { asset_tag: assetTag, local_id: device.local_id });
+      this.storage.devices.closeLoan(assetTag, actor.username, at);
+      this.storage.devices.setDeviceHolder(assetTag, 'available', null, at);
+      recordAction(this.storage.deviceActions, actor, 'device.check_in', at, { asset_tag: assetTag, local_id: device.local_id });
       return { device: this.get(assetTag), person };
     });
   }
@@ -148,14 +139,14 @@ export class DeviceService {
     if (fields.status === 'checked_out') {
       throw new AppError('invalid', 'A new device cannot start checked out: add it, then check it out to someone.');
     }
-    return this.db.tx(() => {
-      if (getDevice(this.db, input.asset_tag)) {
+    return this.storage.tx(() => {
+      if (this.storage.devices.getDevice(input.asset_tag)) {
         throw new AppError('conflict', `A device with asset tag ${input.asset_tag} already exists.`);
       }
       this.requireUniqueSerial(input.asset_tag, fields.serial_number);
       const at = now();
-      insertDevice(this.db, input.asset_tag, fields, 'web', at);
-      recordAction(this.db, actor, 'device.create', at, { asset_tag: input.asset_tag, detail: describe(fields) });
+      this.storage.devices.insertDevice(input.asset_tag, fields, 'web', at);
+      recordAction(this.storage.deviceActions, actor, 'device.create', at, { asset_tag: input.asset_tag, detail: describe(fields) });
       return this.get(input.asset_tag);
     });
   }
@@ -163,7 +154,7 @@ export class DeviceService {
   /** Edits a device's details or sets it in repair / retired / available (admins). Not while it is out. */
   update(assetTag: string, input: Omit<DeviceInput, 'asset_tag'>, actor: Actor): DeviceRow {
     const fields = this.validate({ ...input, asset_tag: assetTag });
-    return this.db.tx(() => {
+    return this.storage.tx(() => {
       const before = this.get(assetTag);
       if (before.status === 'checked_out') {
         // The holder stays; only the details may change while the device is out.
@@ -175,39 +166,39 @@ export class DeviceService {
       }
       this.requireUniqueSerial(assetTag, fields.serial_number);
       const at = now();
-      updateDevice(this.db, assetTag, fields, 'web', at);
-      recordAction(this.db, actor, 'device.update', at, { asset_tag: assetTag, detail: changes(before, fields) });
+      this.storage.devices.updateDevice(assetTag, fields, 'web', at);
+      recordAction(this.storage.deviceActions, actor, 'device.update', at, { asset_tag: assetTag, detail: changes(before, fields) });
       return this.get(assetTag);
     });
   }
 
   profile(assetTag: string): DeviceProfile {
     const device = this.get(assetTag);
-    const loans = loansOfDevice(this.db, assetTag, 100).map((l) => ({ ...l, person: personByLocalId(this.db, l.local_id) }));
+    const loans = this.storage.devices.loansOfDevice(assetTag, 100).map((l) => ({ ...l, person: this.storage.users.byLocalId(l.local_id) }));
     return {
       device,
       holder: this.holder(device),
       loans,
-      incidents: incidentsOfDevice(this.db, assetTag, 50),
-      actions: actionsOfDevice(this.db, assetTag, 50),
+      incidents: this.storage.incidents.incidentsOfDevice(assetTag, 50),
+      actions: this.storage.deviceActions.actionsOfDevice(assetTag, 50),
     };
   }
 
   /** Devices a user has now: check-out shows them, so a second laptop is a decision, not an accident. */
   heldBy(localId: string): DeviceRow[] {
-    return devicesHeldBy(this.db, localId);
+    return this.storage.devices.devicesHeldBy(localId);
   }
 
   /** Devices a user has (or had) and their incidents, for the user profile. */
-  ofPerson(localId: string): { loans: ReturnType<typeof loansOfUser>; incidents: IncidentListRow[] } {
-    return { loans: loansOfUser(this.db, localId, 50), incidents: incidentsOfUser(this.db, localId, 50) };
+  ofPerson(localId: string): { loans: ReturnType<DeviceStore['loansOfUser']>; incidents: IncidentListRow[] } {
+    return { loans: this.storage.devices.loansOfUser(localId, 50), incidents: this.storage.incidents.incidentsOfUser(localId, 50) };
   }
 
   private requireAvailable(device: DeviceRow): void {
     if (device.status === 'available') return;
     if (device.status === 'checked_out') {
       const holder = this.holder(device);
-      const since = currentLoan(this.db, device.asset_tag)?.checked_out_at.slice(0, 10);
+      const since = this.storage.devices.currentLoan(device.asset_tag)?.checked_out_at.slice(0, 10);
       const who = holder ? `${fullName(holder)} (${holder.local_id})` : device.local_id;
       throw new AppError('conflict', `Device ${device.asset_tag} is already checked out to ${who}${since ? ` since ${since}` : ''}: check it in first.`, {
         reason: 'checked_out',
@@ -225,7 +216,7 @@ export class DeviceService {
 
   private requireUniqueSerial(assetTag: string, serial: string): void {
     if (!serial) return;
-    const other = getDeviceBySerial(this.db, serial);
+    const other = this.storage.devices.getDeviceBySerial(serial);
     if (other && other.asset_tag !== assetTag) {
       throw new AppError('conflict', `Serial number ${serial} already belongs to device ${other.asset_tag}.`);
     }

@@ -1,6 +1,5 @@
-import type { Db } from '../../storage/db.ts';
-import { getDevice, getDeviceBySerial, type DeviceFields, type DeviceRow } from '../../storage/device-store.ts';
-import { personByLocalId } from '../../storage/device-user-lookup.ts';
+import type { Storage } from '../../storage/index.ts';
+import type { DeviceFields, DeviceRow } from '../../storage/device-store.ts';
 import { assetTagProblem, fieldProblem, parseStatus } from './rules.ts';
 
 /** One data row of devices.csv, by our column names, with its line number in the file. */
@@ -55,7 +54,7 @@ const EXCEL_NUMBER = /^\d+(\.\d+)?E[+-]?\d+$/i;
  * the desk recorded for a known device; a Local ID means the device is checked out to that user
  * (a district's 1:1 assignment); `Available` with no Local ID checks it in.
  */
-export function planDeviceImport(db: Db, records: Iterable<DeviceRecord>, opts: { retireMissing: boolean }): DevicePlan {
+export function planDeviceImport({ devices, users }: Pick<Storage, 'devices' | 'users'>, records: Iterable<DeviceRecord>, opts: { retireMissing: boolean }): DevicePlan {
   const plan: DevicePlan = { adds: [], updates: [], unchanged: 0, retire: [], errors: [], existing: 0 };
   const tagLines = new Map<string, number[]>();
   const serialLines = new Map<string, number[]>();
@@ -89,7 +88,7 @@ export function planDeviceImport(db: Db, records: Iterable<DeviceRecord>, opts: 
     } else if (localId) {
       if (status && status !== 'checked_out') {
         problems.push(`the Local ID ${localId} says the device is checked out, but the status says ${r.status!.trim()}: leave one of them empty`);
-      } else if (!personByLocalId(db, localId)) {
+      } else if (!users.exists(localId)) {
         problems.push(`no user has the Local ID ${localId} (Local IDs are case-sensitive): import the roster first or correct the ID`);
       }
       fields.status = 'checked_out';
@@ -123,13 +122,13 @@ export function planDeviceImport(db: Db, records: Iterable<DeviceRecord>, opts: 
   const seen = new Set<string>();
   for (const c of candidates) {
     if (duplicateLines.has(c.line)) continue;
-    const owner = c.fields.serial_number ? getDeviceBySerial(db, c.fields.serial_number) : undefined;
+    const owner = c.fields.serial_number ? devices.getDeviceBySerial(c.fields.serial_number) : undefined;
     if (owner && owner.asset_tag !== c.tag && !tagLines.has(owner.asset_tag)) {
       plan.errors.push({ line: c.line, message: `serial number ${c.fields.serial_number} already belongs to device ${owner.asset_tag}` });
       continue;
     }
     seen.add(c.tag);
-    const before = getDevice(db, c.tag);
+    const before = devices.getDevice(c.tag);
     if (before && c.keep) {
       c.fields.status = before.status;
       c.fields.local_id = before.local_id;
@@ -140,9 +139,9 @@ export function planDeviceImport(db: Db, records: Iterable<DeviceRecord>, opts: 
   }
   plan.errors.sort((a, b) => a.line - b.line);
 
-  plan.existing = db.get<{ n: number }>('SELECT count(*) AS n FROM devices')!.n;
+  plan.existing = devices.countAllDevices();
   if (opts.retireMissing) {
-    for (const d of db.iterate<DeviceRow>("SELECT * FROM devices WHERE status <> 'retired'")) {
+    for (const d of devices.devicesInService()) {
       if (!seen.has(d.asset_tag) && !tagLines.has(d.asset_tag)) plan.retire.push(d);
     }
   }

@@ -3,15 +3,8 @@ import { basename, join } from 'node:path';
 import type { RosterConfig } from '../../config/schema.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { Db } from '../../storage/db.ts';
-import {
-  getImportRow,
-  insertImport,
-  listErrors,
-  replaceErrors,
-  type ImportRow,
-  type ImportUpdate,
-} from '../../storage/roster-import-store.ts';
+import type { Storage } from '../../storage/index.ts';
+import type { ImportRow, ImportUpdate, NewImport } from '../../storage/roster-import-store.ts';
 import { inspectCsv, readCsv } from '../roster/csv-reader.ts';
 import { readFileFacts } from '../roster/decode.ts';
 import { normalizeHeader } from '../roster/layout.ts';
@@ -40,7 +33,7 @@ const ALIASES: Record<Column, readonly string[]> = {
 };
 
 export interface DeviceImporterOptions {
-  db: Db;
+  storage: Pick<Storage, 'tx' | 'imports' | 'devices' | 'deviceActions' | 'users'>;
   config: RosterConfig;
   /** Held files wait under `<dataDir>/imports/held/<id>/`, as roster files do. */
   dataDir: string;
@@ -72,7 +65,7 @@ export class DeviceImporter {
   approve(id: number, actor: string): Promise<ImportDetail> {
     return this.serial(async () => {
       const row = this.held(id);
-      const path = heldFileOrRefuse(this.opts.db, row, actor, this.heldRoot);
+      const path = heldFileOrRefuse(this.opts.storage.imports, row, actor, this.heldRoot);
       const result = await this.run(path, row.file, row.origin, { id, actor });
       rmSync(heldDir(this.heldRoot, row.id), { recursive: true, force: true });
       this.opts.log.info({ import: id, actor }, `import ${id} (${row.file}) approved by ${actor}: ${result.status}`);
@@ -84,7 +77,7 @@ export class DeviceImporter {
   discard(id: number, actor: string): Promise<ImportDetail> {
     return this.serial(async () => {
       const row = this.held(id);
-      decideImport(this.opts.db, id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
+      decideImport(this.opts.storage.imports, id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
       rmSync(heldDir(this.heldRoot, row.id), { recursive: true, force: true });
       this.opts.log.info({ import: id, actor }, `import ${id} (${row.file}) discarded by ${actor}`);
       return this.detail(id);
@@ -93,18 +86,19 @@ export class DeviceImporter {
 
   /** Whether an import in the history is a devices import (for whoever approves held imports). */
   owns(id: number): boolean {
-    return getImportRow(this.opts.db, id)?.kind === DEVICES_KIND;
+    return this.opts.storage.imports.getImportRow(id)?.kind === DEVICES_KIND;
   }
 
   private async run(path: string, file: string, origin: string, approval?: { id: number; actor: string }): Promise<ImportDetail> {
-    const { db, config, log } = this.opts;
+    const { storage, config, log } = this.opts;
+    const { imports } = storage;
     const work = approval ? undefined : takeWorkCopy(this.workRoot, path, file);
     const source = work ? join(work, file) : path;
     try {
       const facts = await readFileFacts(source);
       const base = { file, source: DEVICES_FILE, kind: DEVICES_KIND, origin, sha256: facts.sha256, bytes: facts.bytes, received_at: new Date().toISOString() };
       if (!approval) {
-        const id = recordSameContent(db, base);
+        const id = recordSameContent(storage, base);
         if (id !== undefined) {
           const rec = this.detail(id);
           log.info({ import: id, file, status: rec.status }, `import ${id} (${file}) ${rec.status}: ${rec.reason}`);
@@ -125,12 +119,12 @@ export class DeviceImporter {
         return this.detail(id);
       }
 
-      const outcome = db.tx(() => {
-        const id = approval?.id ?? insertImport(db, { ...base, status: 'refused', reason: 'in progress' });
+      const outcome = storage.tx(() => {
+        const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused', reason: 'in progress' });
         const retireMissing = config.deactivate_missing.includes('devices');
-        const plan = planDeviceImport(db, records, { retireMissing });
+        const plan = planDeviceImport(storage, records, { retireMissing });
         const errors: ImportError[] = plan.errors.map((e) => ({ line: e.line, local_id: '', message: e.message }));
-        replaceErrors(db, id, errors);
+        imports.replaceErrors(id, errors);
         const counts: ImportUpdate = {
           ...meta,
           rows: records.length,
@@ -143,21 +137,21 @@ export class DeviceImporter {
         const errorLines = new Set(errors.map((e) => e.line)).size;
         if (errorLines * 100 > config.max_error_percent * records.length) {
           const reason = `${errorLines} of ${records.length} rows (${pct(errorLines, records.length)}) have errors, more than the ${config.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
-          finishImport(this.opts.db, id, { ...counts, status: 'refused', reason }, approval);
+          finishImport(imports, id, { ...counts, status: 'refused', reason }, approval);
           return { id, status: 'refused' as const, reason };
         }
         const hold = approval ? undefined : holdReason(plan, config);
         if (hold) {
-          finishImport(this.opts.db, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
+          finishImport(imports, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
           return { id, status: 'held' as const, reason: hold };
         }
         const actor: Actor = { username: `import:${file}`, role: 'import' };
-        applyDeviceImport(db, plan, actor);
-        finishImport(this.opts.db, id, { ...counts, status: 'applied', reason: '' }, approval);
+        applyDeviceImport(storage, plan, actor);
+        finishImport(imports, id, { ...counts, status: 'applied', reason: '' }, approval);
         return { id, status: 'applied' as const, reason: '' };
       });
       if (outcome.status !== 'refused') {
-        for (const old of supersedeHeld(db, DEVICES_FILE, outcome.id)) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
+        for (const old of supersedeHeld(imports, DEVICES_FILE, outcome.id)) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
       }
       const rec = this.detail(outcome.id);
       const summary = `${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} retired, ${rec.error_count} errors`;
@@ -170,21 +164,22 @@ export class DeviceImporter {
   }
 
   private detail(id: number): ImportDetail {
-    const { held_dir: _held, ...rec } = getImportRow(this.opts.db, id)!;
-    return { ...rec, errors: listErrors(this.opts.db, id) };
+    const { held_dir: _held, ...rec } = this.opts.storage.imports.getImportRow(id)!;
+    return { ...rec, errors: this.opts.storage.imports.listErrors(id) };
   }
 
   private held(id: number): ImportRow {
-    const row = getImportRow(this.opts.db, id);
+    const row = this.opts.storage.imports.getImportRow(id);
     if (!row || row.kind !== DEVICES_KIND) throw new AppError('not_found', `there is no devices import ${id}`);
     return assertHeld(row);
   }
 
-  private record(base: Omit<Parameters<typeof insertImport>[1], 'status'>, changes: ImportUpdate, approval?: { id: number; actor: string }): number {
-    return this.opts.db.tx(() => {
-      const id = approval?.id ?? insertImport(this.opts.db, { ...base, status: 'refused' });
-      replaceErrors(this.opts.db, id, []);
-      finishImport(this.opts.db, id, changes, approval);
+  private record(base: Omit<NewImport, 'status'>, changes: ImportUpdate, approval?: { id: number; actor: string }): number {
+    const { tx, imports } = this.opts.storage;
+    return tx(() => {
+      const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused' });
+      imports.replaceErrors(id, []);
+      finishImport(imports, id, changes, approval);
       return id;
     });
   }

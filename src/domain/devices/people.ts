@@ -1,9 +1,10 @@
 import { AppError } from '../../shared/errors.ts';
-import type { Db } from '../../storage/db.ts';
-import { peopleByEmail, personByLocalId, type PersonRow } from '../../storage/device-user-lookup.ts';
+import type { UserRow } from '../../storage/user-row.ts';
+import type { UserStore } from '../../storage/user-store.ts';
 import { cleanScan } from './scan.ts';
 
-export type { PersonRow };
+/** What check-out and incidents need to know of a user (the roster owns the table). */
+export type PersonRow = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'active' | 'opt_out'>;
 
 export function fullName(p: Pick<PersonRow, 'first_name' | 'last_name'>): string {
   return `${p.first_name} ${p.last_name}`.trim();
@@ -14,13 +15,13 @@ export function fullName(p: Pick<PersonRow, 'first_name' | 'last_name'>): string
  * rule), a card barcode (the Local ID as printed, after scanner noise is removed), or an email.
  * Inactive users are found too; callers that need an active one say so.
  */
-export function findPerson(db: Db, raw: string): PersonRow {
+export function findPerson(users: UserStore, raw: string): PersonRow {
   const scan = cleanScan(raw);
   if (scan === '') throw new AppError('invalid', 'Enter or scan a Local ID, card barcode or email.');
-  const byId = personByLocalId(db, scan);
+  const byId = users.byLocalId(scan);
   if (byId) return byId;
   if (scan.includes('@')) {
-    const matches = peopleByEmail(db, scan);
+    const matches = users.byEmail(scan);
     if (matches.length === 1) return matches[0]!;
     if (matches.length > 1) {
       throw new AppError(

@@ -5,8 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { AppError } from '../../shared/errors.ts';
-import type { Db } from '../../storage/db.ts';
-import { countWithheld, exportRows, type ExportFilter, type ExportRow } from '../../storage/export-store.ts';
+import type { ExportFilter, ExportRow, ExportStore } from '../../storage/export-store.ts';
 import type { AuditLog } from '../audit/audit.ts';
 import type { PhotoService } from '../photos/service.ts';
 
@@ -58,13 +57,13 @@ export function parseExportRequest(raw: RawExportRequest): ExportRequest {
  * disclosure of student records, so it is audited with its filters and counts. Opted-out
  * people are never in it.
  */
-export function createPhotoExports(db: Db, photos: PhotoService, audit: AuditLog) {
+export function createPhotoExports(store: ExportStore, photos: PhotoService, audit: AuditLog) {
   const plan = (request: ExportRequest): ExportPlan => {
-    const rows = exportRows(db, request);
+    const rows = store.rows(request);
     return {
       request,
       entries: rows.map((row) => ({ row, name: `${row.local_id}.${request.size === 'original' ? EXTENSION[row.format] ?? 'jpg' : 'jpg'}` })),
-      withheld: countWithheld(db, request),
+      withheld: store.countWithheld(request),
     };
   };
   const pathOf = (p: ExportPlan, row: ExportRow) => photos.filePath(row.source_sha256, p.request.size);

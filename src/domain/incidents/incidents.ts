@@ -1,20 +1,10 @@
 import { AppError } from '../../shared/errors.ts';
-import type { Db } from '../../storage/db.ts';
-import {
-  closeIncidentRow,
-  getIncident,
-  insertIncident,
-  listIncidents,
-  type IncidentListRow,
-  type IncidentRow,
-  type IncidentType,
-} from '../../storage/incident-store.ts';
-import { getDevice, type DeviceRow } from '../../storage/device-store.ts';
-import { personByLocalId } from '../../storage/device-user-lookup.ts';
+import type { IncidentListRow, IncidentRow, IncidentType } from '../../storage/incident-store.ts';
+import type { DeviceRow } from '../../storage/device-store.ts';
 import { recordAction, type Actor } from '../devices/actions.ts';
 import { findPerson, type PersonRow } from '../devices/people.ts';
 import { cleanScan } from '../devices/scan.ts';
-import { DeviceService } from '../devices/devices.ts';
+import { DeviceService, type DeviceStores } from '../devices/devices.ts';
 
 export type { IncidentRow, IncidentListRow, IncidentType };
 
@@ -42,8 +32,8 @@ export interface IncidentDetail {
 export class IncidentService {
   private readonly devices: DeviceService;
 
-  constructor(private readonly db: Db) {
-    this.devices = new DeviceService(db);
+  constructor(private readonly storage: DeviceStores) {
+    this.devices = new DeviceService(storage);
   }
 
   /** Staff and admins record an incident; every problem with the form is reported at once. */
@@ -60,7 +50,7 @@ export class IncidentService {
     };
     const device = attempt(() => this.devices.find(input.device));
     // An incident may concern someone who has since left: inactive users are accepted.
-    const person = attempt(() => findPerson(this.db, input.user));
+    const person = attempt(() => findPerson(this.storage.users, input.user));
     const type = input.type as IncidentType;
     if (!INCIDENT_TYPES.includes(type)) problems.push(`Choose the type: ${INCIDENT_TYPES.join(', ')}.`);
     const description = input.description.trim();
@@ -70,9 +60,9 @@ export class IncidentService {
     if (dateProblem) problems.push(dateProblem);
     if (problems.length || !device || !person) throw new AppError('invalid', problems.join(' '));
 
-    return this.db.tx(() => {
+    return this.storage.tx(() => {
       const at = new Date().toISOString();
-      const id = insertIncident(this.db, {
+      const id = this.storage.incidents.insertIncident({
         asset_tag: device.asset_tag,
         local_id: person.local_id,
         type,
@@ -81,13 +71,13 @@ export class IncidentService {
         created_at: at,
         created_by: actor.username,
       });
-      recordAction(this.db, actor, 'incident.create', at, {
+      recordAction(this.storage.deviceActions, actor, 'incident.create', at, {
         asset_tag: device.asset_tag,
         local_id: person.local_id,
         incident_id: id,
         detail: type,
       });
-      return getIncident(this.db, id)!;
+      return this.storage.incidents.getIncident(id)!;
     });
   }
 
@@ -96,12 +86,12 @@ export class IncidentService {
     if (actor.role !== 'admin') throw new AppError('forbidden', 'Only an admin can close an incident.');
     const note = resolution.trim();
     if (note.length > MAX_DESCRIPTION) throw new AppError('invalid', `The resolution is longer than ${MAX_DESCRIPTION} characters.`);
-    return this.db.tx(() => {
+    return this.storage.tx(() => {
       const incident = this.get(id);
       if (incident.status === 'closed') throw new AppError('conflict', `Incident ${id} is already closed.`);
       const at = new Date().toISOString();
-      closeIncidentRow(this.db, id, actor.username, note, at);
-      recordAction(this.db, actor, 'incident.close', at, {
+      this.storage.incidents.closeIncidentRow(id, actor.username, note, at);
+      recordAction(this.storage.deviceActions, actor, 'incident.close', at, {
         asset_tag: incident.asset_tag,
         local_id: incident.local_id,
         incident_id: id,
@@ -112,7 +102,7 @@ export class IncidentService {
   }
 
   get(id: number): IncidentRow {
-    const incident = Number.isSafeInteger(id) ? getIncident(this.db, id) : undefined;
+    const incident = Number.isSafeInteger(id) ? this.storage.incidents.getIncident(id) : undefined;
     if (!incident) throw new AppError('not_found', `There is no incident ${id}.`);
     return incident;
   }
@@ -121,13 +111,13 @@ export class IncidentService {
     const incident = this.get(id);
     return {
       incident,
-      device: getDevice(this.db, incident.asset_tag),
-      person: personByLocalId(this.db, incident.local_id),
+      device: this.storage.devices.getDevice(incident.asset_tag),
+      person: this.storage.users.byLocalId(incident.local_id),
     };
   }
 
   list(opts: { status?: 'open' | 'closed'; limit?: number } = {}): IncidentListRow[] {
-    return listIncidents(this.db, { status: opts.status, limit: opts.limit ?? 200 });
+    return this.storage.incidents.listIncidents({ status: opts.status, limit: opts.limit ?? 200 });
   }
 }
 

@@ -10,7 +10,7 @@ import type { PhotoStore } from '../../storage/photo-store.ts';
  *   can change a current photo (activate, restore, remove): it reads what was committed, so a
  *   transaction that rolled back leaves nothing wrong behind;
  * - emptied when another connection has committed (`idphotos photos add`, `restore` or a roster
- *   import from the command line beside a running appliance), which `PRAGMA data_version` tells.
+ *   import from the command line beside a running appliance), which the store's data version tells.
  *   It then fills again one Local ID at a time from the database, rather than stall every request
  *   for a whole reload; a Local ID it does not hold is looked up until the next start.
  */
@@ -41,7 +41,7 @@ export function createCurrentPhotos(store: PhotoStore): CurrentPhotos {
     complete = true;
   };
 
-  // NB: PRAGMA data_version costs as much as the lookup it saves (~6 µs here), so it is read
+  // NB: reading the data version costs as much as the lookup it saves (~6 µs here), so it is read
   // once per turn of the event loop, not per request. A request answered in this turn reached
   // the socket before this turn's poll for I/O returned, so before this read: a request sent
   // after `idphotos photos add` finished still sees the new photo.

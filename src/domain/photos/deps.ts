@@ -1,7 +1,7 @@
 import type { Logger } from '../../shared/logger.ts';
 import type { PhotoFiles } from '../../storage/photo-files.ts';
 import type { PhotoStore } from '../../storage/photo-store.ts';
-import type { PhotoUsers } from '../../storage/photo-users.ts';
+import type { UserStore } from '../../storage/user-store.ts';
 import type { CurrentPhotos } from './current.ts';
 import type { Limiter } from './limiter.ts';
 
@@ -13,7 +13,8 @@ export interface PhotoDeps {
   store: PhotoStore;
   /** The current photo of each Local ID in memory; refresh it after every commit that may change one. */
   current: CurrentPhotos;
-  users: PhotoUsers;
+  /** What the photo store reads of the roster's users: existence, the row, near misses. */
+  users: Pick<UserStore, 'exists' | 'optedOut' | 'byLocalId' | 'sameIgnoringCase' | 'sameIgnoringLeadingZeros'>;
   files: PhotoFiles;
   log: Logger;
   limiter: Limiter;

@@ -1,4 +1,4 @@
-import type { PhotoUsers } from '../../storage/photo-users.ts';
+import type { PhotoDeps } from './deps.ts';
 import { PHOTO_EXTENSIONS } from './names.ts';
 
 /**
@@ -16,7 +16,7 @@ export interface Hint {
 
 const DOUBLED = /\.(jpe?g|png|gif)$/i;
 
-export function nearMisses(localId: string, users: PhotoUsers): Hint[] {
+export function nearMisses(localId: string, users: PhotoDeps['users']): Hint[] {
   const hints: Hint[] = [];
   const seen = new Set<string>();
   const add = (kind: Hint['kind'], id: string | null, why: string) => {

@@ -3,10 +3,9 @@ import type { PhotosConfig } from '../../config/schema.ts';
 import { configureImaging } from '../../imaging/images.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { Db } from '../../storage/db.ts';
+import type { Storage } from '../../storage/index.ts';
 import { openPhotoFiles } from '../../storage/photo-files.ts';
-import { createPhotoStore } from '../../storage/photo-store.ts';
-import { createPhotoUsers, type UserSummary } from '../../storage/photo-users.ts';
+import type { UserRow } from '../../storage/user-row.ts';
 import type { IncomingFolder } from '../incoming/folder.ts';
 import type { CommitStep, PhotoDeps } from './deps.ts';
 import { createCurrentPhotos } from './current.ts';
@@ -21,7 +20,7 @@ import { RENDER_REVISION, type DisplaySize } from './sizes.ts';
 import { createInFlight } from '../../shared/in-flight.ts';
 
 export interface PhotoServiceOptions {
-  db: Db;
+  storage: Pick<Storage, 'photos' | 'users'>;
   dataDir: string;
   config: PhotosConfig;
   /** Largest upload in bytes (`sftp.max_photo_bytes`). */
@@ -41,8 +40,11 @@ export interface DisplayImage {
   read(): Promise<Uint8Array<ArrayBuffer>>;
 }
 
+/** The user columns the users API shows. */
+type UserSummary = Pick<UserRow, 'local_id' | 'first_name' | 'middle_name' | 'last_name' | 'role' | 'grade' | 'building' | 'email' | 'position'>;
+
 /** A user as the users API shows them, with their current photo. */
-export interface UserRecord extends Omit<UserSummary, 'active' | 'opt_out'> {
+export interface UserRecord extends UserSummary {
   active: boolean;
   /** Opted out of directory photos (FERPA): `photo` is null and `photo_withheld` true unless the reader sees withheld photos. */
   opt_out: boolean;
@@ -89,7 +91,7 @@ export interface PhotoService {
 /**
  * The photo store: exact Local ID matching, visible when the upload closes, never torn.
  * @example
- * const photos = createPhotoService({ db, dataDir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log });
+ * const photos = createPhotoService({ storage, dataDir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log });
  * await photos.start();
  * await photos.addFile('/tmp/S12345.jpg', { account: 'cli' });
  */
@@ -100,12 +102,12 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
   // with 1 in 1.9-2.1 s, and rendering still finished about a second after the last one: small
   // images gain little from libvips' own threads, and the upload path lost the CPU to them.
   configureImaging({ threadsPerImage: 1 });
-  const store = createPhotoStore(options.db);
+  const store = options.storage.photos;
   const closing = new AbortController();
   const d: PhotoDeps = {
     store,
     current: createCurrentPhotos(store),
-    users: createPhotoUsers(options.db),
+    users: options.storage.users,
     files: openPhotoFiles(options.dataDir),
     log: options.log,
     limiter: createLimiter(workers, closing.signal),
@@ -145,10 +147,14 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     },
     photo: (localId) => photoSummary(d, localId),
     user(localId, reader = STAFF) {
-      const user = d.users.summary(localId);
-      if (!user) throw new AppError('not_found', `no user has Local ID ${localId}`);
-      const withheld = user.opt_out === 1 && !reader.seesWithheld;
-      return { ...user, active: user.active === 1, opt_out: user.opt_out === 1, photo_withheld: withheld, photo: withheld ? null : photoSummary(d, localId) };
+      const u = d.users.byLocalId(localId);
+      if (!u) throw new AppError('not_found', `no user has Local ID ${localId}`);
+      const withheld = u.opt_out === 1 && !reader.seesWithheld;
+      return {
+        local_id: u.local_id, first_name: u.first_name, middle_name: u.middle_name, last_name: u.last_name, role: u.role,
+        grade: u.grade, building: u.building, email: u.email, position: u.position, active: u.active === 1,
+        opt_out: u.opt_out === 1, photo_withheld: withheld, photo: withheld ? null : photoSummary(d, localId),
+      };
     },
     history: (localId) => historyOf(d, localId),
     restore: (localId, versionId, account) => restoreVersion(d, localId, versionId, account),

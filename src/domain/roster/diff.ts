@@ -1,4 +1,4 @@
-import type { UserKey, UserRow } from '../../storage/roster-user-store.ts';
+import type { RosterUser as UserRow, UserKey } from '../../storage/user-store.ts';
 import { USER_FIELDS, type ImportError, type RosterRow } from './types.ts';
 
 /** What applying a roster would change, computed before anything is written. */

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
-import type { Db } from '../../storage/db.ts';
+import type { Tx } from '../../storage/index.ts';
 import { fsyncDir } from '../../storage/files.ts';
-import { heldOfSource, updateImport, type ImportRow, type ImportUpdate } from '../../storage/roster-import-store.ts';
+import type { ImportRow, ImportStore, ImportUpdate } from '../../storage/roster-import-store.ts';
 
 /**
  * What the roster and the devices importer share about a held import: the admin's decision is
@@ -17,23 +17,23 @@ export function assertHeld(row: ImportRow): ImportRow {
 }
 
 /** Records an admin's (or idphotos') decision on an import: its status, when, and by whom. */
-export function decideImport(db: Db, id: number, changes: ImportUpdate, actor: string): void {
-  updateImport(db, id, { ...changes, decided_at: new Date().toISOString(), decided_by: actor });
+export function decideImport(imports: ImportStore, id: number, changes: ImportUpdate, actor: string): void {
+  imports.updateImport(id, { ...changes, decided_at: new Date().toISOString(), decided_by: actor });
 }
 
 /** Writes an import's outcome; for the approval of a held import, also who decided and when. */
-export function finishImport(db: Db, id: number, changes: ImportUpdate, approval?: { actor: string }): void {
-  if (approval) decideImport(db, id, { ...changes, held_dir: '' }, approval.actor);
-  else updateImport(db, id, changes);
+export function finishImport(imports: ImportStore, id: number, changes: ImportUpdate, approval?: { actor: string }): void {
+  if (approval) decideImport(imports, id, { ...changes, held_dir: '' }, approval.actor);
+  else imports.updateImport(id, changes);
 }
 
 /**
  * Discards the held imports of `source` older than `newId`: approving one would roll the newer
  * data back. Returns them; their folders go once the caller's transaction has committed.
  */
-export function supersedeHeld(db: Db, source: string, newId: number): ImportRow[] {
-  const old = heldOfSource(db, source).filter((r) => r.id < newId);
-  for (const r of old) decideImport(db, r.id, { status: 'discarded', reason: `superseded by import ${newId}`, held_dir: '' }, 'idphotos');
+export function supersedeHeld(imports: ImportStore, source: string, newId: number): ImportRow[] {
+  const old = imports.heldOfSource(source).filter((r) => r.id < newId);
+  for (const r of old) decideImport(imports, r.id, { status: 'discarded', reason: `superseded by import ${newId}`, held_dir: '' }, 'idphotos');
   return old;
 }
 
@@ -41,10 +41,10 @@ export function supersedeHeld(db: Db, source: string, newId: number): ImportRow[
  * The file a held import kept, to apply it on approval. When it is gone the import is refused
  * (recorded) and AppError('conflict') thrown: the admin uploads the file again.
  */
-export function heldFileOrRefuse(db: Db, row: ImportRow, actor: string, heldRoot: string): string {
+export function heldFileOrRefuse(imports: ImportStore, row: ImportRow, actor: string, heldRoot: string): string {
   const path = join(heldDir(heldRoot, row.id), row.file);
   if (existsSync(path)) return path;
-  decideImport(db, row.id, { status: 'refused', reason: 'the held file is gone from the data folder; upload it again' }, actor);
+  decideImport(imports, row.id, { status: 'refused', reason: 'the held file is gone from the data folder; upload it again' }, actor);
   throw new AppError('conflict', `import ${row.id}: the held file is gone; upload it again`);
 }
 
@@ -80,11 +80,11 @@ export function keepHeldFile(work: string, heldRoot: string, id: number): string
  * superseded, or left by a rolled-back hold. Returns how many. Runs with the write lock, so a
  * hold another process (the CLI) is recording cannot lose its folder in between.
  */
-export function sweepHeldFiles(db: Db, heldRoot: string): number {
+export function sweepHeldFiles(storage: { tx: Tx; imports: ImportStore }, heldRoot: string): number {
   if (!existsSync(heldRoot)) return 0;
-  return db.tx(
+  return storage.tx(
     () => {
-      const held = new Set(db.all<{ id: number }>("SELECT id FROM imports WHERE status = 'held'").map((r) => String(r.id)));
+      const held = new Set(storage.imports.heldIds().map(String));
       let removed = 0;
       for (const name of readdirSync(heldRoot)) {
         if (!/^\d+$/.test(name) || held.has(name)) continue;

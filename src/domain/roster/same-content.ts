@@ -1,5 +1,5 @@
-import type { Db } from '../../storage/db.ts';
-import { insertImport, latestOfSource, listErrors, replaceErrors, updateImport, type NewImport } from '../../storage/roster-import-store.ts';
+import type { Tx } from '../../storage/index.ts';
+import type { ImportStore, NewImport } from '../../storage/roster-import-store.ts';
 
 /**
  * "The same content uploaded again is a no-op" (nightly jobs resend unchanged exports). When
@@ -11,15 +11,15 @@ import { insertImport, latestOfSource, listErrors, replaceErrors, updateImport, 
  * NB: devices rely on this too — re-applying an unchanged devices.csv would undo the desk's
  * check-ins since that export.
  */
-export function recordSameContent(db: Db, base: Omit<NewImport, 'status'>): number | undefined {
-  const same = latestOfSource(db, base.source, ['applied', 'held']);
+export function recordSameContent({ tx, imports }: { tx: Tx; imports: ImportStore }, base: Omit<NewImport, 'status'>): number | undefined {
+  const same = imports.latestOfSource(base.source, ['applied', 'held']);
   if (!same || same.sha256 !== base.sha256) return undefined;
   if (same.status === 'held') {
-    return insertImport(db, { ...base, status: 'skipped', reason: `same content as import ${same.id}, which is held awaiting approval` });
+    return imports.insertImport({ ...base, status: 'skipped', reason: `same content as import ${same.id}, which is held awaiting approval` });
   }
-  return db.tx(() => {
-    const id = insertImport(db, { ...base, status: 'applied', reason: `same content as import ${same.id}: nothing changed`, decided_at: new Date().toISOString() });
-    updateImport(db, id, {
+  return tx(() => {
+    const id = imports.insertImport({ ...base, status: 'applied', reason: `same content as import ${same.id}: nothing changed`, decided_at: new Date().toISOString() });
+    imports.updateImport(id, {
       format: same.format,
       encoding: same.encoding,
       delimiter: same.delimiter,
@@ -34,7 +34,7 @@ export function recordSameContent(db: Db, base: Omit<NewImport, 'status'>): numb
       photos_linked: 0,
       opted_out: same.opted_out,
     });
-    replaceErrors(db, id, listErrors(db, same.id));
+    imports.replaceErrors(id, imports.listErrors(same.id));
     return id;
   });
 }

@@ -4,12 +4,8 @@ import type { RosterConfig } from '../../config/schema.ts';
 import type { UploadRefusal } from '../incoming/folder.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { Db } from '../../storage/db.ts';
-import {
-  getImportRow, insertImport, latestOfFile, listErrors, listImportRows, replaceErrors,
-  type ImportRow, type ImportUpdate, type NewImport,
-} from '../../storage/roster-import-store.ts';
-import { countUnmatchedPhotos, deactivateUser, getUser, hasPhotoTable, insertUsers, scanUserKeys, updateUser } from '../../storage/roster-user-store.ts';
+import type { Storage } from '../../storage/index.ts';
+import type { ImportRow, ImportUpdate, NewImport } from '../../storage/roster-import-store.ts';
 import { readFileFacts } from './decode.ts';
 import { planImport, type Plan } from './diff.ts';
 import { errorReportCsv } from './error-report.ts';
@@ -38,7 +34,7 @@ export interface ImportDetail extends ImportRecord {
 }
 
 export interface RosterServiceOptions {
-  db: Db;
+  storage: Pick<Storage, 'tx' | 'users' | 'imports'>;
   config: RosterConfig;
   /** Held files are kept under `<dataDir>/imports/held/<id>/`. */
   dataDir: string;
@@ -60,7 +56,7 @@ export const LIST_ERRORS = 100;
  * Imports of one process run one at a time, in the order they were asked for.
  */
 export class RosterService {
-  private readonly db: Db;
+  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports'>;
   private readonly config: RosterConfig;
   private readonly log: Logger;
   private readonly heldRoot: string;
@@ -69,7 +65,7 @@ export class RosterService {
   private readonly delegates = new Map<string, HeldImportHandler>();
 
   constructor(opts: RosterServiceOptions) {
-    this.db = opts.db;
+    this.storage = opts.storage;
     this.config = opts.config;
     this.log = opts.log;
     this.heldRoot = join(opts.dataDir, 'imports', 'held');
@@ -92,19 +88,19 @@ export class RosterService {
   /** Newest first, each with its first errors (`LIST_ERRORS`). `before` pages to older ones. */
   listImports(opts: { limit?: number; before?: number } = {}): ImportDetail[] {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
-    return listImportRows(this.db, limit, opts.before).map((row) => ({ ...toRecord(row), errors: listErrors(this.db, row.id, LIST_ERRORS) }));
+    return this.storage.imports.listImportRows(limit, opts.before).map((row) => ({ ...toRecord(row), errors: this.storage.imports.listErrors(row.id, LIST_ERRORS) }));
   }
 
   /** One import with every stored error line. Throws AppError('not_found'). */
   getImport(id: number): ImportDetail {
     const row = this.row(id);
-    return { ...toRecord(row), errors: listErrors(this.db, id) };
+    return { ...toRecord(row), errors: this.storage.imports.listErrors(id) };
   }
 
   /** The error lines as CSV for a spreadsheet (cells that could run as formulas are neutralised). */
   errorReport(id: number): { fileName: string; csv: string } {
     const row = this.row(id);
-    return { fileName: `import-${id}-${row.file.replace(/\.csv$/i, '')}-errors.csv`, csv: errorReportCsv(listErrors(this.db, id)) };
+    return { fileName: `import-${id}-${row.file.replace(/\.csv$/i, '')}-errors.csv`, csv: errorReportCsv(this.storage.imports.listErrors(id)) };
   }
 
   /**
@@ -121,7 +117,7 @@ export class RosterService {
     if (other) return other.approve(id, actor);
     return this.serial(async () => {
       const row = this.held(id);
-      const path = heldFileOrRefuse(this.db, row, actor, this.heldRoot);
+      const path = heldFileOrRefuse(this.storage.imports, row, actor, this.heldRoot);
       const result = await this.runImport({ path, file: row.file, kind: row.kind as RosterKind, origin: row.origin }, { id, actor, source: row.source });
       rmSync(heldDir(this.heldRoot, row.id), { recursive: true, force: true });
       this.log.info({ import: id, actor }, `import ${id} (${row.file}) approved by ${actor}: ${result.status}`);
@@ -135,7 +131,7 @@ export class RosterService {
     if (other) return other.discard(id, actor);
     return this.serial(async () => {
       const row = this.held(id);
-      decideImport(this.db, id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
+      decideImport(this.storage.imports, id, { status: 'discarded', reason: `discarded by ${actor}` }, actor);
       rmSync(heldDir(this.heldRoot, row.id), { recursive: true, force: true });
       this.log.info({ import: id, actor }, `import ${id} (${row.file}) discarded by ${actor}`);
       return this.getImport(id);
@@ -150,7 +146,7 @@ export class RosterService {
    */
   recordRefusedUpload(r: UploadRefusal): number {
     const now = new Date().toISOString();
-    const id = insertImport(this.db, {
+    const id = this.storage.imports.insertImport({
       file: r.name, source: r.name, kind: '', origin: `sftp:${r.account}`, sha256: '', bytes: r.bytes,
       status: 'refused', reason: r.reason, received_at: now, decided_at: now,
     });
@@ -159,7 +155,7 @@ export class RosterService {
   }
 
   lastSha256Of(file: string): string | undefined {
-    return latestOfFile(this.db, file)?.sha256;
+    return this.storage.imports.latestOfFile(file)?.sha256;
   }
 
   /**
@@ -170,7 +166,7 @@ export class RosterService {
   removeDeadWork(): number {
     let swept = 0;
     try {
-      swept = sweepHeldFiles(this.db, this.heldRoot);
+      swept = sweepHeldFiles(this.storage, this.heldRoot);
     } catch (err) {
       // NB: housekeeping must not stop a start: a long CLI import may hold the write lock.
       this.log.warn({ err }, 'left old held-import folders for the next start: the database is busy');
@@ -190,12 +186,12 @@ export class RosterService {
   }
 
   private delegateOf(id: number): HeldImportHandler | undefined {
-    const kind = getImportRow(this.db, id)?.kind;
+    const kind = this.storage.imports.getImportRow(id)?.kind;
     return kind === undefined ? undefined : this.delegates.get(kind);
   }
 
   private row(id: number): ImportRow {
-    const row = getImportRow(this.db, id);
+    const row = this.storage.imports.getImportRow(id);
     if (!row) throw new AppError('not_found', `there is no import ${id}`);
     return row;
   }
@@ -219,7 +215,7 @@ export class RosterService {
       const facts = await readFileFacts(path);
       const base = { file, source, kind, origin: req.origin, sha256: facts.sha256, bytes: facts.bytes, received_at: received };
       if (!approval) {
-        const id = recordSameContent(this.db, base);
+        const id = recordSameContent(this.storage, base);
         if (id !== undefined) {
           const rec = this.getImport(id);
           this.log.info({ import: id, file, source, status: rec.status }, `import ${id} (${file}) ${rec.status}: ${rec.reason}`);
@@ -263,17 +259,17 @@ export class RosterService {
     approval?: { id: number; actor: string },
   ): ImportDetail {
     const cfg = this.config;
-    const photos = hasPhotoTable(this.db);
     const now = new Date().toISOString();
     const meta: ImportUpdate = { format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored, opted_out: countOptedOut(parsed.rows.values()) };
     const superseded: ImportRow[] = [];
-    const outcome = this.db.tx(() => {
-      const id = approval?.id ?? insertImport(this.db, { ...base, status: 'refused', reason: 'in progress' });
-      const plan = planImport({ scanKeys: (columns) => scanUserKeys(this.db, columns), get: (id) => getUser(this.db, id) }, parsed.rows, base.source);
+    const { tx, users, imports } = this.storage;
+    const outcome = tx(() => {
+      const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused', reason: 'in progress' });
+      const plan = planImport({ scanKeys: (columns) => users.scanKeys(columns), get: (id) => users.byLocalId(id) }, parsed.rows, base.source);
       const errors = plan.conflicts.length ? [...parsed.errors, ...plan.conflicts].sort((a, b) => a.line - b.line) : parsed.errors;
       // Each bad line has one error: a row is invalid, a duplicate, or a conflict, never two.
       const errorLines = parsed.errorCount + plan.conflicts.length;
-      replaceErrors(this.db, id, errors);
+      imports.replaceErrors(id, errors);
       const deactivate = parsed.fullExport && cfg.deactivate_missing.includes(kind) ? plan.missing : [];
       const counts = {
         ...meta,
@@ -286,22 +282,22 @@ export class RosterService {
       };
       if (errorLines * 100 > cfg.max_error_percent * parsed.dataRows) {
         const reason = `${errorLines} of ${parsed.dataRows} rows (${pct(errorLines, parsed.dataRows)}) have errors, more than the ${cfg.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
-        finishImport(this.db, id, { ...counts, status: 'refused', reason }, approval);
+        finishImport(imports, id, { ...counts, status: 'refused', reason }, approval);
         return { id, status: 'refused' as const, reason };
       }
       const hold = approval ? undefined : holdReason(plan, counts.deactivated, counts.updated, base.source, cfg);
       if (hold) {
-        finishImport(this.db, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
-        superseded.push(...supersedeHeld(this.db, base.source, id));
+        finishImport(imports, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
+        superseded.push(...supersedeHeld(imports, base.source, id));
         return { id, status: 'held' as const, reason: hold };
       }
-      const unmatchedBefore = photos ? countUnmatchedPhotos(this.db) : 0;
-      insertUsers(this.db, plan.inserts, now, plan.usersInTable);
-      for (const u of plan.updates) updateUser(this.db, u, now);
-      for (const localId of deactivate) deactivateUser(this.db, localId, now);
-      const photosLinked = photos ? unmatchedBefore - countUnmatchedPhotos(this.db) : 0;
-      finishImport(this.db, id, { ...counts, photos_linked: photosLinked, status: 'applied', reason: '' }, approval);
-      superseded.push(...supersedeHeld(this.db, base.source, id));
+      const unmatchedBefore = users.countUnmatchedPhotos();
+      users.insertMany(plan.inserts, now, plan.usersInTable);
+      for (const u of plan.updates) users.update(u, now);
+      for (const localId of deactivate) users.deactivate(localId, now);
+      const photosLinked = unmatchedBefore - users.countUnmatchedPhotos();
+      finishImport(imports, id, { ...counts, photos_linked: photosLinked, status: 'applied', reason: '' }, approval);
+      superseded.push(...supersedeHeld(imports, base.source, id));
       return { id, status: 'applied' as const, reason: '' };
     });
     for (const old of superseded) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
@@ -315,10 +311,11 @@ export class RosterService {
 
   /** A refused import, in one statement or as the update of an approved one. */
   private record(base: ImportBase, changes: ImportUpdate, errors: ImportError[], approval?: { id: number; actor: string }): number {
-    return this.db.tx(() => {
-      const id = approval?.id ?? insertImport(this.db, { ...base, status: 'refused' });
-      replaceErrors(this.db, id, errors);
-      finishImport(this.db, id, changes, approval);
+    const { tx, imports } = this.storage;
+    return tx(() => {
+      const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused' });
+      imports.replaceErrors(id, errors);
+      finishImport(imports, id, changes, approval);
       return id;
     });
   }

@@ -1,19 +1,10 @@
-import type { Db } from '../../storage/db.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { UserRow } from '../../storage/user-row.ts';
+import type { SearchQuery, SearchResult, UserSummary } from '../../storage/user-search.ts';
+import type { UserCounts, UserStore } from '../../storage/user-store.ts';
 
 export type UserRecord = UserRow;
-
-/** One user by exact Local ID; AppError 'not_found' when there is none. */
-export function getUser(db: Db, localId: string): UserRecord {
-  const user = db.get<UserRecord>('SELECT * FROM users WHERE local_id = ?', localId);
-  if (!user) throw new AppError('not_found', `No user has Local ID ${localId}.`);
-  return user;
-}
-
-export function findUser(db: Db, localId: string): UserRecord | undefined {
-  return db.get<UserRecord>('SELECT * FROM users WHERE local_id = ?', localId);
-}
+export type { SearchQuery, SearchResult, UserSummary, UserCounts };
 
 export function displayName(u: Pick<UserRecord, 'first_name' | 'last_name' | 'middle_name'>): string {
   return [u.first_name, u.middle_name, u.last_name].filter(Boolean).join(' ');
@@ -24,19 +15,42 @@ export interface FilterOptions {
   grades: string[];
 }
 
-/** The buildings and grades users are in, for the search filters. */
-export function filterOptions(db: Db): FilterOptions {
-  const rows = db.all<{ building: string; grade: string }>(
-    "SELECT DISTINCT building, grade FROM users WHERE active = 1 AND (building <> '' OR grade <> '')",
-  );
-  const buildings = new Set<string>();
-  const grades = new Set<string>();
-  for (const r of rows) {
-    if (r.building) buildings.add(r.building);
-    if (r.grade) grades.add(r.grade);
-  }
-  return { buildings: [...buildings].sort(naturalCompare), grades: [...grades].sort(gradeCompare) };
+/** The people the roster keeps, as the viewer finds and shows them. */
+export function createUserService(users: UserStore) {
+  return {
+    /** One user by exact Local ID; AppError 'not_found' when there is none. */
+    get(localId: string): UserRecord {
+      const user = users.byLocalId(localId);
+      if (!user) throw new AppError('not_found', `No user has Local ID ${localId}.`);
+      return user;
+    },
+
+    find: (localId: string): UserRecord | undefined => users.byLocalId(localId),
+
+    /**
+     * Searches users by name or Local ID, case-insensitively by prefix (ASCII letters). Every
+     * token must match the start of a first or last name (middle name too with three or more
+     * tokens) or, for a token with a digit, the Local ID. Filters narrow by role, building and grade.
+     */
+    search: (query: SearchQuery): SearchResult => users.search(query),
+
+    /** The buildings and grades users are in, for the search filters. */
+    filterOptions(): FilterOptions {
+      const buildings = new Set<string>();
+      const grades = new Set<string>();
+      for (const r of users.buildingsAndGrades()) {
+        if (r.building) buildings.add(r.building);
+        if (r.grade) grades.add(r.grade);
+      }
+      return { buildings: [...buildings].sort(naturalCompare), grades: [...grades].sort(gradeCompare) };
+    },
+
+    /** Active users by role, and how many are inactive. */
+    counts: (): UserCounts => users.counts(),
+  };
 }
+
+export type UserService = ReturnType<typeof createUserService>;
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 export const naturalCompare = (a: string, b: string): number => collator.compare(a, b);

@@ -2,8 +2,7 @@ import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { auditCsv, auditCsvName, parseAuditRange } from '../../domain/audit/audit-export.ts';
 import type { AppContext } from '../../context.ts';
-import { diskUse, missingPhotosByGroup, photoCounts, recentPhotos, userCounts } from '../../domain/users/status.ts';
-import { displayName, filterOptions, findUser, gradeCompare, naturalCompare } from '../../domain/users/users.ts';
+import { displayName } from '../../domain/users/users.ts';
 import type { WebEnv } from '../env.ts';
 import { AuditPage } from '../views/audit-page.tsx';
 import { BACKUP_STALE_DAYS, StatusPage, type StatusData } from '../views/status-page.tsx';
@@ -26,7 +25,7 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
     const limit = 100;
     const entries = ctx.audit.list({ localId, actor, limit: limit + 1, beforeId: Number.isInteger(before) && before > 0 ? before : undefined });
     const page = entries.slice(0, limit);
-    const person = localId ? findUser(ctx.db, localId) : undefined;
+    const person = localId ? ctx.users.find(localId) : undefined;
     return c.html(
       <AuditPage
         user={c.get('user')!}
@@ -53,11 +52,11 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
   app.route('/imports', adminImportRoutes(ctx.roster, ctx.audit));
   app.route('/tokens', adminTokenRoutes(ctx.tokens));
   app.route('/deliveries', adminDeliveryRoutes(ctx.deliveries));
-  app.route('/export', adminExportRoutes(ctx.exports, () => filterOptions(ctx.db)));
+  app.route('/export', adminExportRoutes(ctx.exports, () => ctx.users.filterOptions()));
 
   app.get('/photos', (c) =>
     c.html(
-      <PhotosPage user={c.get('user')!} path={c.req.path} unmatched={ctx.photos.unmatched(200)} rejected={ctx.photos.rejected(200)} recent={recentPhotos(ctx.db, 25)} waiting={ctx.deliveries.waiting(200)} notice={c.req.query('done')} />,
+      <PhotosPage user={c.get('user')!} path={c.req.path} unmatched={ctx.photos.unmatched(200)} rejected={ctx.photos.rejected(200)} recent={ctx.status.recentPhotos(25)} waiting={ctx.deliveries.waiting(200)} notice={c.req.query('done')} />,
     ),
   );
 
@@ -72,9 +71,9 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
   const last = ctx.roster.listImports({ limit: 1 })[0];
   const backup = ctx.audit.lastBackup();
   return {
-    users: userCounts(ctx.db),
-    photos: photoCounts(ctx.db),
-    missing: missingPhotosByGroup(ctx.db).sort((a, b) => naturalCompare(a.building, b.building) || gradeCompare(a.grade, b.grade)),
+    users: ctx.users.counts(),
+    photos: ctx.status.photoCounts(),
+    missing: ctx.status.missingPhotos(),
     lastImport: last && {
       file: last.file,
       status: last.status,
@@ -89,7 +88,7 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
     },
     sftpSessions: ctx.sftpSessions.list(),
     webSessions: ctx.auth.sessions.count(),
-    disk: diskUse(ctx.config.data_dir, ctx.db.path),
+    disk: ctx.status.diskUse(),
     sftp: {
       // NB: a wildcard listen address is no use to a client; the name this page was reached by is.
       host: wildcard ? requestHost : listen.host,

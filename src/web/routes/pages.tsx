@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { AppContext } from '../../context.ts';
-import { searchUsers, type SearchQuery } from '../../domain/users/search.ts';
-import { filterOptions, getUser, type FilterOptions } from '../../domain/users/users.ts';
+import type { FilterOptions, SearchQuery } from '../../domain/users/users.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { WebEnv } from '../env.ts';
 import { requireRole } from '../middleware/require-role.ts';
@@ -13,7 +12,7 @@ import { PhotoHistorySection } from '../views/photo-history.tsx';
 /** Search (`/`, `/search`) and profiles (`/users/:localid`), for every signed-in account. */
 export function pageRoutes(ctx: AppContext): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
-  const options = cached(30_000, () => filterOptions(ctx.db));
+  const options = cached(30_000, () => ctx.users.filterOptions());
 
   const search = (c: { req: { query(name: string): string | undefined } }) => {
     const query: SearchQuery = {
@@ -23,7 +22,7 @@ export function pageRoutes(ctx: AppContext): Hono<WebEnv> {
       grade: c.req.query('grade') || undefined,
     };
     const empty = !query.q?.trim() && !query.role && !query.building && !query.grade;
-    return { query, result: empty ? undefined : searchUsers(ctx.db, query) };
+    return { query, result: empty ? undefined : ctx.users.search(query) };
   };
 
   const searchPage = (c: Context<WebEnv>) => {
@@ -36,7 +35,7 @@ export function pageRoutes(ctx: AppContext): Hono<WebEnv> {
 
   app.get('/users/:localid', (c) => {
     const viewer = c.get('user')!;
-    const person = getUser(ctx.db, c.req.param('localid'));
+    const person = ctx.users.get(c.req.param('localid'));
     ctx.audit.record({ actor: viewer.username, action: 'profile.view', local_id: person.local_id, ip: c.get('ip') });
     const admin = viewer.role === 'admin';
     return c.html(
@@ -54,7 +53,7 @@ export function pageRoutes(ctx: AppContext): Hono<WebEnv> {
 
   app.post('/users/:localid/photo/restore', requireRole('admin'), async (c) => {
     const viewer = c.get('user')!;
-    const person = getUser(ctx.db, c.req.param('localid'));
+    const person = ctx.users.get(c.req.param('localid'));
     const form = await c.req.parseBody();
     const versionId = Number(form.version_id);
     if (!Number.isInteger(versionId) || versionId <= 0) throw new AppError('invalid', 'Choose a version to restore.');

@@ -1,6 +1,5 @@
 import type { SignedIn } from '../../domain/auth/auth.ts';
-import type { SearchQuery, SearchResult, UserSummary } from '../../domain/users/search.ts';
-import type { FilterOptions } from '../../domain/users/users.ts';
+import type { FilterOptions, SearchQuery, SearchResult, UserSummary } from '../../domain/users/users.ts';
 import { Layout } from './layout.tsx';
 import { WithheldBadge } from './withheld.tsx';
 

@@ -1,5 +1,5 @@
-import type { Db } from '../../storage/db.ts';
-import type { UserRow } from '../../storage/user-row.ts';
+import type { Db } from './db.ts';
+import type { UserRow } from './user-row.ts';
 
 export type UserSummary = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'active' | 'opt_out'>;
 

@@ -1,0 +1,84 @@
+import { createAuditStore, type AuditStore } from './audit-store.ts';
+import { openDatabase, type Db, type OpenOptions, type Tx } from './db.ts';
+import { createDeviceActionStore, type DeviceActionStore } from './device-action-store.ts';
+import { createDeviceStore, type DeviceStore } from './device-store.ts';
+import { createIncidentStore, type IncidentStore } from './incident-store.ts';
+import { createPhotoStore, type PhotoStore } from './photo-store.ts';
+import { createImportStore, type ImportStore } from './roster-import-store.ts';
+import { createSessionRows, type SessionRows } from './session-store.ts';
+import { snapshotInto } from './snapshot.ts';
+import { createStatusStore, type StatusStore } from './status-store.ts';
+import { createUserStore, type UserStore } from './user-store.ts';
+import { createTokenStore, type TokenStore } from './token-store.ts';
+import { createDeliveryStore, type DeliveryStore } from './delivery-store.ts';
+import { createExportStore, type ExportStore } from './export-store.ts';
+
+/**
+ * The storage seam: one store per table group over one database. The domain and the edges hold
+ * these, never the database; a second driver or another store (PostgreSQL, S3 photos) goes here.
+ */
+export interface Storage {
+  /** The database file (its size shows on the status page). */
+  readonly path: string;
+  /** Runs `fn` in one transaction; see `Db.tx` for nesting, durability and the write lock. */
+  readonly tx: Tx;
+  readonly users: UserStore;
+  readonly imports: ImportStore;
+  readonly devices: DeviceStore;
+  readonly deviceActions: DeviceActionStore;
+  readonly incidents: IncidentStore;
+  readonly photos: PhotoStore;
+  readonly sessions: SessionRows;
+  readonly audit: AuditStore;
+  readonly status: StatusStore;
+  /** Integration tokens (hashes only). */
+  readonly tokens: TokenStore;
+  /** Vendor deliveries and their lines. */
+  readonly deliveries: DeliveryStore;
+  /** Which current photos an export takes. */
+  readonly exports: ExportStore;
+  /** A consistent copy of the database at `path`, taken beside running writers. */
+  snapshotTo(path: string): void;
+  close(): void;
+}
+
+const databases = new WeakMap<Storage, Db>();
+
+/** Opens the database at `path` (creating and migrating it unless told otherwise) and its stores. */
+export function openStorage(path: string, options: OpenOptions = {}): Storage {
+  const db = openDatabase(path, options);
+  const storage: Storage = {
+    path,
+    tx: db.tx,
+    users: createUserStore(db),
+    imports: createImportStore(db),
+    devices: createDeviceStore(db),
+    deviceActions: createDeviceActionStore(db),
+    incidents: createIncidentStore(db),
+    photos: createPhotoStore(db),
+    sessions: createSessionRows(db),
+    audit: createAuditStore(db),
+    status: createStatusStore(db),
+    tokens: createTokenStore(db),
+    deliveries: createDeliveryStore(db),
+    exports: createExportStore(db),
+    snapshotTo: (dest) => snapshotInto(db, dest),
+    close: () => db.close(),
+  };
+  databases.set(storage, db);
+  return storage;
+}
+
+/**
+ * The database under a storage, for tests and benchmarks that seed or inspect tables directly.
+ * NB: product code never calls this: it goes through the stores.
+ */
+export function databaseOf(storage: Storage): Db {
+  const db = databases.get(storage);
+  if (!db) throw new Error('not a storage opened by openStorage');
+  return db;
+}
+
+export type { Tx, TxOptions } from './db.ts';
+/** The SQLite binding this runtime uses (`better-sqlite3` under Node, `node:sqlite` under Deno). */
+export { DRIVER as SQLITE_DRIVER } from './db.ts';

@@ -1,0 +1,143 @@
+import type { Db } from './db.ts';
+import { searchUsers, type SearchQuery, type SearchResult } from './user-search.ts';
+import type { UserRow } from './user-row.ts';
+
+/** A `users` row as roster import reads and writes it. */
+export type RosterUser = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'username' | 'position' | 'active' | 'source'> & {
+  /** '1' or '0' from a file; the number 1 or 0 when read back (SQLite's INTEGER column takes either). */
+  opt_out?: string | number;
+};
+
+/** A user as the comparison pass reads it: `key` is the compared columns joined by U+001F. */
+export interface UserKey {
+  local_id: string;
+  role: 'student' | 'staff';
+  active: number;
+  source: string;
+  key: string;
+}
+
+export interface UserCounts {
+  students: number;
+  staff: number;
+  inactive: number;
+}
+
+const ROSTER_COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, username, position, opt_out, active, source';
+const KEY_COLUMNS = new Set(['first_name', 'last_name', 'middle_name', 'grade', 'building', 'email', 'username', 'position', 'opt_out']);
+const INSERT_BATCH = 50;
+const ROW_PARAMS = `(${new Array(16).fill('?').join(', ')})`;
+
+/**
+ * The `users` table (migration 001-users): the one place that looks a user up by Local ID, for
+ * the roster, the photo store, check-out and the viewer alike. Local IDs are compared exactly.
+ */
+export function createUserStore(db: Db) {
+  return {
+    /** The user with exactly this Local ID. */
+    byLocalId: (localId: string): UserRow | undefined => db.get<UserRow>('SELECT * FROM users WHERE local_id = ?', localId),
+
+    /** undefined: no such user; true: opted out of directory photos (FERPA). One small read: the image path asks it per thumbnail. */
+    optedOut(localId: string): boolean | undefined {
+      const row = db.get<{ opt_out: number }>('SELECT opt_out FROM users WHERE local_id = ?', localId);
+      return row === undefined ? undefined : row.opt_out === 1;
+    },
+
+    exists: (localId: string): boolean => db.get('SELECT 1 AS x FROM users WHERE local_id = ?', localId) !== undefined,
+
+    /** Emails are compared without case; several users may share one (a sibling's), so up to five are returned. */
+    byEmail: (email: string): UserRow[] => db.all<UserRow>("SELECT * FROM users WHERE email = ? COLLATE NOCASE AND email <> '' LIMIT 5", email),
+
+    /** Local IDs equal to `localId` but for letter case (uses the NOCASE index of migration 002). */
+    sameIgnoringCase: (localId: string): string[] =>
+      db.all<{ local_id: string }>('SELECT local_id FROM users WHERE local_id = ? COLLATE NOCASE AND local_id != ? LIMIT 5', localId, localId).map((r) => r.local_id),
+
+    /** Local IDs equal to `localId` but for leading zeros (uses the ltrim index of migration 002). */
+    sameIgnoringLeadingZeros: (localId: string): string[] =>
+      db.all<{ local_id: string }>("SELECT local_id FROM users WHERE ltrim(local_id, '0') = ltrim(?, '0') AND local_id != ? LIMIT 5", localId, localId).map((r) => r.local_id),
+
+    /** Users by name or Local ID prefix, with filters (see `searchUsers`). */
+    search: (query: SearchQuery): SearchResult => searchUsers(db, query),
+
+    /** The distinct (building, grade) pairs of active users, for the search filters. */
+    buildingsAndGrades: (): { building: string; grade: string }[] =>
+      db.all("SELECT DISTINCT building, grade FROM users WHERE active = 1 AND (building <> '' OR grade <> '')"),
+
+    /** Active users by role, and how many are inactive. */
+    counts(): UserCounts {
+      const rows = db.all<{ role: string; active: number; n: number }>('SELECT role, active, count(*) AS n FROM users GROUP BY role, active');
+      const counts: UserCounts = { students: 0, staff: 0, inactive: 0 };
+      for (const r of rows) {
+        if (!r.active) counts.inactive += r.n;
+        else if (r.role === 'student') counts.students += r.n;
+        else counts.staff += r.n;
+      }
+      return counts;
+    },
+
+    /**
+     * Every user with only `columns` packed into one string: the nightly comparison of 100,000
+     * users reads a third fewer values this way, and full rows are fetched only for the few
+     * that differ. NB: U+001F cannot occur in a stored value (imports refuse control characters).
+     */
+    scanKeys(columns: readonly string[]): IterableIterator<UserKey> {
+      for (const c of columns) if (!KEY_COLUMNS.has(c)) throw new Error(`not a user column: ${c}`);
+      const key = columns.length ? columns.join(' || char(31) || ') : "''";
+      return db.iterate<UserKey>(`SELECT local_id, role, active, source, ${key} AS key FROM users`);
+    },
+
+    /**
+     * Inserts users, many rows per statement (one statement per row cost a quarter more).
+     * `existing`: how many users the table has, to choose how its indexes are kept up to date.
+     */
+    insertMany(users: readonly RosterUser[], now: string, existing: number): void {
+      // A first import of a whole district: building the secondary indexes (search, photo hints,
+      // …) once after the rows are in costs a quarter of keeping them up to date row by row.
+      // NB: callers run this inside their transaction, so nobody ever sees the table without them.
+      const rebuild = users.length >= 10_000 && users.length * 4 >= existing;
+      const indexes = rebuild ? db.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL") : [];
+      for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
+      for (let i = 0; i < users.length; i += INSERT_BATCH) {
+        const batch = users.slice(i, i + INSERT_BATCH);
+        const params: (string | number | null)[] = [];
+        for (const u of batch) {
+          params.push(u.local_id, u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, Number(u.opt_out ?? 0), u.active, u.source, now, now, u.active ? null : now);
+        }
+        db.run(`INSERT INTO users (${ROSTER_COLUMNS}, created_at, updated_at, deactivated_at) VALUES ${batch.map(() => ROW_PARAMS).join(', ')}`, ...params);
+      }
+      if (!indexes.length) return;
+      // NB: SQLite sorts each index in at most cache_size of memory, then spills to temp files;
+      // 32 MB keeps a 100,000-user sort in memory, and a helper thread sorts alongside.
+      const cache = db.get<{ cache_size: number }>('PRAGMA cache_size')!.cache_size;
+      db.exec('PRAGMA cache_size = -32768; PRAGMA threads = 2');
+      try {
+        for (const index of indexes) db.exec(index.sql);
+      } finally {
+        db.exec(`PRAGMA cache_size = ${Number(cache)}; PRAGMA threads = 0`);
+      }
+    },
+
+    /** Rewrites a user's roster columns; `deactivated_at` follows `active` (kept when it stays inactive). */
+    update(u: RosterUser, now: string): void {
+      db.run(
+        `UPDATE users SET first_name = ?, last_name = ?, middle_name = ?, role = ?, grade = ?, building = ?, email = ?,
+           username = ?, position = ?, opt_out = ?, source = ?, updated_at = ?,
+           deactivated_at = CASE WHEN ? = 1 THEN NULL WHEN active = 1 THEN ? ELSE deactivated_at END,
+           active = ?
+         WHERE local_id = ?`,
+        u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, Number(u.opt_out ?? 0), u.source, now,
+        u.active, now, u.active, u.local_id,
+      );
+    },
+
+    deactivate(localId: string, now: string): void {
+      db.run('UPDATE users SET active = 0, deactivated_at = ?, updated_at = ? WHERE local_id = ? AND active = 1', now, now, localId);
+    },
+
+    /** Photos whose Local ID is not a user (yet): "unmatched". */
+    countUnmatchedPhotos: (): number =>
+      db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photos p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.local_id = p.local_id)')!.n,
+  };
+}
+
+export type UserStore = ReturnType<typeof createUserStore>;
