@@ -32,6 +32,13 @@ import { withDeliveries } from './domain/deliveries/folder.ts';
 import { createSftpSessions } from './domain/connections/sftp-sessions.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
+import { createMetrics } from './domain/metrics/metrics.ts';
+import { createMetricsAccess, type MetricsAccess } from './domain/metrics/access.ts';
+import { diskSpace } from './domain/metrics/disk.ts';
+import { observeFolder, type UploadObserver } from './domain/metrics/observed-folder.ts';
+import { createAlerts } from './domain/alerts/alerts.ts';
+import { createDelivery, DEFAULT_RETRY, mailChannel, webhookChannel, type Channel, type RetryPolicy } from './domain/alerts/delivery.ts';
+import { createBackupSchedule } from './domain/backup/schedule.ts';
 
 export interface App {
   ctx: AppContext;
@@ -55,6 +62,16 @@ export interface AppOverrides {
   migrate?: boolean;
   /** For crash tests: called at each durable step of a photo commit (may never resolve). */
   photoHooks?: PhotoServiceOptions['hooks'];
+  /** How to run `idphotos` itself (the scheduled backup runs `idphotos backup`); `serve` passes it, and backup.schedule needs it. */
+  selfCommand?: readonly string[];
+  /** The clock of the alert checks and the backup schedule, in milliseconds since the epoch (tests move it forward). */
+  now?: () => number;
+  /** How alerts are retried (tests shorten the back-off). */
+  alertRetry?: RetryPolicy;
+  /** How often alert conditions are checked by themselves (a minute by default). */
+  alertCheckEveryMs?: number;
+  /** How often the backup schedule looks at the clock (a minute by default). */
+  backupTickMs?: number;
 }
 
 /**
@@ -72,21 +89,57 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const hostKeys = serving ? loadHostKeys(config.data_dir, config.sftp.host_keys) : [];
     const roster = new RosterService({ storage, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
     const dataFiles = new DataFileRegistry();
-    registerRosterFiles(dataFiles, config.roster, (job) => roster.importFile({ path: job.path, file: job.name, origin: job.origin }));
+    const audit = createAuditLog(storage.audit);
+    // Alerts first: imports and uploads tell them what happened.
+    const alerts = createAlerts({
+      config: config.alerts,
+      store: storage.alerts,
+      sources: {
+        heldImports: () => storage.monitor.heldImports(),
+        renderQueue: () => storage.monitor.pendingRenders(),
+        disk: () => diskSpace(config.data_dir),
+        lastBackupAt: () => audit.lastBackup()?.at,
+      },
+      delivery: createDelivery(alertChannels(config.alerts), createLogger('alerts'), overrides.alertRetry),
+      log: createLogger('alerts'),
+      now: overrides.now,
+      checkEveryMs: overrides.alertCheckEveryMs,
+    });
+    // An import may have been held (or a held one superseded): checked as soon as it ends. NB: by
+    // the server only; a command (`idphotos import`) leaves it to the server's next check.
+    const checked = <T>(work: Promise<T>): Promise<T> => (serving ? work.finally(() => alerts.check()) : work);
+    registerRosterFiles(dataFiles, config.roster, (job) => checked(roster.importFile({ path: job.path, file: job.name, origin: job.origin })));
     const deviceImports = new DeviceImporter({ storage, config: config.roster, dataDir: config.data_dir, log: createLogger('devices') });
-    dataFiles.register({ name: DEVICES_FILE, kind: DEVICES_KIND, description: 'devices', run: (job) => deviceImports.importFile({ path: job.path, file: job.name, origin: job.origin }) });
+    dataFiles.register({ name: DEVICES_FILE, kind: DEVICES_KIND, description: 'devices', run: (job) => checked(deviceImports.importFile({ path: job.path, file: job.name, origin: job.origin })) });
     roster.delegateKind(DEVICES_KIND, deviceImports);
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
     const photos = createPhotoService({ storage, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos'), hooks: overrides.photoHooks });
-    const audit = createAuditLog(storage.audit);
     const deliveries = createDeliveryService({ store: storage.deliveries, photos, audit, dataDir: config.data_dir, maxImageBytes: config.sftp.max_photo_bytes, log: createLogger('deliveries') });
+    const sftpSessions = createSftpSessions();
+    const metrics = createMetrics({
+      renderQueue: () => storage.monitor.pendingRenders(),
+      importsByStatus: () => storage.monitor.importsByStatus(),
+      sftpSessions: () => sftpSessions.count(),
+      disk: () => diskSpace(config.data_dir),
+      lastBackupAt: () => audit.lastBackup()?.at,
+    });
+    // NB: the token file is read by the server only: a command never answers /metrics.
+    const metricsAccess: MetricsAccess = serving ? createMetricsAccess(config.metrics) : { allows: () => false };
+    const onUpload: UploadObserver = (folder, outcome, reason) => {
+      metrics.upload(folder, outcome, reason);
+      if (outcome === 'refused') alerts.refusedUpload();
+    };
     const folders = {
-      idphotos: withDeliveries(photos.folder, deliveries, config.sftp.max_delivery_bytes),
-      data: new DataFolder(
-        new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
-        dataFiles,
-        (job) => imports.enqueue(job),
-        (refusal) => roster.recordRefusedUpload(refusal),
+      idphotos: observeFolder(withDeliveries(photos.folder, deliveries, config.sftp.max_delivery_bytes), 'idphotos', onUpload),
+      data: observeFolder(
+        new DataFolder(
+          new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
+          dataFiles,
+          (job) => imports.enqueue(job),
+          (refusal) => roster.recordRefusedUpload(refusal),
+        ),
+        'data',
+        onUpload,
       ),
     };
     const auth = createAuth(storage.sessions, config.web, accounts.web);
@@ -95,9 +148,21 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const users = createUserService(storage.users);
     const status = createStatusReport(storage.status, { dataDir: config.data_dir, dbPath: storage.path });
     const backup = createBackups(storage, config.data_dir);
+    if (serving && config.backup.schedule && !overrides.selfCommand?.length) throw new Error('backup.schedule is set but createApp was not told how to run idphotos backup (selfCommand)');
+    const backupSchedule = createBackupSchedule({
+      config: serving ? config.backup : { ...config.backup, schedule: '' },
+      command: overrides.selfCommand ?? [],
+      configFile: config.config_file,
+      log: createLogger('backup'),
+      now: overrides.now,
+      tickMs: overrides.backupTickMs,
+      onSuccess: () => alerts.backupSucceeded(),
+      onFailure: (run) => alerts.backupFailed(run.message),
+      onPruned: (b) => audit.record({ actor: 'idphotos:schedule', action: 'admin.action', detail: `old backup ${b.path} deleted (backup.keep = ${config.backup.keep})` }),
+    });
     const ctx: AppContext = {
       config, log, accounts, hostKeys, folders, users, status, backup, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos,
-      sftpSessions: createSftpSessions(),
+      sftpSessions, metrics, metricsAccess, alerts, backupSchedule,
       tokens: createTokenService(storage.tokens, audit),
       exports: createPhotoExports(storage.exports, photos, audit),
       deliveries,
@@ -138,6 +203,8 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       // Roster files that arrived just before the last stop were never imported.
       catchUpUploads(ctx.folders.data, ctx.dataFiles, ctx.roster, ctx.imports).catch((err) => ctx.log.error({ err }, 'roster catch-up failed'));
       retention = startAuditRetention(ctx.audit, ctx.config.web.audit_retention_days, createLogger('audit'));
+      ctx.alerts.start();
+      ctx.backupSchedule.start();
       return { sftpPort: sftp.port, webPort: web.port };
     },
     async stop(graceMs = 8000) {
@@ -146,11 +213,21 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       await ctx.photos.stop();
       await ctx.imports.stop();
       await retention?.stop();
+      await ctx.backupSchedule.stop();
+      await ctx.alerts.stop();
       ctx.audit.close();
       storage.close();
       ctx.log.info('stopped');
     },
   };
+}
+
+/** The channels [alerts] names: a webhook, mail, both or neither (then alerts are logged and listed only). */
+function alertChannels(config: Config['alerts']): Channel[] {
+  const channels: Channel[] = [];
+  if (config.webhook_url) channels.push(webhookChannel(config.webhook_url));
+  if (config.smtp_url) channels.push(mailChannel({ smtpUrl: config.smtp_url, from: config.from, to: config.to, timeoutMs: DEFAULT_RETRY.timeoutMs }));
+  return channels;
 }
 
 /** `node 20.20.2` or `deno 2.9.6`: which runtime serves, for whoever reads the log. */

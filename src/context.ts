@@ -19,6 +19,10 @@ import type { UserService } from './domain/users/users.ts';
 import type { StatusReport } from './domain/users/status.ts';
 import type { Backups } from './domain/backup/backup.ts';
 import type { SftpSessions } from './domain/connections/sftp-sessions.ts';
+import type { Metrics } from './domain/metrics/metrics.ts';
+import type { MetricsAccess } from './domain/metrics/access.ts';
+import type { Alerts } from './domain/alerts/alerts.ts';
+import type { BackupSchedule } from './domain/backup/schedule.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
@@ -60,4 +64,12 @@ export interface AppContext {
   exports: PhotoExports;
   /** Picture-day vendor deliveries (PSPA INDEX.TXT or idlink.txt zips) and the lines waiting for an admin. */
   deliveries: DeliveryService;
+  /** Prometheus counters and gauges, read at `/metrics`. */
+  metrics: Metrics;
+  /** Who may read `/metrics` (metrics.allow, or the token). */
+  metricsAccess: MetricsAccess;
+  /** Alerts raised now, and what tells them a backup failed or an upload was refused. */
+  alerts: Alerts;
+  /** Backups taken daily at backup.schedule: the next time, the last run, those kept. */
+  backupSchedule: BackupSchedule;
 }

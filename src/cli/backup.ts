@@ -28,7 +28,7 @@ export const backupCommand: Command = {
       const b = backupOrExplain(() => backup.write(dest));
       const n = (x: number) => x.toLocaleString('en-US');
       const mib = (b.bytes / 1024 / 1024).toFixed(1);
-      audit.record({ actor: `cli:${userInfo().username}`, action: 'backup', detail: `to ${dest}: ${n(b.users)} users, ${n(b.photos)} current photos, ${mib} MiB` });
+      audit.record({ actor: backupActor(), action: 'backup', detail: `to ${dest}: ${n(b.users)} users, ${n(b.photos)} current photos, ${mib} MiB` });
       io.stdout.write(
         [
           `backup of ${config.data_dir} written to ${dest}`,
@@ -45,6 +45,14 @@ export const backupCommand: Command = {
     }
   },
 };
+
+/**
+ * Who the audit log names: the appliance's schedule (which runs this command with
+ * IDPHOTOS_BACKUP_BY=schedule, see domain/backup/schedule.ts), or the user at the console.
+ */
+function backupActor(): string {
+  return process.env.IDPHOTOS_BACKUP_BY === 'schedule' ? 'idphotos:schedule' : `cli:${userInfo().username}`;
+}
 
 /** A destination the backup must not use is a usage error (exit code 2), with the domain's reason. */
 function backupOrExplain<T>(write: () => T): T {

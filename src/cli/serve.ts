@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { configureLogging } from '../shared/logger.ts';
 import { prepareNativeRuntime } from '../native/runtime.ts';
 import { configFromArgs, type Command } from './common.ts';
+import { selfCommand } from './self-command.ts';
 
 const SHUTDOWN_MS = 10_000;
 
@@ -16,7 +17,7 @@ export const serveCommand: Command = {
     // NB: imported here, not at the top, so that --version, check-config and hash-password never
     // load native libraries (in the executable those are unpacked to a folder the config names).
     const { createApp } = await import('../app.ts');
-    const app = await createApp(config);
+    const app = await createApp(config, { selfCommand: selfCommand() });
     for (const cred of app.generated) {
       // Shown once: only the hash is kept. NB: written to the console, never to the log.
       io.stderr.write(

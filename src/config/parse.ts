@@ -2,6 +2,8 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { isAbsolute, resolve, dirname, basename } from 'node:path';
 import { SCHEMA, type Config, type FieldSpec, type ListenAddress } from './schema.ts';
 import { lineOf, locateKeys } from './locate.ts';
+import { addressProblem } from '../shared/address-list.ts';
+import { isInside } from '../shared/paths.ts';
 
 export interface ConfigProblem {
   key: string;
@@ -187,6 +189,24 @@ function crossChecks(config: Config, ctx: Ctx): void {
   if (Boolean(config.web.tls_cert) !== Boolean(config.web.tls_key)) {
     ctx.problem(config.web.tls_cert ? 'web.tls_key' : 'web.tls_cert', 'tls_cert and tls_key go together: set both or neither');
   }
+  config.metrics.allow.forEach((entry, i) => {
+    const problem = addressProblem(entry);
+    if (problem) ctx.problem(`metrics.allow[${i}]`, problem);
+  });
+  if (config.alerts.smtp_url && (!config.alerts.from || config.alerts.to.length === 0)) {
+    ctx.problem(config.alerts.from ? 'alerts.to' : 'alerts.from', 'smtp_url needs from and to (the addresses alerts are sent from and to)');
+  }
+  if (config.backup.schedule && !config.backup.dir) ctx.problem('backup.dir', 'backup.schedule needs dir: the folder the backups go to');
+  if (config.backup.dir && isInside(config.backup.dir, config.data_dir)) {
+    ctx.problem('backup.dir', `${config.backup.dir} is inside data_dir: a backup there would copy itself, and goes with the disk it protects`);
+  }
+  // NB: a plain address or "Name <address>"; nodemailer takes both.
+  const address = /^(?:[^<>@\s][^<>]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/;
+  if (config.alerts.from && !address.test(config.alerts.from)) ctx.problem('alerts.from', `"${config.alerts.from}" is not a mail address`);
+  config.alerts.to.forEach((to, i) => {
+    if (!address.test(to)) ctx.problem(`alerts.to[${i}]`, `"${to}" is not a mail address`);
+  });
+  if (config.metrics.token && config.metrics.token_file) ctx.problem('metrics.token_file', 'set token or token_file, not both');
   if (config.sftp.defender.max_ban_seconds < config.sftp.defender.ban_seconds) {
     ctx.problem('sftp.defender.max_ban_seconds', 'must not be less than ban_seconds');
   }
@@ -246,9 +266,12 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** Keys whose values are secrets (a URL may carry a password or a webhook's own token). */
+const SECRET_KEYS = new Set(['password_hash', 'token', 'webhook_url', 'smtp_url']);
+
 /** The configuration with secrets replaced, for the one start-up log line. */
 export function redactConfig(config: Config): unknown {
   return JSON.parse(
-    JSON.stringify(config, (key, value) => (key === 'password_hash' && value ? '[redacted]' : value)),
+    JSON.stringify(config, (key, value) => (SECRET_KEYS.has(key) && value ? '[redacted]' : value)),
   );
 }

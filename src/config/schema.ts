@@ -127,6 +127,47 @@ export const SCHEMA = {
       mapping: { type: 'map', of: COLUMN_MAPPING },
     },
   },
+  metrics: {
+    type: 'table',
+    fields: {
+      /** Sources (IPs or CIDRs) that may read /metrics without the token. */
+      allow: { type: 'strings', default: ['127.0.0.1', '::1'] },
+      /** A bearer token that opens /metrics from anywhere; "" for none. */
+      token: { type: 'string', default: '', secret: true },
+      /** A file holding that token (kept out of appliance.toml); "" for none. */
+      token_file: { type: 'path', default: '' },
+    },
+  },
+  alerts: {
+    type: 'table',
+    fields: {
+      /** JSON POST of every alert and resolve; "" for none. */
+      webhook_url: { type: 'string', default: '', secret: true, pattern: /^$|^https?:\/\/\S+$/, hint: 'an http:// or https:// URL' },
+      /** smtp://user:pass@host:587 or smtps://…:465; "" for no mail. */
+      smtp_url: { type: 'string', default: '', secret: true, pattern: /^$|^smtps?:\/\/\S+$/, hint: 'an smtp:// or smtps:// URL' },
+      from: { type: 'string', default: '' },
+      to: { type: 'strings', default: [] },
+      /** Refused uploads within an hour that raise an alert. */
+      refused_per_hour: { type: 'int', default: 20, min: 1 },
+      /** Less free space than this share of data_dir's disk raises an alert; 0 never. */
+      min_free_percent: { type: 'int', default: 10, min: 0, max: 99 },
+      /** A pending photo render older than this is a stuck render queue. */
+      render_stuck_minutes: { type: 'int', default: 15, min: 1 },
+      /** No backup within this many hours is an overdue backup; 0 never calls one overdue. */
+      backup_overdue_hours: { type: 'int', default: 26, min: 0 },
+    },
+  },
+  backup: {
+    type: 'table',
+    fields: {
+      /** Where scheduled backups go, one folder each; outside data_dir, ideally another disk. */
+      dir: { type: 'path', default: '' },
+      /** Daily at this local time ("02:30"); "" takes no scheduled backups. */
+      schedule: { type: 'string', default: '', pattern: /^$|^([01]\d|2[0-3]):[0-5]\d$/, hint: 'a time of day like "02:30" (24-hour, local time), or "" for none' },
+      /** Scheduled backups kept in dir; older ones are deleted after each success. */
+      keep: { type: 'int', default: 7, min: 1, max: 1000 },
+    },
+  },
   executable: {
     type: 'table',
     fields: {
@@ -173,3 +214,6 @@ export type WebConfig = Config['web'];
 export type WebAccountConfig = WebConfig['accounts'][number];
 export type PhotosConfig = Config['photos'];
 export type RosterConfig = Config['roster'];
+export type MetricsConfig = Config['metrics'];
+export type AlertsConfig = Config['alerts'];
+export type BackupConfig = Config['backup'];

@@ -21,6 +21,11 @@ export function installNativeProvider(p: NativeProvider): void {
   provider = p;
 }
 
+/** Whether this process is the single executable (only its entry point installs a provider). */
+export function isSingleExecutable(): boolean {
+  return provider !== undefined;
+}
+
 /** `executable.cache_dir`, or `<data_dir>/runtime` when it is empty. */
 export function nativeCacheDir(config: Config): string {
   return config.executable.cache_dir || join(config.data_dir, 'runtime');

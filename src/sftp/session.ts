@@ -602,7 +602,7 @@ export class SftpSession implements SftpRequestHandler {
     markLogged(err);
     const { account, remoteAddress } = this.deps;
     try {
-      this.deps.folders[path.folder].recordRefusal?.({ name: path.name, account, remoteAddress, bytes, reason: err.message });
+      this.deps.folders[path.folder].recordRefusal?.({ name: path.name, account, remoteAddress, bytes, reason: err.message, code: err.code });
     } catch (recordErr) {
       // A full disk refuses the database write too; the refusal is still in the log above.
       this.deps.log.error({ err: recordErr, file: path.name }, 'could not add the refusal to the admin list');

@@ -1,8 +1,10 @@
+import { createAlertStore, type AlertStore } from './alert-store.ts';
 import { createAuditStore, type AuditStore } from './audit-store.ts';
 import { openDatabase, type Db, type OpenOptions, type Tx } from './db.ts';
 import { createDeviceActionStore, type DeviceActionStore } from './device-action-store.ts';
 import { createDeviceStore, type DeviceStore } from './device-store.ts';
 import { createIncidentStore, type IncidentStore } from './incident-store.ts';
+import { createMonitorStore, type MonitorStore } from './monitor-store.ts';
 import { createPhotoStore, type PhotoStore } from './photo-store.ts';
 import { createImportStore, type ImportStore } from './roster-import-store.ts';
 import { createSessionRows, type SessionRows } from './session-store.ts';
@@ -37,6 +39,10 @@ export interface Storage {
   readonly deliveries: DeliveryStore;
   /** Which current photos an export takes. */
   readonly exports: ExportStore;
+  /** Counts the metrics and alerts watch (render queue, imports by status, held imports). */
+  readonly monitor: MonitorStore;
+  /** The alerts raised and not yet resolved. */
+  readonly alerts: AlertStore;
   /** A consistent copy of the database at `path`, taken beside running writers. */
   snapshotTo(path: string): void;
   close(): void;
@@ -62,6 +68,8 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     tokens: createTokenStore(db),
     deliveries: createDeliveryStore(db),
     exports: createExportStore(db),
+    monitor: createMonitorStore(db),
+    alerts: createAlertStore(db),
     snapshotTo: (dest) => snapshotInto(db, dest),
     close: () => db.close(),
   };

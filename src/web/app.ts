@@ -25,6 +25,7 @@ import { checkoutRoutes } from './routes/checkout.tsx';
 import { deviceRoutes } from './routes/devices.tsx';
 import { incidentRoutes } from './routes/incidents.tsx';
 import { importsApi } from './routes/imports-api.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 
 /**
  * JSON API paths only admins may use. Everything else under /api/ is open to every signed-in
@@ -43,10 +44,11 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.onError(errorHandler(createLogger('web')));
   app.notFound(notFoundHandler);
-  app.use(securityHeaders());
+  app.use(securityHeaders(ctx.metrics.observeRequest));
 
-  // Public: health check, stylesheet and script, sign-in and sign-out.
+  // Public: health check, metrics (checked by address or token), stylesheet and script, sign-in and sign-out.
   app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
+  app.route('/metrics', metricsRoutes(ctx.metrics, ctx.metricsAccess));
   app.route('/assets', assetRoutes());
   // Before anything reads a body: a signed-out client must not make the appliance buffer
   // hundreds of megabytes (the sign-in limit counts attempts only once the body is read).

@@ -1,3 +1,5 @@
+import type { AppErrorCode } from '../../shared/errors.ts';
+
 /**
  * What the SFTP edge sees of `/incoming/idphotos/` and `/incoming/data/`: a folder of
  * committed files. The SFTP layer owns the bytes in flight (temp files, `.filepart` names,
@@ -34,6 +36,8 @@ export interface UploadRefusal {
   /** Bytes received before the refusal (0 when refused at OPEN). */
   bytes: number;
   reason: string;
+  /** The refusal's AppError code, when it came from one (the metrics count refusals by kind). */
+  code?: AppErrorCode;
 }
 
 export interface IncomingFolder {

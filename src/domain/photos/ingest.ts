@@ -46,6 +46,9 @@ export interface IngestOptions {
   onDurable?(): void;
 }
 
+/** Kinds of photo refusal, carried as `details.refusal` of the AppError an ingest throws. */
+export type RefusalKind = 'name' | 'too_large' | 'format' | 'incomplete' | 'damaged' | 'pixels';
+
 const FORMAT_NAMES: Record<PhotoFormat, string> = { jpeg: 'JPEG', png: 'PNG', gif: 'GIF' };
 
 /**
@@ -64,34 +67,35 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
   const started = performance.now();
   let localId = '';
   let size = 0;
-  const refuse = async (reason: string, code: 'invalid' | 'too_large' = 'invalid'): Promise<AppError> => {
+  // `refusal` is the kind of refusal, a word from a short fixed list (the metrics count by it).
+  const refuse = async (refusal: RefusalKind, reason: string, code: 'invalid' | 'too_large' = 'invalid'): Promise<AppError> => {
     recordRejection(d, { name: req.name, localId, account: req.account, remoteAddress: req.remoteAddress, origin: req.origin, bytes: size, reason });
     await d.files.discard(req.tempPath);
-    return new AppError(code, reason, { file: req.name });
+    return new AppError(code, reason, { file: req.name, refusal });
   };
 
   try {
     localId = parsePhotoName(req.name).localId;
   } catch (err) {
-    throw await refuse(errorMessage(err));
+    throw await refuse('name', errorMessage(err));
   }
   size = (await stat(req.tempPath)).size;
-  if (size > d.maxBytes) throw await refuse(`the file is ${megabytes(size)}; photos may be at most ${megabytes(d.maxBytes)}`, 'too_large');
+  if (size > d.maxBytes) throw await refuse('too_large', `the file is ${megabytes(size)}; photos may be at most ${megabytes(d.maxBytes)}`, 'too_large');
 
   // NB: `let`, to be dropped once the bytes are durable: a batch's queued renders must not
   // each hold an upload in memory (the render reads the stored file instead).
   let bytes: Buffer | undefined = await readFile(req.tempPath);
   const sha = createHash('sha256').update(bytes).digest('hex');
   const sniffed = sniffFormat(bytes);
-  if (!sniffed.ok) throw await refuse(sniffed.reason);
+  if (!sniffed.ok) throw await refuse('format', sniffed.reason);
   const incomplete = checkComplete(sniffed.format, bytes);
-  if (incomplete) throw await refuse(incomplete);
+  if (incomplete) throw await refuse('incomplete', incomplete);
   const info = await readImageInfo(bytes);
   if (!info || info.format !== sniffed.format) {
-    throw await refuse(`the file starts like a ${FORMAT_NAMES[sniffed.format]} but is damaged: export it again as JPEG`);
+    throw await refuse('damaged', `the file starts like a ${FORMAT_NAMES[sniffed.format]} but is damaged: export it again as JPEG`);
   }
   if (info.width * info.height > d.maxPixels) {
-    throw await refuse(`${info.width}×${info.height} is over the ${megapixels(d.maxPixels)}-megapixel limit: resize it (about 1000 px on the long side is plenty)`);
+    throw await refuse('pixels', `${info.width}×${info.height} is over the ${megapixels(d.maxPixels)}-megapixel limit: resize it (about 1000 px on the long side is plenty)`);
   }
 
   await d.hooks?.afterStep?.('checked', sha);
@@ -146,7 +150,7 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
       } catch (err) {
         if (err instanceof ImageDecodeError) {
           discardPending(d, version, req.name, replaced);
-          throw await refuse(decodeReason(sniffed.format, err));
+          throw await refuse('damaged', decodeReason(sniffed.format, err));
         }
         // Acknowledged and durable, so never given up: a full disk (for the display files or
         // the database) is retried until it works; a stop leaves it pending for the next start.

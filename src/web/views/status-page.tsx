@@ -2,6 +2,8 @@ import type { SignedIn } from '../../domain/auth/auth.ts';
 import type { SftpSessionInfo } from '../../domain/connections/sftp-sessions.ts';
 import type { UserCounts } from '../../domain/users/status.ts';
 import { Layout } from './layout.tsx';
+import { AlertsPanel, type AlertItem } from './alerts-panel.tsx';
+import { BackupsPanel, type ScheduledBackups } from './backups-panel.tsx';
 import { formatBytes, formatCount, formatTime } from './format.ts';
 
 export interface MissingPhotoRow {
@@ -18,6 +20,10 @@ export interface StatusData {
   lastImport?: { file: string; status: string; at: string; summary: string } | undefined;
   /** The newest `idphotos backup` (from the audit log), and whether it is over BACKUP_STALE_DAYS old. */
   lastBackup?: { at: string; actor: string; detail: string; stale: boolean } | undefined;
+  /** [backup]: the schedule, the last run and the backups kept. */
+  backups?: ScheduledBackups | undefined;
+  /** Alerts raised now, and the channels that send them ("webhook", "mail"). */
+  alerts?: { active: AlertItem[]; channels: string[] } | undefined;
   /** SFTP connections signed in now, the oldest first. */
   sftpSessions: SftpSessionInfo[];
   webSessions: number;
@@ -52,6 +58,8 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
         {data.disk && <Stat label="Disk free" value={formatBytes(data.disk.free)} note={`of ${formatBytes(data.disk.total)}; database ${formatBytes(data.disk.database)}`} />}
       </div>
 
+      {data.alerts && <AlertsPanel alerts={data.alerts.active} channels={data.alerts.channels} />}
+
       <section class="panel">
         <h2>Last roster import</h2>
         {data.lastImport ? (
@@ -78,6 +86,8 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
           </p>
         )}
       </section>
+
+      {data.backups && <BackupsPanel backups={data.backups} />}
 
       {data.missing && (
         <section class="panel">

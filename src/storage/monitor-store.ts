@@ -1,0 +1,31 @@
+import type { Db } from './db.ts';
+
+/**
+ * Read-only counts that metrics and alerts watch. Each is one indexed query (or a scan of the
+ * small imports table), cheap enough to run on every scrape and every alert check.
+ */
+export interface MonitorStore {
+  /** Photo versions waiting for their display images, and when the oldest arrived (ISO). */
+  pendingRenders(): { count: number; oldest: string | undefined };
+  /** Roster and device imports recorded, by status. */
+  importsByStatus(): Record<string, number>;
+  /** Imports waiting for an admin's decision, oldest first. */
+  heldImports(): { id: number; file: string; received_at: string; reason: string }[];
+}
+
+export function createMonitorStore(db: Db): MonitorStore {
+  return {
+    pendingRenders() {
+      // NB: uses the partial index photo_versions_pending.
+      const row = db.get<{ n: number; oldest: string | null }>("SELECT count(*) AS n, min(created_at) AS oldest FROM photo_versions WHERE state = 'pending'")!;
+      return { count: row.n, oldest: row.oldest ?? undefined };
+    },
+    importsByStatus() {
+      const rows = db.all<{ status: string; n: number }>('SELECT status, count(*) AS n FROM imports GROUP BY status');
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    },
+    heldImports() {
+      return db.all("SELECT id, file, received_at, reason FROM imports WHERE status = 'held' ORDER BY id");
+    },
+  };
+}

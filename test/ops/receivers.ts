@@ -1,0 +1,120 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** A real HTTP receiver on 127.0.0.1:0 that keeps every JSON body posted to it. */
+export interface WebhookReceiver {
+  url: string;
+  /** Bodies of the requests answered 2xx, in order of arrival. */
+  delivered: Record<string, unknown>[];
+  /** Every request that arrived, answered or not. */
+  arrived: number;
+  close(): Promise<void>;
+}
+
+/**
+ * `answer(n)` says what the n-th request (from 1) gets: a status, or 'hang' to read it and
+ * never answer (a receiver that accepts connections and then stalls).
+ */
+export async function startWebhookReceiver(answer: (n: number) => number | 'hang' = () => 200): Promise<WebhookReceiver> {
+  const hanging: ServerResponse[] = [];
+  const self: WebhookReceiver = { url: '', delivered: [], arrived: 0, close: async () => {} };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const n = ++self.arrived;
+      const what = answer(n);
+      if (what === 'hang') return void hanging.push(res);
+      if (what >= 200 && what < 300) self.delivered.push(JSON.parse(body));
+      res.writeHead(what, { 'content-type': 'text/plain' }).end(String(what));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  self.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  self.close = () =>
+    new Promise<void>((resolve) => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return self;
+}
+
+/** A real SMTP server (aiosmtpd) on 127.0.0.1:0 that writes each message it accepts to a folder. */
+export interface SmtpReceiver {
+  port: number;
+  /** The messages received so far, each as `{ envelopeTo, subject, text }`, in order. */
+  messages(): { envelopeFrom: string; envelopeTo: string; subject: string; text: string }[];
+  close(): Promise<void>;
+}
+
+const SMTP_SERVER = `
+import asyncio, itertools, os, sys
+from aiosmtpd.smtp import SMTP
+folder = sys.argv[1]
+counter = itertools.count(1)
+class Handler:
+    async def handle_DATA(self, server, session, envelope):
+        n = next(counter)
+        tmp = os.path.join(folder, '.%04d.tmp' % n)
+        with open(tmp, 'wb') as f:
+            f.write(('X-Envelope-From: %s\\r\\nX-Envelope-To: %s\\r\\n' % (envelope.mail_from, ','.join(envelope.rcpt_tos))).encode())
+            f.write(envelope.original_content)
+        os.rename(tmp, os.path.join(folder, '%04d.eml' % n))
+        return '250 OK'
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(Handler()), '127.0.0.1', 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+`;
+
+/** The first python3 on PATH that can import aiosmtpd (Debian's python3-aiosmtpd), or a clear error. */
+function pythonWithAiosmtpd(): string {
+  const seen = new Set<string>();
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, 'python3');
+    if (!dir || seen.has(candidate) || !existsSync(candidate)) continue;
+    seen.add(candidate);
+    if (spawnSync(candidate, ['-c', 'import aiosmtpd'], { stdio: 'ignore', timeout: 10_000 }).status === 0) return candidate;
+  }
+  throw new Error('no python3 on PATH can import aiosmtpd: apt-get install -y --no-install-recommends python3-aiosmtpd');
+}
+
+export async function startSmtpReceiver(): Promise<SmtpReceiver> {
+  const folder = mkdtempSync(join(tmpdir(), 'idphotos-smtp-'));
+  const child: ChildProcess = spawn(pythonWithAiosmtpd(), ['-c', SMTP_SERVER, folder], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
+    child.once('exit', (code) => reject(new Error(`the SMTP server exited (${code}) before listening: ${stderr}`)));
+  });
+  return {
+    port,
+    messages() {
+      return readdirSync(folder)
+        .filter((n) => n.endsWith('.eml'))
+        .sort()
+        .map((n) => {
+          const raw = readFileSync(join(folder, n), 'utf8');
+          const [folded = '', ...body] = raw.split(/\r?\n\r?\n/);
+          const head = folded.replace(/\r?\n[ \t]+/g, ' ');
+          const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1]?.trim() ?? '';
+          return { envelopeFrom: header('X-Envelope-From'), envelopeTo: header('X-Envelope-To'), subject: header('Subject'), text: body.join('\n\n') };
+        });
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+    },
+  };
+}
