@@ -18,6 +18,7 @@ import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
 import { createAuditLog } from './domain/audit/audit.ts';
 import { startAuditRetention } from './domain/audit/retention.ts';
+import { startPhotoRetention } from './domain/photos/retention.ts';
 import { DeviceService } from './domain/devices/devices.ts';
 import { IncidentService } from './domain/incidents/incidents.ts';
 import { DeviceImporter, DEVICES_FILE, DEVICES_KIND } from './domain/devices/import.ts';
@@ -177,6 +178,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredential[], serving: boolean): App {
   const running: RunningServer[] = [];
   let retention: ReturnType<typeof startAuditRetention> | undefined;
+  let photoRetention: ReturnType<typeof startPhotoRetention> | undefined;
   return {
     ctx,
     storage,
@@ -202,6 +204,7 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       );
       // Roster files that arrived just before the last stop were never imported.
       catchUpUploads(ctx.folders.data, ctx.dataFiles, ctx.roster, ctx.imports).catch((err) => ctx.log.error({ err }, 'roster catch-up failed'));
+      photoRetention = startPhotoRetention(ctx.photos, ctx.audit, ctx.config.photos.retain_inactive_days, createLogger('retention'));
       retention = startAuditRetention(ctx.audit, ctx.config.web.audit_retention_days, createLogger('audit'));
       ctx.alerts.start();
       ctx.backupSchedule.start();
@@ -213,6 +216,7 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       await ctx.photos.stop();
       await ctx.imports.stop();
       await retention?.stop();
+      photoRetention?.stop();
       await ctx.backupSchedule.stop();
       await ctx.alerts.stop();
       ctx.audit.close();

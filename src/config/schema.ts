@@ -111,6 +111,8 @@ export const SCHEMA = {
       history_versions: { type: 'int', default: 5, min: 1, max: 100 },
       max_input_pixels: { type: 'int', default: 50_000_000, min: 10_000 },
       workers: { type: 'int', default: 2, min: 1, max: 16 },
+      /** Days a person may be inactive before their photos and photo history are purged; 0 keeps them. */
+      retain_inactive_days: { type: 'int', default: 0, min: 0 },
     },
   },
   roster: {

@@ -14,7 +14,8 @@ export type AuditAction =
   | 'token.revoke'
   | 'token.use'
   | 'export'
-  | 'audit.export';
+  | 'audit.export'
+  | 'photo.purge';
 
 export interface AuditEntry {
   at: string;

@@ -10,7 +10,7 @@ import type { IncomingFolder } from '../incoming/folder.ts';
 import type { CommitStep, PhotoDeps } from './deps.ts';
 import { createCurrentPhotos } from './current.ts';
 import { createPhotoFolder } from './folder.ts';
-import { historyOf, photoSummary, restoreVersion, type PhotoSummary, type VersionSummary } from './history.ts';
+import { historyOf, photoSummary, purgeLocalId, restoreVersion, type PhotoSummary, type VersionSummary } from './history.ts';
 import { ingestPhoto, type IngestRequest, type IngestResult } from './ingest.ts';
 import { createLimiter } from './limiter.ts';
 import { createPlaceholder } from './placeholder.ts';
@@ -80,6 +80,10 @@ export interface PhotoService {
    * AppError('not_found') for an unknown Local ID. The reader defaults to staff.
    */
   display(localId: string, size: DisplaySize, versionId?: number, reader?: PhotoReader): DisplayImage;
+  /** People inactive longer than `days` whose photos a purge would remove (at most `limit`). */
+  retentionDue(days: number, limit?: number): { local_id: string; deactivated_at: string; versions: number }[];
+  /** Removes every photo and kept version of a Local ID; returns how many versions went. */
+  purge(localId: string): number;
   /** Where the bytes of a stored photo are: a display rendering, or the upload itself (`original`). */
   filePath(sha: string, size: DisplaySize | 'original'): string;
   unmatched(limit?: number): UnmatchedItem[];
@@ -180,6 +184,8 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
       }
       throw new AppError('not_found', `no user or photo has Local ID ${localId}`);
     },
+    retentionDue: (days, limit = 100_000) => d.store.inactiveWithPhotos(new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString(), limit),
+    purge: (localId) => purgeLocalId(d, localId),
     filePath: (sha, size) => (size === 'original' ? d.files.sourcePath(sha) : d.files.displayPath(sha, size)),
     unmatched: (limit = 500) => unmatchedPhotos(d, limit),
     rejected: (limit = 500) => rejectedUploads(d, limit),

@@ -72,6 +72,7 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
   const backup = ctx.audit.lastBackup();
   return {
     users: ctx.users.counts(),
+    retention: ctx.config.photos.retain_inactive_days > 0 ? { days: ctx.config.photos.retain_inactive_days, due: ctx.photos.retentionDue(ctx.config.photos.retain_inactive_days, 1001) } : undefined,
     photos: ctx.status.photoCounts(),
     missing: ctx.status.missingPhotos(),
     lastImport: last && {

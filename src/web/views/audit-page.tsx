@@ -17,6 +17,7 @@ const ACTIONS: Record<string, string> = {
   'token.use': 'Read by integration token',
   export: 'Photos exported',
   'audit.export': 'Audit log exported',
+  'photo.purge': 'Photos purged (retention)',
 };
 
 export function AuditTable({ entries, showPerson = true }: { entries: (AuditEntry & { id: number })[]; showPerson?: boolean }) {
