@@ -167,6 +167,34 @@ describe('vendor deliveries uploaded over SFTP', () => {
     expect(current('S106')).toBe(sha256(images.get('p8')!));
   });
 
+  it('an image the photo store refuses is refused on its line with the store\'s reason; a waiting line can be discarded', async () => {
+    const zip = await zipOf([
+      ['idlink.txt', Buffer.from('"S104","heic.jpg"\r\n"S777","nobody.jpg"\r\n')],
+      ['heic.jpg', Buffer.from('Student_Number,First_Name\nS104,Ann\n')],
+      ['nobody.jpg', images.get('p11')!],
+    ]);
+    const r = await put('mixed.zip', zip);
+    expect(r.code, r.stderr).toBe(0);
+    await h.app.ctx.deliveries.settled();
+    const d = latest();
+    const items = h.app.ctx.deliveries.detail(d.id).items;
+    expect(items[0]!.status).toBe('refused');
+    expect(items[0]!.reason).toMatch(/^line 1 \(heic\.jpg\): /);
+    expect(items[1]).toMatchObject({ status: 'waiting', reason: 'no active user has Local ID S777' });
+    // The photo S104 had from the first delivery is untouched.
+    expect(current('S104')).toBe(sha256(images.get('p4')!));
+    // Also in the photo store's own refused list, like any refused upload.
+    expect(h.app.ctx.photos.rejected(10).some((x) => x.file_name === 'S104.jpg')).toBe(true);
+    const res = await web.request(`/admin/deliveries/${d.id}/items/${items[1]!.n}/discard`, {
+      method: 'POST',
+      headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: admin.csrf }).toString(),
+    });
+    expect(res.status).toBe(303);
+    expect(h.app.ctx.deliveries.detail(d.id).items[1]).toMatchObject({ status: 'discarded', decided_by: 'admin' });
+    expect((await web.request(`/admin/deliveries/${d.id}/items/${items[1]!.n}/image`, { headers: { cookie: admin.cookie } })).status).toBe(404);
+  });
+
   it('the same delivery sent again is recorded as such and changes nothing', async () => {
     const before = databaseOf(h.app.storage).get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_versions')!.n;
     const zip = await zipOf([['idlink.txt', Buffer.from('"S106","photos/s106.jpg"\r\n')], ['photos/s106.jpg', images.get('p8')!]]);
