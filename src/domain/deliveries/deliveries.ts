@@ -214,8 +214,16 @@ export function createDeliveryService(o: DeliveryServiceOptions) {
     receive,
 
     /** Finishes deliveries a stop or a crash interrupted; call before anything listens. */
-    async start(): Promise<void> {
-      for (const d of o.store.applying()) await apply(d.id).catch((err) => o.log.error({ delivery: d.id, err: errorMessage(err) }, `delivery ${d.id} could not be finished; retrying at the next start`));
+    start(): Promise<void> {
+      // Tracked as one piece of work: `settled()` and `stop()` wait for the whole resume.
+      return track(
+        (async () => {
+          for (const d of o.store.applying()) {
+            if (stopping) return;
+            await apply(d.id).catch((err) => o.log.error({ delivery: d.id, err: errorMessage(err) }, `delivery ${d.id} could not be finished; retrying at the next start`));
+          }
+        })(),
+      );
     },
     async stop(): Promise<void> {
       stopping = true;
