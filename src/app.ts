@@ -16,6 +16,7 @@ import { catchUpUploads } from './domain/roster/catch-up.ts';
 import { startSftpServer } from './sftp/server.ts';
 import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
+import { createDirectories } from './domain/auth/directory.ts';
 import { createAuditLog } from './domain/audit/audit.ts';
 import { startAuditRetention } from './domain/audit/retention.ts';
 import { startPhotoRetention } from './domain/photos/retention.ts';
@@ -143,7 +144,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         onUpload,
       ),
     };
-    const auth = createAuth(storage.sessions, config.web, accounts.web);
+    // Commands (import, photos, …) sign no one in: they need neither the directories nor their secrets.
+    const directories = serving ? createDirectories(config.web, createLogger('directory')) : undefined;
+    if (directories) {
+      directories.onRevoked = (person, reason) => {
+        audit.record({ actor: person.identity, action: 'signin.revoked', detail: `${person.method}: ${reason}`, ip: '' });
+        log.info({ user: person.identity, method: person.method, reason }, 'directory ended the sessions of a signed-in person');
+      };
+    }
+    const auth = createAuth(storage, config.web, accounts.web, directories);
     const devices = new DeviceService(storage);
     const incidents = new IncidentService(storage);
     const users = createUserService(storage.users);

@@ -4,6 +4,7 @@ import { SCHEMA, type Config, type FieldSpec, type ListenAddress } from './schem
 import { lineOf, locateKeys } from './locate.ts';
 import { addressProblem } from '../shared/address-list.ts';
 import { isInside } from '../shared/paths.ts';
+import { directoryChecks } from './directory-checks.ts';
 
 export interface ConfigProblem {
   key: string;
@@ -29,7 +30,7 @@ export function formatProblem(file: string, p: ConfigProblem): string {
 
 /**
  * TOML text → typed configuration, in one pure function: no file is read and nothing is
- * created. Relative paths resolve against the folder of `file` (or `baseDir` for the
+ * created (secret files named by [web.oidc] and [web.ldap] are only checked to exist). Relative paths resolve against the folder of `file` (or `baseDir` for the
  * embedded defaults). Throws ConfigError listing every problem at once.
  */
 export function parseConfig(text: string, file: string, baseDir = file ? dirname(file) : process.cwd()): Config {
@@ -210,6 +211,7 @@ function crossChecks(config: Config, ctx: Ctx): void {
   if (config.sftp.defender.max_ban_seconds < config.sftp.defender.ban_seconds) {
     ctx.problem('sftp.defender.max_ban_seconds', 'must not be less than ban_seconds');
   }
+  directoryChecks(config, ctx.problem);
 }
 
 function duplicates(names: string[], key: string, ctx: Ctx): void {
@@ -267,7 +269,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Keys whose values are secrets (a URL may carry a password or a webhook's own token). */
-const SECRET_KEYS = new Set(['password_hash', 'token', 'webhook_url', 'smtp_url']);
+const SECRET_KEYS = new Set(['password_hash', 'token', 'webhook_url', 'smtp_url', 'client_secret']);
 
 /** The configuration with secrets replaced, for the one start-up log line. */
 export function redactConfig(config: Config): unknown {

@@ -103,6 +103,46 @@ export const SCHEMA = {
           role: { type: 'enum', values: ['admin', 'staff'], default: 'staff' },
         },
       },
+      /** The address staff use to reach the viewer, e.g. "https://photos.district.org"; OIDC redirects back to it. */
+      public_url: { type: 'string', default: '' },
+      /** Minutes a directory (OIDC or LDAP) sign-in is trusted before the directory is asked again. */
+      directory_recheck_minutes: { type: 'int', default: 15, min: 1, max: 1440 },
+      /** OpenID Connect sign-in (Google Workspace, Microsoft Entra ID, …); off while issuer is "". */
+      oidc: {
+        type: 'table',
+        fields: {
+          /** The button reads "Sign in with <display_name>"; "" picks Google or Microsoft from the issuer. */
+          display_name: { type: 'string', default: '' },
+          issuer: { type: 'string', default: '' },
+          client_id: { type: 'string', default: '' },
+          client_secret: { type: 'string', default: '', secret: true },
+          client_secret_file: { type: 'path', default: '' },
+          scopes: { type: 'strings', default: ['openid', 'email', 'profile'] },
+          /** The ID-token claim listing the person's groups ("groups" for Entra ID). */
+          groups_claim: { type: 'string', default: 'groups' },
+          admin_groups: { type: 'strings', default: [] },
+          staff_groups: { type: 'strings', default: [] },
+          /** Google's `hd` (or the e-mail's domain where the provider sends no hd) must be one of these. */
+          allowed_domains: { type: 'strings', default: [] },
+          admin_emails: { type: 'strings', default: [] },
+        },
+      },
+      /** LDAP or Active Directory sign-in with user name and password; off while url is "". */
+      ldap: {
+        type: 'table',
+        fields: {
+          /** ldaps://host:636, or ldap://host:389 which is always upgraded with StartTLS. */
+          url: { type: 'string', default: '' },
+          ca_file: { type: 'path', default: '' },
+          bind_dn: { type: 'string', default: '' },
+          bind_password_file: { type: 'path', default: '' },
+          user_base: { type: 'string', default: '' },
+          /** `{username}` is replaced by the typed name, escaped as RFC 4515 requires. */
+          user_filter: { type: 'string', default: '(uid={username})' },
+          admin_group: { type: 'string', default: '' },
+          staff_group: { type: 'string', default: '' },
+        },
+      },
     },
   },
   photos: {
@@ -214,6 +254,8 @@ export type SftpConfig = Config['sftp'];
 export type SftpAccountConfig = SftpConfig['accounts'][number];
 export type WebConfig = Config['web'];
 export type WebAccountConfig = WebConfig['accounts'][number];
+export type OidcConfig = WebConfig['oidc'];
+export type LdapConfig = WebConfig['ldap'];
 export type PhotosConfig = Config['photos'];
 export type RosterConfig = Config['roster'];
 export type MetricsConfig = Config['metrics'];

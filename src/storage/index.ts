@@ -8,6 +8,7 @@ import { createMonitorStore, type MonitorStore } from './monitor-store.ts';
 import { createPhotoStore, type PhotoStore } from './photo-store.ts';
 import { createImportStore, type ImportStore } from './roster-import-store.ts';
 import { createSessionRows, type SessionRows } from './session-store.ts';
+import { createStaffStore, type StaffStore } from './staff-store.ts';
 import { snapshotInto } from './snapshot.ts';
 import { createStatusStore, type StatusStore } from './status-store.ts';
 import { createUserStore, type UserStore } from './user-store.ts';
@@ -31,6 +32,8 @@ export interface Storage {
   readonly incidents: IncidentStore;
   readonly photos: PhotoStore;
   readonly sessions: SessionRows;
+  /** Everyone who has signed in to the web viewer, and who is blocked. */
+  readonly staff: StaffStore;
   readonly audit: AuditStore;
   readonly status: StatusStore;
   /** Integration tokens (hashes only). */
@@ -63,6 +66,7 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     incidents: createIncidentStore(db),
     photos: createPhotoStore(db),
     sessions: createSessionRows(db),
+    staff: createStaffStore(db),
     audit: createAuditStore(db),
     status: createStatusStore(db),
     tokens: createTokenStore(db),

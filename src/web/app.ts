@@ -16,6 +16,7 @@ import { tokenAuth } from './middleware/bearer-token.ts';
 import { adminRoutes } from './routes/admin.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
+import { oidcRoutes } from './routes/oidc.tsx';
 import { pageRoutes } from './routes/pages.tsx';
 import { photoRoutes } from './routes/photos.ts';
 import { photosApiRoutes, photoVersionsApiRoutes } from './routes/photos-api.ts';
@@ -58,6 +59,7 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.use(tokenAuth(ctx.tokens, ctx.audit));
   app.use(csrfProtection());
   app.route('/', authRoutes(ctx));
+  app.route('/login/oidc', oidcRoutes(ctx));
 
   // Everything else needs a signed-in account; admin areas need the admin role.
   for (const path of ['/admin', '/admin/*', ...ADMIN_API]) app.use(path, requireRole('admin'));

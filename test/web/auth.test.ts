@@ -164,10 +164,10 @@ describe('sign-in, sessions and CSRF', () => {
     const s = await signIn(site.web, 'desk');
     const token = s.cookie.split('=')[1]!;
     const auth = site.app.ctx.auth;
-    expect(auth.authenticate(token, new Date(Date.now() + 29 * 60_000))?.username).toBe('desk');
+    expect((await auth.authenticate(token, new Date(Date.now() + 29 * 60_000)))?.username).toBe('desk');
     // Used 29 minutes later, so the idle clock restarted then.
-    expect(auth.authenticate(token, new Date(Date.now() + 58 * 60_000))?.username).toBe('desk');
-    expect(auth.authenticate(token, new Date(Date.now() + 89 * 60_000))).toBeUndefined();
+    expect((await auth.authenticate(token, new Date(Date.now() + 58 * 60_000)))?.username).toBe('desk');
+    expect((await auth.authenticate(token, new Date(Date.now() + 89 * 60_000)))).toBeUndefined();
     expect(site.db.get('SELECT 1 AS x FROM web_sessions WHERE id_hash = ?', hashToken(token))).toBeUndefined();
     expect((await site.web.request('/', { headers: { cookie: s.cookie } })).status).toBe(303);
   });
@@ -177,7 +177,7 @@ describe('sign-in, sessions and CSRF', () => {
     const token = s.cookie.split('=')[1]!;
     site.db.run('UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?', new Date(Date.now() - 31 * 60_000).toISOString(), hashToken(token));
     // The row read a moment ago may be reused for up to a second; after that the database decides.
-    expect(site.app.ctx.auth.authenticate(token, new Date(Date.now() + 1500))).toBeUndefined();
+    expect((await site.app.ctx.auth.authenticate(token, new Date(Date.now() + 1500)))).toBeUndefined();
     expect((await site.web.request('/', { headers: { cookie: s.cookie } })).status).toBe(303);
   });
 
@@ -214,18 +214,18 @@ describe('sessions and password changes', () => {
       const web = { session_idle_minutes: 60, login_max_failures: 10, login_window_seconds: 600 };
       const [oldHash, newHash, deskHash] = await Promise.all([hashPassword('old-pass-1'), hashPassword('new-pass-2'), hashPassword('desk-pass-3')]);
       const desk = { username: 'desk', password_hash: deskHash, role: 'staff' as const };
-      const before = createAuth(storage.sessions, web, [{ username: 'admin', password_hash: oldHash, role: 'admin' }, desk]);
+      const before = createAuth(storage, web, [{ username: 'admin', password_hash: oldHash, role: 'admin' }, desk]);
       const meta = { ip: '127.0.0.1', userAgent: 'test' };
       const admin = await before.signIn('admin', 'old-pass-1', meta);
       const staff = await before.signIn('desk', 'desk-pass-3', meta);
-      expect(before.authenticate(admin.token)?.username).toBe('admin');
+      expect((await before.authenticate(admin.token))?.username).toBe('admin');
 
       // The leaked admin password is rotated in appliance.toml and the appliance restarted.
-      const after = createAuth(storage.sessions, web, [{ username: 'admin', password_hash: newHash, role: 'admin' }, desk]);
-      expect(after.authenticate(admin.token)).toBeUndefined();
-      expect(after.authenticate(staff.token)?.username).toBe('desk');
+      const after = createAuth(storage, web, [{ username: 'admin', password_hash: newHash, role: 'admin' }, desk]);
+      expect(await after.authenticate(admin.token)).toBeUndefined();
+      expect((await after.authenticate(staff.token))?.username).toBe('desk');
       const again = await after.signIn('admin', 'new-pass-2', meta);
-      expect(after.authenticate(again.token)?.role).toBe('admin');
+      expect((await after.authenticate(again.token))?.role).toBe('admin');
     } finally {
       storage.close();
       rmSync(dir, { recursive: true, force: true });

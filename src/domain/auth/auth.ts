@@ -1,16 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { WebAccountConfig, WebConfig } from '../../config/schema.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, isAppError } from '../../shared/errors.ts';
 import { dummyPasswordHash, verifyPassword } from '../../shared/passwords.ts';
-import type { SessionRows } from '../../storage/session-store.ts';
+import type { Storage } from '../../storage/index.ts';
+import type { StaffRow } from '../../storage/staff-store.ts';
+import type { Directories, DirectoryPerson } from './directory.ts';
+import { createDirectoryRecheck } from './directory-recheck.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { createSessionStore, type SessionRow } from './sessions.ts';
+import { createStaffRegistry } from './staff.ts';
 
 export type WebRole = WebAccountConfig['role'];
 
 /** Who is signed in, as the edges see it. */
 export interface SignedIn {
+  /** What the audit log names: the local user name, or the directory identity (e-mail or DN). */
   username: string;
+  /** How they signed in; `token` for another system reading with an integration token (web/middleware/bearer-token.ts). */
+  method: StaffRow['method'] | 'token';
   role: WebRole;
   csrfToken: string;
   createdAt: string;
@@ -21,32 +28,62 @@ export interface SignInResult {
   user: SignedIn;
 }
 
+/** Sessions opened through a directory carry this instead of a password fingerprint. */
+const DIRECTORY_CREDENTIAL = 'directory';
+
 /**
- * Web sign-in against the `[[web.accounts]]` argon2id hashes, with sessions in SQLite and a
- * per-IP limit on failures. The role is read from the accounts on every request, so taking an
- * account out of the configuration ends its sessions at the next restart.
+ * Web sign-in: the `[[web.accounts]]` argon2id hashes (the break-glass way in), and the
+ * directories of `[web.ldap]` and `[web.oidc]` when configured. Sessions live in SQLite and
+ * belong to a person (web_staff), whom an admin can block; failures are limited per IP.
+ * A local account's role is read from the accounts on every request; a directory person's role
+ * is the directory's answer, asked again every `directory_recheck_minutes`.
  */
-export function createAuth(sessionRows: SessionRows, web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'>, accounts: WebAccountConfig[]) {
-  const sessions = createSessionStore(sessionRows, web.session_idle_minutes);
+export function createAuth(
+  storage: Pick<Storage, 'sessions' | 'staff'>,
+  web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'>,
+  accounts: WebAccountConfig[],
+  directories?: Directories,
+) {
+  const sessions = createSessionStore(storage.sessions, web.session_idle_minutes);
   const limiter = createLoginLimiter({ maxFailures: web.login_max_failures, windowSeconds: web.login_window_seconds });
   const byName = new Map(accounts.map((a) => [a.username, a]));
   // Computed once: authenticate runs on every request, each thumbnail included.
   const credentials = new Map(accounts.map((a) => [a.username, credentialOf(a)]));
+  const staff = createStaffRegistry(storage.staff, storage.sessions, () => sessions.forget());
+  const recheck = directories ? createDirectoryRecheck(directories, staff) : undefined;
 
   const toSignedIn = (row: SessionRow, account: WebAccountConfig): SignedIn => ({
     username: account.username,
+    method: 'local',
     role: account.role,
     csrfToken: row.csrf_token,
     createdAt: row.created_at,
   });
 
+  const blockedError = (identity: string): AppError =>
+    new AppError('forbidden', 'An idphotos administrator has blocked this account on this appliance.', { reason: 'blocked', identity });
+
+  /** Opens a session for someone a directory vouched for (LDAP here, OIDC from its callback). */
+  const openDirectorySession = (person: DirectoryPerson, meta: { ip: string; userAgent: string }, now = new Date()): SignInResult => {
+    const row = staff.signedIn({ ...person, at: now.toISOString() });
+    if (row.blocked_at) throw blockedError(person.identity);
+    sessions.purgeExpired();
+    const created = sessions.create(person.identity, DIRECTORY_CREDENTIAL, meta, now, row.id);
+    return { token: created.token, user: { username: row.identity, method: row.method, role: row.role, csrfToken: created.row.csrf_token, createdAt: created.row.created_at } };
+  };
+
   return {
     sessions,
+    staff,
+    directories,
+    openDirectorySession,
 
     /**
-     * Checks a password and opens a session. Throws AppError 'unauthorized' on a wrong name or
-     * password (the same message for both), 'unavailable' with `retryAfterSeconds` when this
-     * address has failed too often.
+     * Checks a password (a local account's, else the LDAP directory's) and opens a session.
+     * Throws AppError 'unauthorized' on a wrong name or password (the same message for both),
+     * 'forbidden' for a blocked person or a directory account in neither group, 'unavailable'
+     * when the directory cannot be reached, and with `retryAfterSeconds` when this address has
+     * failed too often (or the directory is busy).
      */
     async signIn(username: string, password: string, meta: { ip: string; userAgent: string }): Promise<SignInResult> {
       const wait = limiter.retryAfter(meta.ip);
@@ -57,23 +94,48 @@ export function createAuth(sessionRows: SessionRows, web: Pick<WebConfig, 'sessi
         });
       }
       const account = byName.get(username);
+      const ldap = directories?.ldap;
+      // A local account's name wins over the directory's: the break-glass way in never depends on it.
+      if (!account && ldap) {
+        let person: DirectoryPerson;
+        try {
+          person = await ldap.authenticate(username, password);
+        } catch (err) {
+          if (isAppError(err, 'unauthorized')) limiter.fail(meta.ip);
+          throw err;
+        }
+        return openDirectorySession(person, meta);
+      }
       // NB: an unknown name costs the same argon2 work as a known one, so timing does not tell.
       const ok = await verifyPassword(password, account?.password_hash ?? (await dummyPasswordHash()));
       if (!account || !ok) {
         limiter.fail(meta.ip);
         throw new AppError('unauthorized', 'Wrong user name or password.', { reason: account ? 'wrong_password' : 'unknown_user' });
       }
+      const person = staff.signedIn({ method: 'local', subject: account.username, identity: account.username, name: account.username, role: account.role, at: new Date().toISOString() });
+      if (person.blocked_at) throw blockedError(account.username);
       // Sessions that idled out without coming back are swept here, where a write happens anyway.
       sessions.purgeExpired();
-      const { token, row } = sessions.create(account.username, credentials.get(account.username)!, meta);
+      const { token, row } = sessions.create(account.username, credentials.get(account.username)!, meta, new Date(), person.id);
       return { token, user: toSignedIn(row, account) };
     },
 
-    /** The signed-in account for a session cookie value, or undefined. */
-    authenticate(token: string | undefined, now = new Date()): SignedIn | undefined {
+    /**
+     * The signed-in person for a session cookie value, or undefined. Asks the directory again
+     * first when its last answer about the person is older than the recheck interval.
+     */
+    async authenticate(token: string | undefined, now = new Date()): Promise<SignedIn | undefined> {
       if (!token) return undefined;
       const row = sessions.find(token, now);
       if (!row) return undefined;
+      let person = row.staff_id === null ? staff.local(row.username) : staff.get(row.staff_id);
+      if ((row.staff_id !== null && !person) || person?.blocked_at) return undefined;
+      if (person && person.method !== 'local') {
+        if (!recheck) return undefined;
+        person = await recheck.ifDue(person, now);
+        if (!person) return undefined;
+        return { username: person.identity, method: person.method, role: person.role, csrfToken: row.csrf_token, createdAt: row.created_at };
+      }
       const account = byName.get(row.username);
       // A changed password_hash (a leaked password rotated) ends the sessions opened with the old one.
       return account && row.credential === credentials.get(account.username) ? toSignedIn(row, account) : undefined;

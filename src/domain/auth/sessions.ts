@@ -38,7 +38,7 @@ export function createSessionStore(rows: SessionRows, idleMinutes: number, memoM
   };
 
   return {
-    create(username: string, credential: string, meta: { ip: string; userAgent: string }, now = new Date()): { token: string; row: SessionRow } {
+    create(username: string, credential: string, meta: { ip: string; userAgent: string }, now = new Date(), staffId: number | null = null): { token: string; row: SessionRow } {
       const token = randomToken();
       const row: SessionRow = {
         id_hash: hashToken(token),
@@ -49,6 +49,7 @@ export function createSessionStore(rows: SessionRows, idleMinutes: number, memoM
         user_agent: meta.userAgent.slice(0, 300),
         created_at: now.toISOString(),
         last_seen_at: now.toISOString(),
+        staff_id: staffId,
       };
       rows.insert(row);
       return { token, row };
@@ -69,6 +70,11 @@ export function createSessionStore(rows: SessionRows, idleMinutes: number, memoM
         rows.touch(row.id_hash, row.last_seen_at);
       }
       return row;
+    },
+
+    /** Drops remembered rows, after sessions were deleted behind this store's back (a block). */
+    forget(): void {
+      memo.clear();
     },
 
     delete(token: string): void {

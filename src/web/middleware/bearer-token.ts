@@ -34,7 +34,7 @@ export function tokenAuth(tokens: TokenService, audit: AuditLog): MiddlewareHand
     }
     c.set('token', holder);
     // NB: role staff, so admin-only extras (earlier photo versions, withheld photos) stay closed.
-    c.set('user', { username: `token:${holder.name}`, role: 'staff', csrfToken: '', createdAt: '' });
+    c.set('user', { username: `token:${holder.name}`, method: 'token', role: 'staff', csrfToken: '', createdAt: '' });
     try {
       await next();
     } finally {

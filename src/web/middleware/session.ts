@@ -8,7 +8,7 @@ export const SESSION_COOKIE = 'idphotos_session';
 export function sessionLoader(auth: Auth): MiddlewareHandler<WebEnv> {
   return async function loadSession(c, next) {
     c.set('ip', clientIp(c));
-    c.set('user', auth.authenticate(sessionToken(c.req.header('cookie'))));
+    c.set('user', await auth.authenticate(sessionToken(c.req.header('cookie'))));
     await next();
   };
 }

@@ -11,6 +11,7 @@ import { adminImportRoutes } from './admin-imports.tsx';
 import { adminTokenRoutes } from './admin-tokens.tsx';
 import { adminExportRoutes } from './admin-export.tsx';
 import { adminDeliveryRoutes } from './admin-deliveries.tsx';
+import { adminStaffRoutes } from './admin-staff.tsx';
 
 /** Admin pages under /admin (the admin role is checked in front of this, in web/app.ts). */
 export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
@@ -53,6 +54,7 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
   app.route('/tokens', adminTokenRoutes(ctx.tokens));
   app.route('/deliveries', adminDeliveryRoutes(ctx.deliveries));
   app.route('/export', adminExportRoutes(ctx.exports, () => ctx.users.filterOptions()));
+  app.route('/staff', adminStaffRoutes(ctx));
 
   app.get('/photos', (c) =>
     c.html(

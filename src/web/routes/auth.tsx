@@ -17,7 +17,7 @@ export function authRoutes(ctx: AppContext): Hono<WebEnv> {
     const next = safeNext(c.req.query('next'));
     if (c.get('user')) return c.redirect(next, 303);
     const notice = c.req.query('signed_out') !== undefined ? 'You are signed out.' : undefined;
-    return c.html(<LoginPage next={next} notice={notice} />);
+    return c.html(<LoginPage next={next} notice={notice} {...loginWays(ctx)} />);
   });
 
   app.post('/login', async (c) => {
@@ -27,16 +27,19 @@ export function authRoutes(ctx: AppContext): Hono<WebEnv> {
     try {
       const { token, user } = await ctx.auth.signIn(form.username, form.password, { ip, userAgent: c.req.header('user-agent') ?? '' });
       setCookie(c, SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'Lax', secure: isHttps(c) });
-      ctx.audit.record({ actor: user.username, action: 'signin', ip });
+      ctx.audit.record({ actor: user.username, action: 'signin', detail: user.method === 'local' ? '' : user.method, ip });
       log.info({ user: user.username, ip }, 'signed in');
       return c.redirect(next, 303);
     } catch (err) {
       if (!isAppError(err)) throw err;
       const reason = String(err.details?.reason ?? err.code);
-      ctx.audit.record({ actor: form.username.slice(0, 64) || '(empty)', action: 'signin.refused', detail: reason, ip });
-      log.info({ user: form.username.slice(0, 64), ip, reason }, 'sign-in refused');
+      // A directory names who it refused by DN; the typed name stays in the detail.
+      const identity = typeof err.details?.identity === 'string' ? err.details.identity : '';
+      const detail = identity ? `${reason} (typed "${form.username.slice(0, 64)}")` : reason;
+      ctx.audit.record({ actor: identity || form.username.slice(0, 64) || '(empty)', action: 'signin.refused', detail, ip });
+      log.info({ user: form.username.slice(0, 64), identity: identity || undefined, ip, reason, cause: err.details?.cause }, 'sign-in refused');
       if (err.details?.retryAfterSeconds) c.header('Retry-After', String(err.details.retryAfterSeconds));
-      return c.html(<LoginPage next={next} username={form.username} error={err.message} />, httpStatus(err));
+      return c.html(<LoginPage next={next} username={form.username} error={err.message} {...loginWays(ctx)} />, httpStatus(err));
     }
   });
 
@@ -58,6 +61,12 @@ export function authRoutes(ctx: AppContext): Hono<WebEnv> {
   });
 
   return app;
+}
+
+/** The ways in the sign-in page offers, and providers that failed lately. */
+export function loginWays(ctx: AppContext): { oidcProvider: string | undefined; ldap: boolean; failures: { provider: string }[] } {
+  const d = ctx.auth.directories;
+  return { oidcProvider: d?.oidc?.provider, ldap: Boolean(d?.ldap), failures: d?.status.current() ?? [] };
 }
 
 /**

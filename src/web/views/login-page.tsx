@@ -5,9 +5,15 @@ export interface LoginPageProps {
   username?: string;
   error?: string | undefined;
   notice?: string | undefined;
+  /** The OpenID Connect provider's name ("Google", "Microsoft") when [web.oidc] is set. */
+  oidcProvider?: string | undefined;
+  /** Whether the password form also takes directory (LDAP) accounts. */
+  ldap?: boolean;
+  /** Providers that failed lately: named so staff know it is not their password. */
+  failures?: { provider: string }[];
 }
 
-export function LoginPage({ next, username, error, notice }: LoginPageProps) {
+export function LoginPage({ next, username, error, notice, oidcProvider, ldap, failures = [] }: LoginPageProps) {
   return (
     <Layout title="Sign in">
       <section class="panel narrow">
@@ -23,6 +29,20 @@ export function LoginPage({ next, username, error, notice }: LoginPageProps) {
             {error}
           </p>
         )}
+        {failures.map((f) => (
+          <p class="alert error" role="alert">
+            {`Sign-in with ${f.provider} is not working right now. Local accounts still work; your district IT admin can see why in the appliance log.`}
+          </p>
+        ))}
+        {oidcProvider && (
+          <p>
+            <a class="btn" href={`/login/oidc?next=${encodeURIComponent(next)}`}>
+              {`Sign in with ${oidcProvider}`}
+            </a>
+          </p>
+        )}
+        {oidcProvider && <p class="muted">{ldap ? 'Or sign in with your district or local user name:' : 'Or sign in with a local account:'}</p>}
+        {!oidcProvider && ldap && <p class="muted">Use your district (directory) user name and password, or a local account.</p>}
         <form method="post" action="/login" aria-describedby={error ? 'login-error' : undefined}>
           <input type="hidden" name="next" value={next} />
           <div class="field">

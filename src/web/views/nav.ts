@@ -22,6 +22,7 @@ export const NAV_ITEMS: NavItem[] = [
   { href: '/admin/export', label: 'Export', role: 'admin' },
   { href: '/admin/audit', label: 'Audit log', role: 'admin' },
   { href: '/admin/tokens', label: 'Tokens', role: 'admin' },
+  { href: '/admin/staff', label: 'Staff', role: 'admin' },
   { href: '/admin/status', label: 'Status', role: 'admin' },
 ];
 
