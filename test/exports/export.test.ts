@@ -115,7 +115,7 @@ describe('photo export from the web', () => {
   });
 });
 
-describe('idphotos photos export', () => {
+describe('idphotos photos export', { timeout: 300_000 }, () => {
   const { dir, config } = tempAppliance();
   const data = join(dir, 'data');
   const sent = new Map<string, Buffer>();
@@ -135,7 +135,7 @@ describe('idphotos photos export', () => {
     }
     const added = await run(['photos', 'add', ...files, '--config', config]);
     expect(added.code, added.stderr + added.stdout).toBe(0);
-  });
+   }, 300_000);
 
   it('FILE.zip: the originals, read back by sha256; the opted-out left out and said so', async () => {
     const out = join(dir, 'out', 'photos.zip');

@@ -11,7 +11,8 @@ afterAll(removeTempAppliances);
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-describe('integration tokens against a running appliance (CLI in another process, shared database)', () => {
+// NB: each CLI run is a whole process start (seconds on a busy machine); this test makes several.
+describe('integration tokens against a running appliance (CLI in another process, shared database)', { timeout: 300_000 }, () => {
   const { dir, config } = tempAppliance();
   const data = join(dir, 'data');
   let served: Served;
@@ -28,7 +29,7 @@ describe('integration tokens against a running appliance (CLI in another process
     expect(added.code, added.stderr).toBe(0);
     served = await serve(['serve', '--config', config]);
     base = `http://127.0.0.1:${served.webPort}`;
-  });
+   }, 300_000);
   afterAll(async () => {
     served?.child.kill('SIGTERM');
     await served?.exited;
