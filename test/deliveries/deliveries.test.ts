@@ -238,6 +238,22 @@ describe('vendor deliveries uploaded over SFTP', () => {
     expect((await sftpBatch(h, ['ls /incoming/idphotos/'])).stdout).not.toContain(file);
   });
 
+  it('WinSCP-style: a zip uploaded under a .filepart name and renamed is a delivery; the delivery limit applies to the transfer name too', async () => {
+    const zip = await zipOf([['idlink.txt', Buffer.from('"S105","x.jpg"\r\n')], ['x.jpg', images.get('p12')!]]);
+    const c = await connectSsh2(h);
+    try {
+      await c.call('writeFile', '/incoming/idphotos/winscp.zip.filepart', zip);
+      await c.call('rename', '/incoming/idphotos/winscp.zip.filepart', '/incoming/idphotos/winscp.zip');
+      await h.app.ctx.deliveries.settled();
+      expect(latest()).toMatchObject({ file_name: 'winscp.zip', status: 'done', counts: { matched: 1 } });
+      expect(current('S105')).toBe(sha256(images.get('p12')!));
+      // 2.1 MB is within the photo limit (20 MiB) but over this appliance's delivery limit.
+      await expect(c.call('writeFile', '/incoming/idphotos/big.zip.filepart', randomBytes(2_100_000))).rejects.toThrow(/big\.zip\.filepart is larger than 1\.9 MB/);
+    } finally {
+      c.end();
+    }
+  });
+
   it('a zip over sftp.max_delivery_bytes (a 2 GB package at the default) is refused while it is written', async () => {
     const c = await connectSsh2(h);
     try {

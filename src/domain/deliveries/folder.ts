@@ -12,7 +12,8 @@ export function withDeliveries(photos: IncomingFolder, deliveries: DeliveryServi
   return {
     name: photos.name,
     maxBytes: photos.maxBytes,
-    maxBytesFor: (name) => (is(name) ? maxDeliveryBytes : photos.maxBytes),
+    // NB: also for a zip's transfer name (WinSCP `x.zip.filepart`, rclone `x.zip.XXXX.partial`), staged before the rename that commits it.
+    maxBytesFor: (name) => (is(name) || /\.zip\./i.test(name) ? maxDeliveryBytes : photos.maxBytes),
     readRefusal: photos.readRefusal,
     checkName: (name) => (is(name) ? undefined : photos.checkName(name)),
     list: () => [...photos.list(), ...deliveries.folderEntries()],
