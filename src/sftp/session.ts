@@ -451,7 +451,9 @@ export class SftpSession implements SftpRequestHandler {
       const inFolder = path.kind === 'file' || path.path.startsWith('/incoming/idphotos/') || path.path.startsWith('/incoming/data/');
       if (inFolder) {
         const folder = path.path.startsWith('/incoming/data/') ? 'data' : 'idphotos';
-        throw new AppError('forbidden', `subfolders cannot be ${what} in ${folderPath(folder)}: they are not searched; put files directly in ${folderPath(folder)}`);
+        // A picture-day package is one zip: folders of a package are not read as a delivery.
+        const hint = folder === 'idphotos' ? ' (a picture-day package with INDEX.TXT or idlink.txt: upload it as one .zip)' : '';
+        throw new AppError('forbidden', `subfolders cannot be ${what} in ${folderPath(folder)}: they are not searched; put files directly in ${folderPath(folder)}${hint}`);
       }
     }
     if (what === 'created' && path.kind !== 'nowhere') throw new AppError('conflict', `${path.path} already exists`);

@@ -254,6 +254,15 @@ describe('vendor deliveries uploaded over SFTP', () => {
     }
   });
 
+  it('an unzipped package uploaded as a folder is refused with what to do instead', async () => {
+    const c = await connectSsh2(h);
+    try {
+      await expect(c.call('mkdir', '/incoming/idphotos/PICDAY')).rejects.toThrow(/a picture-day package with INDEX\.TXT or idlink\.txt: upload it as one \.zip/);
+    } finally {
+      c.end();
+    }
+  });
+
   it('a zip over sftp.max_delivery_bytes (a 2 GB package at the default) is refused while it is written', async () => {
     const c = await connectSsh2(h);
     try {
