@@ -4,8 +4,10 @@ import { redactConfig } from './config/parse.ts';
 import type { AppContext } from './context.ts';
 import { resolveAccounts, type GeneratedCredential } from './domain/accounts/bootstrap.ts';
 import { createLogger } from './shared/logger.ts';
-import { openStorage, SQLITE_DRIVER, type Storage } from './storage/index.ts';
+import { SQLITE_DRIVER, type Storage } from './storage/index.ts';
+import { openDataStorage } from './domain/backup/upgrade.ts';
 import { ensureWritableDir } from './storage/files.ts';
+import { makePrivate, privateUmask } from './storage/private-files.ts';
 import { loadHostKeys } from './sftp/host-key.ts';
 import { DirectoryFolder } from './domain/incoming/directory-folder.ts';
 import { RosterService } from './domain/roster/service.ts';
@@ -13,6 +15,11 @@ import { DataFileRegistry, registerRosterFiles } from './domain/roster/file-kind
 import { ImportScheduler } from './domain/roster/scheduler.ts';
 import { DataFolder } from './domain/roster/data-folder.ts';
 import { catchUpUploads } from './domain/roster/catch-up.ts';
+import { CodeNames, SCHOOL_FILES, SCHOOLS_KIND } from './domain/roster/code-names.ts';
+import { UploadReports } from './domain/reports/upload-reports.ts';
+import { createReportsFolder } from './domain/reports/reports-folder.ts';
+import { dataOutcomes, photoOutcomes } from './domain/reports/outcomes.ts';
+import { resolveTimezone } from './shared/time.ts';
 import { startSftpServer } from './sftp/server.ts';
 import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
@@ -30,7 +37,7 @@ import { createBackups } from './domain/backup/backup.ts';
 import { createTokenService } from './domain/tokens/tokens.ts';
 import { createPhotoExports } from './domain/exports/photo-export.ts';
 import { createDeliveryService } from './domain/deliveries/deliveries.ts';
-import { withDeliveries } from './domain/deliveries/folder.ts';
+import { deliveryOutcomes, withDeliveries } from './domain/deliveries/folder.ts';
 import { createSftpSessions } from './domain/connections/sftp-sessions.ts';
 import { startWebServer, type RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
@@ -84,13 +91,27 @@ export interface AppOverrides {
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = createLogger('app');
   const serving = overrides.mode !== 'command';
+  privateUmask();
   ensureWritableDir(config.data_dir, 'data_dir');
-  const storage = openStorage(join(config.data_dir, 'idphotos.db'), { migrate: overrides.migrate ?? true });
+  // NB: a walk of every file (about 1 s per 100,000 photos): done by a start of the appliance,
+  // not by each one-shot command, which only creates its own files privately (the umask).
+  const widened = serving ? makePrivate(config.data_dir) : { folders: 0, files: 0, examples: [] };
+  if (widened.folders || widened.files) {
+    log.warn(
+      { folders: widened.folders, files: widened.files, examples: widened.examples },
+      `data_dir was readable by others: made ${widened.folders} folders 0700 and ${widened.files} files 0600 (it holds student records)`,
+    );
+  }
+  const storage = openDataStorage(config.data_dir, log, { migrate: overrides.migrate ?? true });
   try {
     const { accounts, generated } = serving ? await resolveAccounts(config) : { accounts: { sftp: config.sftp.accounts, web: config.web.accounts }, generated: [] };
     const hostKeys = serving ? loadHostKeys(config.data_dir, config.sftp.host_keys) : [];
     const roster = new RosterService({ storage, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
     const dataFiles = new DataFileRegistry();
+    const names = new CodeNames({ storage, buildings: config.roster.buildings, grades: config.roster.grades, log: createLogger('roster') });
+    for (const name of SCHOOL_FILES) {
+      dataFiles.register({ name, kind: SCHOOLS_KIND, description: 'building names', run: (job) => names.importFile(job) });
+    }
     const audit = createAuditLog(storage.audit);
     // Alerts first: imports and uploads tell them what happened.
     const alerts = createAlerts({
@@ -131,18 +152,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       metrics.upload(folder, outcome, reason);
       if (outcome === 'refused') alerts.refusedUpload();
     };
+    const timezone = resolveTimezone(config.timezone);
+    // /reports/ records what each upload session delivered, inside the metrics' observation.
+    const reports = new UploadReports({ store: storage.uploadReports, timezone, log: createLogger('reports') });
+    const data = new DataFolder(
+      new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
+      dataFiles,
+      (job) => imports.enqueue(job),
+      (refusal) => roster.recordRefusedUpload(refusal),
+    );
     const folders = {
-      idphotos: observeFolder(withDeliveries(photos.folder, deliveries, config.sftp.max_delivery_bytes), 'idphotos', onUpload),
-      data: observeFolder(
-        new DataFolder(
-          new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
-          dataFiles,
-          (job) => imports.enqueue(job),
-          (refusal) => roster.recordRefusedUpload(refusal),
-        ),
-        'data',
-        onUpload,
-      ),
+      idphotos: observeFolder(reports.wrap(withDeliveries(photos.folder, deliveries, config.sftp.max_delivery_bytes), deliveryOutcomes(deliveries, photoOutcomes(photos, photos.folder))), 'idphotos', onUpload),
+      data: observeFolder(reports.wrap(data, dataOutcomes(data)), 'data', onUpload),
+      reports: createReportsFolder({ store: storage.uploadReports, timezone, dir: join(config.data_dir, 'reports'), imports: roster }),
     };
     // Commands (import, photos, …) sign no one in: they need neither the directories nor their secrets.
     const directories = serving ? createDirectories(config.web, createLogger('directory')) : undefined;
@@ -171,7 +193,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       onPruned: (b) => audit.record({ actor: 'idphotos:schedule', action: 'admin.action', detail: `old backup ${b.path} deleted (backup.keep = ${config.backup.keep})` }),
     });
     const ctx: AppContext = {
-      config, log, accounts, hostKeys, folders, users, status, backup, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos,
+      config, log, accounts, hostKeys, folders, users, status, backup, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, names,
       sftpSessions, metrics, metricsAccess, alerts, backupSchedule,
       tokens: createTokenService(storage.tokens, audit),
       exports: createPhotoExports(storage.exports, photos, audit),

@@ -1,6 +1,6 @@
 import { createAlertStore, type AlertStore } from './alert-store.ts';
 import { createAuditStore, type AuditStore } from './audit-store.ts';
-import { openDatabase, type Db, type OpenOptions, type Tx } from './db.ts';
+import { migrate, migrationState, openDatabase, type Db, type OpenOptions, type Tx } from './db.ts';
 import { createDeviceActionStore, type DeviceActionStore } from './device-action-store.ts';
 import { createDeviceStore, type DeviceStore } from './device-store.ts';
 import { createIncidentStore, type IncidentStore } from './incident-store.ts';
@@ -11,10 +11,15 @@ import { createSessionRows, type SessionRows } from './session-store.ts';
 import { createStaffStore, type StaffStore } from './staff-store.ts';
 import { snapshotInto } from './snapshot.ts';
 import { createStatusStore, type StatusStore } from './status-store.ts';
+import { createUpgradeStore, type UpgradeStore } from './upgrade-store.ts';
 import { createUserStore, type UserStore } from './user-store.ts';
 import { createTokenStore, type TokenStore } from './token-store.ts';
 import { createDeliveryStore, type DeliveryStore } from './delivery-store.ts';
 import { createExportStore, type ExportStore } from './export-store.ts';
+import { createImportChangeStore, type ImportChangeStore } from './import-change-store.ts';
+import { createSchoolNameStore, type SchoolNameStore } from './school-name-store.ts';
+import { createUploadReportStore, type UploadReportStore } from './upload-report-store.ts';
+import { createHintDismissalStore, type HintDismissalStore } from './hint-dismissal-store.ts';
 
 /**
  * The storage seam: one store per table group over one database. The domain and the edges hold
@@ -27,6 +32,10 @@ export interface Storage {
   readonly tx: Tx;
   readonly users: UserStore;
   readonly imports: ImportStore;
+  readonly importChanges: ImportChangeStore;
+  readonly schoolNames: SchoolNameStore;
+  readonly uploadReports: UploadReportStore;
+  readonly hintDismissals: HintDismissalStore;
   readonly devices: DeviceStore;
   readonly deviceActions: DeviceActionStore;
   readonly incidents: IncidentStore;
@@ -42,6 +51,14 @@ export interface Storage {
   readonly deliveries: DeliveryStore;
   /** Which current photos an export takes. */
   readonly exports: ExportStore;
+  readonly upgrades: UpgradeStore;
+  /**
+   * Migrations the database has and lacks (opened with `migrate: false`): both non-empty means
+   * an older version wrote it. Throws for a database a newer version wrote.
+   */
+  migrationState(): { applied: string[]; pending: string[] };
+  /** Applies the pending migrations in one transaction; returns their ids. */
+  migrate(): string[];
   /** Counts the metrics and alerts watch (render queue, imports by status, held imports). */
   readonly monitor: MonitorStore;
   /** The alerts raised and not yet resolved. */
@@ -61,6 +78,10 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     tx: db.tx,
     users: createUserStore(db),
     imports: createImportStore(db),
+    importChanges: createImportChangeStore(db),
+    schoolNames: createSchoolNameStore(db),
+    uploadReports: createUploadReportStore(db),
+    hintDismissals: createHintDismissalStore(db),
     devices: createDeviceStore(db),
     deviceActions: createDeviceActionStore(db),
     incidents: createIncidentStore(db),
@@ -72,6 +93,12 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     tokens: createTokenStore(db),
     deliveries: createDeliveryStore(db),
     exports: createExportStore(db),
+    upgrades: createUpgradeStore(db),
+    migrationState: () => {
+      const { applied, pending } = migrationState(db);
+      return { applied, pending: pending.map((m) => m.id) };
+    },
+    migrate: () => migrate(db),
     monitor: createMonitorStore(db),
     alerts: createAlertStore(db),
     snapshotTo: (dest) => snapshotInto(db, dest),

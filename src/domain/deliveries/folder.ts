@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors.ts';
 import type { IncomingFolder } from '../incoming/folder.ts';
+import type { OutcomeRules } from '../reports/upload-reports.ts';
 import type { DeliveryService } from './deliveries.ts';
 
 /**
@@ -30,5 +31,25 @@ export function withDeliveries(photos: IncomingFolder, deliveries: DeliveryServi
       if (!deliveries.setMtime(name, mtime)) throw new AppError('not_found', `there is no delivery named ${name}`);
     },
     recordRefusal: photos.recordRefusal && ((r) => photos.recordRefusal!(r)),
+  };
+}
+
+/**
+ * The /reports/ outcome of an upload to /incoming/idphotos/: a delivery zip says what became of
+ * it (its lines are on the delivery page), every other name is a photo as before.
+ */
+export function deliveryOutcomes(deliveries: DeliveryService, photos: OutcomeRules<boolean>): OutcomeRules<boolean> {
+  return {
+    before: (name) => (deliveries.isDelivery(name) ? false : photos.before(name)),
+    after(name, had) {
+      if (!deliveries.isDelivery(name)) return photos.after(name, had);
+      const d = deliveries.list(20).find((x) => x.file_name === name);
+      const reason = !d
+        ? 'a picture-day delivery'
+        : d.status === 'duplicate'
+          ? `picture-day delivery ${d.id}: ${d.reason}`
+          : `picture-day delivery ${d.id}: ${d.counts.matched} matched, ${d.counts.waiting} waiting for an admin, ${d.counts.refused} refused (every line on the delivery page)`;
+      return { outcome: 'stored', reason };
+    },
   };
 }

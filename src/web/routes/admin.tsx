@@ -56,11 +56,39 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
   app.route('/export', adminExportRoutes(ctx.exports, () => ctx.users.filterOptions()));
   app.route('/staff', adminStaffRoutes(ctx));
 
-  app.get('/photos', (c) =>
-    c.html(
-      <PhotosPage user={c.get('user')!} path={c.req.path} unmatched={ctx.photos.unmatched(200)} rejected={ctx.photos.rejected(200)} recent={ctx.status.recentPhotos(25)} waiting={ctx.deliveries.waiting(200)} notice={c.req.query('done')} />,
-    ),
-  );
+  app.get('/photos', (c) => {
+    const done = c.req.query('done');
+    const file = c.req.query('file') ?? '';
+    const id = c.req.query('local_id') ?? '';
+    // Other values of `done` are the message of a delivery line picked or discarded here.
+    const notice = done === 'applied' ? `${file} is now the photo of ${id}.` : done === 'dismissed' ? `${id} is no longer suggested for ${file}.` : done || undefined;
+    return c.html(
+      <PhotosPage
+        user={c.get('user')!}
+        path={c.req.path}
+        unmatched={ctx.photos.unmatched(200)}
+        rejected={ctx.photos.rejected(200)}
+        recent={ctx.status.recentPhotos(25)}
+        waiting={ctx.deliveries.waiting(200)}
+        notice={notice}
+      />,
+    );
+  });
+
+  // A near-miss hint applied or dismissed from the photos page: checked again, audited, history kept.
+  for (const action of ['apply', 'dismiss'] as const) {
+    app.post(`/photos/hints/${action}`, async (c) => {
+      const user = c.get('user')!;
+      const form = await c.req.parseBody();
+      const file = String(form.file ?? '');
+      const localId = String(form.local_id ?? '');
+      if (action === 'apply') await ctx.photos.applyHint(file, localId, `web:${user.username}`);
+      else ctx.photos.dismissHint(file, localId, `web:${user.username}`);
+      const detail = action === 'apply' ? `unmatched photo ${file} applied as the photo of ${localId} (near-miss hint)` : `near-miss hint ${localId} dismissed for unmatched photo ${file}`;
+      ctx.audit.record({ actor: user.username, action: 'admin.action', local_id: localId, detail, ip: c.get('ip') });
+      return c.redirect(`/admin/photos?${new URLSearchParams({ done: action === 'apply' ? 'applied' : 'dismissed', file, local_id: localId })}`, 303);
+    });
+  }
 
   app.get('/status', (c) => c.html(<StatusPage user={c.get('user')!} path={c.req.path} data={statusData(ctx, new URL(c.req.url).hostname)} />));
 
@@ -77,6 +105,7 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
     retention: ctx.config.photos.retain_inactive_days > 0 ? { days: ctx.config.photos.retain_inactive_days, due: ctx.photos.retentionDue(ctx.config.photos.retain_inactive_days, 1001) } : undefined,
     photos: ctx.status.photoCounts(),
     missing: ctx.status.missingPhotos(),
+    staffMissing: ctx.status.staffPhotos(),
     lastImport: last && {
       file: last.file,
       status: last.status,
