@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import yazl from 'yazl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseOf } from '../../src/storage/index.ts';
+import { localDay, resolveTimezone } from '../../src/shared/time.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { addUsers, signInAs, type Session } from '../web/helpers.ts';
 import { connectSsh2, PASSWORD, photo, run, sftpBatch, startHarness, tempDir, USER, type Harness } from '../sftp/harness.ts';
@@ -105,6 +106,13 @@ describe('vendor deliveries uploaded over SFTP', () => {
     // The zip stays listed with its size, so a sync tool does not send it again.
     const ls = await sftpBatch(h, ['ls -l /incoming/idphotos/']);
     expect(ls.stdout).toMatch(new RegExp(`\\s${zip.length}\\s.*picday-lincoln\\.zip`));
+    // /reports/ tells an unattended script what became of the zip.
+    const day = localDay(new Date(), resolveTimezone(''));
+    const got = tempDir('idphotos-delivery-reports-');
+    const get = await sftpBatch(h, ['cd /reports', `get uploads-${day}.csv`], got);
+    expect(get.code, get.stderr).toBe(0);
+    const line = readFileSync(join(got, `uploads-${day}.csv`), 'utf8').split('\r\n').find((l) => l.includes('"picday-lincoln.zip"'))!;
+    expect(line).toContain(`"stored","picture-day delivery ${d.id}: 3 matched, 1 waiting for an admin, 3 refused (every line on the delivery page)"`);
   });
 
   it('the admin picks who a waiting photo shows, on the photos page; the delivery page and report show every line', async () => {
