@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { Client, Filter, InvalidCredentialsError, NoSuchObjectError, type Entry } from 'ldapts';
 import type { LdapConfig } from '../../config/schema.ts';
 import { AppError, errorMessage } from '../../shared/errors.ts';
@@ -21,6 +21,8 @@ const ATTRIBUTES = ['mail', 'cn', 'displayName', 'uid', 'memberOf', 'userAccount
  * controller or sockets here; beyond this they are refused at once with "try again".
  */
 export const LDAP_MAX_IN_FLIGHT = 16;
+/** Connecting, and the TLS handshake (ldaps or StartTLS), must finish within this. */
+const CONNECT_MS = 5_000;
 
 /** Replaces `{username}` in a filter, escaped as RFC 4515 requires (`*`, `(`, `)`, `\`, NUL). */
 export function userFilter(template: string, username: string): string {
@@ -48,9 +50,16 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
   const open = async (dn?: string, password?: string): Promise<Client> => {
     // NB: ldapts opens TLS at once whenever tlsOptions are given, even for ldap://; StartTLS
     // servers then see a ClientHello where they expect LDAP and hang up. Given to startTLS only.
-    const client = new Client({ url: cfg.url, timeout: 10_000, connectTimeout: 5_000, ...(startTls ? {} : { tlsOptions }), strictDN: false });
+    const client = new Client({
+      url: cfg.url,
+      timeout: 10_000,
+      connectTimeout: CONNECT_MS,
+      ...(startTls ? { createSecureConnection: tlsWithDeadline } : { tlsOptions }),
+      strictDN: false,
+    });
     try {
-      if (startTls) await client.startTLS(tlsOptions);
+      // A copy: ldapts writes the connection's socket into the options it is given.
+      if (startTls) await client.startTLS({ ...tlsOptions });
       if (dn !== undefined) await client.bind(dn, password ?? '');
       return client;
     } catch (err) {
@@ -189,6 +198,21 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
 }
 
 export type LdapDirectory = ReturnType<typeof createLdapDirectory>;
+
+/**
+ * tls.connect with a deadline on the handshake. NB: ldapts times its requests and the TCP
+ * connect, but not the handshake after StartTLS: a directory (or something in between) that
+ * accepts StartTLS and then never finishes the handshake held the sign-in, and one of the
+ * LDAP_MAX_IN_FLIGHT places, for ever.
+ */
+const tlsWithDeadline = ((options: ConnectionOptions): TLSSocket => {
+  const socket = tlsConnect(options);
+  const timer = setTimeout(() => socket.destroy(new Error(`the TLS handshake after StartTLS did not finish within ${CONNECT_MS / 1000} seconds`)), CONNECT_MS);
+  timer.unref();
+  socket.once('secureConnect', () => clearTimeout(timer));
+  socket.once('close', () => clearTimeout(timer));
+  return socket;
+}) as typeof tlsConnect;
 
 async function isActiveDirectory(client: Client): Promise<boolean> {
   try {
