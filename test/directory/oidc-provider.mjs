@@ -1,6 +1,8 @@
 // A real OpenID provider (npm oidc-provider) for the OIDC sign-in tests, run as a child process.
 // It listens on 127.0.0.1:0 and prints {"issuer": …} once ready. Env IDPHOTOS_OIDC_CLIENTS: the
-// clients as JSON. Two people: ada (group idphotos-admins) and sam (group idphotos-staff).
+// clients as JSON. Two people: ada (group idphotos-admins) and sam (group idphotos-staff); and
+// two whose address is not known to be theirs: una (email_verified "false", a string, as some
+// providers send it) and nia (no email_verified claim at all).
 // Sign-in uses the provider's own interaction pages (devInteractions: any password is taken).
 // POST /test/disable?sub=sam makes an account vanish, as a district disabling a leaver would.
 import { createServer } from 'node:http';
@@ -9,6 +11,8 @@ import Provider from 'oidc-provider';
 const people = {
   ada: { email: 'ada@district.test', name: 'Ada Admin', groups: ['idphotos-admins', 'teachers'] },
   sam: { email: 'sam@district.test', name: 'Sam Staff', groups: ['idphotos-staff'] },
+  una: { email: 'una@district.test', name: 'Una Unverified', groups: [], email_verified: 'false' },
+  nia: { email: 'nia@district.test', name: 'Nia No-claim', groups: [], email_verified: null },
 };
 const disabled = new Set();
 
@@ -28,7 +32,11 @@ server.listen(0, '127.0.0.1', () => {
     async findAccount(_ctx, sub) {
       const person = people[sub];
       if (!person || disabled.has(sub)) return undefined;
-      return { accountId: sub, claims: async () => ({ sub, email: person.email, email_verified: true, name: person.name, groups: person.groups }) };
+      const verified = person.email_verified === undefined ? true : person.email_verified;
+      return {
+        accountId: sub,
+        claims: async () => ({ sub, email: person.email, ...(verified === null ? {} : { email_verified: verified }), name: person.name, groups: person.groups }),
+      };
     },
     // Consent is given once the person signs in (an admin pre-approved the app, as districts do).
     async loadExistingGrant(ctx) {

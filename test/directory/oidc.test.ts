@@ -312,6 +312,55 @@ ${roles}
   }, 120_000);
 });
 
+describe('OIDC admin_emails only for addresses the provider says are verified', () => {
+  it('refuses email_verified "false" (a string), and makes an address without email_verified staff, not admin', async () => {
+    const door = await frontDoor();
+    const provider = await startProvider([{ client_id: 'idphotos', client_secret: 'idphotos-client-secret', redirect_uris: [door.url + CALLBACK] }]);
+    const browser = await launchChromium();
+    const site = await createTestSite(`
+public_url = "${door.url}"
+[web.oidc]
+display_name = "Test District"
+issuer = "${provider.issuer}"
+client_id = "idphotos"
+client_secret = "idphotos-client-secret"
+allowed_domains = ["district.test"]
+admin_emails = ["una@district.test", "nia@district.test", "sam@district.test"]
+`);
+    door.target((await site.app.start()).webPort);
+    const signInAs = async (login: string): Promise<Page> => {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${door.url}/login`);
+      await page.getByRole('link', { name: 'Sign in with Test District' }).click();
+      await page.locator('input[name="login"]').fill(login);
+      await page.locator('input[name="password"]').fill('anything-1');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await page.waitForURL((u) => u.href.startsWith(door.url));
+      return page;
+    };
+    try {
+      // "false" as a string is not a verified address: refused, never an admin.
+      const una = await signInAs('una');
+      await expect.poll(async () => (await una.content()).includes('has no verified e-mail address'), POLL).toBe(true);
+      expect(site.app.ctx.audit.list({ actor: '(Test District sign-in)' })[0]).toMatchObject({ action: 'signin.refused', detail: 'oidc: no_email' });
+      expect(site.app.ctx.auth.staff.list().some((s) => s.identity === 'una@district.test')).toBe(false);
+      // No claim at all: let in by its domain as staff, but admin_emails does not make it admin.
+      const nia = await signInAs('nia');
+      await nia.waitForURL(`${door.url}/`);
+      expect((await nia.goto(`${door.url}/admin/status`))?.status()).toBe(403);
+      // A verified address in admin_emails is still an admin.
+      const sam = await signInAs('sam');
+      await sam.waitForURL(`${door.url}/`);
+      expect((await sam.goto(`${door.url}/admin/status`))?.status()).toBe(200);
+    } finally {
+      await browser.close();
+      await site.close();
+      await provider.stop();
+      await door.close();
+    }
+  }, 120_000);
+});
+
 describe('OIDC provider down', () => {
   it('says which provider failed, and local accounts still sign in', async () => {
     const door = await frontDoor();
