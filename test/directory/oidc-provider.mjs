@@ -19,7 +19,8 @@ const disabled = new Set();
 const server = createServer();
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
-  const issuer = `http://127.0.0.1:${port}`;
+  // IDPHOTOS_OIDC_ISSUER: the address it is reached at when something stands in front of it.
+  const issuer = process.env.IDPHOTOS_OIDC_ISSUER || `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
     clients: JSON.parse(process.env.IDPHOTOS_OIDC_CLIENTS ?? '[]'),
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
@@ -56,6 +57,6 @@ server.listen(0, '127.0.0.1', () => {
     }
     callback(req, res);
   });
-  process.stdout.write(`${JSON.stringify({ issuer })}\n`);
+  process.stdout.write(`${JSON.stringify({ issuer, port })}\n`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

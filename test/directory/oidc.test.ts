@@ -1,7 +1,8 @@
 // OpenID Connect sign-in against a real provider process (npm oidc-provider), through Chromium
 // for the people and plain HTTP for the attacks.
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -356,6 +357,80 @@ admin_emails = ["una@district.test", "nia@district.test", "sam@district.test"]
       await browser.close();
       await site.close();
       await provider.stop();
+      await door.close();
+    }
+  }, 120_000);
+});
+
+/**
+ * An HTTP relay in front of the real provider (which calls itself by the relay's address) that
+ * passes everything on but its JWKS: there it publishes, under the provider's key ids, keys
+ * of its own. ID tokens then carry a signature that the published keys do not verify, as a
+ * token forged by someone answering for the provider would.
+ */
+async function jwksSwappingRelay(): Promise<{ url: string; target(port: number): void; close(): Promise<void> }> {
+  let targetPort = 0;
+  const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+  const server = createHttpServer((req, res) => {
+    const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, async (answer) => {
+      if (req.method === 'GET' && req.url?.split('?')[0]?.endsWith('/jwks')) {
+        const chunks: Buffer[] = [];
+        for await (const c of answer) chunks.push(c as Buffer);
+        const jwks = JSON.parse(Buffer.concat(chunks).toString()) as { keys: Record<string, unknown>[] };
+        const keys = jwks.keys.map((k) => (k.kty === 'RSA' ? { ...k, n: other.n, e: other.e } : k));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+        return;
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    target: (p) => (targetPort = p),
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+describe('OIDC ID token signature', () => {
+  it('refuses an ID token that the keys the provider publishes (its JWKS) do not verify', async () => {
+    const door = await frontDoor();
+    const relay = await jwksSwappingRelay();
+    const provider = await startProvider([{ client_id: 'idphotos', client_secret: 'idphotos-client-secret', redirect_uris: [door.url + CALLBACK] }], relay.url);
+    relay.target(provider.port);
+    const browser = await launchChromium();
+    const site = await createTestSite(`
+public_url = "${door.url}"
+[web.oidc]
+display_name = "Test District"
+issuer = "${relay.url}"
+client_id = "idphotos"
+client_secret = "idphotos-client-secret"
+allowed_domains = ["district.test"]
+`);
+    door.target((await site.app.start()).webPort);
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${door.url}/login`);
+      await page.getByRole('link', { name: 'Sign in with Test District' }).click();
+      await page.locator('input[name="login"]').fill('sam');
+      await page.locator('input[name="password"]').fill('anything-1');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await page.waitForURL((u) => u.href.startsWith(door.url));
+      await expect.poll(async () => (await page.content()).includes('did not complete'), POLL).toBe(true);
+      const refused = site.app.ctx.audit.list({ actor: '(Test District sign-in)' })[0];
+      expect(refused?.action).toBe('signin.refused');
+      expect(refused?.detail).toMatch(/signature/i);
+      expect(site.app.ctx.audit.list({ actor: 'sam@district.test' })).toEqual([]);
+      expect(site.app.ctx.auth.staff.list().some((s) => s.identity === 'sam@district.test')).toBe(false);
+    } finally {
+      await browser.close();
+      await site.close();
+      await provider.stop();
+      await relay.close();
       await door.close();
     }
   }, 120_000);

@@ -69,7 +69,9 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
     discovered ??= client
       .discovery(issuer, cfg.client_id, options.clientSecret, undefined, {
         timeout: 10,
-        ...(issuer.protocol === 'http:' && isLoopback(issuer.hostname) ? { execute: [client.allowInsecureRequests] } : {}),
+        // NB: openid-client checks an ID token's signature against the provider's JWKS only
+        // when asked: by default it trusts the token endpoint's TLS alone.
+        execute: [client.enableNonRepudiationChecks, ...(issuer.protocol === 'http:' && isLoopback(issuer.hostname) ? [client.allowInsecureRequests] : [])],
       })
       .catch((err: unknown) => {
         discovered = undefined;
