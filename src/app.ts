@@ -13,6 +13,11 @@ import { DataFileRegistry, registerRosterFiles } from './domain/roster/file-kind
 import { ImportScheduler } from './domain/roster/scheduler.ts';
 import { DataFolder } from './domain/roster/data-folder.ts';
 import { catchUpUploads } from './domain/roster/catch-up.ts';
+import { CodeNames, SCHOOL_FILES, SCHOOLS_KIND } from './domain/roster/code-names.ts';
+import { UploadReports } from './domain/reports/upload-reports.ts';
+import { createReportsFolder } from './domain/reports/reports-folder.ts';
+import { dataOutcomes, photoOutcomes } from './domain/reports/outcomes.ts';
+import { resolveTimezone } from './shared/time.ts';
 import { startSftpServer } from './sftp/server.ts';
 import { createWebApp } from './web/app.ts';
 import { createAuth } from './domain/auth/auth.ts';
@@ -86,6 +91,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const hostKeys = serving ? loadHostKeys(config.data_dir, config.sftp.host_keys) : [];
     const roster = new RosterService({ storage, config: config.roster, dataDir: config.data_dir, log: createLogger('roster') });
     const dataFiles = new DataFileRegistry();
+    const names = new CodeNames({ storage, buildings: config.roster.buildings, grades: config.roster.grades, log: createLogger('roster') });
+    for (const name of SCHOOL_FILES) {
+      dataFiles.register({ name, kind: SCHOOLS_KIND, description: 'building names', run: (job) => names.importFile(job) });
+    }
     const audit = createAuditLog(storage.audit);
     // Alerts first: imports and uploads tell them what happened.
     const alerts = createAlerts({
@@ -125,18 +134,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       metrics.upload(folder, outcome, reason);
       if (outcome === 'refused') alerts.refusedUpload();
     };
+    const timezone = resolveTimezone(config.timezone);
+    // /reports/ records what each upload session delivered, inside the metrics' observation.
+    const reports = new UploadReports({ store: storage.uploadReports, timezone, log: createLogger('reports') });
+    const data = new DataFolder(
+      new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
+      dataFiles,
+      (job) => imports.enqueue(job),
+      (refusal) => roster.recordRefusedUpload(refusal),
+    );
     const folders = {
-      idphotos: observeFolder(photos.folder, 'idphotos', onUpload),
-      data: observeFolder(
-        new DataFolder(
-          new DirectoryFolder({ name: 'data', dir: join(config.data_dir, 'incoming', 'data'), maxBytes: config.sftp.max_data_bytes, allowedExtensions: ['.csv'] }),
-          dataFiles,
-          (job) => imports.enqueue(job),
-          (refusal) => roster.recordRefusedUpload(refusal),
-        ),
-        'data',
-        onUpload,
-      ),
+      idphotos: observeFolder(reports.wrap(photos.folder, photoOutcomes(photos, photos.folder)), 'idphotos', onUpload),
+      data: observeFolder(reports.wrap(data, dataOutcomes(data)), 'data', onUpload),
+      reports: createReportsFolder({ store: storage.uploadReports, timezone, dir: join(config.data_dir, 'reports'), imports: roster }),
     };
     // Commands (import, photos, …) sign no one in: they need neither the directories nor their secrets.
     const directories = serving ? createDirectories(config.web, createLogger('directory')) : undefined;
@@ -165,7 +175,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       onPruned: (b) => audit.record({ actor: 'idphotos:schedule', action: 'admin.action', detail: `old backup ${b.path} deleted (backup.keep = ${config.backup.keep})` }),
     });
     const ctx: AppContext = {
-      config, log, accounts, hostKeys, folders, users, status, backup, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos,
+      config, log, accounts, hostKeys, folders, users, status, backup, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, names,
       sftpSessions, metrics, metricsAccess, alerts, backupSchedule,
     };
     return makeApp(ctx, storage, generated, serving);

@@ -20,6 +20,7 @@ import type { Metrics } from './domain/metrics/metrics.ts';
 import type { MetricsAccess } from './domain/metrics/access.ts';
 import type { Alerts } from './domain/alerts/alerts.ts';
 import type { BackupSchedule } from './domain/backup/schedule.ts';
+import type { CodeNames } from './domain/roster/code-names.ts';
 
 /** Everything the edges need, built once by `createApp` (the composition root). */
 export interface AppContext {
@@ -27,8 +28,8 @@ export interface AppContext {
   log: Logger;
   accounts: Accounts;
   hostKeys: HostKey[];
-  /** What `/incoming/idphotos/` and `/incoming/data/` of the SFTP tree commit to and list. */
-  folders: { idphotos: IncomingFolder; data: IncomingFolder };
+  /** What `/incoming/idphotos/` and `/incoming/data/` of the SFTP tree commit to and list, and the read-only `/reports/`. */
+  folders: { idphotos: IncomingFolder; data: IncomingFolder; reports: IncomingFolder };
   /** The roster's people: lookup by Local ID, search, filters, counts. */
   users: UserService;
   /** Photo counts, missing photos, recent uploads and disk use for the admin pages. */
@@ -53,6 +54,8 @@ export interface AppContext {
   imports: ImportScheduler;
   /** The photo store: ingest, display images, history and restore, unmatched and refused uploads. */
   photos: PhotoService;
+  /** Names for building and grade codes ([roster.buildings], [roster.grades], schools.csv / orgs.csv). */
+  names: CodeNames;
   /** SFTP connections signed in now: the SFTP server reports them, the admin status page lists them. */
   sftpSessions: SftpSessions;
   /** Prometheus counters and gauges, read at `/metrics`. */

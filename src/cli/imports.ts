@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { configFromArgs, UsageError, type Command } from './common.ts';
 import { describeImport, openRoster } from './roster-common.ts';
+import { formatLocalTime, resolveTimezone } from '../shared/time.ts';
 
 const USAGE = `idphotos imports list [--limit N] [--json] [--config FILE]
        idphotos imports show ID [--json] [--config FILE]
@@ -25,6 +26,7 @@ export const importsCommand: Command = {
     const limit = Number(values.limit);
     if (!(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit must be a positive whole number');
     const config = configFromArgs(values.config);
+    const timezone = resolveTimezone(config.timezone);
     const app = await openRoster(config);
     const { roster } = app.ctx;
     try {
@@ -33,11 +35,11 @@ export const importsCommand: Command = {
         const list = roster.listImports({ limit });
         if (values.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         else if (!list.length) io.stdout.write('no imports yet\n');
-        else for (const rec of list) io.stdout.write(`${rec.id}\t${rec.received_at}\t${rec.file}\t${rec.status}\t+${rec.added} ~${rec.updated} =${rec.unchanged} -${rec.deactivated} !${rec.error_count}\t${rec.reason}\n`);
+        else for (const rec of list) io.stdout.write(`${rec.id}\t${formatLocalTime(rec.received_at, timezone)}\t${rec.file}\t${rec.status}\t+${rec.added} ~${rec.updated} =${rec.unchanged} -${rec.deactivated} !${rec.error_count}\t${rec.reason}\n`);
         return 0;
       }
       const rec = action === 'show' ? roster.getImport(id) : action === 'approve' ? await roster.approve(id, actor) : await roster.discard(id, actor);
-      io.stdout.write(values.json ? `${JSON.stringify(rec, null, 2)}\n` : describeImport(rec, action === 'show' ? Infinity : 20));
+      io.stdout.write(values.json ? `${JSON.stringify(rec, null, 2)}\n` : describeImport(rec, action === 'show' ? Infinity : 20, action === 'show'));
       return rec.status === 'refused' ? 1 : 0;
     } finally {
       await app.stop();

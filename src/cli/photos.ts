@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { errorMessage, isAppError } from '../shared/errors.ts';
 import { configureLogging } from '../shared/logger.ts';
 import { configFromArgs, UsageError, type Command } from './common.ts';
+import { formatLocalTime, resolveTimezone } from '../shared/time.ts';
 import { openApp } from './open-app.ts';
 
 const USAGE = `idphotos photos add FILE… [--config FILE] [--account NAME]
@@ -38,7 +39,7 @@ export const photosCommand: Command = {
         const versions = photos.history(rest[0]);
         if (versions.length === 0) io.stdout.write(`${rest[0]}: no photo versions kept\n`);
         for (const v of versions) {
-          io.stdout.write(`${v.current ? '*' : ' '} ${v.version_id}\t${v.uploaded_at}\t${v.file_name}\t${v.width}×${v.height}\t${v.account}\t${v.source_sha256}\n`);
+          io.stdout.write(`${v.current ? '*' : ' '} ${v.version_id}\t${formatLocalTime(v.uploaded_at, resolveTimezone(config.timezone))}\t${v.file_name}\t${v.width}×${v.height}\t${v.account}\t${v.source_sha256}\n`);
         }
         return 0;
       }

@@ -5,6 +5,7 @@ import { lineOf, locateKeys } from './locate.ts';
 import { addressProblem } from '../shared/address-list.ts';
 import { isInside } from '../shared/paths.ts';
 import { directoryChecks } from './directory-checks.ts';
+import { isTimezone } from '../shared/time.ts';
 
 export interface ConfigProblem {
   key: string;
@@ -102,6 +103,20 @@ function readField(spec: FieldSpec, value: unknown, key: string, ctx: Ctx): unkn
       }
       return Object.fromEntries(Object.entries(value).map(([name, v]) => [name, readTable(spec.of, v, `${key}.${name}`, ctx)]));
     }
+    case 'names': {
+      if (value === undefined) return {};
+      if (!isPlainTable(value)) {
+        ctx.problem(key, `must be a table of "code" = "name", not ${describe(value)}`);
+        return {};
+      }
+      const out: Record<string, string> = {};
+      for (const [code, name] of Object.entries(value)) {
+        if (typeof name !== 'string' || name.trim() === '') ctx.problem(`${key}.${code}`, `must be a name in quotes, not ${describe(name)}`);
+        else if (name.length > spec.maxLength) ctx.problem(`${key}.${code}`, `is ${name.length} characters long; the most allowed is ${spec.maxLength}`);
+        else out[code] = name.trim();
+      }
+      return out;
+    }
     case 'string': {
       if (value === undefined) {
         if (spec.required) ctx.problem(key, 'is required');
@@ -180,6 +195,9 @@ export function formatListen(addr: ListenAddress): string {
 }
 
 function crossChecks(config: Config, ctx: Ctx): void {
+  if (config.timezone && !isTimezone(config.timezone)) {
+    ctx.problem('timezone', `"${config.timezone}" is not a time zone name: use an IANA name such as "America/Chicago", "Europe/London" or "UTC"`);
+  }
   duplicates(config.sftp.accounts.map((a) => a.username), 'sftp.accounts', ctx);
   duplicates(config.web.accounts.map((a) => a.username), 'web.accounts', ctx);
   config.sftp.accounts.forEach((a, i) => {

@@ -12,7 +12,9 @@ export type FieldSpec =
   | { type: 'strings'; default: readonly string[]; values?: readonly string[] }
   | { type: 'table'; fields: Record<string, FieldSpec> }
   | { type: 'tables'; fields: Record<string, FieldSpec> }
-  | { type: 'map'; of: Record<string, FieldSpec> };
+  | { type: 'map'; of: Record<string, FieldSpec> }
+  /** A table of any keys to short strings: `[roster.buildings]` `"101" = "Lincoln Elementary"`. */
+  | { type: 'names'; maxLength: number };
 
 const MB = 1024 * 1024;
 
@@ -34,11 +36,17 @@ const COLUMN_MAPPING = {
   position: { type: 'string' },
   role: { type: 'string' },
   active: { type: 'string' },
+  /** Values of the `active` column that mean active; listing them makes every other value inactive. */
+  active_values: { type: 'strings', default: [] },
+  /** Values that mean inactive; with it, a value in neither list is an error on its line. */
+  inactive_values: { type: 'strings', default: [] },
   kind: { type: 'enum', values: ['students', 'staff'], default: 'students' },
 } as const satisfies Record<string, FieldSpec>;
 
 export const SCHEMA = {
   data_dir: { type: 'path', default: 'data' },
+  /** IANA time zone for every time shown on a page, in a CSV or by the CLI; "" is the server's. */
+  timezone: { type: 'string', default: '' },
   log: {
     type: 'table',
     fields: {
@@ -159,6 +167,12 @@ export const SCHEMA = {
       quiet_seconds: { type: 'int', default: 2, min: 0, max: 60 },
       clever_student_id: { type: 'string', default: 'Student_number' },
       clever_teacher_id: { type: 'string', default: 'Teacher_number' },
+      /** The OneRoster users.csv column that is the Local ID (photo names match it). */
+      oneroster_local_id: { type: 'enum', values: ['identifier', 'username', 'sourcedId'], default: 'identifier' },
+      /** `[roster.buildings]`: building code → the name shown (`"101" = "Lincoln Elementary"`). */
+      buildings: { type: 'names', maxLength: 100 },
+      /** `[roster.grades]`: grade code → the name shown, over the defaults for common SIS codes. */
+      grades: { type: 'names', maxLength: 32 },
       /** `[roster.mapping."pupils.csv"]`: a file name and which of its columns are ours. */
       mapping: { type: 'map', of: COLUMN_MAPPING },
     },
@@ -238,7 +252,9 @@ type Infer<S> = S extends { type: 'string' }
                   ? { [K in keyof F]: Infer<F[K]> }[]
                   : S extends { type: 'map'; of: infer F }
                     ? Record<string, { [K in keyof F]: Infer<F[K]> }>
-                    : never;
+                    : S extends { type: 'names' }
+                      ? Record<string, string>
+                      : never;
 
 export type Config = { [K in keyof typeof SCHEMA]: Infer<(typeof SCHEMA)[K]> } & {
   /** Absolute path of the file this came from; "" for the embedded defaults. */

@@ -51,6 +51,8 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
   ssh.on('connection', (client, info) => {
     const ip = normalizeIp(info.ip);
     const conn = ++connCounter;
+    // Names this connection's reports (session-20261203T083100Z-7.csv): unique across restarts.
+    const sessionKey = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '')}Z-${conn}`;
     let clog: Logger = log.child({ conn, ip });
     let account: string | undefined;
     let method: string | undefined;
@@ -176,6 +178,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
             dataDir: ctx.config.data_dir,
             account: account!,
             remoteAddress: ip,
+            session: sessions.length ? `${sessionKey}-${sessions.length + 1}` : sessionKey,
             log: clog,
             track,
           });

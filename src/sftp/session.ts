@@ -18,6 +18,8 @@ export interface SessionDeps {
   dataDir: string;
   account: string;
   remoteAddress: string;
+  /** Names this upload session in /reports/ (`session-<key>.csv`). */
+  session?: string;
   /** Carries conn, user and ip on every line. */
   log: Logger;
   /** Lets shutdown wait for commits in flight. */
@@ -304,7 +306,7 @@ export class SftpSession implements SftpRequestHandler {
   private async commit(path: FilePath, tempPath: string, size: number, mtime?: number): Promise<void> {
     const { account, remoteAddress } = this.deps;
     try {
-      await this.deps.track(this.deps.folders[path.folder].commit({ tempPath, name: path.name, size, account, remoteAddress, mtime }));
+      await this.deps.track(this.deps.folders[path.folder].commit({ tempPath, name: path.name, size, account, remoteAddress, mtime, session: this.deps.session }));
     } catch (err) {
       this.logFile(path, size, 'refused', err instanceof AppError ? err.message : String(err));
       markLogged(err);
@@ -428,7 +430,7 @@ export class SftpSession implements SftpRequestHandler {
   private listing(path: VPath): NameEntry[] {
     const owner = this.deps.account;
     const dir = (name: string) => nameEntry(name, dirAttrs(this.started), owner);
-    if (path.kind === 'root') return [dir('incoming')];
+    if (path.kind === 'root') return [dir('incoming'), dir('reports')];
     if (path.kind === 'incoming') return [dir('idphotos'), dir('data')];
     if (path.kind !== 'folder') return [];
     const stored = this.deps.folders[path.folder].list().filter((e) => !this.hidden.has(`${path.folder}/${e.name}`));
@@ -593,7 +595,7 @@ export class SftpSession implements SftpRequestHandler {
     markLogged(err);
     const { account, remoteAddress } = this.deps;
     try {
-      this.deps.folders[path.folder].recordRefusal?.({ name: path.name, account, remoteAddress, bytes, reason: err.message, code: err.code });
+      this.deps.folders[path.folder].recordRefusal?.({ name: path.name, account, remoteAddress, bytes, reason: err.message, code: err.code, session: this.deps.session });
     } catch (recordErr) {
       // A full disk refuses the database write too; the refusal is still in the log above.
       this.deps.log.error({ err: recordErr, file: path.name }, 'could not add the refusal to the admin list');

@@ -59,6 +59,7 @@ export class StagingArea {
 
   /** Path for a new staged file, with its folder created. */
   prepare(account: string, folder: FolderName, name: string): string {
+    if (folder === 'reports') throw new AppError('forbidden', '/reports/ is read-only: upload photos to /incoming/idphotos/ and roster files to /incoming/data/');
     const dir = this.dir(account, folder);
     mkdirSync(dir, { recursive: true });
     return join(dir, name);

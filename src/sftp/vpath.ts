@@ -1,6 +1,7 @@
 import { AppError } from '../shared/errors.ts';
 
-export type FolderName = 'idphotos' | 'data';
+export type FolderName = 'idphotos' | 'data' | 'reports';
+/** The upload folders under /incoming/; `reports` is the read-only /reports/ beside it. */
 export const FOLDER_NAMES: readonly FolderName[] = ['idphotos', 'data'];
 
 /** Where a client's path lands in the one virtual tree every account sees. */
@@ -38,6 +39,11 @@ export function resolvePath(raw: string): VPath {
   const path = normalizePath(raw);
   const parts = path === '/' ? [] : path.slice(1).split('/');
   if (parts.length === 0) return { kind: 'root', path: '/' };
+  if (parts[0] === 'reports') {
+    if (parts.length === 1) return { kind: 'folder', path, folder: 'reports' };
+    if (parts.length === 2) return { kind: 'file', path, folder: 'reports', name: parts[1]! };
+    return { kind: 'nowhere', path, why: `${path} does not exist: /reports/ has no subfolders` };
+  }
   if (parts[0] !== 'incoming') return { kind: 'nowhere', path, why: `${path} does not exist: uploads go to /incoming/idphotos/ (photos) or /incoming/data/ (roster CSV files)` };
   if (parts.length === 1) return { kind: 'incoming', path: '/incoming' };
   const folder = parts[1] as FolderName;
@@ -48,5 +54,5 @@ export function resolvePath(raw: string): VPath {
 }
 
 export function folderPath(folder: FolderName): string {
-  return `/incoming/${folder}/`;
+  return folder === 'reports' ? '/reports/' : `/incoming/${folder}/`;
 }

@@ -25,6 +25,11 @@ export interface ImportCounts {
   photos_linked: number;
 }
 
+export interface IgnoredReason {
+  reason: string;
+  count: number;
+}
+
 /** One entry of the import history, as the CLI and the web API show it. */
 export interface ImportRecord extends ImportCounts {
   id: number;
@@ -37,6 +42,14 @@ export interface ImportRecord extends ImportCounts {
   sha256: string;
   bytes: number;
   format: string;
+  /** The layout recognised: PowerSchool, Infinite Campus, Skyward, Aeries, Clever, OneRoster, native, `[roster.mapping."F"]` (migration 011). */
+  layout: string;
+  /** Each column read, in header order, with the field it filled. */
+  columns_used: { column: string; field: string }[];
+  /** Each column of the header that was not read. */
+  columns_ignored: string[];
+  /** Why rows were not imported (`ignored`), with how many each. */
+  ignored_reasons: IgnoredReason[];
   encoding: string;
   delimiter: string;
   status: ImportStatus;
@@ -46,3 +59,26 @@ export interface ImportRecord extends ImportCounts {
   decided_at: string | null;
   decided_by: string;
 }
+
+/** Who an import changes, and how (migration 011, import_changes). */
+export const CHANGE_KINDS = ['added', 'changed', 'deactivated', 'reactivated'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export interface FieldChange {
+  field: string;
+  old: string;
+  new: string;
+}
+
+/** One person an import adds, changes, deactivates or reactivates, with what it changes. */
+export interface PersonChange {
+  kind: ChangeKind;
+  local_id: string;
+  role: string;
+  name: string;
+  grade: string;
+  building: string;
+  /** Field by field, old → new (the `active` flag is the kind, not a field). */
+  fields: FieldChange[];
+}
+

@@ -12,6 +12,10 @@ import { createStaffStore, type StaffStore } from './staff-store.ts';
 import { snapshotInto } from './snapshot.ts';
 import { createStatusStore, type StatusStore } from './status-store.ts';
 import { createUserStore, type UserStore } from './user-store.ts';
+import { createImportChangeStore, type ImportChangeStore } from './import-change-store.ts';
+import { createSchoolNameStore, type SchoolNameStore } from './school-name-store.ts';
+import { createUploadReportStore, type UploadReportStore } from './upload-report-store.ts';
+import { createHintDismissalStore, type HintDismissalStore } from './hint-dismissal-store.ts';
 
 /**
  * The storage seam: one store per table group over one database. The domain and the edges hold
@@ -24,6 +28,10 @@ export interface Storage {
   readonly tx: Tx;
   readonly users: UserStore;
   readonly imports: ImportStore;
+  readonly importChanges: ImportChangeStore;
+  readonly schoolNames: SchoolNameStore;
+  readonly uploadReports: UploadReportStore;
+  readonly hintDismissals: HintDismissalStore;
   readonly devices: DeviceStore;
   readonly deviceActions: DeviceActionStore;
   readonly incidents: IncidentStore;
@@ -52,6 +60,10 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     tx: db.tx,
     users: createUserStore(db),
     imports: createImportStore(db),
+    importChanges: createImportChangeStore(db),
+    schoolNames: createSchoolNameStore(db),
+    uploadReports: createUploadReportStore(db),
+    hintDismissals: createHintDismissalStore(db),
     devices: createDeviceStore(db),
     deviceActions: createDeviceActionStore(db),
     incidents: createIncidentStore(db),

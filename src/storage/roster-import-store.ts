@@ -20,13 +20,18 @@ export function insertImport(db: Db, rec: NewImport): number {
 const UPDATABLE = [
   'format', 'encoding', 'delimiter', 'status', 'reason', 'rows', 'added', 'updated', 'unchanged', 'deactivated',
   'reactivated', 'ignored', 'error_count', 'photos_linked', 'held_dir', 'decided_at', 'decided_by', 'sha256', 'bytes',
+  'layout', 'columns_used', 'columns_ignored', 'ignored_reasons',
 ] as const;
 export type ImportUpdate = Partial<Pick<ImportRow, (typeof UPDATABLE)[number]>>;
 
 export function updateImport(db: Db, id: number, changes: ImportUpdate): void {
   const keys = UPDATABLE.filter((k) => changes[k] !== undefined);
   if (!keys.length) return;
-  db.run(`UPDATE imports SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`, ...keys.map((k) => changes[k] as string | number | null), id);
+  const value = (k: (typeof UPDATABLE)[number]) => {
+    const v = changes[k];
+    return Array.isArray(v) ? JSON.stringify(v) : (v as string | number | null);
+  };
+  db.run(`UPDATE imports SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`, ...keys.map(value), id);
 }
 
 /** Replaces the error lines of an import (an approved import is parsed again). */
@@ -43,14 +48,30 @@ export interface ImportRow extends ImportRecord {
   held_dir: string;
 }
 
+type StoredRow = Omit<ImportRow, 'columns_used' | 'columns_ignored' | 'ignored_reasons'> & { columns_used: string; columns_ignored: string; ignored_reasons: string };
+
+/** The column lists are stored as JSON text (migration 011). */
+function fromStored(row: StoredRow): ImportRow;
+function fromStored(row: StoredRow | undefined): ImportRow | undefined;
+function fromStored(row: StoredRow | undefined): ImportRow | undefined {
+  if (!row) return undefined;
+  return {
+    ...row,
+    columns_used: JSON.parse(row.columns_used || '[]'),
+    columns_ignored: JSON.parse(row.columns_ignored || '[]'),
+    ignored_reasons: JSON.parse(row.ignored_reasons || '[]'),
+  };
+}
+
 export function getImportRow(db: Db, id: number): ImportRow | undefined {
-  return db.get<ImportRow>('SELECT * FROM imports WHERE id = ?', id);
+  return fromStored(db.get<StoredRow>('SELECT * FROM imports WHERE id = ?', id));
 }
 
 export function listImportRows(db: Db, limit: number, beforeId?: number): ImportRow[] {
-  return beforeId === undefined
-    ? db.all<ImportRow>('SELECT * FROM imports ORDER BY id DESC LIMIT ?', limit)
-    : db.all<ImportRow>('SELECT * FROM imports WHERE id < ? ORDER BY id DESC LIMIT ?', beforeId, limit);
+  const rows = beforeId === undefined
+    ? db.all<StoredRow>('SELECT * FROM imports ORDER BY id DESC LIMIT ?', limit)
+    : db.all<StoredRow>('SELECT * FROM imports WHERE id < ? ORDER BY id DESC LIMIT ?', beforeId, limit);
+  return rows.map((r) => fromStored(r));
 }
 
 export function listErrors(db: Db, id: number, limit = MAX_STORED_ERRORS): ImportError[] {
@@ -59,19 +80,19 @@ export function listErrors(db: Db, id: number, limit = MAX_STORED_ERRORS): Impor
 
 /** The newest import of a source that is not refused: what "the same file again" compares with. */
 export function latestOfSource(db: Db, source: string, statuses: readonly ImportStatus[]): ImportRow | undefined {
-  return db.get<ImportRow>(
+  return fromStored(db.get<StoredRow>(
     `SELECT * FROM imports WHERE source = ? AND status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT 1`,
     source, ...statuses,
-  );
+  ));
 }
 
 export function heldOfSource(db: Db, source: string): ImportRow[] {
-  return db.all<ImportRow>("SELECT * FROM imports WHERE source = ? AND status = 'held' ORDER BY id", source);
+  return db.all<StoredRow>("SELECT * FROM imports WHERE source = ? AND status = 'held' ORDER BY id", source).map((r) => fromStored(r));
 }
 
 /** The newest import that read a file of this name (uploads refused before arrival have no content). */
 export function latestOfFile(db: Db, file: string): ImportRow | undefined {
-  return db.get<ImportRow>("SELECT * FROM imports WHERE file = ? AND sha256 <> '' ORDER BY id DESC LIMIT 1", file);
+  return fromStored(db.get<StoredRow>("SELECT * FROM imports WHERE file = ? AND sha256 <> '' ORDER BY id DESC LIMIT 1", file));
 }
 
 /** The ids of the held imports (which held-file folders are still needed). */

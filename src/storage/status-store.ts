@@ -41,15 +41,23 @@ export function createStatusStore(db: Db) {
                 (SELECT count(*) FROM photo_rejections) AS rejected`,
       )!,
 
-    /** Active users without a current photo, by building and grade (only groups missing some). */
+    /** Active students without a current photo, by building and grade (only groups missing some). */
     missingPhotosByGroup: (): MissingPhotos[] =>
       db.all<MissingPhotos>(
         `SELECT u.building, u.grade, count(*) AS users, sum(p.local_id IS NULL) AS without
            FROM users u LEFT JOIN photos p ON p.local_id = u.local_id
-          WHERE u.active = 1
+          WHERE u.active = 1 AND u.role = 'student'
           GROUP BY u.building, u.grade
          HAVING without > 0`,
       ),
+
+    /** Active staff, and how many of them have no current photo (staff have no grade: counted apart). */
+    staffPhotos: (): { users: number; without: number } =>
+      db.get<{ users: number; without: number }>(
+        `SELECT count(*) AS users, coalesce(sum(p.local_id IS NULL), 0) AS without
+           FROM users u LEFT JOIN photos p ON p.local_id = u.local_id
+          WHERE u.active = 1 AND u.role = 'staff'`,
+      )!,
 
     /** Photos most recently made current (uploads and restores), newest first. */
     recentPhotos: (limit = 25): RecentPhoto[] =>

@@ -26,6 +26,8 @@ import { deviceRoutes } from './routes/devices.tsx';
 import { incidentRoutes } from './routes/incidents.tsx';
 import { importsApi } from './routes/imports-api.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { configureDisplay } from './views/display.ts';
+import { resolveTimezone } from '../shared/time.ts';
 
 /**
  * JSON API paths only admins may use. Everything else under /api/ is open to every signed-in
@@ -42,6 +44,7 @@ const ADMIN_API = ['/api/imports', '/api/imports/*', '/api/photos/*', '/api/phot
  */
 export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
+  configureDisplay({ names: ctx.names, timezone: resolveTimezone(ctx.config.timezone) });
   app.onError(errorHandler(createLogger('web')));
   app.notFound(notFoundHandler);
   app.use(securityHeaders(ctx.metrics.observeRequest));

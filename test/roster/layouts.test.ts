@@ -114,7 +114,8 @@ describe('OneRoster', () => {
 
 describe('column mapping', () => {
   it('reads a district layout named in appliance.toml, with an active column', async () => {
-    env = makeEnv('[roster.mapping."pupils.csv"]\nkind = "students"\nlocal_id = "Pupil Number"\nfirst_name = "Given"\nlast_name = "Family"\ngrade = "Year"\nactive = "Enrolled"\n');
+    // One of two people inactive through the column is 50%: within a 50% hold, applied.
+    env = makeEnv('[roster]\nhold_deactivate_percent = 50\n[roster.mapping."pupils.csv"]\nkind = "students"\nlocal_id = "Pupil Number"\nfirst_name = "Given"\nlast_name = "Family"\ngrade = "Year"\nactive = "Enrolled"\n');
     const text = 'Pupil Number\tGiven\tFamily\tYear\tEnrolled\tStudent ID\n007\tZoë\tO\'Brien\t3\tY\tX1\n008\tAl\tGone\t4\tN\tX2\n';
     const rec = await env.roster.importFile({ path: env.file('pupils.csv', text), origin: 'test' });
     expect(rec).toMatchObject({ status: 'applied', format: 'mapping for pupils.csv', added: 2, delimiter: '\t', source: 'pupils.csv', kind: 'students' });

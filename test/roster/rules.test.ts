@@ -62,7 +62,7 @@ describe('applying a roster', () => {
     const rec = await env.roster.importFile({ path: env.file('staff.csv', 'Local ID,First Name,Last Name\r\n100,Tea,Cher\r\n200,Ok,Staff\r\n'), origin: 'test' });
     expect(rec.status).toBe('applied');
     expect(rec.errors).toEqual([
-      { line: 2, local_id: '100', message: 'Local ID "100" already belongs to an active student from students.csv (Stu Dent); one ID is one person: give staff distinct IDs in the SIS' },
+      { line: 2, local_id: '100', message: 'Local ID "100" already belongs to an active student from students.csv; one ID is one person: give staff distinct IDs in the SIS' },
     ]);
     expect(env.user('100')).toMatchObject({ role: 'student', first_name: 'Stu' });
     expect(env.user('200')).toMatchObject({ role: 'staff' });

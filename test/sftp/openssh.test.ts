@@ -136,10 +136,10 @@ describe('OpenSSH sftp', () => {
     expect(h.app.ctx.photos.rejected()[0]).toMatchObject({ file_name: 'notes.txt', account: 'district' });
   });
 
-  it('the tree is fixed: / holds incoming/, which holds idphotos/ and data/', async () => {
+  it('the tree is fixed: / holds incoming/ (which holds idphotos/ and data/) and the read-only reports/', async () => {
     const r = await sftpBatch(h, ['pwd', 'ls /', 'ls /incoming', 'cd ../../..', 'pwd', '-cd /etc', '-get /etc/passwd']);
     expect(r.stdout).toContain('Remote working directory: /');
-    expect(r.stdout).toMatch(/ls \/\n\/incoming\s*\n/);
+    expect(r.stdout).toMatch(/ls \/\n\/incoming\s+\/reports\s*\n/);
     expect(r.stdout).toMatch(/ls \/incoming\n\/incoming\/data\s+\/incoming\/idphotos\s*\n/);
     expect(r.stderr).toMatch(/No such file/);
   });

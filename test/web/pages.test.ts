@@ -134,7 +134,8 @@ describe('search, profiles, audit and admin pages', () => {
   it('shows the status page with counts and the SFTP connection details', async () => {
     const html = await (await get('/admin/status', admin)).text();
     expect(html).toContain('Active students');
-    expect(html).toContain('Active users without a photo');
+    expect(html).toContain('Active students without a photo');
+    expect(html).toMatch(/<p>Staff: (all \d+ active staff have a photo|<a href="\/search\?role=staff">\d+<\/a> of \d+ active staff have no photo)\.<\/p>/);
     expect(html).toContain(site.app.ctx.hostKeys[0]!.fingerprint);
     expect(html).toContain('<dd class="mono">127.0.0.1</dd>');
     expect(html).toContain(`ssh-ed25519 255 ${site.app.ctx.hostKeys[0]!.fingerprint.slice(7)}`);

@@ -2,6 +2,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { UserRow } from '../../storage/user-row.ts';
 import type { UserStore } from '../../storage/user-store.ts';
 import { cleanScan } from './scan.ts';
+import { nearMisses } from '../photos/hints.ts';
 
 /** What check-out and incidents need to know of a user (the roster owns the table). */
 export type PersonRow = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'active'>;
@@ -30,7 +31,10 @@ export function findPerson(users: UserStore, raw: string): PersonRow {
       );
     }
   }
-  throw new AppError('not_found', `No user has the Local ID or email "${scan}". Local IDs are case-sensitive; check the card or search for the person.`);
+  // The photos page's near misses (case, leading zeros, spaces): offered, never applied.
+  const suggestions = nearMisses(scan, users).filter((h) => h.local_id !== null).map((h) => ({ local_id: h.local_id!, why: h.why }));
+  const hint = suggestions.length ? ` Did you mean ${suggestions.map((s) => s.local_id).join(' or ')}?` : '';
+  throw new AppError('not_found', `No user has the Local ID or email "${scan}". Local IDs are case-sensitive; check the card or search for the person.${hint}`, { suggestions });
 }
 
 /** The user a device may go to: known and active. */

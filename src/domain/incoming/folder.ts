@@ -26,6 +26,8 @@ export interface CommitRequest {
   remoteAddress?: string;
   /** mtime the client asked for, if it sent one before the commit (seconds). */
   mtime?: number;
+  /** The upload session it came in, for /reports/. */
+  session?: string;
 }
 
 /** An upload the SFTP layer refused before it reached `commit` (name, size limit, disk full). */
@@ -38,6 +40,8 @@ export interface UploadRefusal {
   reason: string;
   /** The refusal's AppError code, when it came from one (the metrics count refusals by kind). */
   code?: AppErrorCode;
+  /** The upload session it came in, for /reports/. */
+  session?: string;
 }
 
 export interface IncomingFolder {

@@ -4,6 +4,7 @@ import type { PhotoStore } from '../../storage/photo-store.ts';
 import type { UserStore } from '../../storage/user-store.ts';
 import type { CurrentPhotos } from './current.ts';
 import type { Limiter } from './limiter.ts';
+import type { HintDismissalStore } from '../../storage/hint-dismissal-store.ts';
 
 /** Points of the commit protocol a crash test can stop at (see `PhotoServiceOptions.hooks`). */
 export type CommitStep = 'checked' | 'pending-row' | 'source-durable' | 'displays-written';
@@ -16,6 +17,8 @@ export interface PhotoDeps {
   /** What the photo store reads of the roster's users: existence, the row, near misses. */
   users: Pick<UserStore, 'exists' | 'byLocalId' | 'sameIgnoringCase' | 'sameIgnoringLeadingZeros'>;
   files: PhotoFiles;
+  /** Near-miss hints an admin dismissed: not offered again for that photo. */
+  dismissals: HintDismissalStore;
   log: Logger;
   limiter: Limiter;
   /** Largest upload, bytes (the SFTP limit; the CLI obeys it too). */

@@ -29,7 +29,8 @@ export function unmatchedPhotos(d: PhotoDeps, limit: number): UnmatchedItem[] {
 }
 
 function unmatchedItem(d: PhotoDeps, p: UnmatchedRow): UnmatchedItem {
-  const hints = nearMisses(p.local_id, d.users);
+  const dismissed = d.dismissals.dismissedHints(p.file_name, p.source_sha256);
+  const hints = nearMisses(p.local_id, d.users).filter((h) => h.local_id === null || !dismissed.has(h.local_id));
   return {
     file_name: p.file_name,
     local_id: p.local_id,

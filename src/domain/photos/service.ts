@@ -18,9 +18,10 @@ import { reconcilePhotos, type ReconcileReport } from './reconcile.ts';
 import { rejectedUploads, unmatchedPhotos, uploadsNotShownFor, type RejectedItem, type UnmatchedItem, type UploadsNotShown } from './review.ts';
 import { RENDER_REVISION, type DisplaySize } from './sizes.ts';
 import { createInFlight } from '../../shared/in-flight.ts';
+import { applyHint, dismissHint } from './hint-actions.ts';
 
 export interface PhotoServiceOptions {
-  storage: Pick<Storage, 'photos' | 'users'>;
+  storage: Pick<Storage, 'photos' | 'users' | 'hintDismissals'>;
   dataDir: string;
   config: PhotosConfig;
   /** Largest upload in bytes (`sftp.max_photo_bytes`). */
@@ -71,6 +72,10 @@ export interface PhotoService {
   rejected(limit?: number): RejectedItem[];
   /** Refused uploads of `localId` since its current photo, and unmatched photos named like it. */
   uploadsNotShown(localId: string, limit?: number): UploadsNotShown;
+  /** Makes the unmatched photo `fileName` the photo of `localId`, one of its near-miss hints. */
+  applyHint(fileName: string, localId: string, account: string): Promise<IngestResult>;
+  /** Stops offering `localId` as a hint for the unmatched photo `fileName`. */
+  dismissHint(fileName: string, localId: string, account: string): void;
 }
 
 /**
@@ -94,6 +99,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     current: createCurrentPhotos(store),
     users: options.storage.users,
     files: openPhotoFiles(options.dataDir),
+    dismissals: options.storage.hintDismissals,
     log: options.log,
     limiter: createLimiter(workers, closing.signal),
     maxBytes: options.maxBytes,
@@ -130,6 +136,8 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
       const tempPath = await d.files.copyToTemp(path);
       return track(ingestPhoto(d, { tempPath, name: name ?? basename(path), account, origin: 'cli' }));
     },
+    applyHint: (fileName, localId, account) => track(applyHint(d, (req) => ingestPhoto(d, req), fileName, localId, account)),
+    dismissHint: (fileName, localId, account) => dismissHint(d, fileName, localId, account),
     photo: (localId) => photoSummary(d, localId),
     user(localId) {
       const u = d.users.byLocalId(localId);

@@ -5,6 +5,8 @@ import { USER_FIELDS, type ImportError, type RosterRow } from './types.ts';
 export interface Plan {
   inserts: UserRow[];
   updates: UserRow[];
+  /** Each update's user as stored now, at the same index (for the field-by-field changes). */
+  previous: UserRow[];
   /** Local IDs of active users of this source that the file no longer lists. */
   missing: string[];
   unchanged: number;
@@ -12,6 +14,8 @@ export interface Plan {
   reactivated: number;
   /** Updates that turn an active user inactive (a status column said so). */
   deactivatedByRow: number;
+  /** New users the file lists as inactive (a status column said so). */
+  addedInactive: number;
   /** Active users attributed to this source before the import: the base of the deactivation share. */
   activeInSource: number;
   /** All users attributed to this source, active or not: the base of the change share. */
@@ -39,7 +43,7 @@ const SEP = '\u001f';
  * NB: takes the rows over: `byId` is emptied as they are matched (one map for 100,000 rows, not two).
  */
 export function planImport(users: UserSource, byId: Map<string, RosterRow>, source: string): Plan {
-  const plan: Plan = { inserts: [], updates: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
+  const plan: Plan = { inserts: [], updates: [], previous: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, addedInactive: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
   // Every row of a file has the same columns: the first one tells which are compared.
   const sample = byId.values().next().value as RosterRow | undefined;
   const compared: number[] = [];
@@ -57,11 +61,11 @@ export function planImport(users: UserSource, byId: Map<string, RosterRow>, sour
     }
     byId.delete(user.local_id);
     if (user.role !== row.role && user.active === 1 && user.source !== source) {
-      const full = users.get(user.local_id)!;
+      // NB: no name in the message: error lines travel to /reports/, which holds no student data.
       plan.conflicts.push({
         line: row.line,
         local_id: row.local_id,
-        message: `Local ID "${row.local_id}" already belongs to an active ${user.role} from ${user.source || 'another file'} (${full.first_name} ${full.last_name}); one ID is one person: give ${row.role === 'staff' ? 'staff' : 'students'} distinct IDs in the SIS`,
+        message: `Local ID "${row.local_id}" already belongs to an active ${user.role} from ${user.source || 'another file'}; one ID is one person: give ${row.role === 'staff' ? 'staff' : 'students'} distinct IDs in the SIS`,
       });
       continue;
     }
@@ -70,12 +74,17 @@ export function planImport(users: UserSource, byId: Map<string, RosterRow>, sour
       plan.unchanged++;
       continue;
     }
-    const next = merge(users.get(user.local_id)!, row, source);
+    const old = users.get(user.local_id)!;
+    const next = merge(old, row, source);
     plan.updates.push(next);
+    plan.previous.push(old);
     if (user.active === 0 && next.active === 1) plan.reactivated++;
     if (user.active === 1 && next.active === 0) plan.deactivatedByRow++;
   }
-  for (const row of byId.values()) plan.inserts.push(merge(undefined, row, source));
+  for (const row of byId.values()) {
+    plan.inserts.push(merge(undefined, row, source));
+    if (!row.active) plan.addedInactive++;
+  }
   return plan;
 }
 

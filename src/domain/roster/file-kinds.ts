@@ -53,7 +53,7 @@ export class DataFileRegistry {
     if (this.kinds.has(name)) return;
     const lower = name.toLowerCase();
     const near = [...this.kinds.keys()].find((k) => k.toLowerCase() === lower);
-    const hint = near ? `names are case-sensitive: upload it as "${near}"` : `accepted here: ${this.importable().join(', ')}, and OneRoster's manifest.csv, roles.csv, orgs.csv; any other name needs a [roster.mapping."${name}"] section in appliance.toml`;
+    const hint = near ? `names are case-sensitive: upload it as "${near}"` : `accepted here: ${this.importable().join(', ')}, and OneRoster's manifest.csv, roles.csv; any other name needs a [roster.mapping."${name}"] section in appliance.toml`;
     throw new AppError('invalid', `"${name}" is not a data file idphotos reads: ${hint}`);
   }
 }
@@ -93,7 +93,8 @@ export function registerRosterFiles(registry: DataFileRegistry, config: RosterCo
     const kind = rosterKindOf(name, config)!;
     registry.register({ name, kind, description: kind === 'oneroster' ? 'OneRoster users' : kind, run });
   }
+  // NB: orgs.csv is read with users.csv too, but registered on its own: it gives building names.
   for (const name of ['manifest.csv', 'roles.csv', 'orgs.csv', ...ONEROSTER_OTHERS]) {
-    if (!names.has(name)) registry.register({ name, kind: 'companion', description: 'part of a OneRoster set' });
+    if (!names.has(name) && !registry.find(name)) registry.register({ name, kind: 'companion', description: 'part of a OneRoster set' });
   }
 }

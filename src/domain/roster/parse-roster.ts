@@ -4,7 +4,8 @@ import type { FileFacts } from './decode.ts';
 import { detectLayout, type ColumnMapping, type Layout } from './layout.ts';
 import { readCompanions, type OneRosterCompanions } from './oneroster.ts';
 import { quote, roleFromText, toRow, type RoleOf, type RowRules } from './rows.ts';
-import type { ImportError, Role, RosterKind, RosterRow } from './types.ts';
+import type { IgnoredReason, ImportError, Role, RosterKind, RosterRow } from './types.ts';
+import { PLAIN, readActive } from './value-maps.ts';
 
 export interface ParseOptions {
   kind: RosterKind;
@@ -13,6 +14,8 @@ export interface ParseOptions {
   mapping?: ColumnMapping;
   cleverStudentId: string;
   cleverTeacherId: string;
+  /** Defaults to `identifier`. */
+  oneRosterLocalId?: 'identifier' | 'username' | 'sourcedId';
   /** Path of a file that travelled with this one (OneRoster manifest/roles/orgs), or undefined. */
   companion(name: string): string | undefined;
   /** Defaults to MAX_ROWS. */
@@ -45,6 +48,8 @@ export interface ParsedRoster {
   /** Non-empty data rows, the base of the error share. */
   dataRows: number;
   ignored: number;
+  /** Why rows were ignored, with a count each, most frequent first. */
+  ignoredReasons: IgnoredReason[];
   /** False for a OneRoster delta export: it does not list everyone, so nobody is missing from it. */
   fullExport: boolean;
 }
@@ -55,6 +60,8 @@ export class RefusedFile extends AppError {
     message: string,
     readonly csv?: CsvFile,
     readonly format = '',
+    /** The layout, when the header row was read before the refusal. */
+    readonly layout?: Layout,
   ) {
     super('invalid', message);
   }
@@ -93,6 +100,7 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
   let dataRows = 0;
   let errorCount = 0;
   let ignored = 0;
+  const ignoredWhy = new Map<string, number>();
   const dupLines = new Map<string, number[]>();
 
   const take = (fields: string[], line: number) => {
@@ -103,6 +111,7 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
     const result = toRow(fields, line, rules!);
     if ('ignored' in result) {
       ignored++;
+      ignoredWhy.set(result.ignored, (ignoredWhy.get(result.ignored) ?? 0) + 1);
       return;
     }
     if ('error' in result) {
@@ -137,7 +146,7 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
       take(fields, line);
     });
   } catch (err) {
-    if (err instanceof AppError) throw new RefusedFile(err.message, csv, layout?.format);
+    if (err instanceof AppError) throw new RefusedFile(err.message, csv, layout?.format, layout);
     throw err;
   }
   if (layoutError) {
@@ -145,7 +154,7 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
     throw layoutError;
   }
   if (!layout) throw new RefusedFile('the file has no rows at all (only empty lines)', csv);
-  if (dataRows === 0) throw new RefusedFile('the file has a header row but no data rows: the export produced nobody', csv, layout.format);
+  if (dataRows === 0) throw new RefusedFile('the file has a header row but no data rows: the export produced nobody', csv, layout.format, layout);
 
   if (dupLines.size) {
     for (const [id, lines] of dupLines) {
@@ -163,7 +172,8 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
   if (errors.length > MAX_ERRORS_KEPT) errors.length = MAX_ERRORS_KEPT;
   // manifest.csv states the version; without it the columns tell.
   const format = companions?.version && layout.format.startsWith('OneRoster') ? `OneRoster ${companions.version} users` : layout.format;
-  return { csv, layout, format, rows, errors, errorCount, dataRows, ignored, fullExport: companions?.usersMode !== 'delta' };
+  const ignoredReasons = [...ignoredWhy].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+  return { csv, layout, format, rows, errors, errorCount, dataRows, ignored, ignoredReasons, fullExport: companions?.usersMode !== 'delta' };
 }
 
 function rowRules(layout: Layout, opts: ParseOptions, companions: OneRosterCompanions | undefined): RowRules {
@@ -192,5 +202,11 @@ function rowRules(layout: Layout, opts: ParseOptions, companions: OneRosterCompa
     return orgs?.get(first) ?? first;
   } : undefined;
   const layoutWithBuilding: Layout = cols.org !== undefined ? { ...layout, columns: { ...cols, building: cols.org } } : layout;
-  return { layout: layoutWithBuilding, roleOf, building };
+  const map = layout.activeMap ?? PLAIN;
+  const column = layout.used.find((u) => u.field === 'active')?.column ?? 'Active';
+  const activeOf = (text: string) => readActive(text, map, column, opts.file);
+  const staffWithoutId = opts.kind === 'oneroster'
+    ? `staff-type rows (teacher, aide, proctor, …) with an empty ${opts.oneRosterLocalId ?? 'identifier'}: without a Local ID they cannot match a photo`
+    : undefined;
+  return { layout: layoutWithBuilding, roleOf, building, activeOf, staffWithoutId };
 }

@@ -20,7 +20,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\ufffd]/;
 
 export { quote };
 
-export type RoleOf = (fields: string[]) => Role | 'ignore' | { error: string };
+export type RoleOf = (fields: string[]) => Role | { ignore: string } | { error: string };
 
 export interface RowRules {
   layout: Layout;
@@ -28,9 +28,16 @@ export interface RowRules {
   roleOf: RoleOf;
   /** Turns an org reference into a building name (OneRoster orgs.csv), else returns it as is. */
   building?: (value: string) => string;
+  /**
+   * Set for OneRoster: a staff-type row with no Local ID is left out with this reason, not an
+   * error (proctors and aides often have no identifier, and cannot match a photo anyway).
+   */
+  staffWithoutId?: string;
+  /** Reads the `active` column through its value map (see value-maps.ts). */
+  activeOf?: (text: string) => boolean | { error: string };
 }
 
-export type RowResult = { row: RosterRow } | { ignored: true } | { error: string; local_id: string };
+export type RowResult = { row: RosterRow } | { ignored: string } | { error: string; local_id: string };
 
 /**
  * One CSV record → a roster row or the reasons it cannot be imported, all named on one
@@ -47,8 +54,10 @@ export function toRow(fields: string[], line: number, rules: RowRules): RowResul
     problems.push(`has ${fields.length} values but the header has ${layout.width} columns (a comma inside a value that is not quoted?)`);
   }
   const role = rules.roleOf(fields);
-  if (role === 'ignore') return { ignored: true };
-  if (typeof role === 'object') problems.push(role.error);
+  if (typeof role === 'object') {
+    if ('ignore' in role) return { ignored: role.ignore };
+    problems.push(role.error);
+  }
 
   // NB: the hot loop of a 100,000-row import: column indexes are looked up once per file.
   const mapped = mappedColumns(layout);
@@ -74,6 +83,7 @@ export function toRow(fields: string[], line: number, rules: RowRules): RowResul
     values[i] = value;
   }
   const localId = values[LOCAL_ID] ?? '';
+  if (!localId && role === 'staff' && rules.staffWithoutId) return { ignored: rules.staffWithoutId };
   if (!localId) problems.push('Local ID is empty');
   else if (EXCEL_NUMBER.test(localId)) problems.push(`Local ID ${quote(localId)}: Excel turned this ID into a number: export the column as text`);
   else if (localId.includes('/') || localId.includes('\\')) problems.push(`Local ID ${quote(localId)} contains "/" or "\\", which cannot be part of a photo file name`);
@@ -81,12 +91,18 @@ export function toRow(fields: string[], line: number, rules: RowRules): RowResul
   if (!values[LAST_NAME]) problems.push('Last Name is empty');
 
   let active = true;
-  const activeText = cols.active !== undefined ? cell(fields, cols.active) : cols.status !== undefined ? cell(fields, cols.status) : '';
-  if (activeText) {
-    const parsed = parseActive(activeText);
-    if (parsed === undefined) problems.push(`${cols.active !== undefined ? 'Active' : 'status'} ${quote(activeText)} is not one of yes/no, true/false, 1/0, active/inactive`);
+  if (cols.active !== undefined && rules.activeOf) {
+    const read = rules.activeOf(cell(fields, cols.active));
+    if (typeof read === 'object') problems.push(read.error);
+    else active = read;
+  } else if (cols.status !== undefined) {
+    const text = cell(fields, cols.status);
+    const parsed = text ? parseActive(text) : true;
+    if (parsed === undefined) problems.push(`status ${quote(text)} is not one of yes/no, true/false, 1/0, active/inactive`);
     else active = parsed;
   }
+  // OneRoster: a disabled account is inactive whatever its status says.
+  if (cols.enabled !== undefined && cell(fields, cols.enabled).toLowerCase() === 'false') active = false;
   if (problems.length) return { error: problems.join('; '), local_id: localId.slice(0, MAX_LENGTH.local_id) };
   return { row: { line, local_id: localId, role: role as Role, active, values } };
 }
@@ -123,14 +139,16 @@ function parseActive(text: string): boolean | undefined {
 }
 
 /** OneRoster and mapped role values → ours; parents and guardians are not imported. */
-export function roleFromText(text: string): Role | 'ignore' | { error: string } {
+export function roleFromText(text: string): Role | { ignore: string } | { error: string } {
   const t = text.trim().toLowerCase();
   if (t === 'student' || t === 'students' || t === 'learner') return 'student';
   if (STAFF_ROLES.has(t)) return 'staff';
-  if (t === 'parent' || t === 'guardian' || t === 'relative') return 'ignore';
+  if (t === 'parent' || t === 'guardian' || t === 'relative') return PARENTS;
   if (!t) return { error: 'Role is empty' };
   return { error: `Role ${quote(text.trim())} is not one we know (student, teacher, staff, administrator, aide, …)` };
 }
+
+const PARENTS = { ignore: 'parents, guardians and relatives are not imported' };
 
 const STAFF_ROLES = new Set([
   'staff', 'teacher', 'teachers', 'administrator', 'aide', 'proctor', 'counselor', 'principal',

@@ -21,6 +21,10 @@ export function recordSameContent({ tx, imports }: { tx: Tx; imports: ImportStor
     const id = imports.insertImport({ ...base, status: 'applied', reason: `same content as import ${same.id}: nothing changed`, decided_at: new Date().toISOString() });
     imports.updateImport(id, {
       format: same.format,
+      layout: same.layout,
+      columns_used: same.columns_used,
+      columns_ignored: same.columns_ignored,
+      ignored_reasons: same.ignored_reasons,
       encoding: same.encoding,
       delimiter: same.delimiter,
       rows: same.rows,

@@ -16,6 +16,10 @@ import { assertHeld, decideImport, finishImport, heldDir, heldFileOrRefuse, keep
 import { recordSameContent } from './same-content.ts';
 import { removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
 import type { ImportError, ImportRecord, RosterKind } from './types.ts';
+import type { Layout } from './layout.ts';
+import { describeMap, mappingValueMap, PLAIN } from './value-maps.ts';
+import { CHANGE_KINDS, personChanges, type ChangeKind } from './changes.ts';
+import { changeNote, changesCsv, CHANGES_PER_PAGE, type ChangePage } from './change-report.ts';
 
 export interface ImportRequest {
   /** The file to read; files that travel with it (OneRoster) are looked for beside it. */
@@ -34,7 +38,7 @@ export interface ImportDetail extends ImportRecord {
 }
 
 export interface RosterServiceOptions {
-  storage: Pick<Storage, 'tx' | 'users' | 'imports'>;
+  storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges'>;
   config: RosterConfig;
   /** Held files are kept under `<dataDir>/imports/held/<id>/`. */
   dataDir: string;
@@ -56,7 +60,7 @@ export const LIST_ERRORS = 100;
  * Imports of one process run one at a time, in the order they were asked for.
  */
 export class RosterService {
-  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports'>;
+  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges'>;
   private readonly config: RosterConfig;
   private readonly log: Logger;
   private readonly heldRoot: string;
@@ -101,6 +105,39 @@ export class RosterService {
   errorReport(id: number): { fileName: string; csv: string } {
     const row = this.row(id);
     return { fileName: `import-${id}-${row.file.replace(/\.csv$/i, '')}-errors.csv`, csv: errorReportCsv(this.storage.imports.listErrors(id)) };
+  }
+
+  /**
+   * The people behind an import's counts, one page of one kind (every kind when none is given).
+   * Throws AppError('not_found') for no such import, AppError('invalid') for a bad kind or page.
+   */
+  changes(id: number, opts: { kind?: string | undefined; page?: number | undefined } = {}): ChangePage {
+    const row = this.row(id);
+    const kind = changeKind(opts.kind);
+    const page = opts.page ?? 1;
+    if (!Number.isInteger(page) || page < 1) throw new AppError('invalid', 'page must be a positive whole number');
+    const counts = this.storage.importChanges.countChanges(id);
+    const total = kind ? counts[kind] : CHANGE_KINDS.reduce((n, k) => n + counts[k], 0);
+    return {
+      import_id: id,
+      status: row.status,
+      applied: row.status === 'applied',
+      note: changeNote(row.status),
+      kind: kind ?? null,
+      page,
+      pages: Math.max(1, Math.ceil(total / CHANGES_PER_PAGE)),
+      per_page: CHANGES_PER_PAGE,
+      total,
+      counts,
+      changes: this.storage.importChanges.listChanges(id, kind, CHANGES_PER_PAGE, (page - 1) * CHANGES_PER_PAGE),
+    };
+  }
+
+  /** Every person of an import (of one kind) as CSV, produced a row at a time. */
+  changesReport(id: number, kindText?: string): { fileName: string; csv: Iterable<string> } {
+    const row = this.row(id);
+    const kind = changeKind(kindText);
+    return { fileName: `import-${id}-${row.file.replace(/\.csv$/i, '')}-${kind ?? 'changes'}.csv`, csv: changesCsv(this.storage.importChanges.iterateChanges(id, kind)) };
   }
 
   /**
@@ -228,14 +265,20 @@ export class RosterService {
         parsed = await parseRosterFile(path, {
           kind,
           file,
-          mapping: mapping ? { kind: mapping.kind, columns: mappingColumns(mapping) } : undefined,
+          mapping: mapping
+            ? { kind: mapping.kind, columns: mappingColumns(mapping), activeMap: mappingValueMap(file, mapping.active_values, mapping.inactive_values) }
+            : undefined,
           cleverStudentId: this.config.clever_student_id,
           cleverTeacherId: this.config.clever_teacher_id,
+          oneRosterLocalId: this.config.oneroster_local_id,
           companion: (name) => join(dirname(path), name),
         }, facts);
       } catch (err) {
         if (!(err instanceof RefusedFile)) throw err;
-        const changes: ImportUpdate = { status: 'refused', reason: err.message, format: err.format, encoding: err.csv?.encoding ?? '', delimiter: err.csv?.delimiter ?? '' };
+        const changes: ImportUpdate = {
+          status: 'refused', reason: err.message, format: err.format, encoding: err.csv?.encoding ?? '', delimiter: err.csv?.delimiter ?? '',
+          ...(err.layout ? layoutReport(err.layout) : {}),
+        };
         const id = this.record(base, changes, [], approval);
         this.log.warn({ import: id, file, origin: req.origin, reason: err.message }, `import ${id} (${file}) refused: ${err.message}`);
         return this.getImport(id);
@@ -260,7 +303,11 @@ export class RosterService {
   ): ImportDetail {
     const cfg = this.config;
     const now = new Date().toISOString();
-    const meta: ImportUpdate = { format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored };
+    const meta: ImportUpdate = {
+      format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored,
+      ignored_reasons: parsed.ignoredReasons,
+      ...layoutReport(parsed.layout),
+    };
     const superseded: ImportRow[] = [];
     const { tx, users, imports } = this.storage;
     const outcome = tx(() => {
@@ -281,11 +328,14 @@ export class RosterService {
         error_count: errorLines,
       };
       if (errorLines * 100 > cfg.max_error_percent * parsed.dataRows) {
+        this.storage.importChanges.replaceChanges(id, []);
         const reason = `${errorLines} of ${parsed.dataRows} rows (${pct(errorLines, parsed.dataRows)}) have errors, more than the ${cfg.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
         finishImport(imports, id, { ...counts, status: 'refused', reason }, approval);
         return { id, status: 'refused' as const, reason };
       }
-      const hold = approval ? undefined : holdReason(plan, counts.deactivated, counts.updated, base.source, cfg);
+      const hold = approval ? undefined : holdReason(plan, counts.deactivated, counts.updated, base.source, cfg, parsed.layout);
+      // Who, not only how many: listed for a held import too (what approving would do).
+      this.storage.importChanges.replaceChanges(id, personChanges(plan, deactivate, (localId) => users.byLocalId(localId)));
       if (hold) {
         finishImport(imports, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
         superseded.push(...supersedeHeld(imports, base.source, id));
@@ -311,10 +361,11 @@ export class RosterService {
 
   /** A refused import, in one statement or as the update of an approved one. */
   private record(base: ImportBase, changes: ImportUpdate, errors: ImportError[], approval?: { id: number; actor: string }): number {
-    const { tx, imports } = this.storage;
+    const { tx, imports, importChanges } = this.storage;
     return tx(() => {
       const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused' });
       imports.replaceErrors(id, errors);
+      importChanges.replaceChanges(id, []);
       finishImport(imports, id, changes, approval);
       return id;
     });
@@ -323,7 +374,15 @@ export class RosterService {
 
 type ImportBase = Omit<NewImport, 'status'>;
 
-function holdReason(plan: Plan, deactivated: number, updated: number, source: string, cfg: RosterConfig): string | undefined {
+function holdReason(plan: Plan, deactivated: number, updated: number, source: string, cfg: RosterConfig, layout: Layout): string | undefined {
+  // An active column read wrongly (PowerSchool's 1 is inactive) turns people inactive as they
+  // arrive, which the share of the source's active users below cannot see on a first import.
+  const byColumn = plan.deactivatedByRow + plan.addedInactive;
+  const listed = plan.inserts.length + plan.updates.length + plan.unchanged;
+  if (layout.columns.active !== undefined && listed > 0 && byColumn * 100 > cfg.hold_deactivate_percent * listed) {
+    const column = layout.used.find((u) => u.field === 'active')?.column ?? 'active';
+    return `would make ${byColumn} of the ${listed} people in the file inactive through its ${column} column (${pct(byColumn, listed)}), more than roster.hold_deactivate_percent (${cfg.hold_deactivate_percent}%); ${column} is read as ${describeMap(layout.activeMap ?? PLAIN)}: check the export (or active_values in [roster.mapping]), then approve or discard it`;
+  }
   const active = plan.activeInSource;
   if (active > 0 && deactivated * 100 > cfg.hold_deactivate_percent * active) {
     return `would deactivate ${deactivated} of ${active} active users from ${source} (${pct(deactivated, active)}), more than roster.hold_deactivate_percent (${cfg.hold_deactivate_percent}%): check the export, then approve or discard it`;
@@ -340,8 +399,18 @@ function pct(n: number, of: number): string {
 }
 
 function mappingColumns(mapping: RosterConfig['mapping'][string]): Record<string, string> {
-  const { kind: _kind, ...columns } = mapping;
-  return Object.fromEntries(Object.entries(columns).filter(([, v]) => typeof v === 'string' && v !== ''));
+  const { kind: _kind, active_values: _a, inactive_values: _i, ...columns } = mapping;
+  return Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== ''));
+}
+
+function changeKind(text: string | undefined): ChangeKind | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!(CHANGE_KINDS as readonly string[]).includes(text)) throw new AppError('invalid', `kind must be one of ${CHANGE_KINDS.join(', ')}`);
+  return text as ChangeKind;
+}
+
+function layoutReport(layout: Layout): ImportUpdate {
+  return { layout: layout.name, columns_used: layout.used, columns_ignored: layout.ignored };
 }
 
 function toRecord(row: ImportRow): ImportRecord {

@@ -34,6 +34,11 @@ export const FIELD_LABELS: Record<UserField | 'role' | 'active', string> = {
   active: 'Active',
 };
 
+/** "Email" for `email`: how a field of an import report reads for a person. */
+export function fieldLabel(field: string): string {
+  return (FIELD_LABELS as Record<string, string>)[field] ?? field;
+}
+
 /** One valid row of a roster file, ready to compare with the database. */
 export interface RosterRow {
   line: number;
@@ -44,4 +49,4 @@ export interface RosterRow {
   values: (string | undefined)[];
 }
 
-export type { ImportStatus, ImportError, ImportCounts, ImportRecord } from '../../storage/import-types.ts';
+export type { ImportStatus, ImportError, ImportCounts, ImportRecord, IgnoredReason } from '../../storage/import-types.ts';

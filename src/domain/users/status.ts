@@ -16,7 +16,9 @@ export interface DiskUse {
 export function createStatusReport(status: StatusStore, where: { dataDir: string; dbPath: string }) {
   return {
     photoCounts: (): PhotoCounts => status.photoCounts(),
-    /** Active users without a current photo, by building and grade in school order (only groups missing some). */
+    /** Active staff and how many have no photo. */
+    staffPhotos: () => status.staffPhotos(),
+    /** Active students without a current photo, by building and grade in school order (only groups missing some). */
     missingPhotos: (): MissingPhotos[] =>
       status.missingPhotosByGroup().sort((a, b) => naturalCompare(a.building, b.building) || gradeCompare(a.grade, b.grade)),
     /** Photos most recently made current (uploads and restores), newest first. */

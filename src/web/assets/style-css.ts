@@ -58,12 +58,17 @@ input:focus-visible, select:focus-visible { border-color: var(--accent); }
 .alert.error { background: var(--bad-soft); border-color: #e3a19b; color: #7a1a14; }
 .alert.info { background: var(--accent-soft); border-color: #a9c2ea; }
 .alert.ok { background: var(--ok-soft); border-color: #9fd3b4; }
+.alert.warn { background: var(--warn-soft); border-color: #e5c77d; color: #5c3c00; }
+.tabs { display: flex; flex-wrap: wrap; gap: .25rem .75rem; list-style: none; margin: 0 0 .75rem; padding: 0; }
+.tabs a[aria-current] { font-weight: 600; text-decoration: none; color: var(--text); }
+.suggestions { list-style: none; margin: .75rem 0 0; padding: 0; display: grid; gap: .5rem; }
+.pager { display: flex; gap: 1rem; align-items: center; margin-top: .75rem; }
 
 .search-form { display: grid; grid-template-columns: minmax(14rem, 1fr) repeat(3, minmax(8rem, 11rem)) auto; gap: .75rem; align-items: end; }
 .search-form .field { margin: 0; }
 @media (max-width: 800px) { .search-form { grid-template-columns: 1fr 1fr; } .search-form .q { grid-column: 1 / -1; } }
 .count { color: var(--muted); margin: 1rem 0 .5rem; }
-.results { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(19rem, 1fr)); gap: .6rem; }
+.results { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(min(19rem, 100%), 1fr)); gap: .6rem; }
 .results a { display: flex; gap: .8rem; align-items: center; padding: .6rem; background: var(--panel); border: 1px solid var(--line);
   border-radius: var(--radius); text-decoration: none; color: var(--text); min-height: 4.5rem; }
 .results a:hover { border-color: var(--accent); background: #fafcff; }
@@ -88,7 +93,7 @@ table { width: 100%; border-collapse: collapse; background: var(--panel); font-s
 th, td { text-align: left; padding: .5rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef2f6; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: var(--radius); }
+.table-wrap { position: relative; overflow-x: auto; border: 1px solid var(--line); border-radius: var(--radius); }
 .table-wrap table { border: 0; }
 .stats { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .75rem; margin-bottom: 1.25rem; }
 .stat { background: var(--panel); border: 1px solid var(--line); border-radius: var(--radius); padding: .8rem 1rem; }

@@ -2,9 +2,11 @@ import { Hono } from 'hono';
 import type { AuditLog } from '../../domain/audit/audit.ts';
 import type { RosterService } from '../../domain/roster/service.ts';
 import type { WebEnv } from '../env.ts';
+import { AppError } from '../../shared/errors.ts';
+import { csvDownload } from './csv-download.ts';
 import { ImportDetailPage, ImportsPage } from '../views/imports-page.tsx';
 
-/** `/admin/imports`: history, held imports with approve and discard, errors by line, CSV report. */
+/** `/admin/imports`: history, held imports with approve and discard, errors by line, CSV report, who changed. */
 export function adminImportRoutes(roster: RosterService, audit: AuditLog): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
 
@@ -12,9 +14,10 @@ export function adminImportRoutes(roster: RosterService, audit: AuditLog): Hono<
 
   app.get('/:id{[0-9]+}', (c) => {
     const imp = roster.getImport(Number(c.req.param('id')));
+    const people = roster.changes(imp.id, { kind: c.req.query('kind'), page: pageOf(c.req.query('page')) });
     const done = c.req.query('done');
     const notice = done === 'approve' ? `Approved by ${imp.decided_by || 'an admin'}: the import is now ${imp.status}.` : done === 'discard' ? 'Discarded: nothing was changed.' : undefined;
-    return c.html(<ImportDetailPage user={c.get('user')!} path={c.req.path} imp={imp} notice={notice} />);
+    return c.html(<ImportDetailPage user={c.get('user')!} path={c.req.path} imp={imp} people={people} notice={notice} />);
   });
 
   app.get('/:id{[0-9]+}/errors.csv', (c) => {
@@ -23,6 +26,8 @@ export function adminImportRoutes(roster: RosterService, audit: AuditLog): Hono<
     c.header('Content-Disposition', `attachment; filename="${report.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
     return c.body(report.csv);
   });
+
+  app.get('/:id{[0-9]+}/changes.csv', (c) => csvDownload(c, roster.changesReport(Number(c.req.param('id')), c.req.query('kind'))));
 
   for (const action of ['approve', 'discard'] as const) {
     app.post(`/:id{[0-9]+}/${action}`, async (c) => {
@@ -35,4 +40,11 @@ export function adminImportRoutes(roster: RosterService, audit: AuditLog): Hono<
   }
 
   return app;
+}
+
+function pageOf(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new AppError('invalid', 'page must be a positive whole number');
+  return n;
 }

@@ -37,11 +37,37 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
   app.route('/imports', adminImportRoutes(ctx.roster, ctx.audit));
   app.route('/staff', adminStaffRoutes(ctx));
 
-  app.get('/photos', (c) =>
-    c.html(
-      <PhotosPage user={c.get('user')!} path={c.req.path} unmatched={ctx.photos.unmatched(200)} rejected={ctx.photos.rejected(200)} recent={ctx.status.recentPhotos(25)} />,
-    ),
-  );
+  app.get('/photos', (c) => {
+    const done = c.req.query('done');
+    const file = c.req.query('file') ?? '';
+    const id = c.req.query('local_id') ?? '';
+    const notice = done === 'applied' ? `${file} is now the photo of ${id}.` : done === 'dismissed' ? `${id} is no longer suggested for ${file}.` : undefined;
+    return c.html(
+      <PhotosPage
+        user={c.get('user')!}
+        path={c.req.path}
+        unmatched={ctx.photos.unmatched(200)}
+        rejected={ctx.photos.rejected(200)}
+        recent={ctx.status.recentPhotos(25)}
+        notice={notice}
+      />,
+    );
+  });
+
+  // A near-miss hint applied or dismissed from the photos page: checked again, audited, history kept.
+  for (const action of ['apply', 'dismiss'] as const) {
+    app.post(`/photos/hints/${action}`, async (c) => {
+      const user = c.get('user')!;
+      const form = await c.req.parseBody();
+      const file = String(form.file ?? '');
+      const localId = String(form.local_id ?? '');
+      if (action === 'apply') await ctx.photos.applyHint(file, localId, `web:${user.username}`);
+      else ctx.photos.dismissHint(file, localId, `web:${user.username}`);
+      const detail = action === 'apply' ? `unmatched photo ${file} applied as the photo of ${localId} (near-miss hint)` : `near-miss hint ${localId} dismissed for unmatched photo ${file}`;
+      ctx.audit.record({ actor: user.username, action: 'admin.action', local_id: localId, detail, ip: c.get('ip') });
+      return c.redirect(`/admin/photos?${new URLSearchParams({ done: action === 'apply' ? 'applied' : 'dismissed', file, local_id: localId })}`, 303);
+    });
+  }
 
   app.get('/status', (c) => c.html(<StatusPage user={c.get('user')!} path={c.req.path} data={statusData(ctx, new URL(c.req.url).hostname)} />));
 
@@ -57,6 +83,7 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
     users: ctx.users.counts(),
     photos: ctx.status.photoCounts(),
     missing: ctx.status.missingPhotos(),
+    staffMissing: ctx.status.staffPhotos(),
     lastImport: last && {
       file: last.file,
       status: last.status,

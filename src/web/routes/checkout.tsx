@@ -44,7 +44,8 @@ export function checkoutRoutes(ctx: AppContext): Hono<WebEnv> {
       return page(c, mode, { step: 'confirm', device, person, localId: person.local_id, alsoHolds: devices.heldBy(person.local_id) }, 200);
     } catch (err) {
       if (!isAppError(err)) throw err;
-      return page(c, mode, { step: 'user', device, error: err.message }, httpStatus(err));
+      const suggestions = (err.details?.suggestions ?? []) as { local_id: string; why: string }[];
+      return page(c, mode, { step: 'user', device, error: err.message, suggestions }, httpStatus(err));
     }
   });
 

@@ -2,10 +2,12 @@ import { Hono } from 'hono';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { WebEnv } from '../env.ts';
+import { csvDownload } from './csv-download.ts';
 
 /**
  * `/api/imports`: the roster import history as JSON (newest first, each with its first error
- * lines), one import with all its errors, the error report as CSV, and the decision on a held
+ * lines), one import with all its errors, the error report as CSV, the people it changes
+ * (`/changes?kind=&page=`, `/changes.csv`), and the decision on a held
  * import. Admin-only: the guard in front of /api/imports is web/app.ts's.
  */
 export function importsApi(ctx: AppContext): Hono<WebEnv> {
@@ -26,6 +28,12 @@ export function importsApi(ctx: AppContext): Hono<WebEnv> {
     c.header('Content-Disposition', `attachment; filename="${report.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
     return c.body(report.csv);
   });
+
+  app.get('/:id{[0-9]+}/changes', (c) =>
+    c.json(roster.changes(Number(c.req.param('id')), { kind: c.req.query('kind'), page: optionalInt(c.req.query('page'), 'page') })),
+  );
+
+  app.get('/:id{[0-9]+}/changes.csv', (c) => csvDownload(c, roster.changesReport(Number(c.req.param('id')), c.req.query('kind'))));
 
   app.post('/:id{[0-9]+}/approve', async (c) => c.json(await roster.approve(Number(c.req.param('id')), actor(c.get('user')))));
   app.post('/:id{[0-9]+}/discard', async (c) => c.json(await roster.discard(Number(c.req.param('id')), actor(c.get('user')))));

@@ -6,6 +6,7 @@ import { httpStatus } from '../errors.ts';
 import { requireRole } from '../middleware/require-role.ts';
 import { IncidentListPage, IncidentPage, NewIncidentPage, type IncidentFilter, type IncidentFormValues } from '../views/checkout/incident-pages.tsx';
 import { actorOf } from './actor.ts';
+import { localDay, resolveTimezone } from '../../shared/time.ts';
 
 /**
  * Incidents: `GET /incidents` (the list), `GET /incidents/{id}` (one, with the user's photo
@@ -32,7 +33,8 @@ export function incidentRoutes(ctx: AppContext): Hono<WebEnv> {
       user: c.req.query('user') ?? '',
       type: '',
       description: '',
-      occurred_on: new Date().toISOString().slice(0, 10),
+      // Today in the district, not in UTC: an evening incident in Chicago is not tomorrow's.
+      occurred_on: localDay(new Date(), resolveTimezone(ctx.config.timezone)),
     });
 
   app.post('/', async (c) => {

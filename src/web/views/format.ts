@@ -1,9 +1,9 @@
-/** `2026-11-28 07:41 UTC`: the appliance keeps UTC; a district's staff read it the same everywhere. */
+import { formatLocalTime } from '../../shared/time.ts';
+import { display } from './display.ts';
+
+/** `2026-11-28 01:41 CST`: in the district's `timezone`, with the zone named so nobody guesses. */
 export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return formatLocalTime(iso, display().timezone);
 }
 
 export function formatBytes(n: number): string {

@@ -1,5 +1,9 @@
 import type { SignedIn } from '../../domain/auth/auth.ts';
 import type { ImportDetail } from '../../domain/roster/service.ts';
+import { fieldLabel } from '../../domain/roster/types.ts';
+import { display } from './display.ts';
+import { CHANGE_KINDS } from '../../domain/roster/changes.ts';
+import { describeFields, type ChangePage } from '../../domain/roster/change-report.ts';
 import { CsrfField, Layout } from './layout.tsx';
 import { formatCount, formatTime } from './format.ts';
 
@@ -9,7 +13,15 @@ function StatusBadge({ status }: { status: string }) {
   return <span class={`badge ${STATUS_BADGE[status] ?? 'off'}`}>{status}</span>;
 }
 
+/** The counts of an import; for one that changed nothing, what it would have done. */
 function changes(i: ImportDetail): string {
+  const done = counts(i);
+  if (i.status === 'applied') return done;
+  if (i.status === 'held') return done === 'no changes' ? done : `would make: ${done}`;
+  return done === 'no changes' ? 'nothing changed' : `nothing changed (would have made: ${done})`;
+}
+
+function counts(i: ImportDetail): string {
   const parts = [
     i.added && `${formatCount(i.added)} added`,
     i.updated && `${formatCount(i.updated)} updated`,
@@ -126,7 +138,7 @@ export function ImportsPage({ user, path, imports }: { user: SignedIn; path: str
   );
 }
 
-export function ImportDetailPage({ user, path, imp, notice }: { user: SignedIn; path: string; imp: ImportDetail; notice?: string | undefined }) {
+export function ImportDetailPage({ user, path, imp, people, notice }: { user: SignedIn; path: string; imp: ImportDetail; people: ChangePage; notice?: string | undefined }) {
   return (
     <Layout title={`Import ${imp.id}: ${imp.file}`} user={user} path={path}>
       <p class="small">
@@ -152,8 +164,28 @@ export function ImportDetailPage({ user, path, imp, notice }: { user: SignedIn; 
             {imp.format && ` · ${imp.format}`}
             {imp.encoding && ` · ${imp.encoding}`}
           </dd>
+          {imp.layout && (
+            <>
+              <dt>Layout</dt>
+              <dd>{imp.layout}</dd>
+            </>
+          )}
           <dt>Rows</dt>
           <dd>{formatCount(imp.rows)}</dd>
+          {imp.ignored_reasons.length > 0 && (
+            <>
+              <dt>Not imported</dt>
+              <dd>
+                <ul>
+                  {imp.ignored_reasons.map((r) => (
+                    <li>
+                      {formatCount(r.count)}: {r.reason}
+                    </li>
+                  ))}
+                </ul>
+              </dd>
+            </>
+          )}
           <dt>Result</dt>
           <dd>{changes(imp)}</dd>
           {imp.reason && (
@@ -173,6 +205,8 @@ export function ImportDetailPage({ user, path, imp, notice }: { user: SignedIn; 
         </dl>
         {imp.status === 'held' && <HeldActions user={user} imp={imp} />}
       </section>
+      <PeoplePanel imp={imp} people={people} />
+      {(imp.columns_used.length > 0 || imp.columns_ignored.length > 0) && <ColumnsPanel imp={imp} />}
       <section class="panel" id="errors">
         <h2>Errors by line ({formatCount(imp.error_count)})</h2>
         {imp.errors.length === 0 ? (
@@ -210,5 +244,116 @@ export function ImportDetailPage({ user, path, imp, notice }: { user: SignedIn; 
         )}
       </section>
     </Layout>
+  );
+}
+
+/** Which columns of the file were read, into what, and which were not: "did it see Email_Addr?" */
+function ColumnsPanel({ imp }: { imp: ImportDetail }) {
+  return (
+    <section class="panel" id="columns">
+      <h2>Columns</h2>
+      {imp.columns_used.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Column used</th>
+                <th scope="col">Fills</th>
+              </tr>
+            </thead>
+            <tbody>
+              {imp.columns_used.map((u) => (
+                <tr>
+                  <td class="mono">{u.column}</td>
+                  <td>{fieldLabel(u.field)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p>
+        <strong>Columns ignored:</strong> {imp.columns_ignored.length ? imp.columns_ignored.join(', ') : 'none'}
+      </p>
+    </section>
+  );
+}
+
+const KIND_LABEL = { added: 'Added', changed: 'Changed', deactivated: 'Deactivated', reactivated: 'Reactivated' } as const;
+
+/** Who the import added, changed, deactivated or reactivated: one page of one kind, with the CSV of them all. */
+function PeoplePanel({ imp, people }: { imp: ImportDetail; people: ChangePage }) {
+  const base = `/admin/imports/${imp.id}`;
+  const link = (kind: string | null, page = 1) => `${base}?${new URLSearchParams({ ...(kind ? { kind } : {}), ...(page > 1 ? { page: String(page) } : {}) })}#people`;
+  const all = CHANGE_KINDS.reduce((n, k) => n + people.counts[k], 0);
+  return (
+    <section class="panel" id="people">
+      <h2>People</h2>
+      {people.note && <p class={imp.status === 'held' ? 'alert warn' : 'muted'}>{people.note[0]!.toUpperCase() + people.note.slice(1)}.</p>}
+      {all === 0 ? (
+        <p class="muted">Nobody is added, changed, deactivated or reactivated by this import.</p>
+      ) : (
+        <>
+          <nav aria-label="Kind of change">
+            <ul class="tabs">
+              <li>
+                <a href={link(null)} aria-current={people.kind === null ? 'page' : undefined}>
+                  All ({formatCount(all)})
+                </a>
+              </li>
+              {CHANGE_KINDS.filter((k) => people.counts[k] > 0).map((k) => (
+                <li>
+                  <a href={link(k)} aria-current={people.kind === k ? 'page' : undefined}>
+                    {KIND_LABEL[k]} ({formatCount(people.counts[k])})
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <p>
+            <a class="btn secondary small" href={`${base}/changes.csv${people.kind ? `?kind=${people.kind}` : ''}`} download>
+              Download {people.kind ? KIND_LABEL[people.kind].toLowerCase() : 'everyone'} (CSV)
+            </a>
+          </p>
+          <div class="table-wrap" tabindex={0} role="region" aria-label="People this import changes">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Change</th>
+                  <th scope="col">Local ID</th>
+                  <th scope="col">Name</th>
+                  <th scope="col">Grade</th>
+                  <th scope="col">Building</th>
+                  <th scope="col">Fields changed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {people.changes.map((p) => (
+                  <tr>
+                    <td>{p.kind}</td>
+                    <td class="mono">
+                      <a href={`/users/${encodeURIComponent(p.local_id)}`}>{p.local_id}</a>
+                    </td>
+                    <td>{p.name}</td>
+                    <td>{display().names.grade(p.grade)}</td>
+                    <td>{display().names.building(p.building)}</td>
+                    <td>{describeFields(p)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {people.pages > 1 && (
+            <nav aria-label="Pages" class="pager">
+              {people.page > 1 && <a href={link(people.kind, people.page - 1)}>← Previous</a>}
+              <span>
+                Page {people.page} of {people.pages}
+              </span>
+              {people.page < people.pages && <a href={link(people.kind, people.page + 1)}>Next →</a>}
+            </nav>
+          )}
+        </>
+      )}
+    </section>
   );
 }

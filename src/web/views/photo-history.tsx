@@ -15,7 +15,7 @@ export function PhotoHistorySection({ viewer, localId, versions, notShown }: { v
       {versions.length === 0 ? (
         <p class="muted">This person has no photo yet. Upload {localId}.jpg to /incoming/idphotos/.</p>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex={0} role="region" aria-label="Photo history">
           <table>
             <thead>
               <tr>

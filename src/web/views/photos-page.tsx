@@ -1,7 +1,7 @@
 import type { SignedIn } from '../../domain/auth/auth.ts';
 import type { RejectedItem, UnmatchedItem } from '../../domain/photos/review.ts';
 import type { RecentPhoto } from '../../domain/users/status.ts';
-import { Layout } from './layout.tsx';
+import { CsrfField, Layout } from './layout.tsx';
 import { formatBytes, formatTime } from './format.ts';
 import { photoUrl } from './search-page.tsx';
 
@@ -11,17 +11,23 @@ export interface PhotosPageProps {
   unmatched: UnmatchedItem[];
   rejected: RejectedItem[];
   recent: RecentPhoto[];
+  notice?: string | undefined;
 }
 
-export function PhotosPage({ user, path, unmatched, rejected, recent }: PhotosPageProps) {
+export function PhotosPage({ user, path, unmatched, rejected, recent, notice }: PhotosPageProps) {
   return (
     <Layout title="Photos" user={user} path={path}>
       <h1>Photos</h1>
+      {notice && (
+        <p class="alert ok" role="status">
+          {notice}
+        </p>
+      )}
       <section class="panel">
         <h2>Unmatched ({unmatched.length})</h2>
         <p class="muted">
           Photos whose file name is no user's Local ID. They are kept and link by themselves when a roster import brings that Local ID. If a hint is right,
-          upload the file again under the suggested name.
+          use the photo for that person (recorded in the audit log; earlier photos stay in the history), or dismiss the hint.
         </p>
         {unmatched.length === 0 ? (
           <p>Every photo belongs to a user.</p>
@@ -55,6 +61,7 @@ export function PhotosPage({ user, path, unmatched, rejected, recent }: PhotosPa
                             <li>
                               {h.local_id && <a href={`/users/${encodeURIComponent(h.local_id)}`}>{h.local_id}</a>}
                               {h.local_id ? `: ${h.why}` : h.why}
+                              {h.local_id && <HintActions user={user} file={p.file_name} localId={h.local_id} />}
                             </li>
                           ))}
                         </ul>
@@ -72,7 +79,7 @@ export function PhotosPage({ user, path, unmatched, rejected, recent }: PhotosPa
         {rejected.length === 0 ? (
           <p>No upload has been refused.</p>
         ) : (
-          <div class="table-wrap">
+          <div class="table-wrap" tabindex={0} role="region" aria-label="Refused uploads">
             <table>
               <thead>
                 <tr>
@@ -145,5 +152,23 @@ export function PhotosPage({ user, path, unmatched, rejected, recent }: PhotosPa
         )}
       </section>
     </Layout>
+  );
+}
+
+/** Use the unmatched photo for the suggested person, or stop suggesting them. */
+function HintActions({ user, file, localId }: { user: SignedIn; file: string; localId: string }) {
+  return (
+    <span class="actions">
+      {(['apply', 'dismiss'] as const).map((action) => (
+        <form method="post" action={`/admin/photos/hints/${action}`} class="inline-form">
+          <CsrfField user={user} />
+          <input type="hidden" name="file" value={file} />
+          <input type="hidden" name="local_id" value={localId} />
+          <button type="submit" class={`btn small${action === 'dismiss' ? ' secondary' : ''}`}>
+            {action === 'apply' ? `Use as ${localId}'s photo` : 'Dismiss'}
+          </button>
+        </form>
+      ))}
+    </span>
   );
 }

@@ -7,6 +7,7 @@ import { Layout } from './layout.tsx';
 import { photoUrl } from './search-page.tsx';
 import { AuditTable } from './audit-page.tsx';
 import { formatTime } from './format.ts';
+import { display } from './display.ts';
 
 export interface ProfilePageProps {
   viewer: SignedIn;
@@ -26,8 +27,8 @@ export function ProfilePage({ viewer, path, person, adminPhotoSection, devicesSe
   const facts: [string, Child][] = [
     ['Local ID', <span class="mono">{person.local_id}</span>],
     ['Role', person.role === 'student' ? 'Student' : 'Staff'],
-    ['Grade', person.grade || '—'],
-    ['Building', person.building || '—'],
+    ['Grade', person.grade ? withCodeTitle(display().names.grade(person.grade), person.grade) : '—'],
+    ['Building', person.building ? withCodeTitle(display().names.building(person.building), person.building) : '—'],
     ['Email', person.email ? <a href={`mailto:${person.email}`}>{person.email}</a> : '—'],
     ['User name', person.username || '—'],
   ];
@@ -86,5 +87,14 @@ export function ProfilePage({ viewer, path, person, adminPhotoSection, devicesSe
         </section>
       )}
     </Layout>
+  );
+}
+
+/** A name with the code it stands for beside it, so the SIS code stays visible to whoever searches by it. */
+function withCodeTitle(name: string, code: string): Child {
+  return name === code ? code : (
+    <span>
+      {name} <span class="muted mono">{code}</span>
+    </span>
   );
 }

@@ -1,6 +1,7 @@
 import type { SignedIn } from '../../domain/auth/auth.ts';
 import type { FilterOptions, SearchQuery, SearchResult, UserSummary } from '../../domain/users/users.ts';
 import { Layout } from './layout.tsx';
+import { display, withCode } from './display.ts';
 
 export function photoUrl(localId: string, size: 'thumb' | 'profile' | 'full'): string {
   return `/photos/${encodeURIComponent(localId)}?size=${size}`;
@@ -44,7 +45,7 @@ export function SearchResults({ query, result }: { query: SearchQuery; result: S
                     {u.last_name}, {u.first_name} {!u.active && <span class="badge off">Inactive</span>}
                   </span>
                   <span class="meta">
-                    {[u.local_id, ROLE_LABEL[u.role] ?? u.role, u.grade && `Grade ${u.grade}`, u.building].filter(Boolean).join(' · ')}
+                    {[u.local_id, ROLE_LABEL[u.role] ?? u.role, u.grade && `Grade ${display().names.grade(u.grade)}`, display().names.building(u.building)].filter(Boolean).join(' · ')}
                   </span>
                 </span>
               </a>
@@ -60,8 +61,8 @@ function describe(q: SearchQuery): string {
   const parts: string[] = [];
   if (q.q) parts.push(`“${q.q}”`);
   if (q.role) parts.push(ROLE_LABEL[q.role]?.toLowerCase() ?? q.role);
-  if (q.grade) parts.push(`grade ${q.grade}`);
-  if (q.building) parts.push(q.building);
+  if (q.grade) parts.push(`grade ${display().names.grade(q.grade)}`);
+  if (q.building) parts.push(display().names.building(q.building));
   return parts.join(', ');
 }
 
@@ -100,7 +101,7 @@ export function SearchPage({ user, path, query, result, options }: SearchPagePro
             <option value="">All buildings</option>
             {options.buildings.map((b) => (
               <option value={b} selected={query.building === b}>
-                {b}
+                {withCode(display().names.building(b), b)}
               </option>
             ))}
           </select>
@@ -111,7 +112,7 @@ export function SearchPage({ user, path, query, result, options }: SearchPagePro
             <option value="">All grades</option>
             {options.grades.map((g) => (
               <option value={g} selected={query.grade === g}>
-                {g}
+                {withCode(display().names.grade(g), g)}
               </option>
             ))}
           </select>

@@ -5,6 +5,7 @@ import { Layout } from './layout.tsx';
 import { AlertsPanel, type AlertItem } from './alerts-panel.tsx';
 import { BackupsPanel, type ScheduledBackups } from './backups-panel.tsx';
 import { formatBytes, formatCount, formatTime } from './format.ts';
+import { display } from './display.ts';
 
 export interface MissingPhotoRow {
   building: string;
@@ -17,6 +18,8 @@ export interface StatusData {
   users: UserCounts;
   photos?: { current: number; unmatched: number; rejected: number } | undefined;
   missing?: MissingPhotoRow[] | undefined;
+  /** Active staff and how many have no photo: counted apart from the students' table. */
+  staffMissing?: { users: number; without: number } | undefined;
   lastImport?: { file: string; status: string; at: string; summary: string } | undefined;
   /** The newest `idphotos backup` (from the audit log), and whether it is over BACKUP_STALE_DAYS old. */
   lastBackup?: { at: string; actor: string; detail: string; stale: boolean } | undefined;
@@ -91,9 +94,21 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
 
       {data.missing && (
         <section class="panel">
-          <h2>Active users without a photo</h2>
+          <h2>Active students without a photo</h2>
+          {data.staffMissing && (
+            <p>
+              Staff:{' '}
+              {data.staffMissing.without === 0 ? (
+                `all ${formatCount(data.staffMissing.users)} active staff have a photo.`
+              ) : (
+                <>
+                  <a href="/search?role=staff">{formatCount(data.staffMissing.without)}</a> of {formatCount(data.staffMissing.users)} active staff have no photo.
+                </>
+              )}
+            </p>
+          )}
           {data.missing.length === 0 ? (
-            <p class="muted">Everyone active has a photo.</p>
+            <p class="muted">Every active student has a photo.</p>
           ) : (
             <div class="table-wrap">
               <table>
@@ -105,17 +120,17 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
                       Without a photo
                     </th>
                     <th scope="col" class="num">
-                      Users
+                      Students
                     </th>
                   </tr>
                 </thead>
                 <tbody>
                   {data.missing.map((r) => (
                     <tr>
-                      <td>{r.building || '—'}</td>
-                      <td>{r.grade || '—'}</td>
+                      <td>{r.building ? display().names.building(r.building) : '—'}</td>
+                      <td>{r.grade ? display().names.grade(r.grade) : '—'}</td>
                       <td class="num">
-                        <a href={`/search?${new URLSearchParams({ ...(r.building ? { building: r.building } : {}), ...(r.grade ? { grade: r.grade } : {}) })}`}>
+                        <a href={`/search?${new URLSearchParams({ role: 'student', ...(r.building ? { building: r.building } : {}), ...(r.grade ? { grade: r.grade } : {}) })}`}>
                           {formatCount(r.without)}
                         </a>
                       </td>
@@ -189,12 +204,12 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
           ))}
         </ul>
         <h3>Examples</h3>
-        <pre>{`sftp ${s.port === 22 ? '' : `-P ${s.port} `}${account}@${s.host}
+        <pre tabindex={0} role="region" aria-label="Connection examples">{`sftp ${s.port === 22 ? '' : `-P ${s.port} `}${account}@${s.host}
 # WinSCP script:
 open sftp://${account}@${s.host}:${s.port}/ -hostkey="${s.hostKeys[0]?.winscp ?? ''}"
 put C:\\Photos\\*.jpg /incoming/idphotos/`}</pre>
         <p class="small muted">OpenSSH known_hosts line:</p>
-        <pre>{s.hostKeys.map((k) => `[${s.host}]:${s.port} ${k.publicKey}`).join('\n')}</pre>
+        <pre tabindex={0} role="region" aria-label="OpenSSH known_hosts line">{s.hostKeys.map((k) => `[${s.host}]:${s.port} ${k.publicKey}`).join('\n')}</pre>
       </section>
     </Layout>
   );

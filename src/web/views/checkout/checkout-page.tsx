@@ -5,13 +5,14 @@ import type { PersonRow } from '../../../domain/devices/people.ts';
 import { CsrfField, Layout } from '../layout.tsx';
 import { photoUrl } from '../search-page.tsx';
 import { deviceHref, FeatureAssets, personName, StatusBadge } from './common.tsx';
+import { display } from '../display.ts';
 
 export type CheckoutMode = 'out' | 'in';
 
 /** Where the desk is in one transaction; each step is one page (or one swapped panel). */
 export type CheckoutStep =
   | { step: 'device'; error?: string | undefined; done?: Done | undefined; checkIn?: string | undefined }
-  | { step: 'user'; device: DeviceRow; error?: string | undefined }
+  | { step: 'user'; device: DeviceRow; error?: string | undefined; suggestions?: { local_id: string; why: string }[] | undefined }
   | { step: 'confirm'; device: DeviceRow; person: PersonRow | undefined; localId: string; alsoHolds?: DeviceRow[] | undefined };
 
 /** The transaction just recorded, shown above the empty device field. */
@@ -100,6 +101,18 @@ const Step: FC<CheckoutPageProps> = ({ user, mode, state }) => {
             Scan the ID card or type the Local ID or email, then press <kbd>Enter</kbd>. <Restart mode={mode} />
           </p>
           {state.error && <ErrorNotice id="user-error" message={state.error} />}
+          {state.suggestions && state.suggestions.length > 0 && (
+            <ul class="suggestions" aria-label="Did you mean">
+              {state.suggestions.map((s) => (
+                <li>
+                  <a class="btn secondary" href={`/checkout?${new URLSearchParams({ mode, device: state.device.asset_tag, user: s.local_id })}`}>
+                    Check out to <span class="mono">{s.local_id}</span>
+                  </a>{' '}
+                  <span class="muted small">({s.why})</span>
+                </li>
+              ))}
+            </ul>
+          )}
         </>
       );
     case 'confirm': {
@@ -121,9 +134,9 @@ const Step: FC<CheckoutPageProps> = ({ user, mode, state }) => {
                 <dt>Local ID</dt>
                 <dd class="mono">{localId}</dd>
                 <dt>Grade</dt>
-                <dd>{person?.grade || '—'}</dd>
+                <dd>{person?.grade ? display().names.grade(person.grade) : '—'}</dd>
                 <dt>Building</dt>
-                <dd>{person?.building || '—'}</dd>
+                <dd>{person?.building ? display().names.building(person.building) : '—'}</dd>
                 {person?.role === 'staff' && (
                   <>
                     <dt>Role</dt>

@@ -5,6 +5,7 @@ import { STATUS_LABELS } from '../../../domain/devices/rules.ts';
 import type { IncidentRow } from '../../../domain/incidents/incidents.ts';
 import { assetUrl } from '../../assets/registry.ts';
 import { photoUrl } from '../search-page.tsx';
+import { display } from '../display.ts';
 
 /**
  * The check-out pages' own stylesheet (and, with `script`, the check-out script). The layout's
@@ -72,8 +73,8 @@ export const PersonCard: FC<{ localId: string; person: PersonRow | undefined }> 
       )}
       <span class="muted">
         <span class="mono">{localId}</span>
-        {person?.grade && ` · Grade ${person.grade}`}
-        {person?.building && ` · ${person.building}`}
+        {person?.grade && ` · Grade ${display().names.grade(person.grade)}`}
+        {person?.building && ` · ${display().names.building(person.building)}`}
       </span>
       {person && !person.active && <span class="badge off">Inactive</span>}
     </div>

@@ -137,7 +137,8 @@ export const DeviceProfilePage: FC<DeviceProfileProps> = ({ user, profile, notic
             <dd>{device.building || '—'}</dd>
             <dt>Last change</dt>
             <dd class="muted">
-              {formatTime(device.updated_at)} {device.source && `(${device.source})`}
+              {/* NB: its latest action (newest first), not the file that created it: a check-out after an import is the last change. */}
+              {actions[0] ? `${formatTime(actions[0].at)}: ${ACTION_LABELS[actions[0].action] ?? actions[0].action} by ${actions[0].actor}` : `${formatTime(device.updated_at)}${device.source ? ` (${device.source})` : ''}`}
             </dd>
           </dl>
           <p class="actions">

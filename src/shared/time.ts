@@ -1,0 +1,49 @@
+/**
+ * The district's clock. Times are stored and sent by the API as ISO 8601 in UTC; pages, CSV
+ * files and the command line show them in `timezone` (an IANA name, default the server's).
+ */
+
+/** The IANA name to show times in: the configured one, else the server's, else UTC. */
+export function resolveTimezone(configured: string): string {
+  return configured || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** True for a name Intl knows (`America/Chicago`, `UTC`); false for `Mars/Olympus`. */
+export function isTimezone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+/** `2026-11-28 01:41 CST` (the zone's short name, or its offset like `GMT+9`); '—' for none. */
+export function formatLocalTime(iso: string | null | undefined, timezone: string): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  let format = FORMATS.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+    });
+    FORMATS.set(timezone, format);
+  }
+  const p = Object.fromEntries(format.formatToParts(d).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
+}
+
+const DAYS = new Map<string, Intl.DateTimeFormat>();
+
+/** `2026-11-28`: the day an instant falls on in `timezone`. */
+export function localDay(date: Date, timezone: string): string {
+  let format = DAYS.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    DAYS.set(timezone, format);
+  }
+  return format.format(date);
+}

@@ -1,0 +1,46 @@
+import { bindDb } from './bind.ts';
+import type { Db } from './db.ts';
+
+export interface UploadReportRow {
+  session: string;
+  account: string;
+  received_at: string;
+  /** YYYY-MM-DD in the district's time zone. */
+  day: string;
+  folder: string;
+  file: string;
+  bytes: number;
+  outcome: string;
+  reason: string;
+}
+
+export function insertUploadReport(db: Db, r: UploadReportRow): void {
+  db.run(
+    'INSERT INTO upload_reports (session, account, received_at, day, folder, file, bytes, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    r.session, r.account, r.received_at, r.day, r.folder, r.file, r.bytes, r.outcome, r.reason,
+  );
+}
+
+/** The newest sessions and days that received files: what /reports/ lists. */
+export function recentSessions(db: Db, limit: number): { session: string; received_at: string; files: number }[] {
+  return db.all('SELECT session, MAX(received_at) AS received_at, COUNT(*) AS files FROM upload_reports GROUP BY session ORDER BY MAX(id) DESC LIMIT ?', limit);
+}
+
+export function recentDays(db: Db, limit: number): { day: string; received_at: string; files: number }[] {
+  return db.all('SELECT day, MAX(received_at) AS received_at, COUNT(*) AS files FROM upload_reports GROUP BY day ORDER BY day DESC LIMIT ?', limit);
+}
+
+export function reportsOfSession(db: Db, session: string): IterableIterator<UploadReportRow> {
+  return db.iterate<UploadReportRow>('SELECT session, account, received_at, day, folder, file, bytes, outcome, reason FROM upload_reports WHERE session = ? ORDER BY id', session);
+}
+
+export function reportsOfDay(db: Db, day: string): IterableIterator<UploadReportRow> {
+  return db.iterate<UploadReportRow>('SELECT session, account, received_at, day, folder, file, bytes, outcome, reason FROM upload_reports WHERE day = ? ORDER BY id', day);
+}
+
+/** What each upload session delivered and its outcome, for /reports/ (upload_reports). */
+export function createUploadReportStore(db: Db) {
+  return bindDb(db, { insertUploadReport, recentSessions, recentDays, reportsOfSession, reportsOfDay });
+}
+
+export type UploadReportStore = ReturnType<typeof createUploadReportStore>;
