@@ -279,3 +279,38 @@ describe('LDAP directory that accepts StartTLS and never finishes the handshake'
     }
   }, 120_000);
 });
+
+describe('LDAP re-check while strangers hold every sign-in place', () => {
+  it('still asks the directory (a disabled account loses its session), never "busy, stay in"', async () => {
+    const slapd = await startSlapd(districtLdif());
+    const passwordFile = join(slapd.dir, 'bind-password');
+    writeFileSync(passwordFile, BIND_PW);
+    const site = await createTestSite(ldapToml(slapd, passwordFile));
+    const signInLdap = async (username: string, ip: string): Promise<Response> =>
+      site.web.request('/login', form({ username, password: `${username}-pass-123` }), { incoming: { socket: { remoteAddress: ip } } });
+    try {
+      const erin = await signInLdap('erin', '10.5.0.1');
+      expect(erin.status).toBe(303);
+      const token = erin.headers.get('set-cookie')!.split(';')[0]!.split('=')[1]!;
+      // The district disables the leaver…
+      slapd.ldap('ldapmodify', `dn: ${dn('erin')}\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n`);
+      // …who keeps every sign-in place full (the directory slow, here paused).
+      slapd.pause();
+      const statuses: number[] = [];
+      const attempts = Array.from({ length: LDAP_MAX_IN_FLIGHT + 4 }, (_, i) => signInLdap('erin', `10.5.1.${i + 1}`).then((r) => void statuses.push(r.status)));
+      let recheck: Promise<unknown> | undefined;
+      try {
+        await expect.poll(() => statuses.filter((s) => s === 429).length, POLL).toBe(4);
+        recheck = site.app.ctx.auth.authenticate(token, new Date(Date.now() + 16 * 60_000));
+      } finally {
+        slapd.resume();
+      }
+      expect(await recheck).toBeUndefined();
+      expect(site.app.ctx.audit.list({ actor: dn('erin') }).find((e) => e.action === 'signin.revoked')).toBeDefined();
+      await Promise.all(attempts);
+    } finally {
+      await site.close();
+      await slapd.stop();
+    }
+  }, 120_000);
+});

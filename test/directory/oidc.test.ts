@@ -258,6 +258,30 @@ staff_groups = ["idphotos-staff"]
     expect(site.app.ctx.audit.list({ actor: 'sam@district.test' })[0]).toMatchObject({ action: 'signin.revoked' });
     await context.close();
   });
+
+  it('re-checks a disabled person even while junk callbacks hold every place (never "busy, stay in")', async () => {
+    const signedIn = await capturedCallback('ada');
+    const junk = await capturedCallback('ada');
+    const res = await callback(signedIn.url, signedIn.cookie);
+    const token = res.headers.getSetCookie().find((c) => c.startsWith('idphotos_session='))!.split(';')[0]!.split('=')[1]!;
+    await provider.disable('ada');
+    // The leaver keeps the token endpoint's places full (the provider slow, here paused).
+    provider.pause();
+    const statuses: number[] = [];
+    const calls = Array.from({ length: OIDC_MAX_IN_FLIGHT + 4 }, () => callback(junk.url, junk.cookie).then((r) => void statuses.push(r.status)));
+    let recheck: Promise<unknown> | undefined;
+    try {
+      await expect.poll(() => statuses.filter((s) => s === 429).length, POLL).toBe(4);
+      recheck = site.app.ctx.auth.authenticate(token, new Date(Date.now() + 16 * 60_000));
+    } finally {
+      provider.resume();
+    }
+    expect(await recheck).toBeUndefined();
+    expect(site.app.ctx.audit.list({ actor: 'ada@district.test' })[0]).toMatchObject({ action: 'signin.revoked' });
+    await Promise.all(calls);
+    await signedIn.context.close();
+    await junk.context.close();
+  });
 });
 
 describe('OIDC roles from allowed_domains and admin_emails (providers without groups, as Google)', () => {

@@ -16,7 +16,8 @@ const AD_DISABLED = 2;
 const PROVIDER = 'LDAP';
 const ATTRIBUTES = ['mail', 'cn', 'displayName', 'uid', 'memberOf', 'userAccountControl'];
 /**
- * Directory conversations at once (sign-ins and re-checks, two connections each at most). A
+ * Directory conversations at once for sign-ins (two connections each at most; re-checks are not
+ * counted: see withService). A
  * crowd of sign-in attempts from many addresses must not pile up connections to the domain
  * controller or sockets here; beyond this they are refused at once with "try again".
  */
@@ -68,8 +69,14 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
     }
   };
 
-  /** Runs `fn` on a connection bound as the service account; failures to reach it are 'unavailable'. */
-  const withService = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
+  /**
+   * Runs `fn` on a connection bound as the service account; failures to reach it are 'unavailable'.
+   * NB: a re-check is never refused as busy: it comes from a signed-in person (one at a time
+   * each), and "busy" kept them in, so a leaver who kept the places full with sign-in attempts
+   * kept their access.
+   */
+  const withService = async <T>(fn: (client: Client) => Promise<T>, recheck = false): Promise<T> => {
+    if (recheck) return withServiceNow(fn);
     if (inFlight >= LDAP_MAX_IN_FLIGHT) {
       log.warn({ inFlight }, 'LDAP sign-in refused: too many directory requests at once');
       throw new AppError('unavailable', 'The directory is busy with other sign-ins. Try again in a few seconds.', { reason: 'ldap_busy', retryAfterSeconds: 5 });
@@ -192,7 +199,7 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
         if (disabled(user)) return { ok: false, reason: 'disabled' };
         const role = await roleOf(client, user);
         return role ? { ok: true, role } : { ok: false, reason: 'no_group' };
-      });
+      }, true);
     },
   };
 }

@@ -12,7 +12,7 @@ export const OIDC_CALLBACK_PATH = '/login/oidc/callback';
 /** A sign-in started at the provider must come back within this. */
 const PENDING_MS = 10 * 60_000;
 /**
- * Requests to the provider's token endpoint at once (callbacks and re-checks). Starting a
+ * Requests to the provider's token endpoint at once (callbacks; re-checks are not counted, see recheck). Starting a
  * sign-in costs nothing, so a stranger could send many callbacks; beyond this they are refused
  * at once with "try again" rather than piling up connections to the provider.
  */
@@ -208,7 +208,9 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
       }
       let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
       try {
-        tokens = await limited(() => client.refreshTokenGrant(config, refreshToken));
+        // NB: not within OIDC_MAX_IN_FLIGHT: a re-check refused as busy kept the person in, so a
+        // leaver who kept the places full with junk callbacks kept their access.
+        tokens = await client.refreshTokenGrant(config, refreshToken);
       } catch (err) {
         if (isAppError(err)) throw err;
         if (err instanceof client.ResponseBodyError) return { ok: false, reason: `refresh_${err.error}` };
