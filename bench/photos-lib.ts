@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import ssh2 from 'ssh2';
 import { hashPassword } from '../src/shared/passwords.ts';
 import { openDatabase } from '../src/storage/db.ts';
+import { requireProgram } from '../test/programs.ts';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const PASSWORD = 'bench-password-1';
@@ -143,7 +144,7 @@ export async function startSshd(dir: string): Promise<Endpoint> {
   );
   // NB: sshd started as root insists on its privilege-separation folder (the service unit makes it).
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(requireProgram('sshd'), ['-D', '-e', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   drain(child);
   // sshd prints nothing when it is ready: wait until it accepts an SSH handshake.
   for (let i = 0; ; i++) {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/storage/db.ts';
 import { denoBinary } from '../scripts/proof/lib/deno.ts';
+import { requireProgram } from '../test/programs.ts';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const RUNS = Number(process.argv[3] ?? 5);
@@ -60,7 +61,7 @@ function sqliteImport(dir: string, csv: string, indexes: string[]): Run {
   const db = join(dir, `ref-${Math.random().toString(36).slice(2)}.db`);
   execFileSync('sqlite3', [db, 'PRAGMA journal_mode = WAL;', TABLE, ...indexes]);
   const started = performance.now();
-  const res = spawnSync('/usr/bin/time', ['-f', '%U %S %M', 'sqlite3', db, '.mode csv', `.import --skip 1 ${csv} users`], { encoding: 'utf8' });
+  const res = spawnSync(requireProgram('time'), ['-f', '%U %S %M', 'sqlite3', db, '.mode csv', `.import --skip 1 ${csv} users`], { encoding: 'utf8' });
   const seconds = (performance.now() - started) / 1000;
   if (res.status !== 0) throw new Error(`sqlite3 .import failed: ${res.stderr}`);
   const rows = execFileSync('sqlite3', [db, 'SELECT COUNT(*) FROM users']).toString().trim();

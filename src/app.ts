@@ -4,8 +4,10 @@ import { redactConfig } from './config/parse.ts';
 import type { AppContext } from './context.ts';
 import { resolveAccounts, type GeneratedCredential } from './domain/accounts/bootstrap.ts';
 import { createLogger } from './shared/logger.ts';
-import { openStorage, SQLITE_DRIVER, type Storage } from './storage/index.ts';
+import { SQLITE_DRIVER, type Storage } from './storage/index.ts';
+import { openDataStorage } from './domain/backup/upgrade.ts';
 import { ensureWritableDir } from './storage/files.ts';
+import { makePrivate, privateUmask } from './storage/private-files.ts';
 import { loadHostKeys } from './sftp/host-key.ts';
 import { DirectoryFolder } from './domain/incoming/directory-folder.ts';
 import { RosterService } from './domain/roster/service.ts';
@@ -84,8 +86,18 @@ export interface AppOverrides {
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const log = createLogger('app');
   const serving = overrides.mode !== 'command';
+  privateUmask();
   ensureWritableDir(config.data_dir, 'data_dir');
-  const storage = openStorage(join(config.data_dir, 'idphotos.db'), { migrate: overrides.migrate ?? true });
+  // NB: a walk of every file (about 1 s per 100,000 photos): done by a start of the appliance,
+  // not by each one-shot command, which only creates its own files privately (the umask).
+  const widened = serving ? makePrivate(config.data_dir) : { folders: 0, files: 0, examples: [] };
+  if (widened.folders || widened.files) {
+    log.warn(
+      { folders: widened.folders, files: widened.files, examples: widened.examples },
+      `data_dir was readable by others: made ${widened.folders} folders 0700 and ${widened.files} files 0600 (it holds student records)`,
+    );
+  }
+  const storage = openDataStorage(config.data_dir, log, { migrate: overrides.migrate ?? true });
   try {
     const { accounts, generated } = serving ? await resolveAccounts(config) : { accounts: { sftp: config.sftp.accounts, web: config.web.accounts }, generated: [] };
     const hostKeys = serving ? loadHostKeys(config.data_dir, config.sftp.host_keys) : [];

@@ -1,6 +1,7 @@
 import { ConfigError } from './config/parse.ts';
 import { errorMessage } from './shared/errors.ts';
 import { VERSION } from './version.ts';
+import { privateUmask } from './storage/private-files.ts';
 import { UsageError, type Command, type CommandIO } from './cli/common.ts';
 import { serveCommand } from './cli/serve.ts';
 import { checkConfigCommand } from './cli/check-config.ts';
@@ -9,6 +10,7 @@ import { importCommand } from './cli/import.ts';
 import { importsCommand } from './cli/imports.ts';
 import { photosCommand } from './cli/photos.ts';
 import { backupCommand } from './cli/backup.ts';
+import { installServiceCommand } from './cli/install-service.ts';
 
 /** Every command the executable knows; `serve` runs when none is named. */
 export const COMMANDS: Record<string, Command> = {
@@ -19,6 +21,7 @@ export const COMMANDS: Record<string, Command> = {
   imports: importsCommand,
   photos: photosCommand,
   backup: backupCommand,
+  'install-service': installServiceCommand,
 };
 
 export function helpText(): string {
@@ -77,6 +80,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 
 /** Entry point of the executable and of bin/idphotos.js. */
 export async function run(): Promise<void> {
+  // Every command may write into data_dir (the database, work copies, backups, the native
+  // runtime): whatever the caller's umask, what it creates is its owner's only.
+  privateUmask();
   const code = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
   process.exitCode = code;
   // NB: a leftover handle (stdin, a pool) must not keep a finished command alive.

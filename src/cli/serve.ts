@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { configureLogging } from '../shared/logger.ts';
 import { prepareNativeRuntime } from '../native/runtime.ts';
+import { closeLogFile, openLogFile } from '../shared/log-file.ts';
 import { configFromArgs, type Command } from './common.ts';
 import { selfCommand } from './self-command.ts';
 
@@ -12,7 +13,8 @@ export const serveCommand: Command = {
   async run(args, io) {
     const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
     const config = configFromArgs(values.config);
-    const log = configureLogging(config.log.level);
+    const logFile = config.log.file ? openLogFile(config.log) : undefined;
+    const log = configureLogging(config.log.level, logFile);
     prepareNativeRuntime(config);
     // NB: imported here, not at the top, so that --version, check-config and hash-password never
     // load native libraries (in the executable those are unpacked to a folder the config names).
@@ -44,6 +46,7 @@ export const serveCommand: Command = {
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
+    if (logFile) await closeLogFile(logFile);
     return 0;
   },
 };

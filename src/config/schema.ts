@@ -51,6 +51,10 @@ export const SCHEMA = {
     type: 'table',
     fields: {
       level: { type: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], default: 'info' },
+      /** Write the log here instead of stdout, rotated by size; empty: stdout (the journal under systemd). */
+      file: { type: 'path', default: '' },
+      max_file_bytes: { type: 'int', default: 10 * MB, min: 4096 },
+      keep_files: { type: 'int', default: 5, min: 1, max: 1000 },
     },
   },
   sftp: {
@@ -61,8 +65,11 @@ export const SCHEMA = {
       max_data_bytes: { type: 'int', default: 200 * MB, min: 1024 },
       max_sessions_per_account: { type: 'int', default: 32, min: 1 },
       idle_timeout_seconds: { type: 'int', default: 900, min: 10 },
-      /** Also offer hmac-sha2-256/512 (not ETM) for libssh2 < 1.11 clients such as curl on Debian 12. */
-      legacy_macs: { type: 'bool', default: false },
+      /**
+       * Also offer hmac-sha2-256/512 (not ETM), which libssh2 < 1.11 (curl on Debian 12) and older
+       * SSH.NET need; on by default so those connect out of the box (ssh-audit: "warn", not "fail").
+       */
+      legacy_macs: { type: 'bool', default: true },
       /** Extra host key files (OpenSSH private key format), e.g. an RSA 3072 key for old clients. */
       host_keys: { type: 'strings', default: [] },
       accounts: {

@@ -1,7 +1,7 @@
 import { openBetterSqlite3 } from './driver-better-sqlite3.ts';
 import { openNodeSqlite } from './driver-node-sqlite.ts';
 import type { Driver, DriverStatement } from './driver.ts';
-import { MIGRATIONS } from './migrations/index.ts';
+import { MIGRATIONS, type Migration } from './migrations/index.ts';
 
 /**
  * The database seam. Everything above storage sees stores; storage sees `Db`, which two drivers
@@ -107,14 +107,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
  * A database written by a newer version is refused rather than guessed at.
  */
 export function migrate(db: Db): string[] {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const applied = new Set(db.all<{ id: string }>('SELECT id FROM schema_migrations').map((r) => r.id));
-  const known = new Set(MIGRATIONS.map((m) => m.id));
-  const unknown = [...applied].filter((id) => !known.has(id));
-  if (unknown.length) {
-    throw new Error(`the database was written by a newer idphotos (unknown migrations: ${unknown.join(', ')}); use that version`);
-  }
-  const pending = MIGRATIONS.filter((m) => !applied.has(m.id));
+  const { pending } = migrationState(db);
   db.tx(() => {
     for (const m of pending) {
       db.exec(m.sql);
@@ -122,6 +115,22 @@ export function migrate(db: Db): string[] {
     }
   });
   return pending.map((m) => m.id);
+}
+
+/**
+ * Which migrations the database has and which it lacks. An empty `applied` is a new database;
+ * `applied` and `pending` both non-empty is one an older version wrote (an upgrade).
+ * A database written by a newer version is refused rather than guessed at.
+ */
+export function migrationState(db: Db): { applied: string[]; pending: Migration[] } {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const applied = db.all<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id').map((r) => r.id);
+  const known = new Set(MIGRATIONS.map((m) => m.id));
+  const unknown = applied.filter((id) => !known.has(id));
+  if (unknown.length) {
+    throw new Error(`the database was written by a newer idphotos (unknown migrations: ${unknown.join(', ')}); use that version`);
+  }
+  return { applied, pending: MIGRATIONS.filter((m) => !applied.includes(m.id)) };
 }
 
 /** `PRAGMA integrity_check`: "ok" or the problems SQLite found. */

@@ -1,6 +1,6 @@
 import { createAlertStore, type AlertStore } from './alert-store.ts';
 import { createAuditStore, type AuditStore } from './audit-store.ts';
-import { openDatabase, type Db, type OpenOptions, type Tx } from './db.ts';
+import { migrate, migrationState, openDatabase, type Db, type OpenOptions, type Tx } from './db.ts';
 import { createDeviceActionStore, type DeviceActionStore } from './device-action-store.ts';
 import { createDeviceStore, type DeviceStore } from './device-store.ts';
 import { createIncidentStore, type IncidentStore } from './incident-store.ts';
@@ -11,6 +11,7 @@ import { createSessionRows, type SessionRows } from './session-store.ts';
 import { createStaffStore, type StaffStore } from './staff-store.ts';
 import { snapshotInto } from './snapshot.ts';
 import { createStatusStore, type StatusStore } from './status-store.ts';
+import { createUpgradeStore, type UpgradeStore } from './upgrade-store.ts';
 import { createUserStore, type UserStore } from './user-store.ts';
 import { createImportChangeStore, type ImportChangeStore } from './import-change-store.ts';
 import { createSchoolNameStore, type SchoolNameStore } from './school-name-store.ts';
@@ -41,6 +42,14 @@ export interface Storage {
   readonly staff: StaffStore;
   readonly audit: AuditStore;
   readonly status: StatusStore;
+  readonly upgrades: UpgradeStore;
+  /**
+   * Migrations the database has and lacks (opened with `migrate: false`): both non-empty means
+   * an older version wrote it. Throws for a database a newer version wrote.
+   */
+  migrationState(): { applied: string[]; pending: string[] };
+  /** Applies the pending migrations in one transaction; returns their ids. */
+  migrate(): string[];
   /** Counts the metrics and alerts watch (render queue, imports by status, held imports). */
   readonly monitor: MonitorStore;
   /** The alerts raised and not yet resolved. */
@@ -72,6 +81,12 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     staff: createStaffStore(db),
     audit: createAuditStore(db),
     status: createStatusStore(db),
+    upgrades: createUpgradeStore(db),
+    migrationState: () => {
+      const { applied, pending } = migrationState(db);
+      return { applied, pending: pending.map((m) => m.id) };
+    },
+    migrate: () => migrate(db),
     monitor: createMonitorStore(db),
     alerts: createAlertStore(db),
     snapshotTo: (dest) => snapshotInto(db, dest),

@@ -1,10 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
+import { runProgram } from '../../scripts/proof/lib/run-program.ts';
+import { launchChromium } from '../web/browser.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 
@@ -50,14 +52,7 @@ export async function startSite(extraToml = ''): Promise<Site> {
     dir,
     base: `http://127.0.0.1:${webPort}`,
     sftp: (commands, cwd) =>
-      new Promise((resolve) => {
-        const child = spawn('sftp', [...sshOpts, '-b', '-', 'district@127.0.0.1'], { cwd });
-        let stderr = '';
-        child.stderr.on('data', (d) => (stderr += d));
-        child.stdout.resume();
-        child.on('close', (code) => resolve({ code, stderr }));
-        child.stdin.end(`${commands.join('\n')}\n`);
-      }),
+      runProgram('sftp', [...sshOpts, '-b', '-', 'district@127.0.0.1'], { cwd, input: `${commands.join('\n')}\n` }),
     async close() {
       await app.stop(200);
       rmSync(dir, { recursive: true, force: true });
@@ -87,14 +82,8 @@ export function portrait(backdrop = '#cfe0f5', shirt = '#2f5d8a'): Promise<Buffe
   return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
 }
 
-/** Debian's Chromium through playwright-core, with a fresh profile per context. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-}
+// The same browser as the viewer's tests.
+export { launchChromium };
 
 /** Signs in through the sign-in form, by keyboard. */
 export async function signInPage(page: Page, base: string, username: 'admin' | 'desk'): Promise<void> {

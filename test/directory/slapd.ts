@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireProgram } from '../programs.ts';
 
 export const SUFFIX = 'dc=district,dc=test';
 export const ROOT_DN = `cn=admin,${SUFFIX}`;
@@ -106,6 +107,9 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
   );
 
   const logFile = join(dir, 'slapd.log');
+  // Fails at once, naming the package, where slapd is missing (rather than waiting for its port).
+  const slapd = requireProgram('slapd');
+  requireProgram('ldapadd');
   let child: ChildProcess | undefined;
   let port = 0;
   let stderr = '';
@@ -115,7 +119,7 @@ export async function startSlapd(ldif: string): Promise<Slapd> {
     // NB: slapd logs to a file, not a pipe: this process blocks in execFileSync(ldapadd) and
     // would not drain a pipe, and slapd would stall on a full one.
     const logFd = openSync(logFile, 'w');
-    const proc = spawn('slapd', ['-f', conf, '-h', `ldap://127.0.0.1:${port}/`, '-d', process.env.IDPHOTOS_SLAPD_DEBUG ?? '0'], { stdio: ['ignore', 'ignore', logFd] });
+    const proc = spawn(slapd, ['-f', conf, '-h', `ldap://127.0.0.1:${port}/`, '-d', process.env.IDPHOTOS_SLAPD_DEBUG ?? '0'], { stdio: ['ignore', 'ignore', logFd] });
     closeSync(logFd);
     let exited = false;
     proc.once('exit', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logs, PASSWORD, photo, run, startHarness, tempDir, USER, type Harness } from './harness.ts';
+import { requirePython } from '../programs.ts';
 
 let h: Harness;
 let local: string;
@@ -115,7 +116,7 @@ except IOError as e:
     print('outside:', e)
 t.close()
 `;
-    const r = await run('/usr/bin/python3', ['-c', script, PASSWORD], { cwd: local });
+    const r = await run(requirePython('paramiko'), ['-c', script, PASSWORD], { cwd: local });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`listed ${a.length} ${b.length}`);
     expect(r.stdout).toContain('rename refused: /incoming/idphotos/PM1.jpg already exists: remove it first, or use posix-rename, which replaces it');
@@ -143,7 +144,7 @@ s = paramiko.SFTPClient.from_transport(t)
 print('listed', sorted(s.listdir('/incoming')))
 t.close()
 `;
-    const r = await run('/usr/bin/python3', ['-c', script, PASSWORD]);
+    const r = await run(requirePython('paramiko'), ['-c', script, PASSWORD]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain("authenticated True [] ['Password: ']");
     expect(r.stdout).toContain("listed ['data', 'idphotos']");
@@ -151,20 +152,21 @@ t.close()
 });
 
 describe('curl (libssh2 1.10: no ETM MAC, no AEAD cipher)', () => {
-  it('is refused by the default algorithms and works with legacy_macs = true', async () => {
+  it('works with the default algorithms and is refused with legacy_macs = false', async () => {
     writeFileSync(join(local, 'C1.jpg'), await photo(61));
     const url = (port: number) => `sftp://127.0.0.1:${port}/incoming/idphotos/`;
-    const refused = await run('curl', ['-sS', '-k', '--user', `${USER}:${PASSWORD}`, '-T', 'C1.jpg', url(h.port)], { cwd: local });
-    expect(refused.code).not.toBe(0);
-    const legacy = await startHarness('', 'legacy_macs = true');
+    const r = await run('curl', ['-sS', '-k', '--user', `${USER}:${PASSWORD}`, '-T', 'C1.jpg', url(h.port)], { cwd: local });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const stored = h.app.ctx.folders.idphotos.contentPath('C1.jpg');
+    expect(stored && readFileSync(stored).equals(readFileSync(join(local, 'C1.jpg')))).toBe(true);
+    const strict = await startHarness('', 'legacy_macs = false');
     try {
-      const r = await run('curl', ['-sS', '-k', '--user', `${USER}:${PASSWORD}`, '-T', 'C1.jpg', url(legacy.port)], { cwd: local });
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      const stored = legacy.app.ctx.folders.idphotos.contentPath('C1.jpg');
-      expect(stored && readFileSync(stored).equals(readFileSync(join(local, 'C1.jpg')))).toBe(true);
+      const refused = await run('curl', ['-sS', '-k', '--user', `${USER}:${PASSWORD}`, '-T', 'C1.jpg', url(strict.port)], { cwd: local });
+      expect(refused.code).not.toBe(0);
+      expect(strict.app.ctx.folders.idphotos.stat('C1.jpg')).toBeUndefined();
     } finally {
-      await legacy.stop();
+      await strict.stop();
     }
   });
 });

@@ -116,13 +116,27 @@ describe('brute force', () => {
 });
 
 describe('transport', () => {
-  it('ssh-audit finds no "fail" item and the banner names idphotos only', async () => {
+  it('ssh-audit finds no "fail" item with the default legacy MACs (only "warn") and the banner names idphotos only', async () => {
     const r = await run('ssh-audit', ['-n', '-p', String(h.port), '127.0.0.1'], { timeoutMs: 60_000 });
     expect(r.stdout).toContain('(gen) banner: SSH-2.0-idphotos');
     expect(r.stdout).not.toMatch(/\[fail\]/);
     expect(r.stdout).toMatch(/\(kex\) curve25519-sha256/);
     expect(r.stdout).toMatch(/\(key\) ssh-ed25519/);
+    expect(r.stdout).toMatch(/\(mac\) hmac-sha2-256 +-- \[warn\]/);
+    expect(r.stdout).toMatch(/\(mac\) hmac-sha2-512 +-- \[warn\]/);
   });
+
+  it('legacy_macs = false offers only the encrypt-then-MAC MACs', async () => {
+    const strict = await startHarness('', 'legacy_macs = false');
+    try {
+      const r = await run('ssh-audit', ['-n', '-p', String(strict.port), '127.0.0.1'], { timeoutMs: 60_000 });
+      const macs = r.stdout.split('\n').filter((l) => l.startsWith('(mac) ')).map((l) => l.split(/\s+/)[1]);
+      expect(macs).toEqual(['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com']);
+      expect(r.stdout).not.toMatch(/\[fail\]/);
+    } finally {
+      await strict.stop();
+    }
+  }, 60_000);
 
   it('offers only modern algorithms: an OpenSSH client limited to old ones is refused', async () => {
     const dir = tempDir();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { requireProgram } from '../programs.ts';
 import { photo, run, startHarness, tempDir, USER, type Harness } from './harness.ts';
 
 // Where the machine has no FUSE device there is nothing to mount; everywhere else the mount must work.
@@ -11,6 +12,8 @@ let mounted = '';
 
 beforeAll(async () => {
   if (!fuse) return;
+  // Fails at once, naming the package, where sshfs is missing (not after a mount timeout).
+  requireProgram('sshfs');
   h = await startHarness();
   mnt = join(tempDir(), 'mnt');
   mkdirSync(mnt);

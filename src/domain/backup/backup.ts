@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { AppError } from '../../shared/errors.ts';
 import { isInside } from '../../shared/paths.ts';
@@ -7,6 +7,9 @@ import type { Storage } from '../../storage/index.ts';
 import { readSnapshot } from '../../storage/snapshot.ts';
 import { fsyncDir } from '../../storage/files.ts';
 import { isAlive, openPhotoFiles } from '../../storage/photo-files.ts';
+
+/** Where the appliance keeps the backup it takes before upgrading data_dir (inside data_dir). */
+export const UPGRADE_BACKUPS = 'backups';
 
 /** Parts of data_dir that are temporary or rebuilt by themselves: never backed up. */
 const SKIPPED = new Set([
@@ -18,6 +21,7 @@ const SKIPPED = new Set([
   'sftp', // uploads in flight
   join('imports', 'work'), // imports in progress
   'runtime', // native libraries the executable unpacks again
+  UPGRADE_BACKUPS, // backups taken before upgrades: copies of what is backed up already
 ]);
 
 /** Files named by their content: never rewritten, so a copy taken once stays right. */
@@ -38,6 +42,12 @@ export interface BackupSummary {
 export interface BackupHooks {
   /** Called between the first copy and the database snapshot (tests change files there). */
   afterFirstPass?(): void;
+  /**
+   * The backup an upgrade takes into data_dir/backups/: allowed inside data_dir (that folder is
+   * never copied), and photo files are hard-linked rather than copied where the disk allows it
+   * (they are named by their content and never rewritten), so it costs neither time nor space.
+   */
+  beforeUpgrade?: boolean;
 }
 
 /**
@@ -56,7 +66,8 @@ export interface BackupHooks {
 export function writeBackup(storage: Pick<Storage, 'snapshotTo'>, dataDir: string, dest: string, hooks: BackupHooks = {}): BackupSummary {
   if (existsSync(dest)) throw new AppError('conflict', `${dest} already exists: name a new folder for each backup`);
   const realData = realpathSync(dataDir);
-  if (isInside(realDestination(dest), realData)) {
+  const intoUpgrades = hooks.beforeUpgrade === true && isInside(realDestination(dest), join(realData, UPGRADE_BACKUPS));
+  if (!intoUpgrades && isInside(realDestination(dest), realData)) {
     throw new AppError('invalid', `${dest} is inside data_dir ${dataDir}: a backup there would copy itself, and goes with the disk it protects`);
   }
   removeDeadPartials(dest);
@@ -66,7 +77,7 @@ export function writeBackup(storage: Pick<Storage, 'snapshotTo'>, dataDir: strin
   try {
     // NB: the backup's own folder counts as visited, so a symlink in data_dir that leads to it is not copied into itself.
     const self = statSync(partial);
-    const copy = (refresh: boolean) => copyTree(realData, partial, { root: realData, copied, refresh, visited: new Set([`${self.dev}:${self.ino}`]) });
+    const copy = (refresh: boolean) => copyTree(realData, partial, { root: realData, copied, refresh, link: intoUpgrades, visited: new Set([`${self.dev}:${self.ino}`]) });
     copy(false);
     hooks.afterFirstPass?.();
     const snapshot = join(partial, 'idphotos.db');
@@ -115,6 +126,8 @@ interface CopyState {
   copied: { files: number; bytes: number };
   /** Copy again what the backup has already, except content-named photo files. */
   refresh: boolean;
+  /** Hard-link content-named photo files where the filesystem allows it. */
+  link: boolean;
   /** Folders copied in this pass, by device and inode: a symlink loop is walked once. */
   visited: Set<string>;
 }
@@ -150,8 +163,10 @@ function copyTree(from: string, to: string, state: CopyState): void {
     const existed = existsSync(target);
     if (existed && (content || !state.refresh)) continue;
     try {
-      // NB: a clone where the filesystem can (no data copied), a copy elsewhere.
-      copyFileSync(source, target, constants.COPYFILE_FICLONE);
+      if (!(content && state.link && tryLink(source, target))) {
+        // NB: a clone where the filesystem can (no data copied), a copy elsewhere.
+        copyFileSync(source, target, constants.COPYFILE_FICLONE);
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile
       throw err;
@@ -160,6 +175,18 @@ function copyTree(from: string, to: string, state: CopyState): void {
     if (existed) continue; // copied again: counted once
     state.copied.files++;
     state.copied.bytes += st.size;
+  }
+}
+
+/** Hard-links `source` as `target`; false where links cannot be made (another disk, a file system without them). */
+function tryLink(source: string, target: string): boolean {
+  try {
+    linkSync(source, target);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return false;
+    throw err;
   }
 }
 

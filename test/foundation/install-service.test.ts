@@ -1,0 +1,111 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runProgram } from '../../scripts/proof/lib/run-program.ts';
+import { renderUnit } from '../../src/cli/systemd-unit.ts';
+import { requireProgram } from '../programs.ts';
+import { ROOT, run } from './cli-process.ts';
+
+/** `systemd-analyze verify` of a unit text, as a file named like the installed unit. */
+async function verify(unit: string): Promise<{ code: number | null; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'idphotos-unit-'));
+  const file = join(dir, 'idphotos.service');
+  writeFileSync(file, unit);
+  const r = await runProgram(requireProgram('systemd-analyze'), ['verify', file]);
+  return { code: r.code, stderr: r.stderr };
+}
+
+/** A system image folder with this machine's account files: useradd --prefix changes the copies only. */
+function imageRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'idphotos-root-'));
+  mkdirSync(join(root, 'etc'));
+  for (const f of ['passwd', 'group', 'shadow', 'gshadow', 'login.defs']) copyFileSync(join('/etc', f), join(root, 'etc', f));
+  return root;
+}
+
+describe('idphotos install-service', () => {
+  it('--print shows the hardened unit for this idphotos, which systemd-analyze verify accepts without a word', async () => {
+    const r = await run(['install-service', '--print', '--config', '/etc/idphotos/appliance.toml']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`ExecStart=${process.execPath} ${join(ROOT, 'bin/idphotos.js')} serve --config /etc/idphotos/appliance.toml`);
+    for (const line of ['User=idphotos', 'UMask=0077', 'ProtectSystem=strict', 'NoNewPrivileges=yes', 'CapabilityBoundingSet=', 'StateDirectory=idphotos']) {
+      expect(r.stdout.split('\n')).toContain(line);
+    }
+    expect(await verify(r.stdout)).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('systemd-analyze verify does object to a broken unit (the check above can fail)', async () => {
+    const r = await run(['install-service', '--print']);
+    const broken = await verify(r.stdout.replace('ProtectSystem=strict', 'ProtectSystm=strict').replace(`ExecStart=${process.execPath}`, 'ExecStart=/nonexistent/idphotos'));
+    expect(broken.stderr).toMatch(/Unknown key 'ProtectSystm'/);
+    expect(broken.stderr).toMatch(/nonexistent/);
+  });
+
+  it('README shows the unit exactly as install-service writes it for /usr/local/bin/idphotos', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const shown = /```ini\n(\[Unit\][\s\S]*?)```/.exec(readme)?.[1];
+    expect(shown).toBe(renderUnit({ user: 'idphotos', exec: ['/usr/local/bin/idphotos'], config: '/etc/idphotos/appliance.toml' }));
+  });
+
+  it('installs into a system image: system user, configuration, data folder, unit; a second run changes nothing it made', async () => {
+    const root = imageRoot();
+    const r = await run(['install-service', '--root', root, '--user', 'idphotos']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const passwd = readFileSync(join(root, 'etc/passwd'), 'utf8').split('\n').find((l) => l.startsWith('idphotos:'));
+    expect(passwd).toMatch(/^idphotos:x:\d+:\d+::\/var\/lib\/idphotos:\/usr\/sbin\/nologin$/);
+    const [, , uid, gid] = passwd!.split(':').map(Number);
+    expect(r.stdout).toContain(`created the system user idphotos (uid ${uid})`);
+    expect(r.stdout).toContain('Next steps:');
+    expect(r.stdout).toContain('systemctl daemon-reload && systemctl enable --now idphotos');
+
+    const unit = readFileSync(join(root, 'etc/systemd/system/idphotos.service'), 'utf8');
+    const printed = await run(['install-service', '--print', '--root', root]);
+    expect(unit).toBe(printed.stdout);
+    expect(statSync(join(root, 'etc/systemd/system/idphotos.service')).mode & 0o777).toBe(0o644);
+    expect(await verify(unit)).toEqual({ code: 0, stderr: '' });
+
+    const config = join(root, 'etc/idphotos/appliance.toml');
+    expect(readFileSync(config, 'utf8')).toContain('data_dir = "/var/lib/idphotos"');
+    expect(statSync(config)).toMatchObject({ uid: 0, gid });
+    expect(statSync(config).mode & 0o777).toBe(0o640);
+    expect(statSync(join(root, 'etc/idphotos')).mode & 0o777).toBe(0o750);
+    const data = statSync(join(root, 'var/lib/idphotos'));
+    expect({ uid: data.uid, gid: data.gid, mode: data.mode & 0o777 }).toEqual({ uid, gid, mode: 0o700 });
+    // The configuration it wrote is valid.
+    const check = await run(['check-config', '--config', config, '--quiet']);
+    expect(check.stderr).toContain('configuration is valid');
+    expect(check.code).toBe(0);
+
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\n# the admin's edit\n`);
+    const again = await run(['install-service', '--root', root]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain('created the system user');
+    expect(readFileSync(config, 'utf8')).toContain("# the admin's edit");
+    expect(readFileSync(join(root, 'etc/passwd'), 'utf8').split('\n').filter((l) => l.startsWith('idphotos:'))).toHaveLength(1);
+  });
+
+  it('a data_dir, a log folder and backup.dir outside /var/lib/idphotos are made writable for the hardened service (ReadWritePaths)', async () => {
+    const root = imageRoot();
+    mkdirSync(join(root, 'etc/idphotos'), { recursive: true });
+    writeFileSync(join(root, 'etc/idphotos/appliance.toml'), 'data_dir = "/srv/idphotos"\n[log]\nfile = "/var/log/idphotos/idphotos.log"\n[backup]\ndir = "/srv/backup/idphotos"\nschedule = "02:30"\n');
+    const r = await run(['install-service', '--root', root]);
+    expect(r.code).toBe(0);
+    const unit = readFileSync(join(root, 'etc/systemd/system/idphotos.service'), 'utf8');
+    expect(unit.split('\n')).toContain('ReadWritePaths=/srv/idphotos');
+    expect(unit.split('\n')).toContain('ReadWritePaths=/var/log/idphotos');
+    expect(unit.split('\n')).toContain('ReadWritePaths=/srv/backup/idphotos');
+    expect(statSync(join(root, 'srv/backup/idphotos')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(root, 'srv/idphotos')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(root, 'var/log/idphotos')).mode & 0o777).toBe(0o700);
+    expect(await verify(unit)).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('refuses a user name useradd would not take, exit 2', async () => {
+    const r = await run(['install-service', '--print', '--user', 'Bad User']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--user Bad User: a system user name is/);
+  });
+});
