@@ -122,6 +122,11 @@ describe('LDAP sign-in against slapd over StartTLS', () => {
     const again = await signInLdap('erin');
     expect(again.res.status).toBe(403);
     expect(again.html).toContain('This directory account is disabled.');
+    // Without her password, nothing tells that the name is a disabled account: a wrong password, counted.
+    const guess = await signInLdap('erin', 'a-guess-1', '10.1.0.77');
+    expect(guess.res.status).toBe(401);
+    expect(guess.html).toContain('Wrong user name or password.');
+    expect(guess.html).not.toContain('disabled');
   });
 
   it('takes the role away at the re-check when someone leaves the staff group', async () => {

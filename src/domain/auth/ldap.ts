@@ -165,7 +165,6 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
           throw new AppError('unauthorized', 'Wrong user name or password.', { reason: searchEntries.length ? 'ambiguous_user' : 'unknown_user' });
         }
         const user = searchEntries[0]!;
-        if (disabled(user)) throw new AppError('forbidden', 'This directory account is disabled.', { reason: 'disabled', identity: user.dn });
         let own: Client | undefined;
         try {
           own = await open(user.dn, password);
@@ -175,6 +174,9 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
         } finally {
           await own?.unbind().catch(() => undefined);
         }
+        // NB: only after the password: before it, anyone could learn which names are disabled
+        // accounts, without a guess counting towards the sign-in limit.
+        if (disabled(user)) throw new AppError('forbidden', 'This directory account is disabled.', { reason: 'disabled', identity: user.dn });
         const role = await roleOf(client, user);
         if (!role) {
           throw new AppError('forbidden', 'Your directory account is not in the idphotos staff or admin group, so it cannot sign in here. Ask your district IT admin to add you.', {
