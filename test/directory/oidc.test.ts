@@ -460,6 +460,40 @@ allowed_domains = ["district.test"]
   }, 120_000);
 });
 
+describe('OIDC refusals a signed-out client repeats', () => {
+  it('writes login_max_failures audit entries per address and window, then counts the rest into one', async () => {
+    const down = await frontDoor();
+    const issuer = down.url;
+    await down.close();
+    const site = await createTestSite(`
+public_url = "http://127.0.0.1:1"
+login_max_failures = 3
+[web.oidc]
+display_name = "Test District"
+issuer = "${issuer}"
+client_id = "idphotos"
+client_secret = "s"
+allowed_domains = ["district.test"]
+`);
+    try {
+      const from = (ip: string) => ({ incoming: { socket: { remoteAddress: ip } } });
+      // A callback with no sign-in started: a GET that any web page can make a browser send.
+      for (let i = 0; i < 40; i++) expect((await site.web.request(`${CALLBACK}?code=x&state=y`, {}, from('10.7.0.1'))).status).toBe(401);
+      const refused = () => site.app.ctx.audit.list({ actor: '(Test District sign-in)' }).filter((e) => e.action === 'signin.refused');
+      expect(refused().map((e) => [e.ip, e.detail])).toEqual(Array(3).fill(['10.7.0.1', 'oidc: no_pending_signin']));
+      // Another address has its own allowance.
+      expect((await site.web.request(`${CALLBACK}?code=x&state=y`, {}, from('10.7.0.2'))).status).toBe(401);
+      expect(refused().filter((e) => e.ip === '10.7.0.2')).toHaveLength(1);
+      // The rest are counted, and written as one entry when the window ends (here: at stop).
+      site.app.ctx.audit.close();
+      const summary = site.app.ctx.audit.list({ actor: '(Test District sign-in)' }).find((e) => /37 from this address/.test(e.detail));
+      expect(summary).toMatchObject({ action: 'signin.refused', ip: '10.7.0.1' });
+    } finally {
+      await site.close();
+    }
+  });
+});
+
 describe('OIDC provider down', () => {
   it('says which provider failed, and local accounts still sign in', async () => {
     const door = await frontDoor();
