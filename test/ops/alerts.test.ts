@@ -11,7 +11,7 @@ import { conditions, type Observed } from '../../src/domain/alerts/conditions.ts
 import { SIZE_NAMES } from '../../src/domain/photos/sizes.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { signInAs } from '../web/helpers.ts';
-import { createDelivery, MAX_QUEUED, webhookChannel, type AlertMessage } from '../../src/domain/alerts/delivery.ts';
+import { createDelivery, mailChannel, MAX_QUEUED, webhookChannel, type AlertMessage } from '../../src/domain/alerts/delivery.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { logs, photo } from '../sftp/harness.ts';
 import { PASSWORD, run, sample, startAppliance, type Appliance } from './helpers.ts';
@@ -292,6 +292,26 @@ describe('alerts across a restart', () => {
     } finally {
       await hook.close();
       rmSync(a.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('alert mail with a password in smtp_url', () => {
+  const message: AlertMessage = { status: 'firing', cause: 'disk-low', title: 'Disk almost full', detail: 'x', since: new Date().toISOString(), at: new Date().toISOString(), appliance: 'test' };
+
+  it('never sends the password over a connection that TLS does not protect (a server, or a man in the middle, without STARTTLS)', async () => {
+    const smtp = await startSmtpReceiver({ auth: true });
+    try {
+      const channel = mailChannel({ smtpUrl: `smtp://alerts:mail-pass@127.0.0.1:${smtp.port}`, from: 'idphotos@district.example', to: ['it@district.example'], timeoutMs: 15_000 });
+      await expect(channel.send(message, new AbortController().signal)).rejects.toThrow(/TLS/i);
+      expect(smtp.logins()).toEqual([]);
+      expect(smtp.messages()).toEqual([]);
+      // Without a password there is nothing to protect: a plain relay on port 25 still gets the mail.
+      const plain = mailChannel({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'idphotos@district.example', to: ['it@district.example'], timeoutMs: 15_000 });
+      await plain.send(message, new AbortController().signal);
+      expect(smtp.messages().map((m) => m.subject)).toEqual(['[idphotos test] ALERT: Disk almost full']);
+    } finally {
+      await smtp.close();
     }
   });
 });
