@@ -45,12 +45,25 @@ export function listChanges(db: Db, importId: number, kind: ChangeKind | undefin
   return rows.map(fromStored);
 }
 
-/** Every person of an import, for the CSV download, without holding them all in memory. */
+// People read per query by iterateChanges.
+const PAGE = 1000;
+
+/**
+ * Every person of an import, for the CSV download, without holding them all in memory.
+ * NB: a page per query, never one open statement: the download awaits a slow client between
+ * rows, and while a better-sqlite3 iterator is open the connection refuses every write (uploads,
+ * imports, audit lines) with "This database connection is busy executing a query".
+ */
 export function* iterateChanges(db: Db, importId: number, kind?: ChangeKind): Generator<PersonChange> {
-  const rows = kind
-    ? db.iterate<StoredChange>('SELECT kind, local_id, role, name, grade, building, fields FROM import_changes WHERE import_id = ? AND kind = ? ORDER BY local_id', importId, kind)
-    : db.iterate<StoredChange>('SELECT kind, local_id, role, name, grade, building, fields FROM import_changes WHERE import_id = ? ORDER BY kind, local_id', importId);
-  for (const row of rows) yield fromStored(row);
+  let after: { kind: string; local_id: string } = { kind: '', local_id: '' };
+  for (;;) {
+    const rows = kind
+      ? db.all<StoredChange>('SELECT kind, local_id, role, name, grade, building, fields FROM import_changes WHERE import_id = ? AND kind = ? AND local_id > ? ORDER BY local_id LIMIT ?', importId, kind, after.local_id, PAGE)
+      : db.all<StoredChange>('SELECT kind, local_id, role, name, grade, building, fields FROM import_changes WHERE import_id = ? AND (kind, local_id) > (?, ?) ORDER BY kind, local_id LIMIT ?', importId, after.kind, after.local_id, PAGE);
+    for (const row of rows) yield fromStored(row);
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1]!;
+  }
 }
 
 /** How many people of each kind an import lists. */
