@@ -12,6 +12,12 @@ import { renderUnit, STATE_DIR, UNIT_NAME } from './systemd-unit.ts';
 const USAGE = 'idphotos install-service [--user idphotos] [--config /etc/idphotos/appliance.toml] [--print] [--root DIR]';
 const DEFAULT_CONFIG = '/etc/idphotos/appliance.toml';
 const NOLOGIN = '/usr/sbin/nologin';
+/** System folders other programs use: install-service never changes their owner or mode. */
+const SHARED_FOLDERS = new Set([
+  '/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp',
+  '/usr', '/usr/bin', '/usr/lib', '/usr/local', '/usr/local/bin', '/usr/local/lib', '/usr/share', '/var', '/var/backups', '/var/cache',
+  '/var/lib', '/var/local', '/var/log', '/var/opt', '/var/spool', '/var/tmp',
+]);
 
 /**
  * `idphotos install-service`: the hardened systemd unit README describes, for this executable,
@@ -49,6 +55,16 @@ export const installServiceCommand: Command = {
     // The service's own folders: systemd makes them writable (StateDirectory) or ReadWritePaths must.
     const owned = [dataDir, ...extra];
     const writable = owned.filter((dir) => !isInside(dir, STATE_DIR));
+    for (const path of [config, ...thisExecutable(), ...owned]) {
+      if (/[\x00-\x1f\x7f]/.test(path)) throw new UsageError(`${JSON.stringify(path)} has a control character (a newline?): a systemd unit cannot name it; choose another path`);
+    }
+    // NB: each of these folders gets owner ${user}, mode 0700 and ReadWritePaths=: never a folder other programs use.
+    for (const dir of owned) {
+      if (SHARED_FOLDERS.has(dir)) {
+        const key = dir === dataDir ? 'data_dir' : dir === logDir ? 'log.file' : dir === backupDir ? 'backup.dir' : 'executable.cache_dir';
+        throw new UsageError(`${key} in ${config} puts idphotos in ${dir}, a folder other programs use; install-service would give it to ${user} (mode 0700): use a folder of its own, e.g. ${join(dir, 'idphotos')}`);
+      }
+    }
     const unit = renderUnit({ user, exec: thisExecutable(), config, writable });
     if (values.print) {
       io.stdout.write(unit);
@@ -61,8 +77,11 @@ export const installServiceCommand: Command = {
     if (ids.created) done.push(`created the system user ${user} (uid ${ids.uid})`);
     const etc = dirname(config);
     mkdirSync(inRoot(etc), { recursive: true });
-    chownSync(inRoot(etc), 0, ids.gid);
-    chmodSync(inRoot(etc), 0o750);
+    // NB: /etc itself (--config /etc/idphotos.toml) keeps its owner and mode: 0750 would lock everyone else out.
+    if (!SHARED_FOLDERS.has(etc)) {
+      chownSync(inRoot(etc), 0, ids.gid);
+      chmodSync(inRoot(etc), 0o750);
+    }
     if (!configured) {
       writeFileAtomic(inRoot(config), starterConfig(config));
       done.push(`wrote ${config} (data_dir = "${STATE_DIR}")`);

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +101,39 @@ describe('idphotos install-service', () => {
     expect(statSync(join(root, 'srv/idphotos')).mode & 0o777).toBe(0o700);
     expect(statSync(join(root, 'var/log/idphotos')).mode & 0o777).toBe(0o700);
     expect(await verify(unit)).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('never takes over a folder other programs use: /etc keeps its mode, a log file in /var/log is refused plainly', async () => {
+    const root = imageRoot();
+    chmodSync(join(root, 'etc'), 0o755);
+    writeFileSync(join(root, 'etc/idphotos.toml'), 'data_dir = "/srv/idphotos"\n');
+    const r = await run(['install-service', '--root', root, '--config', '/etc/idphotos.toml']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(statSync(join(root, 'etc'))).toMatchObject({ uid: 0, gid: 0 });
+    expect(statSync(join(root, 'etc')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(root, 'etc/idphotos.toml')).mode & 0o777).toBe(0o640);
+
+    mkdirSync(join(root, 'var/log'), { recursive: true, mode: 0o755 });
+    chmodSync(join(root, 'var/log'), 0o755);
+    writeFileSync(join(root, 'etc/idphotos.toml'), 'data_dir = "/srv/idphotos"\n[log]\nfile = "/var/log/idphotos.log"\n');
+    const refused = await run(['install-service', '--root', root, '--config', '/etc/idphotos.toml']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('log.file in /etc/idphotos.toml puts idphotos in /var/log, a folder other programs use');
+    expect(statSync(join(root, 'var/log'))).toMatchObject({ uid: 0, gid: 0 });
+    expect(statSync(join(root, 'var/log')).mode & 0o777).toBe(0o755);
+  });
+
+  it('a configuration path with % or $ is escaped for systemd, one with a newline is refused (no directive can be slipped in)', async () => {
+    const r = await run(['install-service', '--print', '--config', '/etc/idphotos/100%h $HOME.toml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--config "/etc/idphotos/100%%h $$HOME.toml"');
+    expect(await verify(r.stdout)).toEqual({ code: 0, stderr: '' });
+
+    const injected = await run(['install-service', '--print', '--config', '/etc/x.toml\nExecStartPre=/bin/touch /tmp/owned']);
+    expect(injected.code).toBe(2);
+    expect(injected.stderr).toMatch(/has a control character/);
+    expect(injected.stdout).not.toContain('ExecStartPre');
   });
 
   it('refuses a user name useradd would not take, exit 2', async () => {
