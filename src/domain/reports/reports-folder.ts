@@ -35,7 +35,8 @@ export function createReportsFolder(opts: ReportsFolderOptions): IncomingFolder 
   const render = (name: string): { text: string; mtime: number } | undefined => {
     let m = /^uploads-(\d{4}-\d\d-\d\d)\.csv$/.exec(name);
     if (m) return rows(opts.store.reportsOfDay(m[1]!), opts.timezone);
-    m = /^session-([0-9TZ]+-\d+)\.csv$/.exec(name);
+    // NB: a connection's second session is <key>-2 (sftp/server.ts): the -<n> parts repeat.
+    m = /^session-([0-9TZ]+(?:-\d+)+)\.csv$/.exec(name);
     if (m) return rows(opts.store.reportsOfSession(m[1]!), opts.timezone);
     m = /^import-(\d+)-.+\.txt$/.exec(name);
     if (m) {
