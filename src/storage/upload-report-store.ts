@@ -14,11 +14,19 @@ export interface UploadReportRow {
   reason: string;
 }
 
+/**
+ * Files received that the table keeps, newest first: a flood of uploads (each refused one is a
+ * row too) cannot grow the database, nor the reports /reports/ renders for every listing.
+ */
+export const MAX_UPLOAD_REPORTS = 50_000;
+
 export function insertUploadReport(db: Db, r: UploadReportRow): void {
-  db.run(
+  const id = db.run(
     'INSERT INTO upload_reports (session, account, received_at, day, folder, file, bytes, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     r.session, r.account, r.received_at, r.day, r.folder, r.file, r.bytes, r.outcome, r.reason,
-  );
+  ).lastInsertRowid;
+  // NB: every 100th row, as photo_rejections does: one DELETE per 100 inserts.
+  if (Number(id) % 100 === 0) db.run('DELETE FROM upload_reports WHERE id <= ?', Number(id) - MAX_UPLOAD_REPORTS);
 }
 
 /** The newest sessions and days that received files: what /reports/ lists. */

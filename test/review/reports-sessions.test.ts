@@ -39,3 +39,29 @@ describe('/reports/ with several SFTP sessions on one SSH connection', () => {
     }
   });
 });
+
+describe('/reports/ budget', () => {
+  it('keeps at most the last 50,000 files received however many arrive (a flood of refused uploads)', async () => {
+    // README's number: the last 50,000 files received.
+    const MAX_UPLOAD_REPORTS = 50_000;
+    const flood = MAX_UPLOAD_REPORTS + 1000;
+    const day = '2026-02-02';
+    h.app.storage.tx(() => {
+      for (let i = 0; i < flood; i++) {
+        h.app.storage.uploadReports.insertUploadReport({
+          session: '20260202T080000Z-1', account: USER, received_at: `${day}T08:00:00.000Z`, day,
+          folder: 'idphotos', file: `flood-${i}.txt`, bytes: 1, outcome: 'refused', reason: 'not a photo',
+        });
+      }
+    });
+    const kept = h.app.storage.uploadReports.recentDays(14).reduce((n, d) => n + d.files, 0);
+    expect(kept).toBeLessThanOrEqual(MAX_UPLOAD_REPORTS + 100);
+    expect(kept).toBeGreaterThanOrEqual(MAX_UPLOAD_REPORTS);
+    // The newest are the ones kept; the listing and the day's file still read back.
+    const ls = await run('sftp', [...h.sshOpts, '-b', '-', `${USER}@127.0.0.1`], { input: `get /reports/uploads-${day}.csv\n`, cwd: local });
+    expect(ls.code).toBe(0);
+    const csv = readFileSync(join(local, `uploads-${day}.csv`), 'utf8');
+    expect(csv).toContain(`"flood-${flood - 1}.txt"`);
+    expect(csv).not.toContain('"flood-0.txt"');
+  });
+});
