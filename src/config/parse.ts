@@ -208,6 +208,9 @@ function crossChecks(config: Config, ctx: Ctx): void {
   if (Boolean(config.web.tls_cert) !== Boolean(config.web.tls_key)) {
     ctx.problem(config.web.tls_cert ? 'web.tls_key' : 'web.tls_cert', 'tls_cert and tls_key go together: set both or neither');
   }
+  if (config.sftp.defender.allow_list_reserved >= config.sftp.defender.max_unauthenticated) {
+    ctx.problem('sftp.defender.allow_list_reserved', 'must be less than max_unauthenticated');
+  }
   config.metrics.allow.forEach((entry, i) => {
     const problem = addressProblem(entry);
     if (problem) ctx.problem(`metrics.allow[${i}]`, problem);

@@ -65,6 +65,18 @@ export const SCHEMA = {
       max_data_bytes: { type: 'int', default: 200 * MB, min: 1024 },
       max_sessions_per_account: { type: 'int', default: 32, min: 1 },
       idle_timeout_seconds: { type: 'int', default: 900, min: 10 },
+      /** From TCP accept to the end of the SSH handshake (a connection that sends nothing is closed then). */
+      handshake_timeout_seconds: { type: 'int', default: 20, min: 1, max: 600 },
+      /** Open files and folders of one account over all its sessions. */
+      max_open_handles_per_account: { type: 'int', default: 1024, min: 1 },
+      /** Open files and folders of every account together (at most half the process's file descriptors). */
+      max_open_handles: { type: 'int', default: 4096, min: 1 },
+      /** Bytes one account may hold in unfinished uploads and staged temporary (`.filepart`) files. */
+      max_staged_bytes_per_account: { type: 'int', default: 1024 * MB, min: 1024 },
+      /** Bytes every account together may hold in unfinished uploads and staged files. */
+      max_staged_bytes: { type: 'int', default: 4096 * MB, min: 1024 },
+      /** Unfinished uploads and staged temporary files one account may hold, however small. */
+      max_staged_files_per_account: { type: 'int', default: 1000, min: 1 },
       /**
        * Also offer hmac-sha2-256/512 (not ETM), which libssh2 < 1.11 (curl on Debian 12) and older
        * SSH.NET need; on by default so those connect out of the box (ssh-audit: "warn", not "fail").
@@ -88,7 +100,12 @@ export const SCHEMA = {
           window_seconds: { type: 'int', default: 600, min: 1 },
           ban_seconds: { type: 'int', default: 600, min: 1 },
           max_ban_seconds: { type: 'int', default: 1800, min: 1 },
+          /** Per source: an IPv4 address or an IPv6 /64. */
           max_connections_per_ip: { type: 'int', default: 40, min: 1 },
+          /** Connections not signed in yet, over every source. */
+          max_unauthenticated: { type: 'int', default: 256, min: 2 },
+          /** Of max_unauthenticated, how many only allow-listed sources may take. */
+          allow_list_reserved: { type: 'int', default: 32, min: 0 },
           /** Sources never banned or limited, e.g. the district's own SIS server. */
           allow_list: { type: 'strings', default: [] },
         },
@@ -104,6 +121,8 @@ export const SCHEMA = {
       session_idle_minutes: { type: 'int', default: 480, min: 1 },
       login_max_failures: { type: 'int', default: 10, min: 1 },
       login_window_seconds: { type: 'int', default: 600, min: 1 },
+      /** Password checks (argon2) run at once over every address; the rest wait, taking turns by address. */
+      login_concurrent_checks: { type: 'int', default: 2, min: 1, max: 16 },
       /** Days the audit log keeps an entry; 0 keeps every entry. */
       audit_retention_days: { type: 'int', default: 0, min: 0 },
       accounts: {

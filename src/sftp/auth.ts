@@ -4,6 +4,11 @@ import ssh2 from 'ssh2';
 import type { SftpAccountConfig } from '../config/schema.ts';
 import { dummyPasswordHash, verifyPassword } from '../shared/passwords.ts';
 
+/** Where argon2 work waits its turn: shared with web sign-in, by source address. */
+export interface PasswordChecks {
+  run<T>(source: string, task: () => Promise<T>): Promise<T>;
+}
+
 type ParsedKey = ReturnType<typeof ssh2.utils.parseKey> & { getPublicSSH(): Buffer; verify(data: Buffer, sig: Buffer, hash?: string): boolean | Error };
 
 interface Account {
@@ -23,7 +28,10 @@ export const FAILURE_DELAY_MS = 400;
 export class Authenticator {
   private readonly accounts = new Map<string, Account>();
 
-  constructor(configured: SftpAccountConfig[]) {
+  constructor(
+    configured: SftpAccountConfig[],
+    private readonly checks?: PasswordChecks,
+  ) {
     for (const a of configured) {
       const keys: ParsedKey[] = [];
       for (const line of a.authorized_keys) {
@@ -35,10 +43,10 @@ export class Authenticator {
     }
   }
 
-  async checkPassword(username: string, password: string): Promise<boolean> {
+  async checkPassword(username: string, password: string, source = ''): Promise<boolean> {
     const account = this.accounts.get(username);
     const hash = account?.passwordHash ?? (await dummyPasswordHash());
-    const ok = await verifyPassword(password, hash);
+    const ok = await (this.checks ? this.checks.run(source, () => verifyPassword(password, hash)) : verifyPassword(password, hash));
     return ok && !!account?.passwordHash;
   }
 

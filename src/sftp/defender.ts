@@ -28,6 +28,8 @@ export class Defender {
   private readonly sources = new Map<string, Source>();
   private readonly allow = new BlockList();
   private ops = 0;
+  /** Connections not signed in yet, over every source: each holds a descriptor and SSH state. */
+  private unauthenticated = 0;
 
   constructor(
     private readonly cfg: DefenderConfig,
@@ -44,30 +46,48 @@ export class Defender {
 
   /**
    * Called for each new TCP connection, before the SSH handshake. Returns why it is refused,
-   * or a function to call when the connection closes.
+   * or `signedIn` (the connection no longer counts as not signed in) and `release` (it closed).
+   * Connections not signed in are capped over all sources, with a share only allow-listed
+   * sources may take, so a flood from many addresses cannot use up the process's descriptors
+   * nor keep the district's own servers out.
    */
-  admit(rawIp: string): { refused: string } | { release: () => void } {
+  admit(rawIp: string): { refused: string } | { signedIn: () => void; release: () => void } {
     const ip = normalizeIp(rawIp);
     if (++this.ops % 256 === 0) this.prune();
-    if (!this.cfg.enabled || this.allowed(ip)) return { release: () => {} };
-    const s = this.source(ip);
-    const t = this.now();
-    if (s.bannedUntil > t) return { refused: `source ${ip} is banned for ${Math.ceil((s.bannedUntil - t) / 1000)} more seconds after repeated failed logins` };
-    if (s.connections >= this.cfg.max_connections_per_ip) {
-      return { refused: `source ${ip} already has ${s.connections} connections open (limit ${this.cfg.max_connections_per_ip})` };
+    const allowed = this.allowed(ip);
+    const cap = allowed ? this.cfg.max_unauthenticated : this.cfg.max_unauthenticated - this.cfg.allow_list_reserved;
+    if (this.unauthenticated >= cap) {
+      return { refused: `${this.unauthenticated} connections are not signed in yet (limit ${cap}${allowed ? '' : `, ${this.cfg.allow_list_reserved} more kept for allow-listed sources`}); try again shortly` };
     }
-    s.connections++;
+    let s: Source | undefined;
+    if (this.cfg.enabled && !allowed) {
+      s = this.source(ip);
+      const t = this.now();
+      if (s.bannedUntil > t) return { refused: `source ${sourceKey(ip)} is banned for ${Math.ceil((s.bannedUntil - t) / 1000)} more seconds after repeated failed logins` };
+      if (s.connections >= this.cfg.max_connections_per_ip) {
+        return { refused: `source ${sourceKey(ip)} already has ${s.connections} connections open (limit ${this.cfg.max_connections_per_ip})` };
+      }
+      s.connections++;
+    }
+    this.unauthenticated++;
+    let pending = true;
     let released = false;
+    const signedIn = () => {
+      if (pending) this.unauthenticated--;
+      pending = false;
+    };
     return {
+      signedIn,
       release: () => {
-        if (!released) s.connections--;
+        signedIn();
+        if (!released && s) s.connections--;
         released = true;
       },
     };
   }
 
   isBanned(rawIp: string): boolean {
-    const s = this.sources.get(normalizeIp(rawIp));
+    const s = this.sources.get(sourceKey(normalizeIp(rawIp)));
     return !!s && s.bannedUntil > this.now();
   }
 
@@ -115,10 +135,11 @@ export class Defender {
   }
 
   private source(ip: string): Source {
-    let s = this.sources.get(ip);
+    const key = sourceKey(ip);
+    let s = this.sources.get(key);
     if (!s) {
       s = { failures: [], bannedUntil: 0, bans: 0, lastBanEnd: 0, connections: 0, checking: 0 };
-      this.sources.set(ip, s);
+      this.sources.set(key, s);
     }
     return s;
   }
@@ -131,6 +152,30 @@ export class Defender {
       if (idle && t - s.lastBanEnd > BAN_MEMORY_MS) this.sources.delete(ip);
     }
   }
+}
+
+/**
+ * What counts as one source: an IPv4 address, or an IPv6 /64 (one site's or one host's
+ * prefix: an attacker holding a /64 has 2^64 addresses to rotate through).
+ */
+export function sourceKey(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  return `${expandIpv6(ip).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address, in lower-case hex without leading zeros. */
+function expandIpv6(ip: string): string[] {
+  let addr = ip.split('%')[0]!.toLowerCase();
+  const dotted = addr.match(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    addr = addr.slice(0, dotted.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = addr.includes('::') ? addr.split('::') : [addr, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const middle = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...middle, ...right].map((g) => parseInt(g, 16).toString(16));
 }
 
 export function normalizeIp(ip: string): string {

@@ -7,14 +7,15 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import type { RunningServer } from '../web/server.ts';
 import { sshAlgorithms } from './algorithms.ts';
 import { Authenticator } from './auth.ts';
-import { Defender, normalizeIp } from './defender.ts';
+import { Defender, normalizeIp, sourceKey } from './defender.ts';
 import { serveSftpChannel } from './protocol/channel.ts';
 import { SftpSession } from './session.ts';
 import { StagingArea } from './staging.ts';
 import { createInFlight } from '../shared/in-flight.ts';
+import { effectiveHandleLimit, UploadBudget } from './budget.ts';
 
 const STAGED_MAX_AGE_MS = 24 * 3600 * 1000;
-/** Time to authenticate after connecting (OpenSSH's LoginGraceTime is 120 s). */
+/** Time to authenticate after the handshake (OpenSSH's LoginGraceTime is 120 s). */
 const LOGIN_GRACE_MS = 60_000;
 const MAX_SFTP_CHANNELS_PER_CONNECTION = 8;
 // keyboard-interactive asks for the password once: some clients (FileZilla, WinSCP by
@@ -32,13 +33,31 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
   const staging = new StagingArea(join(ctx.config.data_dir, 'sftp'));
   const { removed } = staging.cleanup(STAGED_MAX_AGE_MS);
   if (removed.length) log.info({ files: removed }, `removed ${removed.length} staged upload(s) older than a day`);
+  const handles = effectiveHandleLimit(cfg.max_open_handles);
+  if (handles < cfg.max_open_handles) log.warn({ configured: cfg.max_open_handles, used: handles }, 'sftp.max_open_handles is over half the open-file limit of this process; using half');
+  const budget = new UploadBudget({
+    handles,
+    handlesPerAccount: Math.min(cfg.max_open_handles_per_account, handles),
+    bytes: cfg.max_staged_bytes,
+    bytesPerAccount: cfg.max_staged_bytes_per_account,
+    filesPerAccount: cfg.max_staged_files_per_account,
+  });
+  // Staged files outlive restarts (WinSCP resumes them): they count from the start. Charged
+  // unconditionally: what is already on disk is not refused, only growth past the limits.
+  for (const f of staging.staged()) budget.charge(f.account, f.file, f.size, { force: true });
 
-  const auth = new Authenticator(ctx.accounts.sftp);
+  const auth = new Authenticator(ctx.accounts.sftp, ctx.auth.passwordChecks);
   const defender = new Defender(cfg.defender, log);
   const sessionsPerAccount = new Map<string, number>();
   const { track, settled } = createInFlight();
   const sockets = new Set<Socket>();
   const clients = new Set<ssh2.Connection>();
+  /**
+   * Accepted sockets whose SSH handshake has not reached ssh2's `connection` event, by
+   * remote address and port (ssh2 names a connection only by those), so the handshake
+   * deadline can end once it does and signing in can free the not-signed-in slot.
+   */
+  const accepted = new Map<string, { handshakeDone: () => void; signedIn: () => void }>();
   let connCounter = 0;
 
   const ssh = new ssh2.Server({
@@ -51,6 +70,9 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
   ssh.on('connection', (client, info) => {
     const ip = normalizeIp(info.ip);
     const conn = ++connCounter;
+    const admitted = accepted.get(`${info.ip}|${info.port}`);
+    accepted.delete(`${info.ip}|${info.port}`);
+    admitted?.handshakeDone();
     // Names this connection's reports (session-20261203T083100Z-7.csv): unique across restarts.
     const sessionKey = `${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '')}Z-${conn}`;
     let clog: Logger = log.child({ conn, ip });
@@ -120,7 +142,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
       }
       let ok: boolean;
       try {
-        ok = await auth.checkPassword(user, password);
+        ok = await auth.checkPassword(user, password, sourceKey(ip));
       } finally {
         endCheck();
       }
@@ -157,6 +179,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
 
     client.on('ready', () => {
       clearTimeout(timer);
+      admitted?.signedIn();
       ended = ctx.sftpSessions.opened({ account: account!, ip });
       const idle = setTimeout(() => {
         outcome = 'idle timeout';
@@ -175,6 +198,7 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
           const sftp = new SftpSession({
             folders: ctx.folders,
             staging,
+            budget,
             dataDir: ctx.config.data_dir,
             account: account!,
             remoteAddress: ip,
@@ -224,7 +248,18 @@ export async function startSftpServer(ctx: AppContext): Promise<RunningServer> {
       return;
     }
     sockets.add(socket);
+    const key = `${socket.remoteAddress}|${socket.remotePort}`;
+    // NB: counted from accept, before any byte: a client that never sends its version line
+    // never reaches ssh2's own events, and would otherwise hold its descriptor for ever.
+    const deadline = setTimeout(() => {
+      log.info({ ip, seconds: cfg.handshake_timeout_seconds }, 'handshake timeout; closing the connection');
+      socket.destroy();
+    }, cfg.handshake_timeout_seconds * 1000);
+    deadline.unref();
+    accepted.set(key, { handshakeDone: () => clearTimeout(deadline), signedIn: admitted.signedIn });
     socket.once('close', () => {
+      clearTimeout(deadline);
+      accepted.delete(key);
       sockets.delete(socket);
       admitted.release();
     });

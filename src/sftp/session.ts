@@ -1,4 +1,5 @@
-import { closeSync, copyFileSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, statfsSync, truncateSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, rmSync, statfsSync, truncateSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import type { FolderEntry, IncomingFolder } from '../domain/incoming/folder.ts';
 import { AppError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -7,6 +8,7 @@ import { MAX_OPEN_HANDLES, MAX_PACKET_BYTES, MAX_READ_BYTES, OpenFlag, PacketTyp
 import { attrsPacket, handlePacket, namePacket, okPacket, PacketWriter, statusPacket, type Attrs, type NameEntry, type PacketReader } from './protocol/packet.ts';
 import type { SftpRequestHandler } from './protocol/channel.ts';
 import type { StagingArea } from './staging.ts';
+import type { UploadBudget } from './budget.ts';
 import { markLogged, SftpStatus, statusReply } from './status.ts';
 import { isTempName } from './temp-names.ts';
 import { folderPath, normalizePath, resolvePath, type FolderName, type VPath } from './vpath.ts';
@@ -14,6 +16,8 @@ import { folderPath, normalizePath, resolvePath, type FolderName, type VPath } f
 export interface SessionDeps {
   folders: Record<FolderName, IncomingFolder>;
   staging: StagingArea;
+  /** Handles and staged bytes every session of every account shares. */
+  budget: UploadBudget;
   /** For statvfs: the filesystem uploads land on. */
   dataDir: string;
   account: string;
@@ -55,6 +59,15 @@ interface WriteHandle {
   dirty: boolean;
   mtime?: number;
   refused?: AppError;
+  /**
+   * A stored file this upload starts from (read+write without TRUNC), copied in only when
+   * the client first changes the file: an open that only reads or closes costs no copy.
+   */
+  base?: string;
+  /** The copy of `base` under way; requests on this handle wait for it, in order. */
+  ready?: Promise<void>;
+  /** The bytes began as a copy of a stored file: not this client's own to read back. */
+  fromStored: boolean;
 }
 
 type Handle = DirHandle | ReadHandle | WriteHandle;
@@ -70,6 +83,8 @@ const READDIR_BATCH = 100;
  */
 export class SftpSession implements SftpRequestHandler {
   private readonly handles = new Map<string, Handle>();
+  /** Gives each handle back to the shared budget. */
+  private readonly releases = new Map<string, () => void>();
   private nextHandle = 1;
   /**
    * Final names this session removed while it holds a staged upload for them (WinSCP:
@@ -77,7 +92,7 @@ export class SftpSession implements SftpRequestHandler {
    * removed, so the stored photo stays until the rename replaces it in one step; a removal
    * still pending when the session ends is carried out then.
    */
-  private readonly hidden = new Set<string>();
+  private readonly hidden = new Map<string, string | undefined>();
   private readonly started = Math.floor(Date.now() / 1000);
   /** Files committed and refused, for the one log line per SSH session. */
   readonly stats = { committed: 0, refused: 0, bytes: 0 };
@@ -97,13 +112,16 @@ export class SftpSession implements SftpRequestHandler {
   closed(): void {
     for (const h of this.handles.values()) this.abandon(h);
     this.handles.clear();
-    for (const key of this.hidden) {
+    for (const release of this.releases.values()) release();
+    this.releases.clear();
+    for (const [key, version] of this.hidden) {
       const [folder, name] = splitKey(key);
       try {
-        this.deps.folders[folder].remove(name, this.deps.account);
+        // Only the version this session removed: a newer upload (another session's) stays.
+        this.deps.folders[folder].remove(name, this.deps.account, version);
         this.deps.log.info({ folder, file: name }, 'file removed');
       } catch (err) {
-        this.deps.log.warn({ folder, file: name, err }, 'pending removal failed');
+        this.deps.log.warn({ folder, file: name, reason: err instanceof AppError ? err.message : String(err) }, 'pending removal not carried out');
       }
     }
     this.hidden.clear();
@@ -115,24 +133,37 @@ export class SftpSession implements SftpRequestHandler {
     switch (type) {
       case PacketType.OPEN:
         return handlePacket(id, this.open(r.string(), r.u32(), r.attrs()));
-      case PacketType.CLOSE:
-        return this.close(r.bytes()).then(() => okPacket(id));
-      case PacketType.READ:
-        return this.read(id, r.bytes(), r.u64(), r.u32());
-      case PacketType.WRITE:
-        this.write(r.bytes(), r.u64(), r.bytes());
-        return okPacket(id);
-      case PacketType.FSTAT:
-        return attrsPacket(id, this.fstat(r.bytes()));
+      case PacketType.CLOSE: {
+        const handle = r.bytes();
+        return this.afterBase(handle, () => this.close(handle).then(() => okPacket(id)));
+      }
+      case PacketType.READ: {
+        const handle = r.bytes();
+        const offset = r.u64();
+        const length = r.u32();
+        return this.afterBase(handle, () => this.read(id, handle, offset, length));
+      }
+      case PacketType.WRITE: {
+        const handle = r.bytes();
+        const offset = r.u64();
+        const data = r.bytes();
+        return this.afterBase(handle, () => this.write(handle, offset, data, () => okPacket(id)));
+      }
+      case PacketType.FSTAT: {
+        const handle = r.bytes();
+        return this.afterBase(handle, () => attrsPacket(id, this.fstat(handle)));
+      }
       case PacketType.STAT:
       case PacketType.LSTAT:
         return attrsPacket(id, this.stat(r.string()));
       case PacketType.SETSTAT:
         this.setstat(r.string(), r.attrs());
         return okPacket(id);
-      case PacketType.FSETSTAT:
-        this.fsetstat(r.bytes(), r.attrs());
-        return okPacket(id);
+      case PacketType.FSETSTAT: {
+        const handle = r.bytes();
+        const attrs = r.attrs();
+        return this.afterBase(handle, () => this.fsetstat(handle, attrs, () => okPacket(id)));
+      }
       case PacketType.OPENDIR:
         return handlePacket(id, this.opendir(r.string()));
       case PacketType.READDIR:
@@ -171,9 +202,12 @@ export class SftpSession implements SftpRequestHandler {
         this.handle(r.bytes());
         return this.statvfs(id);
       case 'fsync@openssh.com': {
-        const h = this.handle(r.bytes());
-        if (h.kind === 'write') fsyncSync(h.fd);
-        return okPacket(id);
+        const handle = r.bytes();
+        return this.afterBase(handle, () => {
+          const h = this.handle(handle);
+          if (h.kind === 'write' && !h.refused) fsyncSync(h.fd);
+          return okPacket(id);
+        });
       }
       case 'limits@openssh.com':
         return new PacketWriter(PacketType.EXTENDED_REPLY)
@@ -196,14 +230,20 @@ export class SftpSession implements SftpRequestHandler {
   private open(raw: string, flags: number, _attrs: Attrs): Buffer {
     const path = this.filePath(raw);
     if (this.handles.size >= MAX_OPEN_HANDLES) throw new AppError('unavailable', `too many open files in one session (limit ${MAX_OPEN_HANDLES})`);
-    const writing = (flags & (OpenFlag.WRITE | OpenFlag.APPEND)) !== 0;
-    return this.addHandle(writing ? this.openWrite(path, flags) : this.openRead(path));
+    const release = this.deps.budget.openHandle(this.deps.account);
+    try {
+      const writing = (flags & (OpenFlag.WRITE | OpenFlag.APPEND)) !== 0;
+      return this.addHandle(writing ? this.openWrite(path, flags) : this.openRead(path), release);
+    } catch (err) {
+      release();
+      throw err;
+    }
   }
 
   private openRead(path: FilePath): ReadHandle {
     const staged = isTempName(path.name);
     const refusal = staged ? undefined : this.deps.folders[path.folder].readRefusal;
-    if (refusal && this.visible(path)) throw new AppError('forbidden', `${path.name}: ${refusal}`);
+    if (refusal && this.visible(path)) throw this.refuseRead(path, refusal);
     const file = staged
       ? this.deps.staging.stat(this.deps.account, path.folder, path.name) && this.deps.staging.path(this.deps.account, path.folder, path.name)
       : this.visible(path) && this.deps.folders[path.folder].contentPath(path.name);
@@ -220,24 +260,84 @@ export class SftpSession implements SftpRequestHandler {
     if (existing && flags & OpenFlag.EXCL) throw new AppError('conflict', `${path.path} already exists`);
     if (!existing && !(flags & OpenFlag.CREAT)) throw notFound(path);
     const truncate = (flags & OpenFlag.TRUNC) !== 0;
-    let file: string;
+    const append = (flags & OpenFlag.APPEND) !== 0;
     if (staged) {
-      file = staging.prepare(account, path.folder, path.name);
-    } else {
-      // A direct upload never touches the stored file: it is built privately and committed
-      // at CLOSE. Without TRUNC the client may rewrite parts (reput, resume), so start from
-      // the stored bytes.
-      file = staging.newUploadPath();
-      if (existing && !truncate) copyFileSync(this.deps.folders[path.folder].contentPath(path.name)!, file);
+      const file = staging.prepare(account, path.folder, path.name);
+      const size = existing && !truncate ? existing.size : 0;
+      // Charged before the file exists: a refused new file leaves nothing on disk.
+      this.chargeBytes(file, size);
+      const fd = openSync(file, existing && !truncate ? 'r+' : 'w+');
+      return { kind: 'write', fd, path, staged, file, append, size, dirty: !existing || truncate, fromStored: false };
     }
-    const fd = openSync(file, existing && !truncate ? 'r+' : 'w+');
-    const size = fstatSync(fd).size;
-    return { kind: 'write', fd, path, staged, file, append: (flags & OpenFlag.APPEND) !== 0, size, dirty: !existing || truncate };
+    // A direct upload never touches the stored file: it is built privately and committed at
+    // CLOSE. Without TRUNC the client may rewrite parts (reput, resume), so it starts from
+    // the stored bytes, copied in when the client first changes something.
+    const file = staging.newUploadPath();
+    const fd = openSync(file, 'w+');
+    const keep = existing && !truncate;
+    return {
+      kind: 'write',
+      fd,
+      path,
+      staged,
+      file,
+      append,
+      size: keep ? existing.size : 0,
+      dirty: !keep,
+      base: keep ? this.deps.folders[path.folder].contentPath(path.name) : undefined,
+      fromStored: !!keep,
+    };
   }
 
-  private write(handle: Buffer, offset: number, data: Buffer): void {
+  /**
+   * Runs a request on `handle` once the stored bytes it starts from are in place; requests
+   * on other handles are not held up.
+   */
+  private afterBase(handle: Buffer, fn: () => Buffer | Promise<Buffer>): Buffer | Promise<Buffer> {
+    const h = this.handles.get(handle.toString('latin1'));
+    return h?.kind === 'write' && h.ready ? h.ready.then(fn) : fn();
+  }
+
+  /** Copies the stored bytes in before the first change (charged to the account's budget). */
+  private withBase(h: WriteHandle, fn: () => Buffer): Buffer | Promise<Buffer> {
+    if (!h.base || h.refused) return fn();
+    const base = h.base;
+    h.base = undefined;
+    try {
+      this.chargeBytes(h.file, h.size);
+    } catch (err) {
+      this.refuseHandle(h, err as AppError);
+      throw err;
+    }
+    // NB: copyFile reopens the upload file by name and truncates it; the handle's fd stays on
+    // the same inode. A copy-on-write clone where the filesystem can; off the event loop.
+    h.ready = copyFile(base, h.file, fsConstants.COPYFILE_FICLONE).then(
+      () => {
+        h.ready = undefined;
+        // The session ended while the copy ran: the upload was dropped, so is the copy.
+        if (h.fd === -1) rmSync(h.file, { force: true });
+      },
+      (err: unknown) => {
+        h.ready = undefined;
+        this.failWrite(h, err);
+      },
+    );
+    return h.ready.then(() => {
+      if (h.refused) throw h.refused;
+      return fn();
+    });
+  }
+
+  private write(handle: Buffer, offset: number, data: Buffer, reply: () => Buffer): Buffer | Promise<Buffer> {
     const h = this.writeHandle(handle);
     if (h.refused) throw h.refused;
+    return this.withBase(h, () => {
+      this.writeBytes(h, offset, data);
+      return reply();
+    });
+  }
+
+  private writeBytes(h: WriteHandle, offset: number, data: Buffer): void {
     const at = h.append ? h.size : offset;
     const end = at + data.length;
     const max = this.deps.folders[h.path.folder].maxBytes;
@@ -247,34 +347,74 @@ export class SftpSession implements SftpRequestHandler {
       this.refuseUpload(h.path, end, h.refused);
       throw h.refused;
     }
+    if (end > h.size) {
+      try {
+        this.chargeBytes(h.file, end);
+      } catch (err) {
+        this.refuseHandle(h, err as AppError);
+        throw err;
+      }
+    }
     let done = 0;
     try {
       while (done < data.length) done += writeSync(h.fd, data, done, data.length - done, at + done);
     } catch (err) {
-      // NB: a failed WRITE (ENOSPC) poisons the handle: clients still send CLOSE, which would
-      // otherwise commit the bytes written so far, a truncated roster included (found by the
-      // full-disk test).
-      const code = (err as NodeJS.ErrnoException).code;
-      h.refused = new AppError(
-        'unavailable',
-        code === 'ENOSPC' || code === 'EDQUOT'
-          ? 'the appliance is out of disk space; nothing was stored (tell the district IT admin)'
-          : `${h.path.name} could not be written on the appliance; nothing was stored`,
-      );
-      this.discard(h);
-      this.refuseUpload(h.path, h.size, h.refused);
+      this.failWrite(h, err);
       throw err;
     }
     if (end > h.size) h.size = end;
     h.dirty = true;
   }
 
+  /**
+   * NB: a failed write (ENOSPC) poisons the handle: clients still send CLOSE, which would
+   * otherwise commit the bytes written so far, a truncated roster included (found by the
+   * full-disk test).
+   */
+  private failWrite(h: WriteHandle, err: unknown): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    h.refused = new AppError(
+      'unavailable',
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'the appliance is out of disk space; nothing was stored (tell the district IT admin)'
+        : `${h.path.name} could not be written on the appliance; nothing was stored`,
+    );
+    this.discard(h);
+    this.refuseUpload(h.path, h.size, h.refused);
+  }
+
+  /** A budget refusal: the upload is dropped (nothing half-written is kept) and logged. */
+  private refuseHandle(h: WriteHandle, err: AppError): void {
+    h.refused = err;
+    this.discard(h);
+    this.refuseUpload(h.path, h.size, err);
+  }
+
+  /** Charges what `file` now holds; a refusal (AppError) changes nothing. */
+  private chargeBytes(file: string, size: number): void {
+    this.deps.budget.charge(this.deps.account, file, size);
+  }
+
   private read(id: number, handle: Buffer, offset: number, length: number): Buffer {
     const h = this.handle(handle);
     if (h.kind === 'dir') throw new AppError('invalid', 'this handle is a folder; use READDIR');
+    if (h.kind === 'write') {
+      // A handle returns only what its own client wrote: an upload that began as a copy of a
+      // stored file in a folder that is never read back (data) reads nothing of it.
+      const refusal = this.deps.folders[h.path.folder].readRefusal;
+      if (refusal && h.fromStored) throw this.refuseRead(h.path, refusal);
+      if (h.refused) throw h.refused;
+    }
     const len = Math.min(length, MAX_READ_BYTES);
     const packet = Buffer.allocUnsafe(13 + len);
-    const n = readSync(h.fd, packet, 13, len, offset);
+    // Not yet changed: the bytes are still only the stored file's.
+    const base = h.kind === 'write' && h.base ? openSync(h.base, 'r') : undefined;
+    let n: number;
+    try {
+      n = readSync(base ?? h.fd, packet, 13, len, offset);
+    } finally {
+      if (base !== undefined) closeSync(base);
+    }
     if (n === 0) return statusPacket(id, Status.EOF, 'end of file');
     packet.writeUInt32BE(9 + n, 0);
     packet[4] = PacketType.DATA;
@@ -287,6 +427,8 @@ export class SftpSession implements SftpRequestHandler {
     const key = handle.toString('latin1');
     const h = this.handle(handle);
     this.handles.delete(key);
+    this.releases.get(key)?.();
+    this.releases.delete(key);
     if (h.kind === 'dir') return;
     if (h.kind === 'write' && h.refused) throw h.refused; // its file is already closed and gone
     closeSync(h.fd);
@@ -296,6 +438,7 @@ export class SftpSession implements SftpRequestHandler {
       return;
     }
     if (!h.dirty) {
+      this.deps.budget.release(h.file);
       unlinkSync(h.file);
       if (h.mtime !== undefined) this.deps.folders[h.path.folder].setMtime(h.path.name, h.mtime);
       return;
@@ -303,8 +446,18 @@ export class SftpSession implements SftpRequestHandler {
     await this.commit(h.path, h.file, h.size, h.mtime);
   }
 
+  /** Every refused read is logged with the file, the account and why. */
+  private refuseRead(path: FilePath, refusal: string): AppError {
+    const err = new AppError('forbidden', `${path.name}: ${refusal}`);
+    this.deps.log.warn({ folder: path.folder, file: path.name, account: this.deps.account, outcome: 'refused', reason: err.message }, 'read refused');
+    markLogged(err);
+    return err;
+  }
+
   private async commit(path: FilePath, tempPath: string, size: number, mtime?: number): Promise<void> {
     const { account, remoteAddress } = this.deps;
+    // Once handed to the folder the bytes are the store's (or gone): no longer staged.
+    this.deps.budget.release(tempPath);
     try {
       await this.deps.track(this.deps.folders[path.folder].commit({ tempPath, name: path.name, size, account, remoteAddress, mtime, session: this.deps.session }));
     } catch (err) {
@@ -327,9 +480,9 @@ export class SftpSession implements SftpRequestHandler {
       const e = this.deps.folders[h.path.folder].stat(h.path.name);
       if (e) return fileAttrs(e);
     }
+    if (h.kind === 'write') return fileAttrs({ name: h.path.name, size: h.size, mtime: h.mtime ?? Math.floor(Date.now() / 1000) });
     const st = fstatSync(h.fd);
-    const mtime = (h.kind === 'write' ? h.mtime : undefined) ?? Math.floor(st.mtimeMs / 1000);
-    return fileAttrs({ name: h.path.name, size: st.size, mtime });
+    return fileAttrs({ name: h.path.name, size: st.size, mtime: Math.floor(st.mtimeMs / 1000) });
   }
 
   private stat(raw: string): Attrs {
@@ -366,6 +519,7 @@ export class SftpSession implements SftpRequestHandler {
       const file = staging.path(account, path.folder, path.name);
       if (attrs.size !== undefined) {
         this.checkSize(path, attrs.size);
+        this.chargeBytes(file, attrs.size);
         truncateSync(file, attrs.size);
       }
       if (attrs.mtime !== undefined) utimesSync(file, attrs.atime ?? attrs.mtime, attrs.mtime);
@@ -381,20 +535,31 @@ export class SftpSession implements SftpRequestHandler {
     if (attrs.mtime !== undefined) this.deps.folders[path.folder].setMtime(path.name, attrs.mtime);
   }
 
-  private fsetstat(handle: Buffer, attrs: Attrs): void {
+  private fsetstat(handle: Buffer, attrs: Attrs, reply: () => Buffer): Buffer | Promise<Buffer> {
     const h = this.handle(handle);
-    if (h.kind === 'dir') return;
+    if (h.kind === 'dir') return reply();
     if (h.kind === 'read') {
       if (attrs.mtime !== undefined && !h.staged) this.deps.folders[h.path.folder].setMtime(h.path.name, attrs.mtime);
-      return;
+      return reply();
     }
-    this.setUploadAttrs(h, attrs);
+    if (h.refused) throw h.refused;
+    const resizing = attrs.size !== undefined && attrs.size !== h.size;
+    if (!resizing) {
+      this.setUploadAttrs(h, attrs);
+      return reply();
+    }
+    return this.withBase(h, () => {
+      this.setUploadAttrs(h, attrs);
+      return reply();
+    });
   }
 
   private setUploadAttrs(h: WriteHandle, attrs: Attrs): void {
     if (h.refused) throw h.refused;
     if (attrs.size !== undefined && attrs.size !== h.size) {
       this.checkSize(h.path, attrs.size);
+      if (h.base) throw new AppError('invalid', `${h.path.name}: write to the file before changing its size`);
+      this.chargeBytes(h.file, attrs.size);
       ftruncateSync(h.fd, attrs.size);
       h.size = attrs.size;
       h.dirty = true;
@@ -416,7 +581,7 @@ export class SftpSession implements SftpRequestHandler {
       if (this.entry(path)) throw new AppError('invalid', `${path.path} is a file, not a folder`);
       throw notFound(path);
     }
-    return this.addHandle({ kind: 'dir', path });
+    return this.addHandle({ kind: 'dir', path }, this.deps.budget.openHandle(this.deps.account));
   }
 
   private readdir(id: number, handle: Buffer): Buffer {
@@ -459,14 +624,16 @@ export class SftpSession implements SftpRequestHandler {
     if (isTempName(path.name)) {
       if (!staging.stat(account, path.folder, path.name)) throw notFound(path);
       staging.remove(account, path.folder, path.name);
+      this.deps.budget.release(staging.path(account, path.folder, path.name));
       return;
     }
-    if (!this.visible(path)) throw notFound(path);
+    const stored = this.visible(path);
+    if (!stored) throw notFound(path);
     if (staging.hasTempFor(account, path.folder, path.name)) {
-      this.hidden.add(hiddenKey(path));
+      this.hidden.set(hiddenKey(path), stored.version);
       return;
     }
-    folders[path.folder].remove(path.name, account);
+    folders[path.folder].remove(path.name, account, stored.version);
     this.deps.log.info({ folder: path.folder, file: path.name }, 'file removed');
   }
 
@@ -487,6 +654,7 @@ export class SftpSession implements SftpRequestHandler {
       if (!fromStaged) throw new AppError('invalid', `${from.path} is a stored file; it cannot be renamed to a temporary name`);
       staging.checkTempName(to.name);
       staging.move(account, from, to);
+      this.deps.budget.move(staging.path(account, from.folder, from.name), staging.path(account, to.folder, to.name));
       return;
     }
     this.checkFinalName(to);
@@ -494,11 +662,24 @@ export class SftpSession implements SftpRequestHandler {
       await this.commit(to, staging.path(account, from.folder, from.name), source.size, source.mtime);
       return;
     }
+    // A stored file never leaves a folder whose files are not read back: in another folder
+    // it would be readable.
+    if (from.folder !== to.folder && folders[from.folder].readRefusal) {
+      throw this.refuseRead(from, `it cannot be moved out of ${folderPath(from.folder)}`);
+    }
     // A stored file under a new name: commit a copy, then take the old name out.
     const copy = staging.newUploadPath();
-    copyFileSync(folders[from.folder].contentPath(from.name)!, copy);
+    this.chargeBytes(copy, source.size);
+    try {
+      await copyFile(folders[from.folder].contentPath(from.name)!, copy, fsConstants.COPYFILE_FICLONE);
+    } catch (err) {
+      this.deps.budget.release(copy);
+      unlinkSync(copy);
+      throw err;
+    }
     await this.commit(to, copy, source.size, source.mtime);
-    folders[from.folder].remove(from.name, account);
+    // The name the copy came from, unless another session replaced it meanwhile.
+    folders[from.folder].remove(from.name, account, source.version);
   }
 
   // --- helpers -------------------------------------------------------------------------
@@ -534,10 +715,11 @@ export class SftpSession implements SftpRequestHandler {
     return isTempName(path.name) ? this.deps.staging.stat(this.deps.account, path.folder, path.name) : this.visible(path);
   }
 
-  private addHandle(h: Handle): Buffer {
+  private addHandle(h: Handle, release: () => void): Buffer {
     const buf = Buffer.allocUnsafe(4);
     buf.writeUInt32BE(this.nextHandle++);
     this.handles.set(buf.toString('latin1'), h);
+    this.releases.set(buf.toString('latin1'), release);
     return buf;
   }
 
@@ -562,6 +744,7 @@ export class SftpSession implements SftpRequestHandler {
     }
     h.fd = -1;
     if (!h.staged || h.refused) {
+      this.deps.budget.release(h.file);
       try {
         unlinkSync(h.file);
       } catch {

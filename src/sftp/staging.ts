@@ -44,6 +44,25 @@ export class StagingArea {
     return { removed };
   }
 
+  /** Every staged file with its account and size (run at start, to charge them to the budget). */
+  staged(): Array<{ account: string; file: string; size: number }> {
+    const out: Array<{ account: string; file: string; size: number }> = [];
+    for (const dir of safeReaddir(this.stagingDir)) {
+      if (!dir.startsWith('u-')) continue;
+      for (const folder of safeReaddir(join(this.stagingDir, dir))) {
+        for (const name of safeReaddir(join(this.stagingDir, dir, folder))) {
+          const file = join(this.stagingDir, dir, folder, name);
+          try {
+            out.push({ account: dir.slice(2), file, size: statSync(file).size });
+          } catch {
+            // gone meanwhile
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** A fresh path for a direct upload's bytes. */
   newUploadPath(): string {
     return join(this.uploadsDir, randomUUID());

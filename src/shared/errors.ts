@@ -32,3 +32,13 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * A write that failed because the disk (or the database, which lives on it) is full. Reads
+ * still work then; callers that can do without the write (a session, a refusal record) fall
+ * back, and the edges refuse the rest plainly.
+ */
+export function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
+}

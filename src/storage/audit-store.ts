@@ -12,6 +12,7 @@ export type AuditAction =
   | 'staff.block'
   | 'staff.unblock'
   | 'admin.action'
+  | 'staff.action'
   | 'backup';
 
 export interface AuditEntry {

@@ -41,6 +41,7 @@ export interface ListedFile {
   bytes: number;
   mtime: number;
   source_sha256: string;
+  version_id: number;
 }
 
 export interface CurrentPhoto {
@@ -184,11 +185,11 @@ export function createPhotoStore(db: Db) {
       db.get<FileRow>('SELECT * FROM photo_files WHERE local_id = ? AND name != ? ORDER BY seq DESC LIMIT 1', localId, except),
     listFiles: () =>
       db.all<ListedFile>(
-        'SELECT f.name, v.bytes, f.mtime, v.source_sha256 FROM photo_files f JOIN photo_versions v ON v.id = f.version_id ORDER BY f.name',
+        'SELECT f.name, v.bytes, f.mtime, v.source_sha256, f.version_id FROM photo_files f JOIN photo_versions v ON v.id = f.version_id ORDER BY f.name',
       ),
     listedFile: (name: string) =>
       db.get<ListedFile>(
-        'SELECT f.name, v.bytes, f.mtime, v.source_sha256 FROM photo_files f JOIN photo_versions v ON v.id = f.version_id WHERE f.name = ?',
+        'SELECT f.name, v.bytes, f.mtime, v.source_sha256, f.version_id FROM photo_files f JOIN photo_versions v ON v.id = f.version_id WHERE f.name = ?',
         name,
       ),
 

@@ -7,6 +7,7 @@ import { VERSION } from '../version.ts';
 import type { WebEnv } from './env.ts';
 import { withDisplayCache } from './display-cache.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
+import { auditChanges } from './middleware/audit-change.ts';
 import { auditView } from './middleware/audit-view.ts';
 import { csrfProtection } from './middleware/csrf.ts';
 import { requireRole } from './middleware/require-role.ts';
@@ -40,7 +41,7 @@ const ADMIN_API = ['/api/imports', '/api/imports/*', '/api/photos/*', '/api/phot
  *
  * NB: Hono runs middleware in registration order, so the guards below come before every
  * route: a feature mounts its sub-app in the marked section at the end and gets sign-in,
- * CSRF, roles and the audit of views without code of its own.
+ * CSRF, roles, the audit of views and the audit of every change without code of its own.
  */
 export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
@@ -65,6 +66,7 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   // Everything else needs a signed-in account; admin areas need the admin role.
   for (const path of ['/admin', '/admin/*', ...ADMIN_API]) app.use(path, requireRole('admin'));
   app.use('*', requireRole('staff'));
+  app.use('*', auditChanges(ctx.audit));
   app.use('/photos/:localid', auditView(ctx.audit, 'photo.view'));
   app.use('/api/users/:localid', auditView(ctx.audit, 'user.api_view'));
 

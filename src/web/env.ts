@@ -1,3 +1,4 @@
+import type { AuditAction } from '../storage/audit-store.ts';
 import type { SignedIn } from '../domain/auth/auth.ts';
 
 /** What middleware puts on the Hono context for the handlers after it. */
@@ -9,5 +10,7 @@ export type WebEnv = {
     ip: string;
     /** Set by a route whose answer shows no one's data (the placeholder image): not a view to audit. */
     notAView: boolean | undefined;
+    /** Set by a route that changed something: what the audit entry says (middleware/audit-change.ts writes it). */
+    audit: { detail: string; localId?: string; action?: AuditAction } | undefined;
   };
 };

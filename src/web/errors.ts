@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isAppError, type AppErrorCode } from '../shared/errors.ts';
+import { isAppError, isDiskFull, type AppErrorCode } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { WebEnv } from './env.ts';
 import { ErrorPage } from './views/error-page.tsx';
@@ -20,6 +20,7 @@ const STATUS: Record<AppErrorCode, ContentfulStatusCode> = {
 export function httpStatus(err: unknown): ContentfulStatusCode {
   if (isAppError(err)) return err.details?.retryAfterSeconds ? 429 : STATUS[err.code];
   if (err instanceof HTTPException) return err.status as ContentfulStatusCode;
+  if (isDiskFull(err)) return 507;
   return 500;
 }
 
@@ -37,12 +38,18 @@ export function errorHandler(log: Logger) {
     const status = httpStatus(err);
     const api = isApiPath(c.req.path);
     if (status === 500) log.error({ err, method: c.req.method, path: c.req.path }, 'web request failed');
+    else if (status === 507) log.error({ err, method: c.req.method, path: c.req.path, user: c.get('user')?.username }, 'web request refused: the disk is full');
     else if (status !== 401 && status !== 404) {
       const reason = isAppError(err) ? err.details?.reason : undefined;
       log.info({ status, method: c.req.method, path: c.req.path, user: c.get('user')?.username, ip: c.get('ip'), reason, message: err.message }, 'web request refused');
     }
-    const code = isAppError(err) ? err.code : status === 500 ? 'internal' : 'invalid';
-    const message = status === 500 ? 'Something went wrong on the server. The error is in the log.' : err.message;
+    const code = isAppError(err) ? err.code : status === 500 ? 'internal' : status === 507 ? 'disk_full' : 'invalid';
+    const message =
+      status === 500
+        ? 'Something went wrong on the server. The error is in the log.'
+        : status === 507
+          ? 'The appliance is out of disk space; nothing was changed. Viewing still works. Tell the district IT admin.'
+          : err.message;
     if (isAppError(err) && err.details?.retryAfterSeconds) c.header('Retry-After', String(err.details.retryAfterSeconds));
     if (api) return c.json({ error: { code, message } }, status);
     if (status === 401 && (c.req.method === 'GET' || c.req.method === 'HEAD')) {

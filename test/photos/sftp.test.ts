@@ -36,7 +36,7 @@ describe('photos over SFTP', () => {
     utimesSync(join(local, 'S12345.jpg'), 1_500_000_000, 1_500_000_000);
     const res = await sftpBatch(h, ['put -p S12345.jpg /incoming/idphotos/S12345.jpg'], local);
     expect(res.code, res.stderr).toBe(0);
-    expect(h.app.ctx.photos.folder.stat('S12345.jpg')).toEqual({ name: 'S12345.jpg', size: bytes.length, mtime: 1_500_000_000 });
+    expect(h.app.ctx.photos.folder.stat('S12345.jpg')).toEqual({ name: 'S12345.jpg', size: bytes.length, mtime: 1_500_000_000, version: expect.any(String) });
     await shown('S12345', bytes);
     expect(h.app.ctx.photos.photo('S12345')).toMatchObject({ source_sha256: sha256(bytes), width: 200, height: 300 });
     const full = await h.app.ctx.photos.display('S12345', 'full').read();

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryFolder } from '../../src/domain/incoming/directory-folder.ts';
-import { Defender } from '../../src/sftp/defender.ts';
+import { Defender, sourceKey } from '../../src/sftp/defender.ts';
+import { effectiveHandleLimit, UploadBudget } from '../../src/sftp/budget.ts';
 import { StagingArea } from '../../src/sftp/staging.ts';
 import { isTempFor, isTempName } from '../../src/sftp/temp-names.ts';
 import { normalizePath, resolvePath } from '../../src/sftp/vpath.ts';
@@ -44,7 +45,7 @@ describe('DirectoryFolder', () => {
     const first = temp('a,b\n1,2\n');
     await folder.commit({ tempPath: first, name: 'staff.csv', size: 8, account: 'd', mtime: 1_600_000_000 });
     expect(existsSync(first)).toBe(false);
-    expect(folder.stat('staff.csv')).toEqual({ name: 'staff.csv', size: 8, mtime: 1_600_000_000 });
+    expect(folder.stat('staff.csv')).toEqual({ name: 'staff.csv', size: 8, mtime: 1_600_000_000, version: expect.any(String) });
     await folder.commit({ tempPath: temp('a,b\n3,4\n5,6\n'), name: 'staff.csv', size: 12, account: 'd' });
     expect(readFileSync(folder.contentPath('staff.csv')!, 'utf8')).toBe('a,b\n3,4\n5,6\n');
     expect(folder.list().map((e) => e.name)).toEqual(['staff.csv']);
@@ -95,7 +96,7 @@ describe('virtual paths', () => {
 });
 
 describe('Defender', () => {
-  const cfg = { enabled: true, max_failures: 3, window_seconds: 60, ban_seconds: 100, max_ban_seconds: 250, max_connections_per_ip: 2, allow_list: ['10.0.0.0/8', '192.0.2.7'] };
+  const cfg = { enabled: true, max_failures: 3, window_seconds: 60, ban_seconds: 100, max_ban_seconds: 250, max_connections_per_ip: 2, max_unauthenticated: 100, allow_list_reserved: 10, allow_list: ['10.0.0.0/8', '192.0.2.7'] };
 
   it('bans after max_failures within the window, doubles repeat bans up to the maximum, and logs each ban', () => {
     let now = 1_000_000;
@@ -151,6 +152,78 @@ describe('Defender', () => {
     }
     expect(d.isBanned('10.1.2.3')).toBe(false);
     expect('release' in d.admit('192.0.2.7')).toBe(true);
+  });
+
+  it('counts an IPv6 /64 as one source, for the connection cap and for bans', () => {
+    const d = new Defender(cfg, createLogger('test'));
+    expect(sourceKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(sourceKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(sourceKey('::1')).toBe('0:0:0:0::/64');
+    expect(sourceKey('198.51.100.1')).toBe('198.51.100.1');
+    expect('release' in d.admit('2001:db8:1:2::1')).toBe(true);
+    expect('release' in d.admit('2001:db8:1:2:ffff::9')).toBe(true);
+    expect(d.admit('2001:db8:1:2:1:2:3:4')).toMatchObject({ refused: expect.stringMatching(/2001:db8:1:2::\/64 already has 2 connections open/) });
+    expect('release' in d.admit('2001:db8:1:3::1')).toBe(true); // the next /64 is another source
+    for (let i = 1; i <= 3; i++) d.recordFailure(`2001:db8:9:9::${i}`, 'x', 'password');
+    expect(d.isBanned('2001:db8:9:9:dead:beef::1')).toBe(true);
+    expect(d.isBanned('2001:db8:9:a::1')).toBe(false);
+  });
+
+  it('caps connections not signed in over every source, keeping a share for the allow list; signing in frees a slot', () => {
+    const d = new Defender({ ...cfg, max_connections_per_ip: 100, max_unauthenticated: 5, allow_list_reserved: 2 }, createLogger('test'));
+    const held = [1, 2, 3].map((i) => d.admit(`198.51.100.${i}`));
+    expect(held.every((a) => 'release' in a)).toBe(true);
+    expect(d.admit('198.51.100.4')).toMatchObject({ refused: expect.stringMatching(/3 connections are not signed in yet \(limit 3, 2 more kept for allow-listed sources\)/) });
+    expect('release' in d.admit('10.0.0.1')).toBe(true);
+    expect('release' in d.admit('192.0.2.7')).toBe(true);
+    expect(d.admit('10.0.0.2')).toMatchObject({ refused: expect.stringMatching(/limit 5\)/) });
+    const first = held[0]!;
+    if ('signedIn' in first) first.signedIn();
+    expect('release' in d.admit('10.0.0.3')).toBe(true);
+  });
+});
+
+describe('UploadBudget', () => {
+  it('refuses a handle past the per-account or the global limit and frees it once', () => {
+    const b = new UploadBudget({ handlesPerAccount: 2, handles: 3, bytesPerAccount: 100, bytes: 150, filesPerAccount: 10 });
+    const r1 = b.openHandle('a');
+    b.openHandle('a');
+    expect(() => b.openHandle('a')).toThrow(/a has 2 files open over all its sessions \(limit 2, sftp.max_open_handles_per_account\)/);
+    b.openHandle('b');
+    expect(() => b.openHandle('c')).toThrow(/3 SFTP files open \(limit 3, sftp.max_open_handles\)/);
+    r1();
+    r1();
+    b.openHandle('c');
+    expect(() => b.openHandle('d')).toThrow(/limit 3/);
+  });
+
+  it('charges bytes per file: growth past a limit is refused and changes nothing; release and move keep the sums right', () => {
+    const b = new UploadBudget({ handlesPerAccount: 2, handles: 3, bytesPerAccount: 100, bytes: 150, filesPerAccount: 3 });
+    b.charge('a', '/f1', 60);
+    b.charge('a', '/f1', 90);
+    expect(() => b.charge('a', '/f2', 11)).toThrow(/sftp.max_staged_bytes_per_account/);
+    expect(b.charged('/f2')).toBe(0);
+    b.charge('b', '/g1', 60);
+    expect(() => b.charge('b', '/g2', 1)).toThrow(/sftp.max_staged_bytes\)/);
+    b.move('/f1', '/f3');
+    b.release('/f3');
+    b.charge('a', '/f2', 90);
+    b.charge('a', '/f2', 10);
+    b.charge('b', '/g2', 40);
+    // Files are counted however small: a third and fourth empty file for 'a'.
+    b.charge('a', '/f4', 0);
+    b.charge('a', '/f5', 0);
+    expect(() => b.charge('a', '/f6', 0)).toThrow(/a has 3 unfinished uploads and temporary files \(limit 3, sftp.max_staged_files_per_account\)/);
+    b.move('/f5', '/f6');
+    expect(() => b.charge('a', '/f7', 0)).toThrow(/limit 3/);
+    b.release('/f6');
+    b.charge('a', '/f7', 0);
+  });
+
+  it('never hands out more handles than half the process file descriptors', () => {
+    expect(effectiveHandleLimit(4096, 1024)).toBe(512);
+    expect(effectiveHandleLimit(100, 1024)).toBe(100);
+    expect(effectiveHandleLimit(100, undefined)).toBe(100);
   });
 });
 

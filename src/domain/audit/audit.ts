@@ -5,6 +5,20 @@ import { createLogger } from '../../shared/logger.ts';
 const RETRY_MS = 5000;
 /** Entries deleted per statement when old ones are removed (a few milliseconds each). */
 const REMOVE_BATCH = 5000;
+/** Summaries counted at once; past this the oldest is written early (memory stays bounded). */
+const MAX_SUMMARIES = 10_000;
+/** Names kept in a summary's detail: enough to see what was tried, not a flood. */
+const SUMMARY_NAMES = 5;
+
+interface Summary {
+  entry: Omit<AuditEntry, 'at' | 'local_id'>;
+  count: number;
+  first: number;
+  last: number;
+  names: Set<string>;
+  moreNames: boolean;
+  timer: NodeJS.Timeout;
+}
 
 export type { AuditAction, AuditEntry, AuditQuery };
 
@@ -21,6 +35,7 @@ export function createAuditLog(store: AuditStore, options: { flushMs?: number; r
   let buffer: AuditEntry[] = [];
   let timer: NodeJS.Timeout | undefined;
   const lastSeen = new Map<string, number>();
+  const summaries = new Map<string, Summary>();
 
   const flush = (): void => {
     if (timer) clearTimeout(timer);
@@ -54,21 +69,61 @@ export function createAuditLog(store: AuditStore, options: { flushMs?: number; r
     }
   };
 
+  const emit = (key: string): void => {
+    const s = summaries.get(key);
+    if (!s) return;
+    summaries.delete(key);
+    clearTimeout(s.timer);
+    const names = [...s.names].join(', ') + (s.moreNames ? ', …' : '');
+    const detail = `${s.entry.detail}: ${s.count} from this address between ${new Date(s.first).toISOString()} and ${new Date(s.last).toISOString()}; names tried: ${names}`;
+    try {
+      record({ ...s.entry, actor: s.names.size === 1 && !s.moreNames ? s.entry.actor : '(several)', detail }, s.first);
+    } catch (err) {
+      // From a timer: a full disk must not end the appliance; the buffer keeps it for a retry.
+      createLogger('audit').error({ err }, 'could not write the audit log; retrying');
+    }
+  };
+
+  const record = (entry: Omit<AuditEntry, 'at' | 'detail' | 'ip' | 'local_id'> & Partial<AuditEntry>, now = Date.now()): void => {
+    if (entry.action === 'profile.view' || entry.action === 'photo.view' || entry.action === 'user.api_view') {
+      // NB: checked before anything is built: a repeat is the common case on the image path.
+      const key = `${entry.actor}\0${entry.action}\0${entry.local_id ?? ''}\0${entry.detail ?? ''}`;
+      const previous = lastSeen.get(key);
+      if (previous !== undefined && now - previous < repeatMs) return;
+      lastSeen.set(key, now);
+    }
+    buffer.push({ at: new Date(now).toISOString(), local_id: '', detail: '', ip: '', ...entry });
+    if (buffer.length >= maxBuffered) flush();
+    else if (!timer) {
+      timer = setTimeout(flushLater, flushMs);
+      timer.unref();
+    }
+  };
+
   return {
-    record(entry: Omit<AuditEntry, 'at' | 'detail' | 'ip' | 'local_id'> & Partial<AuditEntry>, now = Date.now()): void {
-      if (entry.action === 'profile.view' || entry.action === 'photo.view' || entry.action === 'user.api_view') {
-        // NB: checked before anything is built: a repeat is the common case on the image path.
-        const key = `${entry.actor}\0${entry.action}\0${entry.local_id ?? ''}\0${entry.detail ?? ''}`;
-        const previous = lastSeen.get(key);
-        if (previous !== undefined && now - previous < repeatMs) return;
-        lastSeen.set(key, now);
-      }
-      buffer.push({ at: new Date(now).toISOString(), local_id: '', detail: '', ip: '', ...entry });
-      if (buffer.length >= maxBuffered) flush();
-      else if (!timer) {
-        timer = setTimeout(flushLater, flushMs);
+    record,
+
+    /**
+     * Counts an entry a signed-out client can repeat at will (a refused sign-in under the
+     * limit) instead of writing each: one entry per action, address and detail per window,
+     * written when the window ends (or at stop), with the count, the time span and the first
+     * names tried. The audit log cannot be flooded this way, and still shows the attack.
+     */
+    summarise(entry: Omit<AuditEntry, 'at' | 'local_id'>, windowMs: number, now = Date.now()): void {
+      const key = `${entry.action}\0${entry.ip}\0${entry.detail}`;
+      let s = summaries.get(key);
+      if (!s) {
+        if (summaries.size >= MAX_SUMMARIES) emit(summaries.keys().next().value!);
+        const timer = setTimeout(() => emit(key), windowMs);
         timer.unref();
+        s = { entry, count: 0, first: now, last: now, names: new Set(), moreNames: false, timer };
+        summaries.set(key, s);
       }
+      s.count++;
+      s.last = now;
+      if (s.names.has(entry.actor)) return;
+      if (s.names.size < SUMMARY_NAMES) s.names.add(entry.actor);
+      else s.moreNames = true;
     },
 
     flush,
@@ -103,7 +158,13 @@ export function createAuditLog(store: AuditStore, options: { flushMs?: number; r
     },
 
     close(): void {
-      flush();
+      for (const key of [...summaries.keys()]) emit(key);
+      try {
+        flush();
+      } catch (err) {
+        // A stop on a full disk must still stop (and close the database): the entries go to the log.
+        createLogger('audit').error({ err, entries: buffer }, `could not write ${buffer.length} audit entries at stop; they are in this log line`);
+      }
     },
   };
 }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { WebAccountConfig, WebConfig } from '../../config/schema.ts';
-import { AppError, isAppError } from '../../shared/errors.ts';
+import { AppError, isAppError, isDiskFull } from '../../shared/errors.ts';
 import { dummyPasswordHash, verifyPassword } from '../../shared/passwords.ts';
 import type { Storage } from '../../storage/index.ts';
 import type { StaffRow } from '../../storage/staff-store.ts';
 import type { Directories, DirectoryPerson } from './directory.ts';
 import { createDirectoryRecheck } from './directory-recheck.ts';
+import { createFairQueue } from './fair-queue.ts';
 import { createLoginLimiter } from './login-limiter.ts';
 import { createSessionStore, type SessionRow } from './sessions.ts';
 import { createStaffRegistry } from './staff.ts';
@@ -40,12 +41,15 @@ const DIRECTORY_CREDENTIAL = 'directory';
  */
 export function createAuth(
   storage: Pick<Storage, 'sessions' | 'staff'>,
-  web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'>,
+  web: Pick<WebConfig, 'session_idle_minutes' | 'login_max_failures' | 'login_window_seconds'> & Partial<Pick<WebConfig, 'login_concurrent_checks'>>,
   accounts: WebAccountConfig[],
   directories?: Directories,
 ) {
   const sessions = createSessionStore(storage.sessions, web.session_idle_minutes);
   const limiter = createLoginLimiter({ maxFailures: web.login_max_failures, windowSeconds: web.login_window_seconds });
+  // argon2 is deliberately costly (and hash-wasm runs it on the main thread): bounded over all
+  // addresses, taking turns between them.
+  const hashing = createFairQueue(web.login_concurrent_checks ?? 2);
   const byName = new Map(accounts.map((a) => [a.username, a]));
   // Computed once: authenticate runs on every request, each thumbnail included.
   const credentials = new Map(accounts.map((a) => [a.username, credentialOf(a)]));
@@ -78,6 +82,9 @@ export function createAuth(
     directories,
     openDirectorySession,
 
+    /** The bound on argon2 work, shared with SFTP password logins (taking turns by source). */
+    passwordChecks: hashing,
+
     /**
      * Checks a password (a local account's, else the LDAP directory's) and opens a session.
      * Throws AppError 'unauthorized' on a wrong name or password (the same message for both),
@@ -86,10 +93,10 @@ export function createAuth(
      * failed too often (or the directory is busy).
      */
     async signIn(username: string, password: string, meta: { ip: string; userAgent: string }): Promise<SignInResult> {
-      const wait = limiter.retryAfter(meta.ip);
-      if (wait > 0) {
-        throw new AppError('unavailable', `Too many failed sign-ins from this address. Try again in ${describeWait(wait)}.`, {
-          retryAfterSeconds: wait,
+      const check = limiter.begin(meta.ip);
+      if ('retryAfter' in check) {
+        throw new AppError('unavailable', `Too many failed sign-ins from this address. Try again in ${describeWait(check.retryAfter)}.`, {
+          retryAfterSeconds: check.retryAfter,
           reason: 'rate_limited',
         });
       }
@@ -101,22 +108,36 @@ export function createAuth(
         try {
           person = await ldap.authenticate(username, password);
         } catch (err) {
-          if (isAppError(err, 'unauthorized')) limiter.fail(meta.ip);
+          check.end(isAppError(err, 'unauthorized'));
           throw err;
         }
+        check.end(false);
         return openDirectorySession(person, meta);
       }
-      // NB: an unknown name costs the same argon2 work as a known one, so timing does not tell.
-      const ok = await verifyPassword(password, account?.password_hash ?? (await dummyPasswordHash()));
+      let ok = false;
+      try {
+        // NB: an unknown name costs the same argon2 work as a known one, so timing does not tell.
+        const hash = account?.password_hash ?? (await dummyPasswordHash());
+        ok = await hashing.run(meta.ip, () => verifyPassword(password, hash));
+      } finally {
+        check.end(!account || !ok);
+      }
       if (!account || !ok) {
-        limiter.fail(meta.ip);
         throw new AppError('unauthorized', 'Wrong user name or password.', { reason: account ? 'wrong_password' : 'unknown_user' });
       }
-      const person = staff.signedIn({ method: 'local', subject: account.username, identity: account.username, name: account.username, role: account.role, at: new Date().toISOString() });
-      if (person.blocked_at) throw blockedError(account.username);
+      let person: StaffRow | undefined;
+      try {
+        person = staff.signedIn({ method: 'local', subject: account.username, identity: account.username, name: account.username, role: account.role, at: new Date().toISOString() });
+      } catch (err) {
+        // A full disk must not lock out the break-glass accounts: the person as last recorded
+        // (a block still holds), or none yet; the session then names the account alone.
+        if (!isDiskFull(err)) throw err;
+        person = staff.local(account.username);
+      }
+      if (person?.blocked_at) throw blockedError(account.username);
       // Sessions that idled out without coming back are swept here, where a write happens anyway.
       sessions.purgeExpired();
-      const { token, row } = sessions.create(account.username, credentials.get(account.username)!, meta, new Date(), person.id);
+      const { token, row } = sessions.create(account.username, credentials.get(account.username)!, meta, new Date(), person?.id ?? null);
       return { token, user: toSignedIn(row, account) };
     },
 

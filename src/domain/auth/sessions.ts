@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SessionRow, SessionRows } from '../../storage/session-store.ts';
+import { isDiskFull } from '../../shared/errors.ts';
+import { createLogger } from '../../shared/logger.ts';
 
 export type { SessionRow };
 
@@ -23,11 +25,28 @@ export function createSessionStore(rows: SessionRows, idleMinutes: number, memoM
   const idleMs = idleMinutes * 60_000;
   const touchEveryMs = Math.min(60_000, idleMs / 4);
   const memo = new Map<string, { row: SessionRow; readAt: number }>();
+  // NB: a full disk must not stop staff signing in or out (found by the outside attack: one
+  // account filled the disk and sign-in answered 500). Sessions the database had no room for
+  // live in memory until the next restart; sessions ended then are remembered as ended.
+  const volatile = new Map<string, SessionRow>();
+  const ended = new Set<string>();
+  let warned = false;
+  const orMemory = (write: () => void, fallback: () => void): void => {
+    try {
+      write();
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      if (!warned) createLogger('auth').warn({ err }, 'disk full: web sessions are kept in memory until there is room (they end at a restart)');
+      warned = true;
+      fallback();
+    }
+  };
 
   const read = (token: string, now: number): SessionRow | undefined => {
     const hit = memo.get(token);
     if (hit && now - hit.readAt < memoMs) return hit.row;
-    const row = rows.get(hashToken(token));
+    const idHash = hashToken(token);
+    const row = volatile.get(idHash) ?? (ended.has(idHash) ? undefined : rows.get(idHash));
     if (!row) {
       memo.delete(token);
       return undefined;
@@ -35,6 +54,14 @@ export function createSessionStore(rows: SessionRows, idleMinutes: number, memoM
     if (memo.size >= 10_000) memo.clear();
     memo.set(token, { row, readAt: now });
     return row;
+  };
+
+  const forget = (idHash: string): void => {
+    if (volatile.delete(idHash)) return;
+    orMemory(
+      () => rows.delete(idHash),
+      () => ended.add(idHash),
+    );
   };
 
   return {
@@ -51,7 +78,10 @@ export function createSessionStore(rows: SessionRows, idleMinutes: number, memoM
         last_seen_at: now.toISOString(),
         staff_id: staffId,
       };
-      rows.insert(row);
+      orMemory(
+        () => rows.insert(row),
+        () => volatile.set(row.id_hash, row),
+      );
       return { token, row };
     },
 
@@ -62,12 +92,12 @@ export function createSessionStore(rows: SessionRows, idleMinutes: number, memoM
       const idle = now.getTime() - Date.parse(row.last_seen_at);
       if (idle > idleMs) {
         memo.delete(token);
-        rows.delete(row.id_hash);
+        forget(row.id_hash);
         return undefined;
       }
       if (idle > touchEveryMs) {
         row.last_seen_at = now.toISOString();
-        rows.touch(row.id_hash, row.last_seen_at);
+        if (!volatile.has(row.id_hash)) orMemory(() => rows.touch(row.id_hash, row.last_seen_at), () => undefined);
       }
       return row;
     },
@@ -79,13 +109,20 @@ export function createSessionStore(rows: SessionRows, idleMinutes: number, memoM
 
     delete(token: string): void {
       memo.delete(token);
-      rows.delete(hashToken(token));
+      forget(hashToken(token));
     },
 
     /** Removes sessions idle past the limit; returns how many. */
     purgeExpired(now = new Date()): number {
       memo.clear();
-      return rows.deleteIdleSince(new Date(now.getTime() - idleMs).toISOString());
+      const cutoff = new Date(now.getTime() - idleMs).toISOString();
+      for (const [idHash, row] of volatile) if (row.last_seen_at < cutoff) volatile.delete(idHash);
+      let n = 0;
+      orMemory(
+        () => void (n = rows.deleteIdleSince(cutoff)),
+        () => undefined,
+      );
+      return n;
     },
 
     count(): number {

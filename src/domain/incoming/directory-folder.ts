@@ -64,7 +64,8 @@ export class DirectoryFolder implements IncomingFolder {
     if (this.refusal(name)) return undefined;
     try {
       const st = statSync(join(this.dir, name));
-      return st.isFile() ? { name, size: st.size, mtime: Math.floor(st.mtimeMs / 1000) } : undefined;
+      // A commit renames a new file over the old one: a new inode for each version.
+      return st.isFile() ? { name, size: st.size, mtime: Math.floor(st.mtimeMs / 1000), version: `${st.ino}:${st.ctimeMs}` } : undefined;
     } catch {
       return undefined;
     }
@@ -96,8 +97,10 @@ export class DirectoryFolder implements IncomingFolder {
     if (entry) this.onCommit?.(entry, path);
   }
 
-  remove(name: string, _account: string): void {
-    if (!this.stat(name)) throw new AppError('not_found', `no file "${name}" in ${this.name}/`);
+  remove(name: string, _account: string, version?: string): void {
+    const entry = this.stat(name);
+    if (!entry) throw new AppError('not_found', `no file "${name}" in ${this.name}/`);
+    if (version !== undefined && entry.version !== version) throw new AppError('conflict', `"${name}" in ${this.name}/ was replaced since; the newer file stays`);
     unlinkSync(join(this.dir, name));
     fsyncDir(this.dir);
   }

@@ -12,6 +12,11 @@ export interface FolderEntry {
   size: number;
   /** Modification time in whole seconds since the epoch, as the client set it (or commit time). */
   mtime: number;
+  /**
+   * Tells one committed version from the next under the same name (a deferred removal
+   * removes only the version it saw). Absent where a folder cannot tell.
+   */
+  version?: string;
 }
 
 export interface CommitRequest {
@@ -65,8 +70,12 @@ export interface IncomingFolder {
    * AppError with a reason the uploader can act on when it is refused (the previous file stays).
    */
   commit(req: CommitRequest): Promise<void>;
-  /** Takes a file out of the folder (history, where there is one, is kept). */
-  remove(name: string, account: string): void;
+  /**
+   * Takes a file out of the folder (history, where there is one, is kept). With `version`,
+   * only that version: when the name holds another by now, AppError('conflict') and nothing changes.
+   * NB: a folder that wraps another must pass `version` on (the type cannot insist: it is optional).
+   */
+  remove(name: string, account: string, version?: string): void;
   /** Records the mtime a client set after upload (sync tools compare it). */
   setMtime(name: string, mtime: number): void;
   /**

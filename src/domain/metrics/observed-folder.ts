@@ -34,7 +34,7 @@ export function observeFolder(folder: IncomingFolder, name: UploadFolder, observ
       }
       observe(name, 'accepted');
     },
-    remove: (n, account) => folder.remove(n, account),
+    remove: (n, account, version) => folder.remove(n, account, version),
     setMtime: (n, mtime) => folder.setMtime(n, mtime),
     recordRefusal(refusal) {
       observe(name, 'refused', (refusal.code && BY_CODE[refusal.code]) || 'other');

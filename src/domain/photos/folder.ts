@@ -12,7 +12,7 @@ import { parsePhotoName } from './names.ts';
  * to send twice. A commit is an ingest.
  */
 export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest, options: IngestOptions) => Promise<IngestResult>): IncomingFolder {
-  const entry = (f: { name: string; bytes: number; mtime: number }): FolderEntry => ({ name: f.name, size: f.bytes, mtime: f.mtime });
+  const entry = (f: { name: string; bytes: number; mtime: number; version_id: number }): FolderEntry => ({ name: f.name, size: f.bytes, mtime: f.mtime, version: String(f.version_id) });
   return {
     name: 'idphotos',
     maxBytes: d.maxBytes,
@@ -48,7 +48,7 @@ export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest, opt
         });
       });
     },
-    remove: (name, account) => removeFile(d, name, account),
+    remove: (name, account, version) => removeFile(d, name, account, version),
     recordRefusal(r) {
       recordRejection(d, { name: r.name, localId: localIdOf(r.name), account: r.account, remoteAddress: r.remoteAddress, origin: 'sftp', bytes: r.bytes, reason: r.reason });
     },

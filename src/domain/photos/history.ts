@@ -68,10 +68,11 @@ export function restoreVersion(d: PhotoDeps, localId: string, versionId: number,
  * restore them). If the file was the current photo, the newest other listed file of the same
  * Local ID (`S1.png` beside `S1.jpg`) takes its place, else the user falls back to the placeholder.
  */
-export function removeFile(d: PhotoDeps, name: string, account: string): void {
+export function removeFile(d: PhotoDeps, name: string, account: string, version?: string): void {
   const { localId, outcome } = d.store.tx(() => {
     const file = d.store.file(name);
     if (!file) throw new AppError('not_found', `there is no photo named ${name}`);
+    if (version !== undefined && String(file.version_id) !== version) throw new AppError('conflict', `${name} was replaced by a newer upload since; the newer photo stays`);
     const localId = file.local_id;
     d.store.deleteFile(name);
     const current = d.store.current(localId);

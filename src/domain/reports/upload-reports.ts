@@ -46,7 +46,7 @@ export class UploadReports {
       list: () => folder.list(),
       stat: (name) => folder.stat(name),
       contentPath: (name) => folder.contentPath(name),
-      remove: (name, account) => folder.remove(name, account),
+      remove: (name, account, version) => folder.remove(name, account, version),
       setMtime: (name, mtime) => folder.setMtime(name, mtime),
       async commit(req: CommitRequest) {
         const before = rules.before(req.name);

@@ -55,8 +55,8 @@ export class DataFolder implements IncomingFolder {
     if (path) this.onCommit({ name: req.name, path, origin: `sftp:${req.account}` });
   }
 
-  remove(name: string, account: string): void {
-    this.inner.remove(name, account);
+  remove(name: string, account: string, version?: string): void {
+    this.inner.remove(name, account, version);
   }
 
   setMtime(name: string, mtime: number): void {

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import type { AuditLog } from '../../domain/audit/audit.ts';
 import type { RosterService } from '../../domain/roster/service.ts';
 import type { WebEnv } from '../env.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -7,7 +6,7 @@ import { csvDownload } from './csv-download.ts';
 import { ImportDetailPage, ImportsPage } from '../views/imports-page.tsx';
 
 /** `/admin/imports`: history, held imports with approve and discard, errors by line, CSV report, who changed. */
-export function adminImportRoutes(roster: RosterService, audit: AuditLog): Hono<WebEnv> {
+export function adminImportRoutes(roster: RosterService): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
 
   app.get('/', (c) => c.html(<ImportsPage user={c.get('user')!} path={c.req.path} imports={roster.listImports({ limit: 100 })} />));
@@ -34,7 +33,7 @@ export function adminImportRoutes(roster: RosterService, audit: AuditLog): Hono<
       const user = c.get('user')!;
       const id = Number(c.req.param('id'));
       const result = action === 'approve' ? await roster.approve(id, user.username) : await roster.discard(id, user.username);
-      audit.record({ actor: user.username, action: 'admin.action', detail: `import ${id} ${action}d (${result.file}): ${result.status}`, ip: c.get('ip') });
+      c.set('audit', { detail: `import ${id} ${action === 'approve' ? 'approved' : 'discarded'} (${result.file}): ${result.status}` });
       return c.redirect(`/admin/imports/${id}?done=${action}`, 303);
     });
   }

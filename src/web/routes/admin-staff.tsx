@@ -21,7 +21,7 @@ export function adminStaffRoutes(ctx: AppContext): Hono<WebEnv> {
       const id = Number(c.req.param('id'));
       if (!Number.isInteger(id) || id <= 0) throw new AppError('not_found', 'No one with that id has signed in here.');
       const { row, endedSessions } = ctx.auth.staff.setBlocked(id, action === 'block', { identity: user.username, method: user.method });
-      ctx.audit.record({ actor: user.username, action: `staff.${action}`, detail: `${row.method} ${row.identity}${endedSessions ? `; ${endedSessions} session(s) ended` : ''}`, ip: c.get('ip') });
+      c.set('audit', { action: `staff.${action}`, detail: `${row.method} ${row.identity}${endedSessions ? `; ${endedSessions} session(s) ended` : ''}` });
       log.info({ user: user.username, target: row.identity, method: row.method, endedSessions }, `${action}ed a person`);
       return c.redirect(`/admin/staff?done=${encodeURIComponent(`${action === 'block' ? 'Blocked' : 'Unblocked'} ${row.identity}`)}`, 303);
     });

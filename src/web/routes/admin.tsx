@@ -34,7 +34,7 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
     );
   });
 
-  app.route('/imports', adminImportRoutes(ctx.roster, ctx.audit));
+  app.route('/imports', adminImportRoutes(ctx.roster));
   app.route('/staff', adminStaffRoutes(ctx));
 
   app.get('/photos', (c) => {
@@ -64,7 +64,7 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
       if (action === 'apply') await ctx.photos.applyHint(file, localId, `web:${user.username}`);
       else ctx.photos.dismissHint(file, localId, `web:${user.username}`);
       const detail = action === 'apply' ? `unmatched photo ${file} applied as the photo of ${localId} (near-miss hint)` : `near-miss hint ${localId} dismissed for unmatched photo ${file}`;
-      ctx.audit.record({ actor: user.username, action: 'admin.action', local_id: localId, detail, ip: c.get('ip') });
+      c.set('audit', { localId, detail });
       return c.redirect(`/admin/photos?${new URLSearchParams({ done: action === 'apply' ? 'applied' : 'dismissed', file, local_id: localId })}`, 303);
     });
   }

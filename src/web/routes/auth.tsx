@@ -36,8 +36,15 @@ export function authRoutes(ctx: AppContext): Hono<WebEnv> {
       // A directory names who it refused by DN; the typed name stays in the detail.
       const identity = typeof err.details?.identity === 'string' ? err.details.identity : '';
       const detail = identity ? `${reason} (typed "${form.username.slice(0, 64)}")` : reason;
-      ctx.audit.record({ actor: identity || form.username.slice(0, 64) || '(empty)', action: 'signin.refused', detail, ip });
-      log.info({ user: form.username.slice(0, 64), identity: identity || undefined, ip, reason, cause: err.details?.cause }, 'sign-in refused');
+      const actor = identity || form.username.slice(0, 64) || '(empty)';
+      if (reason === 'rate_limited') {
+        // Free for a signed-out client to repeat: counted, one entry per address per window.
+        ctx.audit.summarise({ actor, action: 'signin.refused', detail, ip }, ctx.config.web.login_window_seconds * 1000);
+        log.debug({ user: actor, ip, reason }, 'sign-in refused');
+      } else {
+        ctx.audit.record({ actor, action: 'signin.refused', detail, ip });
+        log.info({ user: form.username.slice(0, 64), identity: identity || undefined, ip, reason, cause: err.details?.cause }, 'sign-in refused');
+      }
       if (err.details?.retryAfterSeconds) c.header('Retry-After', String(err.details.retryAfterSeconds));
       return c.html(<LoginPage next={next} username={form.username} error={err.message} {...loginWays(ctx)} />, httpStatus(err));
     }

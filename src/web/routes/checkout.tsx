@@ -63,6 +63,7 @@ export function checkoutRoutes(ctx: AppContext): Hono<WebEnv> {
       return page(c, mode, { step: 'device', error: err.message }, httpStatus(err));
     }
     log.info({ user: actor.username, asset_tag: assetTag, local_id: localId }, mode === 'out' ? 'device checked out' : 'device checked in');
+    c.set('audit', { localId, detail: `device ${assetTag} checked ${mode}` });
     // NB: redirect after POST, so a reload never repeats the transaction.
     return c.redirect(`/checkout?mode=${mode}&done=${encodeURIComponent(assetTag)}`, 303);
   });

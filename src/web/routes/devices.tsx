@@ -33,6 +33,7 @@ export function deviceRoutes(ctx: AppContext): Hono<WebEnv> {
     const values = formValues(await c.req.parseBody());
     try {
       const device = devices.create(values, actorOf(c.get('user')!));
+      c.set('audit', { detail: `device ${device.asset_tag} added` });
       return c.redirect(`/devices/${encodeURIComponent(device.asset_tag)}?saved=added`, 303);
     } catch (err) {
       if (!isAppError(err)) throw err;
@@ -56,6 +57,7 @@ export function deviceRoutes(ctx: AppContext): Hono<WebEnv> {
     const values = { ...formValues(await c.req.parseBody()), asset_tag: assetTag };
     try {
       devices.update(assetTag, values, actorOf(c.get('user')!));
+      c.set('audit', { detail: `device ${assetTag} changed` });
       return c.redirect(`/devices/${encodeURIComponent(assetTag)}?saved`, 303);
     } catch (err) {
       if (!isAppError(err) || err.code === 'not_found') throw err;

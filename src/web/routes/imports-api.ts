@@ -35,8 +35,14 @@ export function importsApi(ctx: AppContext): Hono<WebEnv> {
 
   app.get('/:id{[0-9]+}/changes.csv', (c) => csvDownload(c, roster.changesReport(Number(c.req.param('id')), c.req.query('kind'))));
 
-  app.post('/:id{[0-9]+}/approve', async (c) => c.json(await roster.approve(Number(c.req.param('id')), actor(c.get('user')))));
-  app.post('/:id{[0-9]+}/discard', async (c) => c.json(await roster.discard(Number(c.req.param('id')), actor(c.get('user')))));
+  for (const action of ['approve', 'discard'] as const) {
+    app.post(`/:id{[0-9]+}/${action}`, async (c) => {
+      const id = Number(c.req.param('id'));
+      const result = action === 'approve' ? await roster.approve(id, actor(c.get('user'))) : await roster.discard(id, actor(c.get('user')));
+      c.set('audit', { detail: `import ${id} ${action === 'approve' ? 'approved' : 'discarded'} (${result.file}): ${result.status}` });
+      return c.json(result);
+    });
+  }
 
   return app;
 }

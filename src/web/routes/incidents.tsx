@@ -49,6 +49,7 @@ export function incidentRoutes(ctx: AppContext): Hono<WebEnv> {
     };
     try {
       const incident = incidents.create(values, actorOf(c.get('user')!));
+      c.set('audit', { detail: `incident ${incident.id} recorded (device ${values.device})` });
       return c.redirect(`/incidents/${incident.id}?created`, 303);
     } catch (err) {
       if (!isAppError(err)) throw err;
@@ -71,6 +72,7 @@ export function incidentRoutes(ctx: AppContext): Hono<WebEnv> {
     const form = await c.req.parseBody();
     try {
       incidents.close(id, typeof form.resolution === 'string' ? form.resolution : '', actorOf(c.get('user')!));
+      c.set('audit', { detail: `incident ${id} closed` });
       return c.redirect(`/incidents/${id}?closed`, 303);
     } catch (err) {
       if (!isAppError(err) || err.code === 'not_found') throw err;

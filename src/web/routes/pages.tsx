@@ -58,7 +58,7 @@ export function pageRoutes(ctx: AppContext): Hono<WebEnv> {
     const versionId = Number(form.version_id);
     if (!Number.isInteger(versionId) || versionId <= 0) throw new AppError('invalid', 'Choose a version to restore.');
     ctx.photos.restore(person.local_id, versionId, viewer.username);
-    ctx.audit.record({ actor: viewer.username, action: 'admin.action', local_id: person.local_id, detail: `photo version ${versionId} restored`, ip: c.get('ip') });
+    c.set('audit', { localId: person.local_id, detail: `photo version ${versionId} restored` });
     return c.redirect(`/users/${encodeURIComponent(person.local_id)}?restored`, 303);
   });
 

@@ -20,7 +20,9 @@ export function photosApiRoutes(ctx: AppContext): Hono<WebEnv> {
       const version = Number(body.version);
       if (!Number.isSafeInteger(version) || version < 1) throw new AppError('invalid', 'give the version number to restore, e.g. {"version": 12}');
       const account = c.get('user')?.username ?? 'web';
-      return c.json(ctx.photos.restore(c.req.param('localid'), version, account));
+      const restored = ctx.photos.restore(c.req.param('localid'), version, account);
+      c.set('audit', { localId: c.req.param('localid'), detail: `photo version ${version} restored` });
+      return c.json(restored);
     });
 }
 

@@ -14,6 +14,7 @@ const ACTIONS: Record<string, string> = {
   'staff.block': 'Blocked a person',
   'staff.unblock': 'Unblocked a person',
   'admin.action': 'Admin action',
+  'staff.action': 'Change by staff',
   backup: 'Backup of every record',
 };
 

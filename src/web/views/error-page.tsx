@@ -11,6 +11,7 @@ const TITLES: Record<number, string> = {
   429: 'Too many attempts',
   500: 'Server error',
   503: 'Not available',
+  507: 'Out of disk space',
 };
 
 export function ErrorPage(props: { status: number; message: string; user?: SignedIn | undefined }) {
