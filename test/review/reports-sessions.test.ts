@@ -65,3 +65,21 @@ describe('/reports/ budget', () => {
     expect(csv).not.toContain('"flood-0.txt"');
   });
 });
+
+describe('/reports/ is read-only for renames too', () => {
+  it('refuses to move a report into an upload folder before anything is stored there', async () => {
+    writeFileSync(join(local, 'S3.jpg'), await photo(3));
+    const sftp = (commands: string[]) => run('sftp', [...h.sshOpts, '-b', '-', `${USER}@127.0.0.1`], { input: `${commands.join('\n')}\n`, cwd: local });
+    expect((await sftp(['put S3.jpg /incoming/idphotos/'])).code).toBe(0);
+    const session = h.app.storage.uploadReports.recentSessions(1)[0]!.session;
+    const moved = await sftp([`-rename /reports/session-${session}.csv /incoming/data/students.csv`, `-rename /reports/session-${session}.csv /incoming/idphotos/S4.jpg`]);
+    expect(moved.stderr).toMatch(/Failure|Permission denied/);
+    const ls = await sftp(['ls -1 /incoming/data', 'ls -1 /incoming/idphotos']);
+    expect(ls.stdout.split('\n').filter((l) => !l.startsWith('sftp>')).join('\n')).not.toMatch(/students\.csv|S4\.jpg/);
+    await h.app.ctx.imports.idle();
+    expect(h.app.ctx.roster.listImports()).toEqual([]);
+    expect(h.app.ctx.photos.rejected()).toEqual([]);
+    const text = JSON.stringify((await import('../sftp/harness.ts')).logs);
+    expect(text).toContain('/reports/ is read-only');
+  });
+});
