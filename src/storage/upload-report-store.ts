@@ -46,9 +46,22 @@ export function reportsOfDay(db: Db, day: string): IterableIterator<UploadReport
   return db.iterate<UploadReportRow>('SELECT session, account, received_at, day, folder, file, bytes, outcome, reason FROM upload_reports WHERE day = ? ORDER BY id', day);
 }
 
+/**
+ * A day's (or a session's) first and newest row: changes whenever its report would, since rows
+ * are only added (a higher id) or pruned from the oldest (a higher first id). Two index lookups.
+ */
+export function reportVersion(db: Db, of: { day: string } | { session: string }): string {
+  const [column, value] = 'day' in of ? ['day', of.day] : ['session', of.session];
+  const r = db.get<{ first: number | null; last: number | null }>(
+    `SELECT (SELECT MIN(id) FROM upload_reports WHERE ${column} = ?) AS first, (SELECT MAX(id) FROM upload_reports WHERE ${column} = ?) AS last`,
+    value, value,
+  );
+  return `${r?.first ?? 0}-${r?.last ?? 0}`;
+}
+
 /** What each upload session delivered and its outcome, for /reports/ (upload_reports). */
 export function createUploadReportStore(db: Db) {
-  return bindDb(db, { insertUploadReport, recentSessions, recentDays, reportsOfSession, reportsOfDay });
+  return bindDb(db, { insertUploadReport, recentSessions, recentDays, reportsOfSession, reportsOfDay, reportVersion });
 }
 
 export type UploadReportStore = ReturnType<typeof createUploadReportStore>;

@@ -83,3 +83,22 @@ describe('/reports/ is read-only for renames too', () => {
     expect(text).toContain('/reports/ is read-only');
   });
 });
+
+describe('/reports/ rendered once per change', () => {
+  it('a listing and a get show a file uploaded since the last listing, with the size the file has', async () => {
+    const sftp = (commands: string[]) => run('sftp', [...h.sshOpts, '-b', '-', `${USER}@127.0.0.1`], { input: `${commands.join('\n')}\n`, cwd: local });
+    const { localDay, resolveTimezone } = await import('../../src/shared/time.ts');
+    const day = localDay(new Date(), resolveTimezone(''));
+    const sizeOf = (ls: string) => Number(ls.split('\n').find((l) => !l.startsWith('sftp>') && l.includes(`uploads-${day}.csv`))!.trim().split(/\s+/)[4]);
+    const first = await sftp([`ls -l /reports/uploads-${day}.csv`, `get /reports/uploads-${day}.csv first.csv`]);
+    expect(first.code).toBe(0);
+    expect(sizeOf(first.stdout)).toBe(readFileSync(join(local, 'first.csv')).length);
+    writeFileSync(join(local, 'S5.jpg'), await photo(5));
+    expect((await sftp(['put S5.jpg /incoming/idphotos/'])).code).toBe(0);
+    const second = await sftp([`ls -l /reports/uploads-${day}.csv`, `get /reports/uploads-${day}.csv second.csv`]);
+    const text = readFileSync(join(local, 'second.csv'), 'utf8');
+    expect(text).toContain('"S5.jpg"');
+    expect(sizeOf(second.stdout)).toBe(Buffer.byteLength(text));
+    expect(sizeOf(second.stdout)).toBeGreaterThan(sizeOf(first.stdout));
+  });
+});

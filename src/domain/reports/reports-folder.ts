@@ -11,6 +11,8 @@ import type { ImportDetail } from '../roster/service.ts';
 export const REPORT_DAYS = 14;
 export const REPORT_SESSIONS = 50;
 export const REPORT_IMPORTS = 50;
+/** Rendered day and session reports kept: what a listing shows, and a few more. */
+const CACHED_REPORTS = REPORT_DAYS + REPORT_SESSIONS + 16;
 /** Error lines an import's result file names; the count stays exact. */
 export const MAX_ERROR_LINES = 1000;
 
@@ -32,12 +34,31 @@ export interface ReportsFolderOptions {
  * Local ID in it and the reason; no other student data.
  */
 export function createReportsFolder(opts: ReportsFolderOptions): IncomingFolder {
+  // NB: every listing and stat needs each report's exact size, and rendering the 14 days and 50
+  // sessions took ~2 s of the event loop at 50,000 rows: a report is rendered again only when its
+  // rows change (its count and newest id). At most two copies of the table's text are held.
+  const cache = new Map<string, { version: string; rendered: { text: string; mtime: number } | undefined }>();
+  const cached = (name: string, version: string, make: () => { text: string; mtime: number } | undefined) => {
+    const hit = cache.get(name);
+    if (hit?.version === version) return hit.rendered;
+    const rendered = make();
+    cache.delete(name);
+    if (rendered) cache.set(name, { version, rendered });
+    while (cache.size > CACHED_REPORTS) cache.delete(cache.keys().next().value!);
+    return rendered;
+  };
   const render = (name: string): { text: string; mtime: number } | undefined => {
     let m = /^uploads-(\d{4}-\d\d-\d\d)\.csv$/.exec(name);
-    if (m) return rows(opts.store.reportsOfDay(m[1]!), opts.timezone);
+    if (m) {
+      const day = m[1]!;
+      return cached(name, opts.store.reportVersion({ day }), () => rows(opts.store.reportsOfDay(day), opts.timezone));
+    }
     // NB: a connection's second session is <key>-2 (sftp/server.ts): the -<n> parts repeat.
     m = /^session-([0-9TZ]+(?:-\d+)+)\.csv$/.exec(name);
-    if (m) return rows(opts.store.reportsOfSession(m[1]!), opts.timezone);
+    if (m) {
+      const session = m[1]!;
+      return cached(name, opts.store.reportVersion({ session }), () => rows(opts.store.reportsOfSession(session), opts.timezone));
+    }
     m = /^import-(\d+)-.+\.txt$/.exec(name);
     if (m) {
       let imp: ImportDetail;
