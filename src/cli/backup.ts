@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isAppError } from '../shared/errors.ts';
+import { configureLogging } from '../shared/logger.ts';
 import { configFromArgs, UsageError, type Command } from './common.ts';
 import { openApp } from './open-app.ts';
 
@@ -21,6 +22,8 @@ export const backupCommand: Command = {
     const dest = resolve(positionals[0]!);
     const config = configFromArgs(values.config);
     if (!existsSync(join(config.data_dir, 'idphotos.db'))) throw new UsageError(`there is nothing to back up: ${config.data_dir} holds no idphotos database`);
+    // Logs go to stderr, so stdout is the report (cron mails it).
+    configureLogging(config.log.level === 'silent' ? 'silent' : 'warn', process.stderr);
     // NB: never migrates: a newer executable run from cron must not change a database an older server uses.
     const app = await openApp(config, { migrate: false });
     try {

@@ -1,6 +1,7 @@
 import type { Db } from './db.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// NB: `any[]`, not `unknown[]`: a function taking (db, tag: string) must fit here.
+// deno-lint-ignore no-explicit-any
 type DbFunction = (db: Db, ...args: any[]) => unknown;
 type Unbound<F> = F extends (db: Db, ...args: infer A) => infer R ? (...args: A) => R : never;
 

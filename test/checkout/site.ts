@@ -1,14 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
-import { runProgram } from '../../scripts/proof/lib/run-program.ts';
 import { launchChromium } from '../web/browser.ts';
-import { createApp, type App } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/parse.ts';
+import type { App } from '../../src/app.ts';
+import { startRig } from '../rig.ts';
 
 process.env.IDPHOTOS_LOG_LEVEL ??= 'silent';
 
@@ -24,39 +20,31 @@ export interface Site {
 }
 
 /**
- * The real appliance listening on 127.0.0.1:0: web accounts `admin` and `desk` (staff), SFTP
- * account `district` with a fresh ed25519 key for OpenSSH's client.
+ * The real appliance listening on 127.0.0.1:0 (test/rig.ts): web accounts `admin` and `desk`
+ * (staff), SFTP account `district` with a fresh ed25519 key for OpenSSH's client.
  */
 export async function startSite(extraToml = ''): Promise<Site> {
-  const dir = mkdtempSync(join(tmpdir(), 'idphotos-checkout-site-'));
-  const keyFile = join(dir, 'client_key');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'checkout@test', '-f', keyFile]);
-  const toml = await applianceToml({
+  const rig = await startRig({
+    prefix: 'idphotos-checkout-site-',
     logLevel: 'silent',
-    sftpAccounts: [{ username: 'district', authorizedKeys: [readFileSync(`${keyFile}.pub`, 'utf8').trim()] }],
+    sftpAccounts: [{ username: 'district' }],
     webAccounts: [
       { username: 'admin', password: PASSWORD, role: 'admin' },
       { username: 'desk', password: PASSWORD, role: 'staff' },
     ],
     extraToml: `[roster]\nquiet_seconds = 0\n${extraToml}`,
+    clientKey: true,
+    listen: true,
   });
-  const app = await createApp(parseConfig(toml, '', dir));
-  const { sftpPort, webPort } = await app.start();
-  const sshOpts = [
-    '-i', keyFile, '-P', String(sftpPort),
-    '-o', 'StrictHostKeyChecking=no', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
-    '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes',
-  ];
   return {
-    app,
-    dir,
-    base: `http://127.0.0.1:${webPort}`,
-    sftp: (commands, cwd) =>
-      runProgram('sftp', [...sshOpts, '-b', '-', 'district@127.0.0.1'], { cwd, input: `${commands.join('\n')}\n` }),
-    async close() {
-      await app.stop(200);
-      rmSync(dir, { recursive: true, force: true });
+    app: rig.app,
+    dir: rig.dir,
+    base: rig.base!,
+    sftp: async (commands, cwd) => {
+      const { code, stderr } = await rig.sftp(commands, cwd);
+      return { code, stderr };
     },
+    close: () => rig.close(),
   };
 }
 

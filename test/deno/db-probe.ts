@@ -22,7 +22,7 @@ const codeOf = (fn: () => unknown): string => {
 const path = join(dir, 'probe.db');
 const db = openDatabase(path);
 const out: Record<string, unknown> = {};
-out.pragmas = ['journal_mode', 'synchronous', 'foreign_keys', 'busy_timeout'].map((p) => pragma(db, p));
+out.pragmas = ['journal_mode', 'synchronous', 'foreign_keys', 'busy_timeout', 'cache_size'].map((p) => pragma(db, p));
 db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, parent INTEGER REFERENCES t(id))');
 db.run('DELETE FROM t');
 

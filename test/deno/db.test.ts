@@ -24,7 +24,7 @@ describe('the two SQLite drivers behind src/storage/db.ts', () => {
     expect(deno.driver).toBe('node:sqlite');
     expect({ ...deno, driver: undefined }).toEqual({ ...node, driver: undefined });
     expect(node).toMatchObject({
-      pragmas: ['wal', 2, 1, 5000],
+      pragmas: ['wal', 2, 1, 5000, -16000],
       syncInside: 1,
       syncAfter: 2,
       afterSavepoint: ['outer', 'kept'],

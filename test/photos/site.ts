@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
-import { createApp, type App } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/parse.ts';
-import { createWebApp } from '../../src/web/app.ts';
+import type { App } from '../../src/app.ts';
 import type { WebEnv } from '../../src/web/env.ts';
+import { startRig } from '../rig.ts';
 import { signInAs, type Session } from '../web/helpers.ts';
 
 process.env.IDPHOTOS_LOG_LEVEL ??= 'silent';
@@ -20,10 +15,10 @@ export interface Site {
   close(): Promise<void>;
 }
 
-/** The real appliance on a temp data folder, with web accounts `admin` and `desk` (staff) and SFTP account `district`. */
+/** The real appliance on a temp data folder (test/rig.ts), with web accounts `admin` and `desk` (staff) and SFTP account `district`. */
 export async function createSite(extraToml = ''): Promise<Site> {
-  const dir = mkdtempSync(join(tmpdir(), 'idphotos-photo-site-'));
-  const toml = await applianceToml({
+  const rig = await startRig({
+    prefix: 'idphotos-photo-site-',
     logLevel: 'silent',
     sftpAccounts: [{ username: 'district', password: PASSWORD }],
     webAccounts: [
@@ -31,18 +26,9 @@ export async function createSite(extraToml = ''): Promise<Site> {
       { username: 'desk', password: PASSWORD, role: 'staff' },
     ],
     extraToml,
+    stopGraceMs: 100,
   });
-  const app = await createApp(parseConfig(toml, '', dir));
-  const web = createWebApp(app.ctx);
-  return {
-    app,
-    web,
-    dir,
-    async close() {
-      await app.stop(100);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { app: rig.app, web: rig.web, dir: rig.dir, close: () => rig.close() };
 }
 
 export type { Session };

@@ -70,7 +70,9 @@ describe('idphotos import / imports', () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('import 6 students.csv: refused — the file is empty (0 bytes): the export produced nothing\n');
     expect(JSON.parse(refused.stderr.trim().split('\n').at(-1)!)).toMatchObject({ level: 'warn', import: 6, reason: 'the file is empty (0 bytes): the export produced nothing' });
-  });
+    // NB: ten commands, each building the whole appliance (createApp) in a fresh process: on a
+    // busy machine that is more than the default minute.
+  }, 180_000);
 
   it('needs --kind for other names and rejects bad arguments with exit code 2', async () => {
     const other = join(dir, 'export-2024.csv');

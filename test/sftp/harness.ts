@@ -1,14 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import sharp from 'sharp';
 import ssh2 from 'ssh2';
-import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
 import { runProgram as run, type RunResult } from '../../scripts/proof/lib/run-program.ts';
-import { createApp, type App } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/parse.ts';
+import type { App } from '../../src/app.ts';
 import { configureLogging } from '../../src/shared/logger.ts';
+import { startRig } from '../rig.ts';
 
 /** Every log line the app wrote in this test file, parsed (tests assert refusals are logged). */
 export const logs: Array<Record<string, unknown>> = [];
@@ -33,42 +31,21 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-/** The real app on 127.0.0.1:0 with one account (password and key) in a fresh temp data_dir. */
+/** The real app on 127.0.0.1:0 with one account (password and key) in a fresh temp data_dir (test/rig.ts). */
 export async function startHarness(extraToml = '', sftpToml = ''): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'idphotos-sftp-'));
-  const keyFile = join(dir, 'client_key');
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test@client', '-f', keyFile]);
-  const pub = readFileSync(`${keyFile}.pub`, 'utf8').trim();
-  const toml = await applianceToml({
+  const rig = await startRig({
+    prefix: 'idphotos-sftp-',
     dataDir: 'data',
     sftpToml,
-    sftpAccounts: [{ username: USER, password: PASSWORD, authorizedKeys: [pub] }],
+    sftpAccounts: [{ username: USER, password: PASSWORD }],
     webAccounts: [{ username: 'admin', password: PASSWORD, role: 'admin' }],
     extraToml,
+    clientKey: true,
+    listen: true,
+    writeConfig: true,
+    stopGraceMs: 2000,
   });
-  writeFileSync(join(dir, 'appliance.toml'), toml);
-  const app = await createApp(parseConfig(toml, '', dir));
-  const { sftpPort } = await app.start();
-  const sshOpts = [
-    '-P', String(sftpPort),
-    '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'LogLevel=ERROR',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'PasswordAuthentication=no',
-    '-i', keyFile,
-  ];
-  return {
-    app,
-    port: sftpPort,
-    dir,
-    keyFile,
-    sshOpts,
-    async stop() {
-      await app.stop(2000);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { app: rig.app, port: rig.sftpPort!, dir: rig.dir, keyFile: rig.keyFile!, sshOpts: rig.sshOpts, stop: () => rig.close() };
 }
 
 // Tests run their client programs through the same helper as the proof scripts.

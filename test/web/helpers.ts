@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
-import { createApp, type App } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/parse.ts';
+import type { App } from '../../src/app.ts';
 import type { Db } from '../../src/storage/db.ts';
-import { createWebApp } from '../../src/web/app.ts';
 import type { WebEnv } from '../../src/web/env.ts';
-import { databaseOf } from '../../src/storage/index.ts';
+import { startRig } from '../rig.ts';
 
 // Quiet logs in tests unless asked for; set before the first logger is made.
 process.env.IDPHOTOS_LOG_LEVEL ??= 'warn';
@@ -28,27 +22,17 @@ export interface TestSite {
  * `extraToml` lands inside [web]: keys of that table first, then any whole tables.
  */
 export async function createTestSite(extraToml = ''): Promise<TestSite> {
-  const dir = mkdtempSync(join(tmpdir(), 'idphotos-web-'));
-  const toml = await applianceToml({
+  const rig = await startRig({
+    prefix: 'idphotos-web-',
     logLevel: 'silent',
     webToml: extraToml,
     webAccounts: [
       { username: 'admin', password: PASSWORDS.admin, role: 'admin' },
       { username: 'desk', password: PASSWORDS.desk, role: 'staff' },
     ],
+    stopGraceMs: 100,
   });
-  const app = await createApp(parseConfig(toml, '', dir));
-  const web = createWebApp(app.ctx);
-  return {
-    app,
-    web,
-    db: databaseOf(app.storage),
-    dir,
-    async close() {
-      await app.stop(100);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { app: rig.app, web: rig.web, db: rig.db, dir: rig.dir, close: () => rig.close() };
 }
 
 export interface TestUser {
