@@ -4,6 +4,13 @@ import type { ChangeKind, PersonChange } from './import-types.ts';
 
 /** People listed per import at most; the import's counts stay exact. */
 export const MAX_STORED_CHANGES = 500_000;
+/**
+ * People listed over all imports at most: the lists of the oldest imports are dropped first
+ * (never the newest import's). Without it every upload that changes many people (a held one
+ * too) kept its whole list for ever: an SIS account alternating two exports grew the database
+ * by its roster's size at each upload.
+ */
+export const MAX_STORED_CHANGES_TOTAL = 1_000_000;
 
 // Rows per INSERT: a first import of 100,000 people lists them all (measured: ~1.5 s at 500, ~2.3 s at 50).
 const BATCH = 500;
@@ -26,7 +33,18 @@ export function replaceChanges(db: Db, importId: number, changes: Iterable<Perso
     if (batch.length >= BATCH * 8) flush();
   }
   flush();
+  pruneOldLists(db);
   return kept;
+}
+
+/** Drops whole lists of the oldest imports until at most MAX_STORED_CHANGES_TOTAL people are listed. */
+function pruneOldLists(db: Db): void {
+  const lists = db.all<{ import_id: number; n: number }>('SELECT import_id, COUNT(*) AS n FROM import_changes GROUP BY import_id ORDER BY import_id DESC');
+  let total = 0;
+  for (const [i, list] of lists.entries()) {
+    total += list.n;
+    if (i > 0 && total > MAX_STORED_CHANGES_TOTAL) db.run('DELETE FROM import_changes WHERE import_id = ?', list.import_id);
+  }
 }
 
 interface StoredChange extends Omit<PersonChange, 'fields'> {

@@ -126,7 +126,7 @@ export class RosterService {
       import_id: id,
       status: row.status,
       applied: row.status === 'applied',
-      note: changeNote(row.status),
+      note: listDropped(row, counts) ? `${changeNote(row.status) ? `${changeNote(row.status)}; ` : ''}the list of who was dropped: it is kept for the newest imports only (1,000,000 people at most); the counts stay` : changeNote(row.status),
       kind: kind ?? null,
       page,
       pages: Math.max(1, Math.ceil(total / CHANGES_PER_PAGE)),
@@ -420,4 +420,10 @@ function layoutReport(layout: Layout): ImportUpdate {
 function toRecord(row: ImportRow): ImportRecord {
   const { held_dir: _held, ...rec } = row;
   return rec;
+}
+
+/** True when an import changed people but its list was dropped to keep newer imports' lists (import-change-store). */
+function listDropped(row: ImportRow, counts: Record<ChangeKind, number>): boolean {
+  const made = row.added + row.updated + row.deactivated + row.reactivated;
+  return made > 0 && CHANGE_KINDS.every((k) => counts[k] === 0);
 }
