@@ -96,9 +96,19 @@ export const installServiceCommand: Command = {
       done.push(`${dir === dataDir ? 'data folder' : 'folder'} ${dir} (0700, owner ${user})`);
     }
     const unitPath = join('/etc/systemd/system', UNIT_NAME);
-    writeFileAtomic(inRoot(unitPath), unit);
-    chmodSync(inRoot(unitPath), 0o644);
-    done.push(`wrote ${unitPath}`);
+    const current = existsSync(inRoot(unitPath)) ? readFileSync(inRoot(unitPath), 'utf8') : undefined;
+    if (current === unit) {
+      done.push(`${unitPath} is already this unit`);
+    } else if (current !== undefined) {
+      // NB: README has admins edit the unit (port 22, another folder): a run after an upgrade must not undo that.
+      writeFileAtomic(inRoot(`${unitPath}.new`), unit);
+      chmodSync(inRoot(`${unitPath}.new`), 0o644);
+      done.push(`kept ${unitPath}, which differs from this version's unit (edited?): the new one is ${unitPath}.new; compare them (diff ${unitPath} ${unitPath}.new) and keep what you need`);
+    } else {
+      writeFileAtomic(inRoot(unitPath), unit);
+      chmodSync(inRoot(unitPath), 0o644);
+      done.push(`wrote ${unitPath}`);
+    }
 
     const self = thisExecutable().join(' ');
     io.stdout.write(

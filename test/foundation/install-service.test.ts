@@ -103,6 +103,20 @@ describe('idphotos install-service', () => {
     expect(await verify(unit)).toEqual({ code: 0, stderr: '' });
   });
 
+  it('a second run keeps a unit the admin edited (port 22) and writes this version\'s beside it as .new', async () => {
+    const root = imageRoot();
+    expect((await run(['install-service', '--root', root])).code).toBe(0);
+    const unitPath = join(root, 'etc/systemd/system/idphotos.service');
+    const edited = readFileSync(unitPath, 'utf8').replace('CapabilityBoundingSet=\n', 'CapabilityBoundingSet=CAP_NET_BIND_SERVICE\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n');
+    writeFileSync(unitPath, edited);
+    const again = await run(['install-service', '--root', root]);
+    expect(again.code).toBe(0);
+    expect(readFileSync(unitPath, 'utf8')).toBe(edited);
+    expect(again.stdout).toContain('kept /etc/systemd/system/idphotos.service, which differs from this version\'s unit');
+    const printed = await run(['install-service', '--print', '--root', root]);
+    expect(readFileSync(`${unitPath}.new`, 'utf8')).toBe(printed.stdout);
+  });
+
   it('never takes over a folder other programs use: /etc keeps its mode, a log file in /var/log is refused plainly', async () => {
     const root = imageRoot();
     chmodSync(join(root, 'etc'), 0o755);
