@@ -22,6 +22,11 @@ export function directoryChecks(config: Config, problem: Problem): void {
   if (oidcUsed) {
     if (!oidc.issuer) problem('web.oidc.issuer', 'is required to sign in with OpenID Connect, e.g. "https://accounts.google.com"');
     else if (!secureUrl(oidc.issuer)) problem('web.oidc.issuer', `"${oidc.issuer}" must be an https:// address (plain http only for 127.0.0.1 or localhost)`);
+    else if (entraSharedTenant(oidc.issuer)) {
+      // NB: openid-client accepts Entra's multi-tenant issuers, whose tokens come from any
+      // organisation's tenant: anyone could make one whose users' e-mail ends in the district's domain.
+      problem('web.oidc.issuer', `"${oidc.issuer}" lets every Microsoft tenant sign in: use the district's own tenant, https://login.microsoftonline.com/TENANT-ID/v2.0`);
+    }
     if (!oidc.client_id) problem('web.oidc.client_id', 'is required: the client (application) id the provider gave this appliance');
     if (oidc.client_secret && oidc.client_secret_file) problem('web.oidc.client_secret_file', 'set client_secret or client_secret_file, not both');
     else if (!oidc.client_secret && !oidc.client_secret_file) problem('web.oidc.client_secret_file', 'a client secret is required: set client_secret_file (or client_secret)');
@@ -47,6 +52,12 @@ export function directoryChecks(config: Config, problem: Problem): void {
     else if (!/^\(.*\)$/.test(ldap.user_filter.trim())) problem('web.ldap.user_filter', 'must be an LDAP filter in parentheses, e.g. "(uid={username})"');
     if (!ldap.admin_group && !ldap.staff_group) problem('web.ldap.staff_group', 'set staff_group and/or admin_group: the DN of the group whose members may sign in');
   }
+}
+
+/** Entra ID's issuers for every tenant at once (`common`, `organizations`, `consumers`). */
+function entraSharedTenant(issuer: string): boolean {
+  const url = httpUrl(issuer);
+  return url?.hostname.toLowerCase() === 'login.microsoftonline.com' && /^\/(common|organizations|consumers)(\/|$)/i.test(url.pathname);
 }
 
 function httpUrl(text: string): URL | undefined {

@@ -58,7 +58,7 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   // hundreds of megabytes (the sign-in limit counts attempts only once the body is read).
   app.use('/login', requestSizeLimit(16 * 1024));
   app.use(requestSizeLimit(1024 * 1024));
-  app.use(sessionLoader(ctx.auth));
+  app.use(sessionLoader(ctx.auth, ctx.config.web.public_url));
   app.use(csrfProtection());
   app.route('/', authRoutes(ctx));
   app.route('/login/oidc', oidcRoutes(ctx));

@@ -8,6 +8,8 @@ export type WebEnv = {
     user: SignedIn | undefined;
     /** Source address of the request, from the socket (no proxy headers are trusted). */
     ip: string;
+    /** Cookies go out Secure: served over TLS here, or web.public_url is https (TLS at a reverse proxy). */
+    secureCookies: boolean;
     /** Set by a route whose answer shows no one's data (the placeholder image): not a view to audit. */
     notAView: boolean | undefined;
     /** Set by a route that changed something: what the audit entry says (middleware/audit-change.ts writes it). */

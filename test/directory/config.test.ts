@@ -84,6 +84,13 @@ describe('check-config and the directory keys', () => {
     expect(parseConfig(`${toml}admin_emails = ["it@district.org"]\n`, '').web.oidc.admin_emails).toEqual(['it@district.org']);
   });
 
+  it.each(['common', 'organizations', 'consumers', 'Common'])('refuses Entra ID\'s shared issuer "%s" (every Microsoft tenant could sign in)', (tenant) => {
+    const toml = `[web]\npublic_url = "https://p.example"\n[web.oidc]\nissuer = "https://login.microsoftonline.com/${tenant}/v2.0"\nclient_id = "x"\nclient_secret = "y"\nallowed_domains = ["district.org"]\n`;
+    expect(() => parseConfig(toml, '')).toThrow(/web\.oidc\.issuer: .* lets every Microsoft tenant sign in/);
+    // The district's own tenant is the way.
+    expect(parseConfig(toml.replace(tenant, '0b3c1d2e-1111-4222-8333-444455556666'), '').web.oidc.issuer).toContain('0b3c1d2e');
+  });
+
   it.each([
     ['https://accounts.google.com', 'allowed_domains = ["district.org"]', 'Sign in with Google'],
     ['https://login.microsoftonline.com/0b3c1d2e-1111-4222-8333-444455556666/v2.0', 'staff_groups = ["5a6b7c8d-0000-4000-8000-00000000a002"]', 'Sign in with Microsoft'],

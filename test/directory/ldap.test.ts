@@ -1,6 +1,7 @@
 // LDAP sign-in against a real slapd (Debian's), started here with its own configuration,
 // a test CA, StartTLS required for everything, and seeded users and groups.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +122,11 @@ describe('LDAP sign-in against slapd over StartTLS', () => {
     const again = await signInLdap('erin');
     expect(again.res.status).toBe(403);
     expect(again.html).toContain('This directory account is disabled.');
+    // Without her password, nothing tells that the name is a disabled account: a wrong password, counted.
+    const guess = await signInLdap('erin', 'a-guess-1', '10.1.0.77');
+    expect(guess.res.status).toBe(401);
+    expect(guess.html).toContain('Wrong user name or password.');
+    expect(guess.html).not.toContain('disabled');
   });
 
   it('takes the role away at the re-check when someone leaves the staff group', async () => {
@@ -218,4 +224,98 @@ describe('LDAP directory down', () => {
       await site.close();
     }
   }, 60_000);
+});
+
+/**
+ * A TCP relay in front of the real slapd that passes the LDAP conversation (StartTLS included)
+ * and then holds the connection once the client starts its TLS handshake: a directory, or a
+ * middlebox, that says yes to StartTLS and never finishes the handshake.
+ */
+async function stallingRelay(port: number): Promise<{ url: string; close(): Promise<void> }> {
+  const held: Socket[] = [];
+  const server = createServer((socket) => {
+    const upstream = connect(port, '127.0.0.1');
+    held.push(socket, upstream);
+    let stalled = false;
+    socket.on('data', (chunk: Buffer) => {
+      // 0x16: a TLS handshake record; LDAP messages start with 0x30.
+      if (chunk[0] === 0x16) stalled = true;
+      if (!stalled) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!stalled) socket.write(chunk);
+    });
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `ldap://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      for (const s of held) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe('LDAP directory that accepts StartTLS and never finishes the handshake', () => {
+  it('refuses the sign-in as "could not be reached" instead of holding it for ever, and frees its place', async () => {
+    const slapd = await startSlapd(districtLdif());
+    const relay = await stallingRelay(slapd.port);
+    const passwordFile = join(slapd.dir, 'bind-password');
+    writeFileSync(passwordFile, BIND_PW);
+    const site = await createTestSite(ldapToml({ url: relay.url, caFile: slapd.caFile }, passwordFile));
+    try {
+      // Without a deadline this request never answers (the test's own timeout fails it).
+      const attempts = await Promise.all(
+        Array.from({ length: LDAP_MAX_IN_FLIGHT }, (_, i) => site.web.request('/login', form({ username: 'alice', password: 'alice-pass-123' }), { incoming: { socket: { remoteAddress: `10.4.0.${i + 1}` } } })),
+      );
+      expect(attempts.map((r) => r.status)).toEqual(Array(LDAP_MAX_IN_FLIGHT).fill(503));
+      expect(site.app.ctx.auth.directories?.status.current()[0]?.message).toMatch(/TLS handshake/);
+      // Every place was given back: the next attempt is asked of the directory, not refused as busy.
+      const next = await site.web.request('/login', form({ username: 'alice', password: 'alice-pass-123' }), { incoming: { socket: { remoteAddress: '10.4.1.1' } } });
+      expect(next.status).toBe(503);
+      expect(await next.text()).toContain('The LDAP directory could not be reached');
+      expect((await site.web.request('/login', form({ username: 'desk', password: PASSWORDS.desk }))).status).toBe(303);
+    } finally {
+      await site.close();
+      await relay.close();
+      await slapd.stop();
+    }
+  }, 120_000);
+});
+
+describe('LDAP re-check while strangers hold every sign-in place', () => {
+  it('still asks the directory (a disabled account loses its session), never "busy, stay in"', async () => {
+    const slapd = await startSlapd(districtLdif());
+    const passwordFile = join(slapd.dir, 'bind-password');
+    writeFileSync(passwordFile, BIND_PW);
+    const site = await createTestSite(ldapToml(slapd, passwordFile));
+    const signInLdap = async (username: string, ip: string): Promise<Response> =>
+      site.web.request('/login', form({ username, password: `${username}-pass-123` }), { incoming: { socket: { remoteAddress: ip } } });
+    try {
+      const erin = await signInLdap('erin', '10.5.0.1');
+      expect(erin.status).toBe(303);
+      const token = erin.headers.get('set-cookie')!.split(';')[0]!.split('=')[1]!;
+      // The district disables the leaver…
+      slapd.ldap('ldapmodify', `dn: ${dn('erin')}\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n`);
+      // …who keeps every sign-in place full (the directory slow, here paused).
+      slapd.pause();
+      const statuses: number[] = [];
+      const attempts = Array.from({ length: LDAP_MAX_IN_FLIGHT + 4 }, (_, i) => signInLdap('erin', `10.5.1.${i + 1}`).then((r) => void statuses.push(r.status)));
+      let recheck: Promise<unknown> | undefined;
+      try {
+        await expect.poll(() => statuses.filter((s) => s === 429).length, POLL).toBe(4);
+        recheck = site.app.ctx.auth.authenticate(token, new Date(Date.now() + 16 * 60_000));
+      } finally {
+        slapd.resume();
+      }
+      expect(await recheck).toBeUndefined();
+      expect(site.app.ctx.audit.list({ actor: dn('erin') }).find((e) => e.action === 'signin.revoked')).toBeDefined();
+      await Promise.all(attempts);
+    } finally {
+      await site.close();
+      await slapd.stop();
+    }
+  }, 120_000);
 });

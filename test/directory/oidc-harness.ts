@@ -12,6 +12,8 @@ export interface OidcClient {
 
 export interface TestProvider {
   issuer: string;
+  /** The port it listens on (the issuer's, unless `issuer` named something in front of it). */
+  port: number;
   /** Makes an account unknown to the provider (a district disabling a leaver). */
   disable(sub: string): Promise<void>;
   /** SIGSTOP / SIGCONT: a provider that accepts connections and answers nothing. */
@@ -20,10 +22,13 @@ export interface TestProvider {
   stop(): Promise<void>;
 }
 
-/** Starts test/directory/oidc-provider.mjs (npm oidc-provider) and waits for its issuer URL. */
-export async function startProvider(clients: OidcClient[]): Promise<TestProvider> {
+/**
+ * Starts test/directory/oidc-provider.mjs (npm oidc-provider) and waits for its issuer URL.
+ * `issuer`: the address it calls itself, when the test puts something in front of it.
+ */
+export async function startProvider(clients: OidcClient[], issuer?: string): Promise<TestProvider> {
   const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'oidc-provider.mjs')], {
-    env: { ...process.env, IDPHOTOS_OIDC_CLIENTS: JSON.stringify(clients) },
+    env: { ...process.env, IDPHOTOS_OIDC_CLIENTS: JSON.stringify(clients), ...(issuer ? { IDPHOTOS_OIDC_ISSUER: issuer } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -35,11 +40,12 @@ export async function startProvider(clients: OidcClient[]): Promise<TestProvider
       throw new Error(`the OpenID provider exited: ${stderr}`);
     }),
   ]);
-  const { issuer } = JSON.parse(first) as { issuer: string };
+  const started = JSON.parse(first) as { issuer: string; port: number };
   return {
-    issuer,
+    issuer: started.issuer,
+    port: started.port,
     async disable(sub) {
-      const res = await fetch(`${issuer}/test/disable?sub=${encodeURIComponent(sub)}`, { method: 'POST' });
+      const res = await fetch(`http://127.0.0.1:${started.port}/test/disable?sub=${encodeURIComponent(sub)}`, { method: 'POST' });
       if (!res.ok) throw new Error(`disable failed: ${res.status}`);
     },
     pause: () => child.kill('SIGSTOP'),

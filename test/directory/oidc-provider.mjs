@@ -1,6 +1,8 @@
 // A real OpenID provider (npm oidc-provider) for the OIDC sign-in tests, run as a child process.
 // It listens on 127.0.0.1:0 and prints {"issuer": …} once ready. Env IDPHOTOS_OIDC_CLIENTS: the
-// clients as JSON. Two people: ada (group idphotos-admins) and sam (group idphotos-staff).
+// clients as JSON. Two people: ada (group idphotos-admins) and sam (group idphotos-staff); and
+// two whose address is not known to be theirs: una (email_verified "false", a string, as some
+// providers send it) and nia (no email_verified claim at all).
 // Sign-in uses the provider's own interaction pages (devInteractions: any password is taken).
 // POST /test/disable?sub=sam makes an account vanish, as a district disabling a leaver would.
 import { createServer } from 'node:http';
@@ -9,13 +11,16 @@ import Provider from 'oidc-provider';
 const people = {
   ada: { email: 'ada@district.test', name: 'Ada Admin', groups: ['idphotos-admins', 'teachers'] },
   sam: { email: 'sam@district.test', name: 'Sam Staff', groups: ['idphotos-staff'] },
+  una: { email: 'una@district.test', name: 'Una Unverified', groups: [], email_verified: 'false' },
+  nia: { email: 'nia@district.test', name: 'Nia No-claim', groups: [], email_verified: null },
 };
 const disabled = new Set();
 
 const server = createServer();
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
-  const issuer = `http://127.0.0.1:${port}`;
+  // IDPHOTOS_OIDC_ISSUER: the address it is reached at when something stands in front of it.
+  const issuer = process.env.IDPHOTOS_OIDC_ISSUER || `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
     clients: JSON.parse(process.env.IDPHOTOS_OIDC_CLIENTS ?? '[]'),
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
@@ -28,7 +33,11 @@ server.listen(0, '127.0.0.1', () => {
     async findAccount(_ctx, sub) {
       const person = people[sub];
       if (!person || disabled.has(sub)) return undefined;
-      return { accountId: sub, claims: async () => ({ sub, email: person.email, email_verified: true, name: person.name, groups: person.groups }) };
+      const verified = person.email_verified === undefined ? true : person.email_verified;
+      return {
+        accountId: sub,
+        claims: async () => ({ sub, email: person.email, ...(verified === null ? {} : { email_verified: verified }), name: person.name, groups: person.groups }),
+      };
     },
     // Consent is given once the person signs in (an admin pre-approved the app, as districts do).
     async loadExistingGrant(ctx) {
@@ -48,6 +57,6 @@ server.listen(0, '127.0.0.1', () => {
     }
     callback(req, res);
   });
-  process.stdout.write(`${JSON.stringify({ issuer })}\n`);
+  process.stdout.write(`${JSON.stringify({ issuer, port })}\n`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

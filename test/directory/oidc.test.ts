@@ -1,7 +1,8 @@
 // OpenID Connect sign-in against a real provider process (npm oidc-provider), through Chromium
 // for the people and plain HTTP for the attacks.
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -257,6 +258,30 @@ staff_groups = ["idphotos-staff"]
     expect(site.app.ctx.audit.list({ actor: 'sam@district.test' })[0]).toMatchObject({ action: 'signin.revoked' });
     await context.close();
   });
+
+  it('re-checks a disabled person even while junk callbacks hold every place (never "busy, stay in")', async () => {
+    const signedIn = await capturedCallback('ada');
+    const junk = await capturedCallback('ada');
+    const res = await callback(signedIn.url, signedIn.cookie);
+    const token = res.headers.getSetCookie().find((c) => c.startsWith('idphotos_session='))!.split(';')[0]!.split('=')[1]!;
+    await provider.disable('ada');
+    // The leaver keeps the token endpoint's places full (the provider slow, here paused).
+    provider.pause();
+    const statuses: number[] = [];
+    const calls = Array.from({ length: OIDC_MAX_IN_FLIGHT + 4 }, () => callback(junk.url, junk.cookie).then((r) => void statuses.push(r.status)));
+    let recheck: Promise<unknown> | undefined;
+    try {
+      await expect.poll(() => statuses.filter((s) => s === 429).length, POLL).toBe(4);
+      recheck = site.app.ctx.auth.authenticate(token, new Date(Date.now() + 16 * 60_000));
+    } finally {
+      provider.resume();
+    }
+    expect(await recheck).toBeUndefined();
+    expect(site.app.ctx.audit.list({ actor: 'ada@district.test' })[0]).toMatchObject({ action: 'signin.revoked' });
+    await Promise.all(calls);
+    await signedIn.context.close();
+    await junk.context.close();
+  });
 });
 
 describe('OIDC roles from allowed_domains and admin_emails (providers without groups, as Google)', () => {
@@ -310,6 +335,163 @@ ${roles}
       await door.close();
     }
   }, 120_000);
+});
+
+describe('OIDC admin_emails only for addresses the provider says are verified', () => {
+  it('refuses email_verified "false" (a string), and makes an address without email_verified staff, not admin', async () => {
+    const door = await frontDoor();
+    const provider = await startProvider([{ client_id: 'idphotos', client_secret: 'idphotos-client-secret', redirect_uris: [door.url + CALLBACK] }]);
+    const browser = await launchChromium();
+    const site = await createTestSite(`
+public_url = "${door.url}"
+[web.oidc]
+display_name = "Test District"
+issuer = "${provider.issuer}"
+client_id = "idphotos"
+client_secret = "idphotos-client-secret"
+allowed_domains = ["district.test"]
+admin_emails = ["una@district.test", "nia@district.test", "sam@district.test"]
+`);
+    door.target((await site.app.start()).webPort);
+    const signInAs = async (login: string): Promise<Page> => {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${door.url}/login`);
+      await page.getByRole('link', { name: 'Sign in with Test District' }).click();
+      await page.locator('input[name="login"]').fill(login);
+      await page.locator('input[name="password"]').fill('anything-1');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await page.waitForURL((u) => u.href.startsWith(door.url));
+      return page;
+    };
+    try {
+      // "false" as a string is not a verified address: refused, never an admin.
+      const una = await signInAs('una');
+      await expect.poll(async () => (await una.content()).includes('has no verified e-mail address'), POLL).toBe(true);
+      expect(site.app.ctx.audit.list({ actor: '(Test District sign-in)' })[0]).toMatchObject({ action: 'signin.refused', detail: 'oidc: no_email' });
+      expect(site.app.ctx.auth.staff.list().some((s) => s.identity === 'una@district.test')).toBe(false);
+      // No claim at all: let in by its domain as staff, but admin_emails does not make it admin.
+      const nia = await signInAs('nia');
+      await nia.waitForURL(`${door.url}/`);
+      expect((await nia.goto(`${door.url}/admin/status`))?.status()).toBe(403);
+      // A verified address in admin_emails is still an admin.
+      const sam = await signInAs('sam');
+      await sam.waitForURL(`${door.url}/`);
+      expect((await sam.goto(`${door.url}/admin/status`))?.status()).toBe(200);
+    } finally {
+      await browser.close();
+      await site.close();
+      await provider.stop();
+      await door.close();
+    }
+  }, 120_000);
+});
+
+/**
+ * An HTTP relay in front of the real provider (which calls itself by the relay's address) that
+ * passes everything on but its JWKS: there it publishes, under the provider's key ids, keys
+ * of its own. ID tokens then carry a signature that the published keys do not verify, as a
+ * token forged by someone answering for the provider would.
+ */
+async function jwksSwappingRelay(): Promise<{ url: string; target(port: number): void; close(): Promise<void> }> {
+  let targetPort = 0;
+  const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+  const server = createHttpServer((req, res) => {
+    const upstream = httpRequest({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, async (answer) => {
+      if (req.method === 'GET' && req.url?.split('?')[0]?.endsWith('/jwks')) {
+        const chunks: Buffer[] = [];
+        for await (const c of answer) chunks.push(c as Buffer);
+        const jwks = JSON.parse(Buffer.concat(chunks).toString()) as { keys: Record<string, unknown>[] };
+        const keys = jwks.keys.map((k) => (k.kty === 'RSA' ? { ...k, n: other.n, e: other.e } : k));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+        return;
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    target: (p) => (targetPort = p),
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+describe('OIDC ID token signature', () => {
+  it('refuses an ID token that the keys the provider publishes (its JWKS) do not verify', async () => {
+    const door = await frontDoor();
+    const relay = await jwksSwappingRelay();
+    const provider = await startProvider([{ client_id: 'idphotos', client_secret: 'idphotos-client-secret', redirect_uris: [door.url + CALLBACK] }], relay.url);
+    relay.target(provider.port);
+    const browser = await launchChromium();
+    const site = await createTestSite(`
+public_url = "${door.url}"
+[web.oidc]
+display_name = "Test District"
+issuer = "${relay.url}"
+client_id = "idphotos"
+client_secret = "idphotos-client-secret"
+allowed_domains = ["district.test"]
+`);
+    door.target((await site.app.start()).webPort);
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${door.url}/login`);
+      await page.getByRole('link', { name: 'Sign in with Test District' }).click();
+      await page.locator('input[name="login"]').fill('sam');
+      await page.locator('input[name="password"]').fill('anything-1');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await page.waitForURL((u) => u.href.startsWith(door.url));
+      await expect.poll(async () => (await page.content()).includes('did not complete'), POLL).toBe(true);
+      const refused = site.app.ctx.audit.list({ actor: '(Test District sign-in)' })[0];
+      expect(refused?.action).toBe('signin.refused');
+      expect(refused?.detail).toMatch(/signature/i);
+      expect(site.app.ctx.audit.list({ actor: 'sam@district.test' })).toEqual([]);
+      expect(site.app.ctx.auth.staff.list().some((s) => s.identity === 'sam@district.test')).toBe(false);
+    } finally {
+      await browser.close();
+      await site.close();
+      await provider.stop();
+      await relay.close();
+      await door.close();
+    }
+  }, 120_000);
+});
+
+describe('OIDC refusals a signed-out client repeats', () => {
+  it('writes login_max_failures audit entries per address and window, then counts the rest into one', async () => {
+    const down = await frontDoor();
+    const issuer = down.url;
+    await down.close();
+    const site = await createTestSite(`
+public_url = "http://127.0.0.1:1"
+login_max_failures = 3
+[web.oidc]
+display_name = "Test District"
+issuer = "${issuer}"
+client_id = "idphotos"
+client_secret = "s"
+allowed_domains = ["district.test"]
+`);
+    try {
+      const from = (ip: string) => ({ incoming: { socket: { remoteAddress: ip } } });
+      // A callback with no sign-in started: a GET that any web page can make a browser send.
+      for (let i = 0; i < 40; i++) expect((await site.web.request(`${CALLBACK}?code=x&state=y`, {}, from('10.7.0.1'))).status).toBe(401);
+      const refused = () => site.app.ctx.audit.list({ actor: '(Test District sign-in)' }).filter((e) => e.action === 'signin.refused');
+      expect(refused().map((e) => [e.ip, e.detail])).toEqual(Array(3).fill(['10.7.0.1', 'oidc: no_pending_signin']));
+      // Another address has its own allowance.
+      expect((await site.web.request(`${CALLBACK}?code=x&state=y`, {}, from('10.7.0.2'))).status).toBe(401);
+      expect(refused().filter((e) => e.ip === '10.7.0.2')).toHaveLength(1);
+      // The rest are counted, and written as one entry when the window ends (here: at stop).
+      site.app.ctx.audit.close();
+      const summary = site.app.ctx.audit.list({ actor: '(Test District sign-in)' }).find((e) => /37 from this address/.test(e.detail));
+      expect(summary).toMatchObject({ action: 'signin.refused', ip: '10.7.0.1' });
+    } finally {
+      await site.close();
+    }
+  });
 });
 
 describe('OIDC provider down', () => {

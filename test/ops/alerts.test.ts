@@ -11,7 +11,7 @@ import { conditions, type Observed } from '../../src/domain/alerts/conditions.ts
 import { SIZE_NAMES } from '../../src/domain/photos/sizes.ts';
 import { createWebApp } from '../../src/web/app.ts';
 import { signInAs } from '../web/helpers.ts';
-import { createDelivery, MAX_QUEUED, webhookChannel, type AlertMessage } from '../../src/domain/alerts/delivery.ts';
+import { createDelivery, mailChannel, MAX_QUEUED, webhookChannel, type AlertMessage } from '../../src/domain/alerts/delivery.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { logs, photo } from '../sftp/harness.ts';
 import { PASSWORD, run, sample, startAppliance, type Appliance } from './helpers.ts';
@@ -101,23 +101,7 @@ describe('alerts by webhook and mail', () => {
     expect(a.app.ctx.alerts.active().map((r) => r.cause)).not.toContain(cause);
   });
 
-  it('refused uploads: one alert when the hour reaches refused_per_hour, one resolve when the hour has passed', async () => {
-    const refuse = (names: string[]) => a.upload('idphotos', Object.fromEntries(names.map((n) => [n, 'not a photo'])));
-    await refuse(['a.txt', 'b.txt']);
-    await settle();
-    expect(fired('uploads-refused')).toHaveLength(0);
-    await refuse(['c.txt']);
-    await expect.poll(() => fired('uploads-refused').length).toBe(1);
-    await refuse(['d.txt', 'e.txt']);
-    await settle();
-    expect(fired('uploads-refused')).toHaveLength(1);
-    expect(fired('uploads-refused')[0]!.detail).toContain('/admin/photos');
-
-    ahead += 61 * MINUTE;
-    await expect.poll(() => resolved('uploads-refused').length).toBe(1);
-    await expect.poll(() => smtp.messages().filter((m) => /RESOLVED: .*uploads refused in the last hour/.test(m.subject)).length).toBe(1);
-  });
-
+  // NB: before the tests that move the clock ahead: the queue's age is counted from the upload's real time.
   it('a render queue stuck behind a display file that cannot be written, resolved once it renders', async () => {
     const bytes = await photo(41);
     const sha = createHash('sha256').update(bytes).digest('hex');
@@ -143,6 +127,23 @@ describe('alerts by webhook and mail', () => {
     await expect.poll(() => a.app.ctx.photos.photo('S1')?.source_sha256, { timeout: 30_000 }).toBe(sha);
     await expect.poll(() => resolved('render-stuck').length).toBe(1);
   }, 60_000);
+
+  it('refused uploads: one alert when the hour reaches refused_per_hour, one resolve when the hour has passed', async () => {
+    const refuse = (names: string[]) => a.upload('idphotos', Object.fromEntries(names.map((n) => [n, 'not a photo'])));
+    await refuse(['a.txt', 'b.txt']);
+    await settle();
+    expect(fired('uploads-refused')).toHaveLength(0);
+    await refuse(['c.txt']);
+    await expect.poll(() => fired('uploads-refused').length).toBe(1);
+    await refuse(['d.txt', 'e.txt']);
+    await settle();
+    expect(fired('uploads-refused')).toHaveLength(1);
+    expect(fired('uploads-refused')[0]!.detail).toContain('/admin/photos');
+
+    ahead += 61 * MINUTE;
+    await expect.poll(() => resolved('uploads-refused').length).toBe(1);
+    await expect.poll(() => smtp.messages().filter((m) => /RESOLVED: .*uploads refused in the last hour/.test(m.subject)).length).toBe(1);
+  });
 
   it('backup overdue: raised after backup_overdue_hours without one, resolved by `idphotos backup`', async () => {
     expect(fired('backup-overdue')).toHaveLength(0);
@@ -292,6 +293,26 @@ describe('alerts across a restart', () => {
     } finally {
       await hook.close();
       rmSync(a.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('alert mail with a password in smtp_url', () => {
+  const message: AlertMessage = { status: 'firing', cause: 'disk-low', title: 'Disk almost full', detail: 'x', since: new Date().toISOString(), at: new Date().toISOString(), appliance: 'test' };
+
+  it('never sends the password over a connection that TLS does not protect (a server, or a man in the middle, without STARTTLS)', async () => {
+    const smtp = await startSmtpReceiver({ auth: true });
+    try {
+      const channel = mailChannel({ smtpUrl: `smtp://alerts:mail-pass@127.0.0.1:${smtp.port}`, from: 'idphotos@district.example', to: ['it@district.example'], timeoutMs: 15_000 });
+      await expect(channel.send(message, new AbortController().signal)).rejects.toThrow(/TLS/i);
+      expect(smtp.logins()).toEqual([]);
+      expect(smtp.messages()).toEqual([]);
+      // Without a password there is nothing to protect: a plain relay on port 25 still gets the mail.
+      const plain = mailChannel({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'idphotos@district.example', to: ['it@district.example'], timeoutMs: 15_000 });
+      await plain.send(message, new AbortController().signal);
+      expect(smtp.messages().map((m) => m.subject)).toEqual(['[idphotos test] ALERT: Disk almost full']);
+    } finally {
+      await smtp.close();
     }
   });
 });

@@ -74,6 +74,17 @@ describe('/metrics on a running appliance', () => {
     expect(await scrape()).toBe(before + 2);
   });
 
+  it('does not count a request a reverse proxy forwarded as coming from this machine (the default allow)', async () => {
+    // Straight from this machine: allowed by metrics.allow's loopback default.
+    expect((await fetch(`${a.url}/metrics`)).status).toBe(200);
+    // Through a proxy on this machine (nginx for HTTPS), a client elsewhere arrives from 127.0.0.1 too.
+    for (const header of [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }, { 'x-real-ip': '203.0.113.7' }] as Record<string, string>[]) {
+      const res = await fetch(`${a.url}/metrics`, { headers: header });
+      expect(res.status).toBe(403);
+      expect(await res.text()).not.toContain('idphotos_uploads_total');
+    }
+  });
+
   it('shows the SFTP sessions signed in when scraped', async () => {
     const client = await new Promise<ssh2.Client>((resolve, reject) => {
       const c = new ssh2.Client();

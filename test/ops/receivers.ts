@@ -47,6 +47,8 @@ export async function startWebhookReceiver(answer: (n: number) => number | 'hang
 /** A real SMTP server (aiosmtpd) on 127.0.0.1:0 that writes each message it accepts to a folder. */
 export interface SmtpReceiver {
   port: number;
+  /** With `auth`: the user names that signed in (AUTH) so far, in order. */
+  logins(): string[];
   /** The messages received so far, each as `{ envelopeTo, subject, text }`, in order. */
   messages(): { envelopeFrom: string; envelopeTo: string; subject: string; text: string }[];
   close(): Promise<void>;
@@ -54,9 +56,14 @@ export interface SmtpReceiver {
 
 const SMTP_SERVER = `
 import asyncio, itertools, os, sys
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 folder = sys.argv[1]
+auth = len(sys.argv) > 2 and sys.argv[2] == 'auth'
 counter = itertools.count(1)
+def authenticator(server, session, envelope, mechanism, data):
+    with open(os.path.join(folder, 'logins'), 'ab') as f:
+        f.write(data.login + b'\\n')
+    return AuthResult(success=True)
 class Handler:
     async def handle_DATA(self, server, session, envelope):
         n = next(counter)
@@ -68,7 +75,9 @@ class Handler:
         return '250 OK'
 async def main():
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(Handler()), '127.0.0.1', 0)
+    # auth: AUTH offered on a plain connection, no STARTTLS (an old relay, or what a man in the middle makes of one).
+    make = (lambda: SMTP(Handler(), authenticator=authenticator, auth_require_tls=False)) if auth else (lambda: SMTP(Handler()))
+    server = await loop.create_server(make, '127.0.0.1', 0)
     print(server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
 asyncio.run(main())
@@ -86,9 +95,10 @@ function pythonWithAiosmtpd(): string {
   throw new Error('no python3 on PATH can import aiosmtpd: apt-get install -y --no-install-recommends python3-aiosmtpd');
 }
 
-export async function startSmtpReceiver(): Promise<SmtpReceiver> {
+/** `auth`: the server offers AUTH (any password taken) over plain text, without STARTTLS. */
+export async function startSmtpReceiver(options: { auth?: boolean } = {}): Promise<SmtpReceiver> {
   const folder = mkdtempSync(join(tmpdir(), 'idphotos-smtp-'));
-  const child: ChildProcess = spawn(pythonWithAiosmtpd(), ['-c', SMTP_SERVER, folder], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(pythonWithAiosmtpd(), ['-c', SMTP_SERVER, folder, ...(options.auth ? ['auth'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const port = await new Promise<number>((resolve, reject) => {
@@ -97,6 +107,10 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
   });
   return {
     port,
+    logins() {
+      const file = join(folder, 'logins');
+      return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    },
     messages() {
       return readdirSync(folder)
         .filter((n) => n.endsWith('.eml'))

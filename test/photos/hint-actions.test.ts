@@ -24,8 +24,9 @@ describe('near-miss hints fixed from the web', () => {
   it('applies a hint: the unmatched upload becomes the suggested person\'s photo, audited, its history kept', async () => {
     const web = createWebApp(h.app.ctx);
     const { cookie, csrf } = await signInAs(web, 'admin', PASSWORD);
-    const page = await (await web.request('/admin/photos', { headers: { cookie } })).text();
-    expect(page).toContain("Use as S1&#39;s photo");
+    // NB: an unmatched upload is listed once its display images are rendered, just after the upload closes.
+    await expect.poll(() => h.app.ctx.photos.unmatched().map((u) => u.file_name).sort(), { timeout: 30_000 }).toEqual(['0100002.jpg', 's1.jpg']);
+    expect(await (await web.request('/admin/photos', { headers: { cookie } })).text()).toContain("Use as S1&#39;s photo");
     expect(h.app.ctx.photos.photo('S1')).toBeNull();
 
     const post = (action: string, body: Record<string, string>) =>

@@ -29,6 +29,22 @@ describe('session cookie', () => {
   });
 });
 
+describe('behind a reverse proxy that ends TLS (web.public_url https)', () => {
+  it('sets the Secure flag though the appliance itself is reached over plain HTTP, so the cookie never goes out in the clear', async () => {
+    const site = await createTestSite('public_url = "https://photos.district.example"');
+    try {
+      const { webPort } = await site.app.start();
+      const res = await fetch(`http://127.0.0.1:${webPort}/login`, { ...form({ username: 'desk', password: PASSWORDS.desk }), redirect: 'manual' });
+      expect(res.status).toBe(303);
+      const cookie = res.headers.get('set-cookie')!;
+      expect(cookie).toMatch(/^idphotos_session=/);
+      expect(cookie).toContain('Secure');
+    } finally {
+      await site.close();
+    }
+  });
+});
+
 describe('sign-in, sessions and CSRF', () => {
   let site: TestSite;
   beforeAll(async () => {

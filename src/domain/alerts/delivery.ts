@@ -60,8 +60,13 @@ export function webhookChannel(url: string): Channel {
 
 /** A plain-text mail through the server of `smtpUrl` (nodemailer). */
 export function mailChannel(options: { smtpUrl: string; from: string; to: readonly string[]; timeoutMs: number }): Channel {
+  const url = new URL(options.smtpUrl);
   const transport = nodemailer.createTransport({
     url: options.smtpUrl,
+    // NB: over smtp:// nodemailer uses STARTTLS only when the server offers it, so a server
+    // without it, or anyone in between who strikes it from the greeting, would get the password
+    // in plain text. With a password in the URL, no TLS means no mail (and the log says so).
+    ...(url.protocol === 'smtp:' && (url.username || url.password) ? { requireTLS: true } : {}),
     connectionTimeout: options.timeoutMs,
     greetingTimeout: options.timeoutMs,
     socketTimeout: options.timeoutMs,

@@ -1,4 +1,4 @@
-import { errorMessage, isAppError } from '../../shared/errors.ts';
+import { errorMessage } from '../../shared/errors.ts';
 import type { StaffRow } from '../../storage/staff-store.ts';
 import type { Directories, RecheckAnswer } from './directory.ts';
 import type { StaffRegistry } from './staff.ts';
@@ -23,8 +23,8 @@ export function createDirectoryRecheck(directories: Directories, staff: StaffReg
       else if (person.method === 'oidc' && directories.oidc) answer = await directories.oidc.recheck(person.refresh_token, person.role);
       else answer = { ok: false, reason: `${person.method}_not_configured` };
     } catch (err) {
-      // Busy is not a "no": the person stays in, and the next request asks again.
-      if (isAppError(err, 'unavailable') && String(err.details?.reason).endsWith('_busy')) return person;
+      // NB: re-checks are never refused as busy (strangers filling the sign-in places must not
+      // keep a leaver in): an error here is the directory's.
       answer = { ok: false, reason: `provider_down: ${errorMessage(err)}` };
     }
     if (answer.ok) return staff.checked(person.id, answer.role, now, answer.refreshToken);

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { Client, Filter, InvalidCredentialsError, NoSuchObjectError, type Entry } from 'ldapts';
 import type { LdapConfig } from '../../config/schema.ts';
 import { AppError, errorMessage } from '../../shared/errors.ts';
@@ -16,11 +16,14 @@ const AD_DISABLED = 2;
 const PROVIDER = 'LDAP';
 const ATTRIBUTES = ['mail', 'cn', 'displayName', 'uid', 'memberOf', 'userAccountControl'];
 /**
- * Directory conversations at once (sign-ins and re-checks, two connections each at most). A
+ * Directory conversations at once for sign-ins (two connections each at most; re-checks are not
+ * counted: see withService). A
  * crowd of sign-in attempts from many addresses must not pile up connections to the domain
  * controller or sockets here; beyond this they are refused at once with "try again".
  */
 export const LDAP_MAX_IN_FLIGHT = 16;
+/** Connecting, and the TLS handshake (ldaps or StartTLS), must finish within this. */
+const CONNECT_MS = 5_000;
 
 /** Replaces `{username}` in a filter, escaped as RFC 4515 requires (`*`, `(`, `)`, `\`, NUL). */
 export function userFilter(template: string, username: string): string {
@@ -48,9 +51,16 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
   const open = async (dn?: string, password?: string): Promise<Client> => {
     // NB: ldapts opens TLS at once whenever tlsOptions are given, even for ldap://; StartTLS
     // servers then see a ClientHello where they expect LDAP and hang up. Given to startTLS only.
-    const client = new Client({ url: cfg.url, timeout: 10_000, connectTimeout: 5_000, ...(startTls ? {} : { tlsOptions }), strictDN: false });
+    const client = new Client({
+      url: cfg.url,
+      timeout: 10_000,
+      connectTimeout: CONNECT_MS,
+      ...(startTls ? { createSecureConnection: tlsWithDeadline } : { tlsOptions }),
+      strictDN: false,
+    });
     try {
-      if (startTls) await client.startTLS(tlsOptions);
+      // A copy: ldapts writes the connection's socket into the options it is given.
+      if (startTls) await client.startTLS({ ...tlsOptions });
       if (dn !== undefined) await client.bind(dn, password ?? '');
       return client;
     } catch (err) {
@@ -59,8 +69,14 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
     }
   };
 
-  /** Runs `fn` on a connection bound as the service account; failures to reach it are 'unavailable'. */
-  const withService = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
+  /**
+   * Runs `fn` on a connection bound as the service account; failures to reach it are 'unavailable'.
+   * NB: a re-check is never refused as busy: it comes from a signed-in person (one at a time
+   * each), and "busy" kept them in, so a leaver who kept the places full with sign-in attempts
+   * kept their access.
+   */
+  const withService = async <T>(fn: (client: Client) => Promise<T>, recheck = false): Promise<T> => {
+    if (recheck) return withServiceNow(fn);
     if (inFlight >= LDAP_MAX_IN_FLIGHT) {
       log.warn({ inFlight }, 'LDAP sign-in refused: too many directory requests at once');
       throw new AppError('unavailable', 'The directory is busy with other sign-ins. Try again in a few seconds.', { reason: 'ldap_busy', retryAfterSeconds: 5 });
@@ -149,7 +165,6 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
           throw new AppError('unauthorized', 'Wrong user name or password.', { reason: searchEntries.length ? 'ambiguous_user' : 'unknown_user' });
         }
         const user = searchEntries[0]!;
-        if (disabled(user)) throw new AppError('forbidden', 'This directory account is disabled.', { reason: 'disabled', identity: user.dn });
         let own: Client | undefined;
         try {
           own = await open(user.dn, password);
@@ -159,6 +174,9 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
         } finally {
           await own?.unbind().catch(() => undefined);
         }
+        // NB: only after the password: before it, anyone could learn which names are disabled
+        // accounts, without a guess counting towards the sign-in limit.
+        if (disabled(user)) throw new AppError('forbidden', 'This directory account is disabled.', { reason: 'disabled', identity: user.dn });
         const role = await roleOf(client, user);
         if (!role) {
           throw new AppError('forbidden', 'Your directory account is not in the idphotos staff or admin group, so it cannot sign in here. Ask your district IT admin to add you.', {
@@ -183,12 +201,27 @@ export function createLdapDirectory(cfg: LdapConfig, secrets: { bindPassword: st
         if (disabled(user)) return { ok: false, reason: 'disabled' };
         const role = await roleOf(client, user);
         return role ? { ok: true, role } : { ok: false, reason: 'no_group' };
-      });
+      }, true);
     },
   };
 }
 
 export type LdapDirectory = ReturnType<typeof createLdapDirectory>;
+
+/**
+ * tls.connect with a deadline on the handshake. NB: ldapts times its requests and the TCP
+ * connect, but not the handshake after StartTLS: a directory (or something in between) that
+ * accepts StartTLS and then never finishes the handshake held the sign-in, and one of the
+ * LDAP_MAX_IN_FLIGHT places, for ever.
+ */
+const tlsWithDeadline = ((options: ConnectionOptions): TLSSocket => {
+  const socket = tlsConnect(options);
+  const timer = setTimeout(() => socket.destroy(new Error(`the TLS handshake after StartTLS did not finish within ${CONNECT_MS / 1000} seconds`)), CONNECT_MS);
+  timer.unref();
+  socket.once('secureConnect', () => clearTimeout(timer));
+  socket.once('close', () => clearTimeout(timer));
+  return socket;
+}) as typeof tlsConnect;
 
 async function isActiveDirectory(client: Client): Promise<boolean> {
   try {

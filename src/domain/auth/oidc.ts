@@ -12,7 +12,7 @@ export const OIDC_CALLBACK_PATH = '/login/oidc/callback';
 /** A sign-in started at the provider must come back within this. */
 const PENDING_MS = 10 * 60_000;
 /**
- * Requests to the provider's token endpoint at once (callbacks and re-checks). Starting a
+ * Requests to the provider's token endpoint at once (callbacks; re-checks are not counted, see recheck). Starting a
  * sign-in costs nothing, so a stranger could send many callbacks; beyond this they are refused
  * at once with "try again" rather than piling up connections to the provider.
  */
@@ -69,7 +69,9 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
     discovered ??= client
       .discovery(issuer, cfg.client_id, options.clientSecret, undefined, {
         timeout: 10,
-        ...(issuer.protocol === 'http:' && isLoopback(issuer.hostname) ? { execute: [client.allowInsecureRequests] } : {}),
+        // NB: openid-client checks an ID token's signature against the provider's JWKS only
+        // when asked: by default it trusts the token endpoint's TLS alone.
+        execute: [client.enableNonRepudiationChecks, ...(issuer.protocol === 'http:' && isLoopback(issuer.hostname) ? [client.allowInsecureRequests] : [])],
       })
       .catch((err: unknown) => {
         discovered = undefined;
@@ -95,7 +97,9 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
   /** Who the ID token names, and the role they get here; throws 'forbidden' for someone not allowed in. */
   const personOf = (claims: Claims): Omit<DirectoryPerson, 'refreshToken'> => {
     const email = str(claims.email) ?? (microsoft ? str(claims.preferred_username) : undefined);
-    if (!email || !email.includes('@') || claims.email_verified === false) {
+    // NB: some providers send email_verified as a string; "false" is a no like false is.
+    const verified = claims.email_verified === true || claims.email_verified === 'true';
+    if (!email || !email.includes('@') || (claims.email_verified !== undefined && !verified)) {
       throw new AppError('forbidden', `Your ${provider} account has no verified e-mail address, so it cannot sign in here.`, { reason: 'no_email', provider });
     }
     const lower = email.toLowerCase();
@@ -106,7 +110,11 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
     if (cfg.allowed_domains.length && !cfg.allowed_domains.some((d) => d.toLowerCase() === domain)) deny('domain_not_allowed');
     const groups = new Set(strings(claims[cfg.groups_claim]));
     let role: StaffRole | undefined;
-    if (cfg.admin_emails.some((e) => e.toLowerCase() === lower) || cfg.admin_groups.some((g) => groups.has(g))) role = 'admin';
+    // An address makes an admin only when the provider vouches that it is the person's own
+    // (Entra ID sends no email_verified, and its email claim is not checked: admin_groups there).
+    const adminByEmail = cfg.admin_emails.some((e) => e.toLowerCase() === lower);
+    if (adminByEmail && !verified) log.warn({ identity: lower }, `${provider}: ${lower} is in admin_emails, but the provider does not say the address is verified (email_verified): not made admin`);
+    if ((adminByEmail && verified) || cfg.admin_groups.some((g) => groups.has(g))) role = 'admin';
     else if (cfg.staff_groups.some((g) => groups.has(g))) role = 'staff';
     // Without staff_groups the allowed domains decide who is staff (Google sends no groups).
     else if (!cfg.staff_groups.length && cfg.allowed_domains.length) role = 'staff';
@@ -200,7 +208,9 @@ export function createOidcDirectory(cfg: OidcConfig, options: { publicUrl: strin
       }
       let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
       try {
-        tokens = await limited(() => client.refreshTokenGrant(config, refreshToken));
+        // NB: not within OIDC_MAX_IN_FLIGHT: a re-check refused as busy kept the person in, so a
+        // leaver who kept the places full with junk callbacks kept their access.
+        tokens = await client.refreshTokenGrant(config, refreshToken);
       } catch (err) {
         if (isAppError(err)) throw err;
         if (err instanceof client.ResponseBodyError) return { ok: false, reason: `refresh_${err.error}` };

@@ -6,8 +6,11 @@ import { AppError, errorMessage } from '../../shared/errors.ts';
 
 /** Who may read /metrics: a source in `metrics.allow`, or anyone with the bearer token. */
 export interface MetricsAccess {
-  /** `ip` as the socket saw it; `authorization` the request's header, if any. */
-  allows(ip: string, authorization: string | undefined): boolean;
+  /**
+   * `ip` as the socket saw it; `authorization` the request's header, if any; `proxied` when the
+   * request says a proxy forwarded it (then `ip` is the proxy's, and only the token counts).
+   */
+  allows(ip: string, authorization: string | undefined, proxied?: boolean): boolean;
 }
 
 /**
@@ -21,8 +24,8 @@ export function createMetricsAccess(config: MetricsConfig): MetricsAccess {
   // NB: compared as digests, so the comparison takes the same time whatever the guess.
   const expected = token ? digest(token) : undefined;
   return {
-    allows(ip, authorization) {
-      if (allow.has(ip)) return true;
+    allows(ip, authorization, proxied = false) {
+      if (!proxied && allow.has(ip)) return true;
       if (!expected || !authorization?.startsWith('Bearer ')) return false;
       return timingSafeEqual(digest(authorization.slice(7).trim()), expected);
     },

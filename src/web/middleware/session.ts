@@ -4,10 +4,15 @@ import type { WebEnv } from '../env.ts';
 
 export const SESSION_COOKIE = 'idphotos_session';
 
-/** Puts the signed-in account (or undefined) and the client address on the context. */
-export function sessionLoader(auth: Auth): MiddlewareHandler<WebEnv> {
+/**
+ * Puts the signed-in account (or undefined) and the client address on the context.
+ * `publicUrl`: web.public_url; an https one means TLS ends at a reverse proxy in front.
+ */
+export function sessionLoader(auth: Auth, publicUrl = ''): MiddlewareHandler<WebEnv> {
+  const behindTls = publicUrl.toLowerCase().startsWith('https:');
   return async function loadSession(c, next) {
     c.set('ip', clientIp(c));
+    c.set('secureCookies', behindTls || c.req.url.startsWith('https:'));
     c.set('user', await auth.authenticate(sessionToken(c.req.header('cookie'))));
     await next();
   };
@@ -40,7 +45,11 @@ export function clientIp(c: Context): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-/** Secure cookies over TLS; plain HTTP (a lab or localhost) could not send them back otherwise. */
-export function isHttps(c: Context): boolean {
-  return c.req.url.startsWith('https:');
+/**
+ * Secure cookies over TLS, here or at a reverse proxy (web.public_url https): a session cookie
+ * without Secure goes out in the clear with any plain http:// request a browser is made to send
+ * to the same host. Plain HTTP (a lab or localhost) could not send them back otherwise.
+ */
+export function isHttps(c: Context<WebEnv>): boolean {
+  return c.get('secureCookies') ?? c.req.url.startsWith('https:');
 }

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../../context.ts';
+import { createLoginLimiter } from '../../domain/auth/login-limiter.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import type { WebEnv } from '../env.ts';
@@ -21,12 +22,25 @@ export function oidcRoutes(ctx: AppContext): Hono<WebEnv> {
   const log = createLogger('web').child({ area: 'oidc' });
   const oidc = ctx.auth.directories?.oidc;
 
+  // NB: a signed-out client can repeat a refused callback for free (a GET, which any web page
+  // can make a staff browser send too): past login_max_failures per address and window, the
+  // refusals are counted into one audit entry per reason, as POST /login's are.
+  const windowMs = ctx.config.web.login_window_seconds * 1000;
+  const audited = createLoginLimiter({ maxFailures: ctx.config.web.login_max_failures, windowSeconds: ctx.config.web.login_window_seconds });
+
   const refusedPage = (c: Context<WebEnv>, err: AppError, next = '/') => {
     const ip = c.get('ip');
     const reason = String(err.details?.reason ?? err.code);
     const identity = typeof err.details?.identity === 'string' ? err.details.identity : '';
-    ctx.audit.record({ actor: identity || `(${oidc?.provider ?? 'oidc'} sign-in)`, action: 'signin.refused', detail: `oidc: ${reason}`, ip });
-    log.info({ ip, reason, identity: identity || undefined, cause: err.details?.cause }, 'sign-in refused');
+    const entry = { actor: identity || `(${oidc?.provider ?? 'oidc'} sign-in)`, action: 'signin.refused' as const, detail: `oidc: ${reason}`, ip };
+    if (audited.retryAfter(ip) > 0) {
+      ctx.audit.summarise(entry, windowMs);
+      log.debug({ ip, reason }, 'sign-in refused');
+    } else {
+      audited.fail(ip);
+      ctx.audit.record(entry);
+      log.info({ ip, reason, identity: identity || undefined, cause: err.details?.cause }, 'sign-in refused');
+    }
     if (err.details?.retryAfterSeconds) c.header('Retry-After', String(err.details.retryAfterSeconds));
     return c.html(<LoginPage next={next} error={err.message} {...loginWays(ctx)} />, httpStatus(err));
   };
