@@ -41,6 +41,7 @@ export const installServiceCommand: Command = {
     if (positionals.length) throw new UsageError(`usage: ${USAGE}`);
     const user = values.user;
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) throw new UsageError(`--user ${user}: a system user name is 1 to 32 lower-case letters, digits, _ or -`);
+    if (user === 'root') throw new UsageError('--user root: the service must not run as root (it parses uploads from the network); name a system user of its own, e.g. idphotos');
     const config = resolve(values.config);
     const root = values.root === undefined ? '' : resolve(values.root);
     // Paths as the installed system sees them, and where this process finds them.

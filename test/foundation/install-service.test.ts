@@ -154,5 +154,9 @@ describe('idphotos install-service', () => {
     const r = await run(['install-service', '--print', '--user', 'Bad User']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--user Bad User: a system user name is/);
+    const root = await run(['install-service', '--print', '--user', 'root']);
+    expect(root.code).toBe(2);
+    expect(root.stderr).toContain('--user root: the service must not run as root');
+    expect(root.stdout).not.toContain('User=root');
   });
 });
