@@ -102,3 +102,28 @@ describe('/reports/ rendered once per change', () => {
     expect(sizeOf(second.stdout)).toBeGreaterThan(sizeOf(first.stdout));
   });
 });
+
+describe('/reports/ import result files follow their import', () => {
+  it('a held import\'s result file says held, and applied once an admin approves it', async () => {
+    const sftp = (commands: string[]) => run('sftp', [...h.sshOpts, '-b', '-', `${USER}@127.0.0.1`], { input: `${commands.join('\n')}\n`, cwd: local });
+    // A PowerSchool export: Enroll_Status 0 is enrolled, 2 transferred out.
+    const people = (active: string) => `ID,Student_Number,First_Name,Last_Name,Grade_Level,SchoolID,Enroll_Status\r\n${Array.from({ length: 20 }, (_, i) => `${i},H${i},Ann${i},Lee${i},5,101,${i < 10 ? '0' : active}`).join('\r\n')}\r\n`;
+    writeFileSync(join(local, 'students.csv'), people('0'));
+    expect((await sftp(['put students.csv /incoming/data/'])).code).toBe(0);
+    await h.app.ctx.imports.idle();
+    // Half the students made inactive: held for an admin.
+    writeFileSync(join(local, 'students.csv'), people('2'));
+    expect((await sftp(['put students.csv /incoming/data/'])).code).toBe(0);
+    await h.app.ctx.imports.idle();
+    const held = h.app.ctx.roster.listImports({ limit: 1 })[0]!;
+    expect(held, JSON.stringify({ ...held, errors: undefined })).toMatchObject({ status: 'held' });
+    const name = `import-${held.id}-students.txt`;
+    expect((await sftp([`get /reports/${name} before.txt`])).code).toBe(0);
+    expect(readFileSync(join(local, 'before.txt'), 'utf8')).toContain(`import ${held.id} students.csv: held`);
+    await h.app.ctx.roster.approve(held.id, 'web:admin');
+    expect((await sftp([`get /reports/${name} after.txt`])).code).toBe(0);
+    const after = readFileSync(join(local, 'after.txt'), 'utf8');
+    expect(after).toContain(`import ${held.id} students.csv: applied`);
+    expect(after).toContain('by web:admin');
+  });
+});

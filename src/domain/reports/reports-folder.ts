@@ -11,8 +11,8 @@ import type { ImportDetail } from '../roster/service.ts';
 export const REPORT_DAYS = 14;
 export const REPORT_SESSIONS = 50;
 export const REPORT_IMPORTS = 50;
-/** Rendered day and session reports kept: what a listing shows, and a few more. */
-const CACHED_REPORTS = REPORT_DAYS + REPORT_SESSIONS + 16;
+/** Rendered reports kept: what a listing shows, and a few more. */
+const CACHED_REPORTS = REPORT_DAYS + REPORT_SESSIONS + REPORT_IMPORTS + 16;
 /** Error lines an import's result file names; the count stays exact. */
 export const MAX_ERROR_LINES = 1000;
 
@@ -23,7 +23,7 @@ export interface ReportsFolderOptions {
   timezone: string;
   /** Generated files are written here (temp, then rename) for the SFTP layer to read. */
   dir: string;
-  imports: { listImports(opts: { limit: number }): ImportDetail[]; getImport(id: number): ImportDetail };
+  imports: { listImports(opts: { limit: number; before?: number }): ImportDetail[]; getImport(id: number): ImportDetail };
 }
 
 /**
@@ -61,13 +61,20 @@ export function createReportsFolder(opts: ReportsFolderOptions): IncomingFolder 
     }
     m = /^import-(\d+)-.+\.txt$/.exec(name);
     if (m) {
-      let imp: ImportDetail;
-      try {
-        imp = opts.imports.getImport(Number(m[1]));
-      } catch {
-        return undefined;
-      }
-      return importFileName(imp) === name ? { text: importText(imp, opts.timezone), mtime: seconds(imp.decided_at ?? imp.received_at) } : undefined;
+      // NB: the import's row first (one row, a few error lines); all its error lines (up to
+      // 10,000) only when its result changed: 50 imports read whole took seconds per listing.
+      const id = Number(m[1]);
+      const [row] = opts.imports.listImports({ limit: 1, before: id + 1 });
+      if (!row || row.id !== id || importFileName(row) !== name) return undefined;
+      return cached(name, JSON.stringify({ ...row, errors: undefined }), () => {
+        let imp: ImportDetail;
+        try {
+          imp = opts.imports.getImport(id);
+        } catch {
+          return undefined;
+        }
+        return { text: importText(imp, opts.timezone), mtime: seconds(imp.decided_at ?? imp.received_at) };
+      });
     }
     return undefined;
   };
