@@ -23,6 +23,7 @@ import { createAuth } from './domain/auth/auth.ts';
 import { createDirectories } from './domain/auth/directory.ts';
 import { createAuditLog } from './domain/audit/audit.ts';
 import { startAuditRetention } from './domain/audit/retention.ts';
+import { startPhotoRetention } from './domain/photos/retention.ts';
 import { DeviceService } from './domain/devices/devices.ts';
 import { IncidentService } from './domain/incidents/incidents.ts';
 import { DeviceImporter, DEVICES_FILE, DEVICES_KIND } from './domain/devices/import.ts';
@@ -30,6 +31,10 @@ import { createPhotoService, type PhotoServiceOptions } from './domain/photos/se
 import { createUserService } from './domain/users/users.ts';
 import { createStatusReport } from './domain/users/status.ts';
 import { createBackups } from './domain/backup/backup.ts';
+import { createTokenService } from './domain/tokens/tokens.ts';
+import { createPhotoExports } from './domain/exports/photo-export.ts';
+import { createDeliveryService } from './domain/deliveries/deliveries.ts';
+import { deliveryOutcomes, withDeliveries } from './domain/deliveries/folder.ts';
 import { createSftpSessions } from './domain/connections/sftp-sessions.ts';
 import type { RunningServer } from './web/server.ts';
 import { VERSION } from './version.ts';
@@ -130,6 +135,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     roster.delegateKind(DEVICES_KIND, deviceImports);
     const imports = new ImportScheduler({ quietMs: config.roster.quiet_seconds * 1000, registry: dataFiles, log: createLogger('imports') });
     const photos = createPhotoService({ storage, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos'), hooks: overrides.photoHooks });
+    const deliveries = createDeliveryService({ store: storage.deliveries, photos, audit, dataDir: config.data_dir, maxImageBytes: config.sftp.max_photo_bytes, log: createLogger('deliveries') });
     const sftpSessions = createSftpSessions();
     const metrics = createMetrics({
       renderQueue: () => storage.monitor.pendingRenders(),
@@ -154,7 +160,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       (refusal) => roster.recordRefusedUpload(refusal),
     );
     const folders = {
-      idphotos: observeFolder(reports.wrap(photos.folder, photoOutcomes(photos, photos.folder)), 'idphotos', onUpload),
+      idphotos: observeFolder(reports.wrap(withDeliveries(photos.folder, deliveries, config.sftp.max_delivery_bytes), deliveryOutcomes(deliveries, photoOutcomes(photos, photos.folder))), 'idphotos', onUpload),
       data: observeFolder(reports.wrap(data, dataOutcomes(data)), 'data', onUpload),
       reports: createReportsFolder({ store: storage.uploadReports, timezone, dir: join(config.data_dir, 'reports'), imports: roster }),
     };
@@ -187,6 +193,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const ctx: AppContext = {
       config, log, accounts, hostKeys, folders, users, status, backup, auth, audit, devices, incidents, deviceImports, roster, dataFiles, imports, photos, names,
       sftpSessions, metrics, metricsAccess, alerts, backupSchedule,
+      tokens: createTokenService(storage.tokens, audit),
+      exports: createPhotoExports(storage.exports, photos, audit),
+      deliveries,
     };
     return makeApp(ctx, storage, generated, serving);
   } catch (err) {
@@ -198,6 +207,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredential[], serving: boolean): App {
   const running: RunningServer[] = [];
   let retention: ReturnType<typeof startAuditRetention> | undefined;
+  let photoRetention: ReturnType<typeof startPhotoRetention> | undefined;
   return {
     ctx,
     storage,
@@ -208,6 +218,8 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       ctx.log.info({ version: VERSION, runtime: runtimeName(), sqlite: SQLITE_DRIVER, config: redactConfig(ctx.config) }, 'starting idphotos');
       // Finish or drop uploads a crash interrupted before anyone can see the photo store.
       await ctx.photos.start();
+      // Deliveries a stop cut off continue in the background through the photo store.
+      ctx.deliveries.start().catch((err) => ctx.log.error({ err }, 'could not resume vendor deliveries'));
       // Same for roster imports a crash cut off: their work copies go; catch-up below redoes them.
       ctx.roster.removeDeadWork();
       const [{ startWebServer }, { createWebApp }, { startSftpServer }] = await Promise.all([import('./web/server.ts'), import('./web/app.ts'), import('./sftp/server.ts')]);
@@ -222,6 +234,7 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       );
       // Roster files that arrived just before the last stop were never imported.
       catchUpUploads(ctx.folders.data, ctx.dataFiles, ctx.roster, ctx.imports).catch((err) => ctx.log.error({ err }, 'roster catch-up failed'));
+      photoRetention = startPhotoRetention(ctx.photos, ctx.audit, ctx.config.photos.retain_inactive_days, createLogger('retention'));
       retention = startAuditRetention(ctx.audit, ctx.config.web.audit_retention_days, createLogger('audit'));
       ctx.alerts.start();
       ctx.backupSchedule.start();
@@ -229,9 +242,11 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
     },
     async stop(graceMs = 8000) {
       await Promise.all(running.splice(0).map((s) => s.close(graceMs)));
+      await ctx.deliveries.stop();
       await ctx.photos.stop();
       await ctx.imports.stop();
       await retention?.stop();
+      photoRetention?.stop();
       await ctx.backupSchedule.stop();
       await ctx.alerts.stop();
       ctx.audit.close();

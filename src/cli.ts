@@ -10,6 +10,7 @@ import { importCommand } from './cli/import.ts';
 import { importsCommand } from './cli/imports.ts';
 import { photosCommand } from './cli/photos.ts';
 import { backupCommand } from './cli/backup.ts';
+import { tokensCommand } from './cli/tokens.ts';
 import { installServiceCommand } from './cli/install-service.ts';
 
 /** Every command the executable knows; `serve` runs when none is named. */
@@ -21,6 +22,7 @@ export const COMMANDS: Record<string, Command> = {
   imports: importsCommand,
   photos: photosCommand,
   backup: backupCommand,
+  tokens: tokensCommand,
   'install-service': installServiceCommand,
 };
 

@@ -12,6 +12,9 @@ import type { DeviceService } from './domain/devices/devices.ts';
 import type { IncidentService } from './domain/incidents/incidents.ts';
 import type { DeviceImporter } from './domain/devices/import.ts';
 import type { PhotoService } from './domain/photos/service.ts';
+import type { TokenService } from './domain/tokens/tokens.ts';
+import type { PhotoExports } from './domain/exports/photo-export.ts';
+import type { DeliveryService } from './domain/deliveries/deliveries.ts';
 import type { UserService } from './domain/users/users.ts';
 import type { StatusReport } from './domain/users/status.ts';
 import type { Backups } from './domain/backup/backup.ts';
@@ -58,6 +61,12 @@ export interface AppContext {
   names: CodeNames;
   /** SFTP connections signed in now: the SFTP server reports them, the admin status page lists them. */
   sftpSessions: SftpSessions;
+  /** Integration tokens: bearer tokens other systems read photos and records with. */
+  tokens: TokenService;
+  /** Photos out: zips and folders of current photos named by Local ID, with Destiny's idlink.txt. */
+  exports: PhotoExports;
+  /** Picture-day vendor deliveries (PSPA INDEX.TXT or idlink.txt zips) and the lines waiting for an admin. */
+  deliveries: DeliveryService;
   /** Prometheus counters and gauges, read at `/metrics`. */
   metrics: Metrics;
   /** Who may read `/metrics` (metrics.allow, or the token). */

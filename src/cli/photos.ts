@@ -1,4 +1,7 @@
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { IDLINK, parseExportRequest } from '../domain/exports/photo-export.ts';
 import { errorMessage, isAppError } from '../shared/errors.ts';
 import { configureLogging } from '../shared/logger.ts';
 import { configFromArgs, UsageError, type Command } from './common.ts';
@@ -7,7 +10,8 @@ import { openApp } from './open-app.ts';
 
 const USAGE = `idphotos photos add FILE… [--config FILE] [--account NAME]
        idphotos photos history LOCALID [--config FILE]
-       idphotos photos restore LOCALID VERSION [--config FILE] [--account NAME]`;
+       idphotos photos restore LOCALID VERSION [--config FILE] [--account NAME]
+       idphotos photos export DIR|FILE.zip [--size full|profile|thumb|original] [--building B] [--grade G] [--role student|staff] [--since YYYY-MM-DD] [--config FILE]`;
 
 /**
  * `idphotos photos …`: the same ingest as an SFTP upload (same checks, same refusals in the admin
@@ -15,19 +19,30 @@ const USAGE = `idphotos photos add FILE… [--config FILE] [--account NAME]
  * Exit code 1 when any file was refused.
  */
 export const photosCommand: Command = {
-  summary: 'add photos from files, show a Local ID\'s photo history, restore a version',
+  summary: 'add photos from files, show a Local ID\'s photo history, restore a version, export photos',
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, account: { type: 'string', default: 'cli' } },
+      options: {
+        config: { type: 'string', short: 'c' },
+        account: { type: 'string', default: 'cli' },
+        size: { type: 'string' },
+        building: { type: 'string' },
+        grade: { type: 'string' },
+        role: { type: 'string' },
+        since: { type: 'string' },
+      },
     });
     const [action, ...rest] = positionals;
     if (action === 'add' && rest.length === 0) throw new UsageError('name at least one photo file');
     if (action === 'history' && rest.length !== 1) throw new UsageError('usage: idphotos photos history LOCALID');
     if (action === 'restore' && (rest.length !== 2 || !/^\d+$/.test(rest[1]))) throw new UsageError('usage: idphotos photos restore LOCALID VERSION');
-    if (!['add', 'history', 'restore'].includes(action ?? '')) throw new UsageError(`usage: ${USAGE}`);
+    if (action === 'export' && rest.length !== 1) throw new UsageError('usage: idphotos photos export DIR|FILE.zip [--size …] [--building …] [--grade …] [--role …] [--since …]');
+    if (!['add', 'history', 'restore', 'export'].includes(action ?? '')) throw new UsageError(`usage: ${USAGE}`);
+    // Checked before anything opens: a bad filter is a usage error (exit code 2).
+    const exportRequest = action === 'export' ? usageErrors(() => parseExportRequest(values)) : undefined;
 
     const config = configFromArgs(values.config);
     // NB: logs go to stderr at warn, so stdout holds only the one line per file below.
@@ -41,6 +56,15 @@ export const photosCommand: Command = {
         for (const v of versions) {
           io.stdout.write(`${v.current ? '*' : ' '} ${v.version_id}\t${formatLocalTime(v.uploaded_at, resolveTimezone(config.timezone))}\t${v.file_name}\t${v.width}×${v.height}\t${v.account}\t${v.source_sha256}\n`);
         }
+        return 0;
+      }
+      if (action === 'export') {
+        const plan = app.ctx.exports.plan(exportRequest!);
+        const target = resolve(rest[0]!);
+        const actor = `cli:${userInfo().username}`;
+        if (target.toLowerCase().endsWith('.zip')) await app.ctx.exports.writeZipFile(plan, target, actor);
+        else await app.ctx.exports.writeFolder(plan, target, actor);
+        io.stdout.write(`${plan.entries.length} photos and ${IDLINK} written to ${target}${plan.withheld ? `; ${plan.withheld} withheld (opted out of directory photos)` : ''}\n`);
         return 0;
       }
       if (action === 'restore') {
@@ -66,3 +90,13 @@ export const photosCommand: Command = {
     }
   },
 };
+
+/** A bad option value from the domain's checks is a usage error (exit code 2). */
+function usageErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (isAppError(err, 'invalid')) throw new UsageError(err.message);
+    throw err;
+  }
+}

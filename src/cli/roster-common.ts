@@ -22,7 +22,8 @@ export function describeImport(rec: ImportDetail, maxErrors = 20, columns = fals
     lines.push(
       `  ${prefix}${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} deactivated` +
         `${rec.reactivated ? ` (${rec.reactivated} back)` : ''}${rec.ignored ? `, ${rec.ignored} not imported` : ''}` +
-        `, ${rec.error_count} error${rec.error_count === 1 ? '' : 's'}${rec.photos_linked ? `, ${rec.photos_linked} waiting photos linked` : ''}`,
+        `, ${rec.error_count} error${rec.error_count === 1 ? '' : 's'}${rec.photos_linked ? `, ${rec.photos_linked} waiting photos linked` : ''}` +
+        `${rec.opted_out ? `, ${rec.opted_out} opted out of directory photos` : ''}`,
     );
   }
   for (const r of rec.ignored_reasons) lines.push(`  not imported: ${r.count} ${r.reason}`);

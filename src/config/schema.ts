@@ -36,6 +36,8 @@ const COLUMN_MAPPING = {
   position: { type: 'string' },
   role: { type: 'string' },
   active: { type: 'string' },
+  /** The district's FERPA directory opt-out column (yes/no, true/false, 1/0, Y/N). */
+  opt_out: { type: 'string' },
   /** Values of the `active` column that mean active; listing them makes every other value inactive. */
   active_values: { type: 'strings', default: [] },
   /** Values that mean inactive; with it, a value in neither list is an error on its line. */
@@ -63,6 +65,8 @@ export const SCHEMA = {
       listen: { type: 'listen', default: '0.0.0.0:2222' },
       max_photo_bytes: { type: 'int', default: 20 * MB, min: 1024 },
       max_data_bytes: { type: 'int', default: 200 * MB, min: 1024 },
+      /** Largest vendor delivery zip uploaded to /incoming/idphotos/. */
+      max_delivery_bytes: { type: 'int', default: 1024 * MB, min: 1024 },
       max_sessions_per_account: { type: 'int', default: 32, min: 1 },
       idle_timeout_seconds: { type: 'int', default: 900, min: 10 },
       /** From TCP accept to the end of the SSH handshake (a connection that sends nothing is closed then). */
@@ -181,6 +185,8 @@ export const SCHEMA = {
       history_versions: { type: 'int', default: 5, min: 1, max: 100 },
       max_input_pixels: { type: 'int', default: 50_000_000, min: 10_000 },
       workers: { type: 'int', default: 2, min: 1, max: 16 },
+      /** Days a person may be inactive before their photos and photo history are purged; 0 keeps them. */
+      retain_inactive_days: { type: 'int', default: 0, min: 0 },
     },
   },
   roster: {

@@ -274,7 +274,8 @@ export class SftpSession implements SftpRequestHandler {
     // the stored bytes, copied in when the client first changes something.
     const file = staging.newUploadPath();
     const fd = openSync(file, 'w+');
-    const keep = existing && !truncate;
+    // NB: a delivery zip is listed but not kept: a resume of one starts over.
+    const keep = existing && !truncate && this.deps.folders[path.folder].contentPath(path.name) !== undefined;
     return {
       kind: 'write',
       fd,
@@ -340,7 +341,7 @@ export class SftpSession implements SftpRequestHandler {
   private writeBytes(h: WriteHandle, offset: number, data: Buffer): void {
     const at = h.append ? h.size : offset;
     const end = at + data.length;
-    const max = this.deps.folders[h.path.folder].maxBytes;
+    const max = this.maxBytes(h.path);
     if (end > max) {
       h.refused = new AppError('too_large', `${h.path.name} is larger than ${formatBytes(max)}, the limit for ${folderPath(h.path.folder)}; nothing was stored`);
       this.discard(h);
@@ -568,8 +569,13 @@ export class SftpSession implements SftpRequestHandler {
   }
 
   private checkSize(path: FilePath, size: number): void {
-    const max = this.deps.folders[path.folder].maxBytes;
+    const max = this.maxBytes(path);
     if (size > max) throw new AppError('too_large', `${path.name} cannot be larger than ${formatBytes(max)}, the limit for ${folderPath(path.folder)}`);
+  }
+
+  private maxBytes(path: FilePath): number {
+    const folder = this.deps.folders[path.folder];
+    return folder.maxBytesFor?.(path.name) ?? folder.maxBytes;
   }
 
   // --- folders -------------------------------------------------------------------------
@@ -609,7 +615,9 @@ export class SftpSession implements SftpRequestHandler {
       const inFolder = path.kind === 'file' || path.path.startsWith('/incoming/idphotos/') || path.path.startsWith('/incoming/data/');
       if (inFolder) {
         const folder = path.path.startsWith('/incoming/data/') ? 'data' : 'idphotos';
-        throw new AppError('forbidden', `subfolders cannot be ${what} in ${folderPath(folder)}: they are not searched; put files directly in ${folderPath(folder)}`);
+        // A picture-day package is one zip: folders of a package are not read as a delivery.
+        const hint = folder === 'idphotos' ? ' (a picture-day package with INDEX.TXT or idlink.txt: upload it as one .zip)' : '';
+        throw new AppError('forbidden', `subfolders cannot be ${what} in ${folderPath(folder)}: they are not searched; put files directly in ${folderPath(folder)}${hint}`);
       }
     }
     if (what === 'created' && path.kind !== 'nowhere') throw new AppError('conflict', `${path.path} already exists`);

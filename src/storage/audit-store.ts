@@ -13,7 +13,13 @@ export type AuditAction =
   | 'staff.unblock'
   | 'admin.action'
   | 'staff.action'
-  | 'backup';
+  | 'backup'
+  | 'token.create'
+  | 'token.revoke'
+  | 'token.use'
+  | 'export'
+  | 'audit.export'
+  | 'photo.purge';
 
 export interface AuditEntry {
   at: string;
@@ -63,6 +69,25 @@ export function createAuditStore(db: Db) {
         params.beforeId = query.beforeId;
       }
       return db.all(`SELECT ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`, params);
+    },
+
+    /** Up to `limit` entries with an id above `after`, oldest first, of one person and/or [from, to) (ISO times). */
+    pageAfter(range: { localId?: string | undefined; from?: string | undefined; to?: string | undefined }, after: number, limit: number): (AuditEntry & { id: number })[] {
+      const where: string[] = ['id > @after'];
+      const params: Record<string, string | number> = { after, limit };
+      if (range.localId !== undefined) {
+        where.push('local_id = @localId');
+        params.localId = range.localId;
+      }
+      if (range.from !== undefined) {
+        where.push('at >= @from');
+        params.from = range.from;
+      }
+      if (range.to !== undefined) {
+        where.push('at < @to');
+        params.to = range.to;
+      }
+      return db.all(`SELECT ${COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`, params);
     },
 
     /** The newest `idphotos backup`. NB: the literal 'backup' lets SQLite use the partial index of 008-audit-backups. */

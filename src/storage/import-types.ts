@@ -23,6 +23,8 @@ export interface ImportCounts {
   error_count: number;
   /** Photos waiting for a Local ID that this import brought (unmatched → matched). */
   photos_linked: number;
+  /** Rows of the file that mark a person opted out of directory photos. */
+  opted_out: number;
 }
 
 export interface IgnoredReason {

@@ -13,6 +13,9 @@ import { snapshotInto } from './snapshot.ts';
 import { createStatusStore, type StatusStore } from './status-store.ts';
 import { createUpgradeStore, type UpgradeStore } from './upgrade-store.ts';
 import { createUserStore, type UserStore } from './user-store.ts';
+import { createTokenStore, type TokenStore } from './token-store.ts';
+import { createDeliveryStore, type DeliveryStore } from './delivery-store.ts';
+import { createExportStore, type ExportStore } from './export-store.ts';
 import { createImportChangeStore, type ImportChangeStore } from './import-change-store.ts';
 import { createSchoolNameStore, type SchoolNameStore } from './school-name-store.ts';
 import { createUploadReportStore, type UploadReportStore } from './upload-report-store.ts';
@@ -42,6 +45,12 @@ export interface Storage {
   readonly staff: StaffStore;
   readonly audit: AuditStore;
   readonly status: StatusStore;
+  /** Integration tokens (hashes only). */
+  readonly tokens: TokenStore;
+  /** Vendor deliveries and their lines. */
+  readonly deliveries: DeliveryStore;
+  /** Which current photos an export takes. */
+  readonly exports: ExportStore;
   readonly upgrades: UpgradeStore;
   /**
    * Migrations the database has and lacks (opened with `migrate: false`): both non-empty means
@@ -81,6 +90,9 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     staff: createStaffStore(db),
     audit: createAuditStore(db),
     status: createStatusStore(db),
+    tokens: createTokenStore(db),
+    deliveries: createDeliveryStore(db),
+    exports: createExportStore(db),
     upgrades: createUpgradeStore(db),
     migrationState: () => {
       const { applied, pending } = migrationState(db);

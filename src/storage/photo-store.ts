@@ -151,6 +151,17 @@ export function createPhotoStore(db: Db) {
       );
     },
     clearCurrent: (localId: string) => void db.run('DELETE FROM photos WHERE local_id = ?', localId),
+    /** Every version of a Local ID, in any state (a purge takes them all). */
+    allVersionsOf: (localId: string) => db.all<VersionRow>('SELECT * FROM photo_versions WHERE local_id = ?', localId),
+    deleteFilesOfLocalId: (localId: string) => void db.run('DELETE FROM photo_files WHERE local_id = ?', localId),
+    /** People inactive since before `cutoff` (ISO time) who still have photo versions, longest gone first. */
+    inactiveWithPhotos: (cutoff: string, limit: number) =>
+      db.all<{ local_id: string; deactivated_at: string; versions: number }>(
+        `SELECT u.local_id, u.deactivated_at, COUNT(v.id) AS versions FROM users u JOIN photo_versions v ON v.local_id = u.local_id
+         WHERE u.active = 0 AND u.deactivated_at IS NOT NULL AND u.deactivated_at < ? GROUP BY u.local_id ORDER BY u.deactivated_at, u.local_id LIMIT ?`,
+        cutoff,
+        limit,
+      ),
     currentPhoto: (localId: string) =>
       db.get<CurrentPhoto>(
         `SELECT p.local_id, p.version_id, v.source_sha256, v.width, v.height, v.file_name, p.updated_at,

@@ -19,7 +19,7 @@ export function insertImport(db: Db, rec: NewImport): number {
 
 const UPDATABLE = [
   'format', 'encoding', 'delimiter', 'status', 'reason', 'rows', 'added', 'updated', 'unchanged', 'deactivated',
-  'reactivated', 'ignored', 'error_count', 'photos_linked', 'held_dir', 'decided_at', 'decided_by', 'sha256', 'bytes',
+  'reactivated', 'ignored', 'error_count', 'photos_linked', 'opted_out', 'held_dir', 'decided_at', 'decided_by', 'sha256', 'bytes',
   'layout', 'columns_used', 'columns_ignored', 'ignored_reasons',
 ] as const;
 export type ImportUpdate = Partial<Pick<ImportRow, (typeof UPDATABLE)[number]>>;

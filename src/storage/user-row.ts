@@ -14,6 +14,8 @@ export interface UserRow {
   username: string;
   position: string;
   active: 0 | 1;
+  /** FERPA directory opt-out (migration 012): 1 withholds the photo from staff, exports and tokens. */
+  opt_out: 0 | 1;
   /** The file the user came from (`students.csv`, …); missing users are looked for among its users. */
   source: string;
   created_at: string;

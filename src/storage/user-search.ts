@@ -1,7 +1,7 @@
 import type { Db } from './db.ts';
 import type { UserRow } from './user-row.ts';
 
-export type UserSummary = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'active'>;
+export type UserSummary = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'active' | 'opt_out'>;
 
 export interface SearchQuery {
   /** Name parts and/or a Local ID, e.g. `smi`, `John Sm`, `S12345`. */
@@ -18,7 +18,7 @@ export interface SearchResult {
   more: boolean;
 }
 
-const COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, active';
+const COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, active, opt_out';
 
 /**
  * Where a token may match, in the order results are shown: an exact Local ID first, then

@@ -3,7 +3,10 @@ import { searchUsers, type SearchQuery, type SearchResult } from './user-search.
 import type { UserRow } from './user-row.ts';
 
 /** A `users` row as roster import reads and writes it. */
-export type RosterUser = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'username' | 'position' | 'active' | 'source'>;
+export type RosterUser = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'username' | 'position' | 'active' | 'source'> & {
+  /** '1' or '0' from a file; the number 1 or 0 when read back (SQLite's INTEGER column takes either). */
+  opt_out?: string | number;
+};
 
 /** A user as the comparison pass reads it: `key` is the compared columns joined by U+001F. */
 export interface UserKey {
@@ -20,10 +23,10 @@ export interface UserCounts {
   inactive: number;
 }
 
-const ROSTER_COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, username, position, active, source';
-const KEY_COLUMNS = new Set(['first_name', 'last_name', 'middle_name', 'grade', 'building', 'email', 'username', 'position']);
+const ROSTER_COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, username, position, opt_out, active, source';
+const KEY_COLUMNS = new Set(['first_name', 'last_name', 'middle_name', 'grade', 'building', 'email', 'username', 'position', 'opt_out']);
 const INSERT_BATCH = 50;
-const ROW_PARAMS = `(${new Array(15).fill('?').join(', ')})`;
+const ROW_PARAMS = `(${new Array(16).fill('?').join(', ')})`;
 
 /**
  * The `users` table (migration 001-users): the one place that looks a user up by Local ID, for
@@ -33,6 +36,12 @@ export function createUserStore(db: Db) {
   return {
     /** The user with exactly this Local ID. */
     byLocalId: (localId: string): UserRow | undefined => db.get<UserRow>('SELECT * FROM users WHERE local_id = ?', localId),
+
+    /** undefined: no such user; true: opted out of directory photos (FERPA). One small read: the image path asks it per thumbnail. */
+    optedOut(localId: string): boolean | undefined {
+      const row = db.get<{ opt_out: number }>('SELECT opt_out FROM users WHERE local_id = ?', localId);
+      return row === undefined ? undefined : row.opt_out === 1;
+    },
 
     exists: (localId: string): boolean => db.get('SELECT 1 AS x FROM users WHERE local_id = ?', localId) !== undefined,
 
@@ -92,7 +101,7 @@ export function createUserStore(db: Db) {
         const batch = users.slice(i, i + INSERT_BATCH);
         const params: (string | number | null)[] = [];
         for (const u of batch) {
-          params.push(u.local_id, u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, u.active, u.source, now, now, u.active ? null : now);
+          params.push(u.local_id, u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, Number(u.opt_out ?? 0), u.active, u.source, now, now, u.active ? null : now);
         }
         db.run(`INSERT INTO users (${ROSTER_COLUMNS}, created_at, updated_at, deactivated_at) VALUES ${batch.map(() => ROW_PARAMS).join(', ')}`, ...params);
       }
@@ -112,11 +121,11 @@ export function createUserStore(db: Db) {
     update(u: RosterUser, now: string): void {
       db.run(
         `UPDATE users SET first_name = ?, last_name = ?, middle_name = ?, role = ?, grade = ?, building = ?, email = ?,
-           username = ?, position = ?, source = ?, updated_at = ?,
+           username = ?, position = ?, opt_out = ?, source = ?, updated_at = ?,
            deactivated_at = CASE WHEN ? = 1 THEN NULL WHEN active = 1 THEN ? ELSE deactivated_at END,
            active = ?
          WHERE local_id = ?`,
-        u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, u.source, now,
+        u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, Number(u.opt_out ?? 0), u.source, now,
         u.active, now, u.active, u.local_id,
       );
     },

@@ -13,6 +13,7 @@ import { csrfProtection } from './middleware/csrf.ts';
 import { requireRole } from './middleware/require-role.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { sessionLoader } from './middleware/session.ts';
+import { tokenAuth } from './middleware/bearer-token.ts';
 import { adminRoutes } from './routes/admin.tsx';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.tsx';
@@ -59,6 +60,7 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.use('/login', requestSizeLimit(16 * 1024));
   app.use(requestSizeLimit(1024 * 1024));
   app.use(sessionLoader(ctx.auth, ctx.config.web.public_url));
+  app.use(tokenAuth(ctx.tokens, ctx.audit));
   app.use(csrfProtection());
   app.route('/', authRoutes(ctx));
   app.route('/login/oidc', oidcRoutes(ctx));

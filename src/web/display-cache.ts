@@ -24,8 +24,8 @@ export function withDisplayCache(photos: PhotoService, maxBytes = 64 * 1024 * 10
 
   return {
     ...photos,
-    display(localId: string, size: Parameters<PhotoService['display']>[1], versionId?: number): DisplayImage {
-      const image = photos.display(localId, size, versionId);
+    display(localId: string, size: Parameters<PhotoService['display']>[1], versionId?: number, reader?: Parameters<PhotoService['display']>[3]): DisplayImage {
+      const image = photos.display(localId, size, versionId, reader);
       return {
         ...image,
         async read() {

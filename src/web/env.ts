@@ -1,5 +1,6 @@
 import type { AuditAction } from '../storage/audit-store.ts';
 import type { SignedIn } from '../domain/auth/auth.ts';
+import type { TokenHolder } from '../domain/tokens/tokens.ts';
 
 /** What middleware puts on the Hono context for the handlers after it. */
 export type WebEnv = {
@@ -12,6 +13,8 @@ export type WebEnv = {
     secureCookies: boolean;
     /** Set by a route whose answer shows no one's data (the placeholder image): not a view to audit. */
     notAView: boolean | undefined;
+    /** The integration token the request came with (`Authorization: Bearer`), if any. */
+    token: TokenHolder | undefined;
     /** Set by a route that changed something: what the audit entry says (middleware/audit-change.ts writes it). */
     audit: { detail: string; localId?: string; action?: AuditAction } | undefined;
   };

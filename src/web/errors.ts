@@ -36,10 +36,12 @@ export function isApiPath(path: string): boolean {
 export function errorHandler(log: Logger) {
   return function onError(err: Error, c: Context<WebEnv>): Response | Promise<Response> {
     const status = httpStatus(err);
-    const api = isApiPath(c.req.path);
+    // A client with a bearer token is a program: JSON and a plain 401, never the sign-in page.
+    const api = isApiPath(c.req.path) || c.req.header('authorization') !== undefined;
     if (status === 500) log.error({ err, method: c.req.method, path: c.req.path }, 'web request failed');
     else if (status === 507) log.error({ err, method: c.req.method, path: c.req.path, user: c.get('user')?.username }, 'web request refused: the disk is full');
-    else if (status !== 401 && status !== 404) {
+    // NB: a signed-out browser is routine; a refused integration token is worth a line.
+    else if ((status !== 401 || c.req.header('authorization') !== undefined) && status !== 404) {
       const reason = isAppError(err) ? err.details?.reason : undefined;
       log.info({ status, method: c.req.method, path: c.req.path, user: c.get('user')?.username, ip: c.get('ip'), reason, message: err.message }, 'web request refused');
     }
@@ -51,6 +53,7 @@ export function errorHandler(log: Logger) {
           ? 'The appliance is out of disk space; nothing was changed. Viewing still works. Tell the district IT admin.'
           : err.message;
     if (isAppError(err) && err.details?.retryAfterSeconds) c.header('Retry-After', String(err.details.retryAfterSeconds));
+    if (status === 401 && c.req.header('authorization') !== undefined) c.header('WWW-Authenticate', 'Bearer');
     if (api) return c.json({ error: { code, message } }, status);
     if (status === 401 && (c.req.method === 'GET' || c.req.method === 'HEAD')) {
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path + new URL(c.req.url).search)}`, 303);

@@ -22,6 +22,13 @@ interface Summary {
 
 export type { AuditAction, AuditEntry, AuditQuery };
 
+/** Which entries an export takes: one person's, and/or those recorded in [from, to) (ISO times). */
+export interface AuditRange {
+  localId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
 /**
  * The audit log: who viewed which profile or photo, and when. Writes are buffered and flushed
  * in one transaction (at most `flushMs` later), so a page of thumbnails costs one write, not
@@ -132,6 +139,22 @@ export function createAuditLog(store: AuditStore, options: { flushMs?: number; r
     list(query: AuditQuery = {}): (AuditEntry & { id: number })[] {
       flush();
       return store.list(query);
+    },
+
+    /**
+     * Entries oldest first, in pages of `pageSize` by id, for the CSV export: each page is one
+     * short read, so an export of years of entries never holds the connection between pages
+     * (better-sqlite3 allows no other statement while an iterator is open).
+     */
+    *pages(query: AuditRange, pageSize = 1000): Generator<(AuditEntry & { id: number })[]> {
+      flush();
+      let after = 0;
+      for (;;) {
+        const page = store.pageAfter(query, after, pageSize);
+        if (page.length) yield page;
+        if (page.length < pageSize) return;
+        after = page[page.length - 1]!.id;
+      }
     },
 
     /** The newest `idphotos backup`, for the status page (a partial index keeps this a lookup). */

@@ -17,8 +17,8 @@ export type WebRole = WebAccountConfig['role'];
 export interface SignedIn {
   /** What the audit log names: the local user name, or the directory identity (e-mail or DN). */
   username: string;
-  /** How they signed in. */
-  method: StaffRow['method'];
+  /** How they signed in; `token` for another system reading with an integration token (web/middleware/bearer-token.ts). */
+  method: StaffRow['method'] | 'token';
   role: WebRole;
   csrfToken: string;
   createdAt: string;

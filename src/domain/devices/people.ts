@@ -5,7 +5,7 @@ import { cleanScan } from './scan.ts';
 import { nearMisses } from '../photos/hints.ts';
 
 /** What check-out and incidents need to know of a user (the roster owns the table). */
-export type PersonRow = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'active'>;
+export type PersonRow = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' | 'middle_name' | 'role' | 'grade' | 'building' | 'email' | 'active' | 'opt_out'>;
 
 export function fullName(p: Pick<PersonRow, 'first_name' | 'last_name'>): string {
   return `${p.first_name} ${p.last_name}`.trim();

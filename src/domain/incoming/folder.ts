@@ -54,6 +54,8 @@ export interface IncomingFolder {
   readonly name: string;
   /** Largest file accepted, enforced by the SFTP layer during WRITE. */
   readonly maxBytes: number;
+  /** The limit for one name when it differs from `maxBytes` (a delivery zip among photos). */
+  maxBytesFor?(name: string): number;
   /**
    * When set, committed files are listed but never read back (downloaded, copied) over SFTP,
    * and this is the reason given.

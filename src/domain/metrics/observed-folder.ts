@@ -20,6 +20,7 @@ export function observeFolder(folder: IncomingFolder, name: UploadFolder, observ
   return {
     name: folder.name,
     maxBytes: folder.maxBytes,
+    maxBytesFor: folder.maxBytesFor && ((n) => folder.maxBytesFor!(n)),
     readRefusal: folder.readRefusal,
     checkName: (n) => folder.checkName(n),
     list: () => folder.list(),

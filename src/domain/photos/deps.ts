@@ -15,7 +15,7 @@ export interface PhotoDeps {
   /** The current photo of each Local ID in memory; refresh it after every commit that may change one. */
   current: CurrentPhotos;
   /** What the photo store reads of the roster's users: existence, the row, near misses. */
-  users: Pick<UserStore, 'exists' | 'byLocalId' | 'sameIgnoringCase' | 'sameIgnoringLeadingZeros'>;
+  users: Pick<UserStore, 'exists' | 'optedOut' | 'byLocalId' | 'sameIgnoringCase' | 'sameIgnoringLeadingZeros'>;
   files: PhotoFiles;
   /** Near-miss hints an admin dismissed: not offered again for that photo. */
   dismissals: HintDismissalStore;

@@ -122,3 +122,22 @@ export function emptyTrash(d: PhotoDeps): number {
   }
   return removed;
 }
+
+/**
+ * Removes every photo version of a Local ID, its current photo and its listed files (retention
+ * of leavers' photos): one transaction, then the content no other version uses leaves the disk.
+ * Returns how many versions went.
+ */
+export function purgeLocalId(d: PhotoDeps, localId: string): number {
+  const removed = d.store.tx(() => {
+    const versions = d.store.allVersionsOf(localId);
+    d.store.deleteFilesOfLocalId(localId);
+    d.store.clearCurrent(localId);
+    const now = nowIso();
+    for (const v of versions) d.store.deleteVersion(v.id, v.source_sha256, now);
+    return versions.length;
+  });
+  d.current.refresh(localId);
+  emptyTrash(d);
+  return removed;
+}

@@ -10,7 +10,7 @@ import type { IncomingFolder } from '../incoming/folder.ts';
 import type { CommitStep, PhotoDeps } from './deps.ts';
 import { createCurrentPhotos } from './current.ts';
 import { createPhotoFolder } from './folder.ts';
-import { historyOf, photoSummary, restoreVersion, type PhotoSummary, type VersionSummary } from './history.ts';
+import { historyOf, photoSummary, purgeLocalId, restoreVersion, type PhotoSummary, type VersionSummary } from './history.ts';
 import { ingestPhoto, type IngestRequest, type IngestResult } from './ingest.ts';
 import { createLimiter } from './limiter.ts';
 import { createPlaceholder } from './placeholder.ts';
@@ -34,6 +34,8 @@ export interface PhotoServiceOptions {
 /** A display image ready to send: the ETag is known before the bytes are read. */
 export interface DisplayImage {
   placeholder: boolean;
+  /** The placeholder stands in for the photo of a person opted out of directory photos. */
+  withheld: boolean;
   etag: string;
   /** NB: Buffers from readFile and sharp own their ArrayBuffer (never shared memory). */
   read(): Promise<Uint8Array<ArrayBuffer>>;
@@ -45,8 +47,18 @@ type UserSummary = Pick<UserRow, 'local_id' | 'first_name' | 'middle_name' | 'la
 /** A user as the users API shows them, with their current photo. */
 export interface UserRecord extends UserSummary {
   active: boolean;
+  /** Opted out of directory photos (FERPA): `photo` is null and `photo_withheld` true unless the reader sees withheld photos. */
+  opt_out: boolean;
+  photo_withheld: boolean;
   photo: PhotoSummary | null;
 }
+
+/** Who asks for a photo: only admins see the photos of people who opted out (staff, exports and tokens never do). */
+export interface PhotoReader {
+  seesWithheld: boolean;
+}
+
+const STAFF: PhotoReader = { seesWithheld: false };
 
 export interface PhotoService {
   /** `/incoming/idphotos/` for the SFTP edge. */
@@ -60,14 +72,21 @@ export interface PhotoService {
   addFile(path: string, options: { account: string; name?: string }): Promise<IngestResult>;
   photo(localId: string): PhotoSummary | null;
   /** Throws AppError('not_found') for an unknown Local ID. */
-  user(localId: string): UserRecord;
+  user(localId: string, reader?: PhotoReader): UserRecord;
   history(localId: string): VersionSummary[];
   restore(localId: string, versionId: number, account: string): PhotoSummary;
   /**
    * The display image for `GET /photos/:localid`: the current photo (or a kept version), the
-   * placeholder for a known user without one; AppError('not_found') for an unknown Local ID.
+   * placeholder for a known user without one or opted out (unless `reader` sees withheld photos);
+   * AppError('not_found') for an unknown Local ID. The reader defaults to staff.
    */
-  display(localId: string, size: DisplaySize, versionId?: number): DisplayImage;
+  display(localId: string, size: DisplaySize, versionId?: number, reader?: PhotoReader): DisplayImage;
+  /** People inactive longer than `days` whose photos a purge would remove (at most `limit`). */
+  retentionDue(days: number, limit?: number): { local_id: string; deactivated_at: string; versions: number }[];
+  /** Removes every photo and kept version of a Local ID; returns how many versions went. */
+  purge(localId: string): number;
+  /** Where the bytes of a stored photo are: a display rendering, or the upload itself (`original`). */
+  filePath(sha: string, size: DisplaySize | 'original'): string;
   unmatched(limit?: number): UnmatchedItem[];
   rejected(limit?: number): RejectedItem[];
   /** Refused uploads of `localId` since its current photo, and unmatched photos named like it. */
@@ -139,17 +158,24 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     applyHint: (fileName, localId, account) => track(applyHint(d, (req) => ingestPhoto(d, req), fileName, localId, account)),
     dismissHint: (fileName, localId, account) => dismissHint(d, fileName, localId, account),
     photo: (localId) => photoSummary(d, localId),
-    user(localId) {
+    user(localId, reader = STAFF) {
       const u = d.users.byLocalId(localId);
       if (!u) throw new AppError('not_found', `no user has Local ID ${localId}`);
+      const withheld = u.opt_out === 1 && !reader.seesWithheld;
       return {
         local_id: u.local_id, first_name: u.first_name, middle_name: u.middle_name, last_name: u.last_name, role: u.role,
-        grade: u.grade, building: u.building, email: u.email, position: u.position, active: u.active === 1, photo: photoSummary(d, localId),
+        grade: u.grade, building: u.building, email: u.email, position: u.position, active: u.active === 1,
+        opt_out: u.opt_out === 1, photo_withheld: withheld, photo: withheld ? null : photoSummary(d, localId),
       };
     },
     history: (localId) => historyOf(d, localId),
     restore: (localId, versionId, account) => restoreVersion(d, localId, versionId, account),
-    display(localId, size, versionId) {
+    display(localId, size, versionId, reader = STAFF) {
+      // NB: asked before the photo: one indexed read, and a withheld photo's hash never leaves here (not even in the ETag).
+      const optedOut = d.users.optedOut(localId);
+      if (optedOut && !reader.seesWithheld) {
+        return { placeholder: true, withheld: true, etag: `"withheld-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) as Promise<Uint8Array<ArrayBuffer>> };
+      }
       const sha =
         versionId === undefined
           ? d.current.sha(localId)
@@ -159,13 +185,16 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
               return v.source_sha256;
             })();
       if (sha) {
-        return { placeholder: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => d.files.readDisplay(sha, size) as Promise<Uint8Array<ArrayBuffer>> };
+        return { placeholder: false, withheld: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => d.files.readDisplay(sha, size) as Promise<Uint8Array<ArrayBuffer>> };
       }
-      if (d.users.exists(localId)) {
-        return { placeholder: true, etag: `"placeholder-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) as Promise<Uint8Array<ArrayBuffer>> };
+      if (optedOut !== undefined) {
+        return { placeholder: true, withheld: false, etag: `"placeholder-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) as Promise<Uint8Array<ArrayBuffer>> };
       }
       throw new AppError('not_found', `no user or photo has Local ID ${localId}`);
     },
+    retentionDue: (days, limit = 100_000) => d.store.inactiveWithPhotos(new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString(), limit),
+    purge: (localId) => purgeLocalId(d, localId),
+    filePath: (sha, size) => (size === 'original' ? d.files.sourcePath(sha) : d.files.displayPath(sha, size)),
     unmatched: (limit = 500) => unmatchedPhotos(d, limit),
     rejected: (limit = 500) => rejectedUploads(d, limit),
     uploadsNotShown: (localId, limit = 5) => uploadsNotShownFor(d, localId, d.store.currentPhoto(localId)?.updated_at ?? '', limit),

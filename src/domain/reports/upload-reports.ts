@@ -41,6 +41,7 @@ export class UploadReports {
     return {
       name: folder.name,
       maxBytes: folder.maxBytes,
+      ...(folder.maxBytesFor ? { maxBytesFor: (name: string) => folder.maxBytesFor!(name) } : {}),
       ...(folder.readRefusal !== undefined ? { readRefusal: folder.readRefusal } : {}),
       checkName: (name) => folder.checkName(name),
       list: () => folder.list(),

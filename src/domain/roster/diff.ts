@@ -97,7 +97,7 @@ function keyOf(row: RosterRow, compared: readonly number[]): string {
 function merge(user: UserRow | undefined, row: RosterRow, source: string): UserRow {
   const out: UserRow = user
     ? { ...user }
-    : { local_id: row.local_id, first_name: '', last_name: '', middle_name: '', role: row.role, grade: '', building: '', email: '', username: '', position: '', active: 1, source };
+    : { local_id: row.local_id, first_name: '', last_name: '', middle_name: '', role: row.role, grade: '', building: '', email: '', username: '', position: '', opt_out: '0', active: 1, source };
   for (let i = 0; i < USER_FIELDS.length; i++) {
     const v = row.values[i];
     if (v !== undefined) out[USER_FIELDS[i]!] = v;

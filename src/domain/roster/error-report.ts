@@ -1,21 +1,12 @@
+import { CSV_BOM, csvRow } from '../../shared/csv-cells.ts';
 import type { ImportError } from './types.ts';
 
 /**
  * The error lines of an import as CSV (UTF-8 with BOM so Excel shows accents), one row per
- * error: line, Local ID, message. A cell starting with = + - @ (or tab/CR) is prefixed with
- * an apostrophe so a spreadsheet shows it instead of running it as a formula.
+ * error: line, Local ID, message; formula-looking cells neutralised (shared/csv-cells.ts).
  */
 export function errorReportCsv(errors: readonly ImportError[]): string {
-  const lines = [row(['Line', 'Local ID', 'Problem'])];
-  for (const e of errors) lines.push(row([String(e.line), e.local_id, e.message]));
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
-}
-
-function row(cells: string[]): string {
-  return cells.map(cell).join(',');
-}
-
-function cell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replace(/"/g, '""')}"`;
+  const lines = [csvRow(['Line', 'Local ID', 'Problem'])];
+  for (const e of errors) lines.push(csvRow([String(e.line), e.local_id, e.message]));
+  return `${CSV_BOM}${lines.join('\r\n')}\r\n`;
 }

@@ -80,6 +80,12 @@ export const ALIASES: Record<UserField, readonly string[]> = {
   ],
   username: ['username', 'login', 'loginid', 'loginname', 'teacherloginid', 'studentwebid', 'networkid', 'samaccountname'],
   position: ['position', 'title', 'jobtitle'],
+  // FERPA directory-information flags as SIS exports name them; each means "withhold" when set.
+  opt_out: [
+    'photooptout', 'optout', 'photoopt', 'directoryoptout', 'directoryinfooptout', 'directoryinformationoptout',
+    'ferpaoptout', 'ferpadirectoryoptout', 'ferpaphotooptout', 'mediaoptout', 'mediareleaseoptout', 'publicityoptout',
+    'photoreleaseoptout', 'nodirectoryinfo', 'withholddirectoryinfo', 'donotpublish', 'donotrelease',
+  ],
 };
 
 /** The staff layout of the product we model; its header row is optional. Password and Certification are never read. */
@@ -278,7 +284,7 @@ function alsoAccepted(field: UserField): string {
     local_id: 'also accepted: Student Number, Student ID, Staff ID, Teacher Number, Employee ID, identifier, ID',
     first_name: 'also accepted: First, Given Name, FName',
     last_name: 'also accepted: Last, Surname, Family Name, LName',
-    middle_name: '', grade: '', building: '', email: '', username: '', position: '',
+    middle_name: '', grade: '', building: '', email: '', username: '', position: '', opt_out: '',
   };
   return names[field];
 }
@@ -286,7 +292,7 @@ function alsoAccepted(field: UserField): string {
 function expected(kind: RosterKind): string {
   if (kind === 'staff') return '"Local ID,First Name,Last Name,Building,Email,Position" (or the 9-column staff layout without a header)';
   if (kind === 'oneroster') return 'the OneRoster users.csv header (sourcedId,…,givenName,familyName,…,identifier,…)';
-  return '"Local ID,First Name,Last Name,Middle Name,Grade,Building,Email,Username"';
+  return '"Local ID,First Name,Last Name,Middle Name,Grade,Building,Email,Username,Photo Opt Out"';
 }
 
 function clip(v: string): string {

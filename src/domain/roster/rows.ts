@@ -12,6 +12,7 @@ export const MAX_LENGTH: Record<UserField, number> = {
   email: 254,
   username: 100,
   position: 100,
+  opt_out: 1,
 };
 
 const EXCEL_NUMBER = /^[+-]?\d+(?:[.,]\d*)?[eE][+-]?\d+$/;
@@ -70,6 +71,14 @@ export function toRow(fields: string[], line: number, rules: RowRules): RowResul
     if (field === 'building' && rules.building && value) value = rules.building(value);
     // OneRoster lists every grade a user belongs to; the first is theirs.
     if (field === 'grade' && layout.format.startsWith('OneRoster')) value = value.split(',')[0]!.trim();
+    if (field === 'opt_out') {
+      const flag = parseOptOut(value);
+      if (flag === undefined) {
+        problems.push(`Photo Opt Out ${quote(value)} is not one of yes/no, true/false, 1/0, Y/N (leave it empty for no)`);
+        continue;
+      }
+      value = flag;
+    }
     if (CONTROL.test(value)) {
       problems.push(
         value.includes('\ufffd')
@@ -129,6 +138,14 @@ function quote(value: string): string {
 
 function cell(fields: string[], at: number | undefined): string {
   return at === undefined ? '' : (fields[at] ?? '').trim();
+}
+
+/** A FERPA opt-out flag → '1' (withhold) or '0'; empty is no; undefined when it is not a flag we read. */
+function parseOptOut(text: string): '0' | '1' | undefined {
+  const t = text.toLowerCase();
+  if (t === '' || t === 'n' || t === 'no' || t === 'false' || t === '0') return '0';
+  if (t === 'y' || t === 'yes' || t === 'true' || t === '1') return '1';
+  return undefined;
 }
 
 function parseActive(text: string): boolean | undefined {

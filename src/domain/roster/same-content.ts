@@ -36,6 +36,7 @@ export function recordSameContent({ tx, imports }: { tx: Tx; imports: ImportStor
       unchanged: same.rows - same.ignored - same.error_count,
       error_count: same.error_count,
       photos_linked: 0,
+      opted_out: same.opted_out,
     });
     imports.replaceErrors(id, imports.listErrors(same.id));
     return id;

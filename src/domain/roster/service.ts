@@ -15,7 +15,7 @@ import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.
 import { assertHeld, decideImport, finishImport, heldDir, heldFileOrRefuse, keepHeldFile, supersedeHeld, sweepHeldFiles } from './held-imports.ts';
 import { recordSameContent } from './same-content.ts';
 import { removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
-import type { ImportError, ImportRecord, RosterKind } from './types.ts';
+import { USER_FIELDS, type ImportError, type ImportRecord, type RosterKind, type RosterRow } from './types.ts';
 import type { Layout } from './layout.ts';
 import { describeMap, mappingValueMap, PLAIN } from './value-maps.ts';
 import { CHANGE_KINDS, personChanges, type ChangeKind } from './changes.ts';
@@ -310,6 +310,7 @@ export class RosterService {
     const meta: ImportUpdate = {
       format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored,
       ignored_reasons: parsed.ignoredReasons,
+      opted_out: countOptedOut(parsed.rows.values()),
       ...layoutReport(parsed.layout),
     };
     const superseded: ImportRow[] = [];
@@ -426,4 +427,13 @@ function toRecord(row: ImportRow): ImportRecord {
 function listDropped(row: ImportRow, counts: Record<ChangeKind, number>): boolean {
   const made = row.added + row.updated + row.deactivated + row.reactivated;
   return made > 0 && CHANGE_KINDS.every((k) => counts[k] === 0);
+}
+
+const OPT_OUT = USER_FIELDS.indexOf('opt_out');
+
+/** Rows that mark a person opted out of directory photos, for the import report. */
+function countOptedOut(rows: Iterable<RosterRow>): number {
+  let n = 0;
+  for (const row of rows) if (row.values[OPT_OUT] === '1') n++;
+  return n;
 }

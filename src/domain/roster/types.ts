@@ -16,6 +16,8 @@ export const USER_FIELDS = [
   'email',
   'username',
   'position',
+  /** FERPA directory opt-out: '1' withholds the photo, '0' does not (normalised from yes/no, Y/N, …). */
+  'opt_out',
 ] as const;
 export type UserField = (typeof USER_FIELDS)[number];
 
@@ -30,6 +32,7 @@ export const FIELD_LABELS: Record<UserField | 'role' | 'active', string> = {
   email: 'Email',
   username: 'Username',
   position: 'Position',
+  opt_out: 'Photo Opt Out',
   role: 'Role',
   active: 'Active',
 };

@@ -41,6 +41,7 @@ main { max-width: 70rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
 .narrow { max-width: 28rem; margin: 3rem auto; }
 .muted { color: var(--muted); }
 .small { font-size: .875rem; }
+.block { display: block; }
 
 label { display: block; font-weight: 600; margin-bottom: .25rem; }
 input[type=text], input[type=search], input[type=password], select {

@@ -13,6 +13,8 @@ export function auditView(audit: AuditLog, action: AuditAction): MiddlewareHandl
     if (!user || (c.res.status !== 200 && c.res.status !== 304)) return;
     // NB: a flag, not the X-Photo header: reading c.res.headers costs real time on the image path.
     if (c.get('notAView')) return;
+    // A token's every use is recorded by tokenAuth, as token.use.
+    if (c.get('token')) return;
     audit.record({ actor: user.username, action, local_id: c.req.param('localid') ?? '', detail: c.req.query('size') ?? '', ip: c.get('ip') });
   };
 }

@@ -18,6 +18,8 @@ export function adminStaffRoutes(ctx: AppContext): Hono<WebEnv> {
   for (const action of ['block', 'unblock'] as const) {
     app.post(`/:id/${action}`, (c) => {
       const user = c.get('user')!;
+      // NB: integration tokens are staff readers and never reach /admin; this narrows the type.
+      if (user.method === 'token') throw new AppError('forbidden', 'An integration token cannot block anyone.');
       const id = Number(c.req.param('id'));
       if (!Number.isInteger(id) || id <= 0) throw new AppError('not_found', 'No one with that id has signed in here.');
       const { row, endedSessions } = ctx.auth.staff.setBlocked(id, action === 'block', { identity: user.username, method: user.method });

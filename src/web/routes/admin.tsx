@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import { Hono } from 'hono';
+import { auditCsv, auditCsvName, parseAuditRange } from '../../domain/audit/audit-export.ts';
 import type { AppContext } from '../../context.ts';
 import { displayName } from '../../domain/users/users.ts';
 import type { WebEnv } from '../env.ts';
@@ -6,6 +8,9 @@ import { AuditPage } from '../views/audit-page.tsx';
 import { BACKUP_STALE_DAYS, StatusPage, type StatusData } from '../views/status-page.tsx';
 import { PhotosPage } from '../views/photos-page.tsx';
 import { adminImportRoutes } from './admin-imports.tsx';
+import { adminTokenRoutes } from './admin-tokens.tsx';
+import { adminExportRoutes } from './admin-export.tsx';
+import { adminDeliveryRoutes } from './admin-deliveries.tsx';
 import { adminStaffRoutes } from './admin-staff.tsx';
 
 /** Admin pages under /admin (the admin role is checked in front of this, in web/app.ts). */
@@ -34,14 +39,29 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
     );
   });
 
+  // Streams a page of entries at a time: an export of years of entries holds one page in memory.
+  app.get('/audit/export.csv', (c) => {
+    const range = parseAuditRange({ local_id: c.req.query('local_id'), from: c.req.query('from'), to: c.req.query('to') });
+    const user = c.get('user')!;
+    ctx.audit.record({ actor: user.username, action: 'audit.export', local_id: range.localId ?? '', detail: `audit log exported as CSV (${describeRange(c.req.query('from'), c.req.query('to'))})`, ip: c.get('ip') });
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="${auditCsvName(range)}"`);
+    c.header('Cache-Control', 'no-store');
+    return c.body(Readable.toWeb(Readable.from(utf8(auditCsv(ctx.audit, range)))) as ReadableStream);
+  });
+
   app.route('/imports', adminImportRoutes(ctx.roster));
+  app.route('/tokens', adminTokenRoutes(ctx.tokens));
+  app.route('/deliveries', adminDeliveryRoutes(ctx.deliveries));
+  app.route('/export', adminExportRoutes(ctx.exports, () => ctx.users.filterOptions()));
   app.route('/staff', adminStaffRoutes(ctx));
 
   app.get('/photos', (c) => {
     const done = c.req.query('done');
     const file = c.req.query('file') ?? '';
     const id = c.req.query('local_id') ?? '';
-    const notice = done === 'applied' ? `${file} is now the photo of ${id}.` : done === 'dismissed' ? `${id} is no longer suggested for ${file}.` : undefined;
+    // Other values of `done` are the message of a delivery line picked or discarded here.
+    const notice = done === 'applied' ? `${file} is now the photo of ${id}.` : done === 'dismissed' ? `${id} is no longer suggested for ${file}.` : done || undefined;
     return c.html(
       <PhotosPage
         user={c.get('user')!}
@@ -49,6 +69,7 @@ export function adminRoutes(ctx: AppContext): Hono<WebEnv> {
         unmatched={ctx.photos.unmatched(200)}
         rejected={ctx.photos.rejected(200)}
         recent={ctx.status.recentPhotos(25)}
+        waiting={ctx.deliveries.waiting(200)}
         notice={notice}
       />,
     );
@@ -81,6 +102,7 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
   const backup = ctx.audit.lastBackup();
   return {
     users: ctx.users.counts(),
+    retention: ctx.config.photos.retain_inactive_days > 0 ? { days: ctx.config.photos.retain_inactive_days, due: ctx.photos.retentionDue(ctx.config.photos.retain_inactive_days, 1001) } : undefined,
     photos: ctx.status.photoCounts(),
     missing: ctx.status.missingPhotos(),
     staffMissing: ctx.status.staffPhotos(),
@@ -120,4 +142,14 @@ function statusData(ctx: AppContext, requestHost: string): StatusData {
       })),
     },
   };
+}
+
+function describeRange(from: string | undefined, to: string | undefined): string {
+  if (!from?.trim() && !to?.trim()) return 'every date';
+  return `${from?.trim() || 'the start'} to ${to?.trim() || 'today'}`;
+}
+
+/** NB: a web stream carries bytes, not strings. */
+function* utf8(parts: Iterable<string>): Generator<Buffer> {
+  for (const part of parts) yield Buffer.from(part);
 }

@@ -27,7 +27,7 @@ export function pageRoutes(ctx: AppContext): Hono<WebEnv> {
 
   const searchPage = (c: Context<WebEnv>) => {
     const { query, result } = search(c);
-    if (c.req.query('fragment') !== undefined) return c.html(<SearchResults query={query} result={result} />);
+    if (c.req.query('fragment') !== undefined) return c.html(<SearchResults query={query} result={result} admin={c.get('user')!.role === 'admin'} />);
     return c.html(<SearchPage user={c.get('user')!} path={c.req.path} query={query} result={result} options={options()} />);
   };
   app.get('/', searchPage);

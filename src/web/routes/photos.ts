@@ -17,10 +17,11 @@ export function photoRoutes(ctx: AppContext): Hono<WebEnv> {
     // NB: a replaced photo may have been someone else's (the reason it was replaced): kept
     // versions are for admins only, like the history they come from.
     if (version !== undefined && c.get('user')?.role !== 'admin') throw new AppError('forbidden', 'only admins may view earlier photo versions');
-    const image = ctx.photos.display(c.req.param('localid'), size, version);
+    const image = ctx.photos.display(c.req.param('localid'), size, version, { seesWithheld: c.get('user')?.role === 'admin' });
     const headers: Record<string, string> = { ETag: image.etag, 'Cache-Control': 'private, no-cache' };
     if (image.placeholder) {
-      headers['X-Photo'] = 'placeholder';
+      // FERPA directory opt-out: staff and tokens get the placeholder, said so for programs.
+      headers['X-Photo'] = image.withheld ? 'withheld' : 'placeholder';
       c.set('notAView', true);
     }
     if (matchesEtag(c.req.header('If-None-Match'), image.etag)) return imageResponse(null, 304, headers);

@@ -16,6 +16,12 @@ const ACTIONS: Record<string, string> = {
   'admin.action': 'Admin action',
   'staff.action': 'Change by staff',
   backup: 'Backup of every record',
+  'token.create': 'Token created',
+  'token.revoke': 'Token revoked',
+  'token.use': 'Read by integration token',
+  export: 'Photos exported',
+  'audit.export': 'Audit log exported',
+  'photo.purge': 'Photos purged (retention)',
 };
 
 export function AuditTable({ entries, showPerson = true }: { entries: (AuditEntry & { id: number })[]; showPerson?: boolean }) {
@@ -89,6 +95,23 @@ export function AuditPage({ user, path, filter, personName, entries, nextBeforeI
             Everything
           </a>
         )}
+      </form>
+      <form class="panel filters" method="get" action="/admin/audit/export.csv">
+        <div class="field">
+          <label for="export_local_id">Local ID</label>
+          <input type="text" id="export_local_id" name="local_id" value={filter.localId ?? ''} />
+        </div>
+        <div class="field">
+          <label for="export_from">From</label>
+          <input type="date" id="export_from" name="from" />
+        </div>
+        <div class="field">
+          <label for="export_to">To</label>
+          <input type="date" id="export_to" name="to" />
+        </div>
+        <button type="submit" class="btn secondary">
+          Download CSV
+        </button>
       </form>
       <AuditTable entries={entries} />
       {nextBeforeId && (

@@ -29,6 +29,7 @@ function counts(i: ImportDetail): string {
     i.reactivated && `${formatCount(i.reactivated)} reactivated`,
     i.unchanged && `${formatCount(i.unchanged)} unchanged`,
     i.photos_linked && `${formatCount(i.photos_linked)} waiting photos linked`,
+    i.opted_out && `${formatCount(i.opted_out)} opted out of directory photos (photo withheld)`,
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'no changes';
 }

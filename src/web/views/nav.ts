@@ -18,7 +18,10 @@ export const NAV_ITEMS: NavItem[] = [
   { href: '/incidents', label: 'Incidents', role: 'staff' },
   { href: '/admin/imports', label: 'Imports', role: 'admin' },
   { href: '/admin/photos', label: 'Photos', role: 'admin' },
+  { href: '/admin/deliveries', label: 'Deliveries', role: 'admin' },
+  { href: '/admin/export', label: 'Export', role: 'admin' },
   { href: '/admin/audit', label: 'Audit log', role: 'admin' },
+  { href: '/admin/tokens', label: 'Tokens', role: 'admin' },
   { href: '/admin/staff', label: 'Staff', role: 'admin' },
   { href: '/admin/status', label: 'Status', role: 'admin' },
 ];

@@ -4,6 +4,8 @@ import type { RecentPhoto } from '../../domain/users/status.ts';
 import { CsrfField, Layout } from './layout.tsx';
 import { formatBytes, formatTime } from './format.ts';
 import { photoUrl } from './search-page.tsx';
+import { WaitingTable } from './deliveries-page.tsx';
+import type { DeliveryService } from '../../domain/deliveries/deliveries.ts';
 
 export interface PhotosPageProps {
   user: SignedIn;
@@ -11,10 +13,12 @@ export interface PhotosPageProps {
   unmatched: UnmatchedItem[];
   rejected: RejectedItem[];
   recent: RecentPhoto[];
+  /** Lines of vendor deliveries that matched no one, or more than one person. */
+  waiting: ReturnType<DeliveryService['waiting']>;
   notice?: string | undefined;
 }
 
-export function PhotosPage({ user, path, unmatched, rejected, recent, notice }: PhotosPageProps) {
+export function PhotosPage({ user, path, unmatched, rejected, recent, waiting, notice }: PhotosPageProps) {
   return (
     <Layout title="Photos" user={user} path={path}>
       <h1>Photos</h1>
@@ -23,6 +27,14 @@ export function PhotosPage({ user, path, unmatched, rejected, recent, notice }: 
           {notice}
         </p>
       )}
+      <section class="panel" id="waiting">
+        <h2>Waiting from vendor deliveries ({waiting.length})</h2>
+        <p class="muted">
+          Picture-day photos whose index line matched no one in the roster, or more than one person. Pick who it is, or discard it. See{' '}
+          <a href="/admin/deliveries">all deliveries</a>.
+        </p>
+        <WaitingTable user={user} items={waiting} back="/admin/photos" />
+      </section>
       <section class="panel">
         <h2>Unmatched ({unmatched.length})</h2>
         <p class="muted">

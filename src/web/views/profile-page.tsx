@@ -7,6 +7,7 @@ import { Layout } from './layout.tsx';
 import { photoUrl } from './search-page.tsx';
 import { AuditTable } from './audit-page.tsx';
 import { formatTime } from './format.ts';
+import { WithheldBadge } from './withheld.tsx';
 import { display } from './display.ts';
 
 export interface ProfilePageProps {
@@ -44,6 +45,7 @@ export function ProfilePage({ viewer, path, person, adminPhotoSection, devicesSe
       </span>
     ),
   ]);
+  if (person.opt_out) facts.push(['Directory opt-out', <WithheldBadge optOut={person.opt_out} admin={viewer.role === 'admin'} />]);
   facts.push(['Roster updated', <span class="muted">{formatTime(person.updated_at)}</span>]);
   return (
     <Layout title={name} user={viewer} path={path}>
@@ -60,11 +62,16 @@ export function ProfilePage({ viewer, path, person, adminPhotoSection, devicesSe
           class="portrait"
           src={photoUrl(person.local_id, 'profile')}
           srcset={`${photoUrl(person.local_id, 'profile')} 1x, ${photoUrl(person.local_id, 'full')} 2x`}
-          alt={name}
+          alt={person.opt_out && viewer.role !== 'admin' ? `${name}: photo withheld` : name}
           width={240}
         />
         <div>
           <h1>{name}</h1>
+          {person.opt_out ? (
+            <p class="withheld-note">
+              <WithheldBadge optOut={person.opt_out} admin={viewer.role === 'admin'} />
+            </p>
+          ) : null}
           <dl class="facts">
             {facts.map(([k, v]) => (
               <>

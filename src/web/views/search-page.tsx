@@ -1,6 +1,7 @@
 import type { SignedIn } from '../../domain/auth/auth.ts';
 import type { FilterOptions, SearchQuery, SearchResult, UserSummary } from '../../domain/users/users.ts';
 import { Layout } from './layout.tsx';
+import { WithheldBadge } from './withheld.tsx';
 import { display, withCode } from './display.ts';
 
 export function photoUrl(localId: string, size: 'thumb' | 'profile' | 'full'): string {
@@ -14,7 +15,7 @@ export function personName(u: Pick<UserSummary, 'first_name' | 'last_name'>): st
 const ROLE_LABEL: Record<string, string> = { student: 'Student', staff: 'Staff' };
 
 /** The result list alone: the whole page embeds it, and search-as-you-type swaps it in. */
-export function SearchResults({ query, result }: { query: SearchQuery; result: SearchResult | undefined }) {
+export function SearchResults({ query, result, admin = false }: { query: SearchQuery; result: SearchResult | undefined; admin?: boolean }) {
   if (!result) {
     return (
       <p class="count" data-summary>
@@ -42,7 +43,7 @@ export function SearchResults({ query, result }: { query: SearchQuery; result: S
                 <img src={photoUrl(u.local_id, 'thumb')} alt={personName(u)} width={56} height={56} loading="lazy" decoding="async" />
                 <span>
                   <span class="name">
-                    {u.last_name}, {u.first_name} {!u.active && <span class="badge off">Inactive</span>}
+                    {u.last_name}, {u.first_name} {!u.active && <span class="badge off">Inactive</span>} <WithheldBadge optOut={u.opt_out} admin={admin} />
                   </span>
                   <span class="meta">
                     {[u.local_id, ROLE_LABEL[u.role] ?? u.role, u.grade && `Grade ${display().names.grade(u.grade)}`, display().names.building(u.building)].filter(Boolean).join(' · ')}
@@ -123,7 +124,7 @@ export function SearchPage({ user, path, query, result, options }: SearchPagePro
       </form>
       <p id="search-status" class="visually-hidden" role="status" aria-live="polite"></p>
       <section id="results" aria-label="Search results">
-        <SearchResults query={query} result={result} />
+        <SearchResults query={query} result={result} admin={user.role === 'admin'} />
       </section>
     </Layout>
   );

@@ -27,6 +27,8 @@ export interface StatusData {
   backups?: ScheduledBackups | undefined;
   /** Alerts raised now, and the channels that send them ("webhook", "mail"). */
   alerts?: { active: AlertItem[]; channels: string[] } | undefined;
+  /** photos.retain_inactive_days and what its next daily pass would remove (the first 1,000 people). */
+  retention?: { days: number; due: { local_id: string; deactivated_at: string; versions: number }[] } | undefined;
   /** SFTP connections signed in now, the oldest first. */
   sftpSessions: SftpSessionInfo[];
   webSessions: number;
@@ -91,6 +93,38 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
       </section>
 
       {data.backups && <BackupsPanel backups={data.backups} />}
+
+      <section class="panel" id="retention">
+        <h2>Photo retention</h2>
+        {!data.retention ? (
+          <p class="muted">
+            Photos of inactive people are kept (<code>photos.retain_inactive_days = 0</code>). Set a number of days to purge leavers' photos and photo history after
+            that long.
+          </p>
+        ) : data.retention.due.length === 0 ? (
+          <p>Photos of people inactive longer than {data.retention.days} days are purged daily. The next purge would remove nothing.</p>
+        ) : (
+          <>
+            <p>
+              Photos of people inactive longer than {data.retention.days} days are purged daily. The next purge would remove the photos of{' '}
+              <strong>
+                {formatCount(data.retention.due.length)}
+                {data.retention.due.length > 1000 ? '+' : ''} {data.retention.due.length === 1 ? 'person' : 'people'}
+              </strong>{' '}
+              ({formatCount(data.retention.due.reduce((n, d) => n + d.versions, 0))} photo versions):
+            </p>
+            <ul class="small">
+              {data.retention.due.slice(0, 10).map((d) => (
+                <li>
+                  <a href={`/users/${encodeURIComponent(d.local_id)}`}>{d.local_id}</a>: inactive since {formatTime(d.deactivated_at)}, {d.versions} version
+                  {d.versions === 1 ? '' : 's'}
+                </li>
+              ))}
+              {data.retention.due.length > 10 && <li>… and {formatCount(data.retention.due.length - 10)} more</li>}
+            </ul>
+          </>
+        )}
+      </section>
 
       {data.missing && (
         <section class="panel">

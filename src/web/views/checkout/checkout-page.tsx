@@ -4,6 +4,7 @@ import type { DeviceRow } from '../../../domain/devices/devices.ts';
 import type { PersonRow } from '../../../domain/devices/people.ts';
 import { CsrfField, Layout } from '../layout.tsx';
 import { photoUrl } from '../search-page.tsx';
+import { WithheldBadge } from '../withheld.tsx';
 import { deviceHref, FeatureAssets, personName, StatusBadge } from './common.tsx';
 import { display } from '../display.ts';
 
@@ -130,6 +131,7 @@ const Step: FC<CheckoutPageProps> = ({ user, mode, state }) => {
             <div>
               <p class="muted">{mode === 'out' ? 'Hand it to' : 'Checked out to'}</p>
               <h2 id="confirm-name">{name}</h2>
+              {person?.opt_out ? <WithheldBadge optOut={person.opt_out} admin={user.role === 'admin'} /> : null}
               <dl class="facts">
                 <dt>Local ID</dt>
                 <dd class="mono">{localId}</dd>
