@@ -16,6 +16,7 @@ export type WebEnv = {
     /** The integration token the request came with (`Authorization: Bearer`), if any. */
     token: TokenHolder | undefined;
     /** Set by a route that changed something: what the audit entry says (middleware/audit-change.ts writes it). */
-    audit: { detail: string; localId?: string; action?: AuditAction } | undefined;
+    /** 'recorded': the domain service the route called wrote the entry itself (it audits the CLI the same way). */
+    audit: { detail: string; localId?: string; action?: AuditAction } | 'recorded' | undefined;
   };
 };

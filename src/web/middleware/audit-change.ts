@@ -19,6 +19,7 @@ export function auditChanges(audit: AuditLog): MiddlewareHandler<WebEnv> {
     const user = c.get('user');
     if (!user || c.res.status >= 400) return;
     const named = c.get('audit');
+    if (named === 'recorded') return;
     audit.record({
       actor: user.username,
       action: named?.action ?? (user.role === 'admin' ? 'admin.action' : 'staff.action'),

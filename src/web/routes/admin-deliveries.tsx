@@ -33,11 +33,13 @@ export function adminDeliveryRoutes(deliveries: DeliveryService): Hono<WebEnv> {
     const localId = (String(form.other_local_id ?? '').trim() || String(form.local_id ?? '').trim());
     if (!localId) throw new AppError('invalid', 'Pick one of the people listed, or type a Local ID.');
     const message = await deliveries.assign(Number(c.req.param('id')), Number(c.req.param('n')), localId, c.get('user')!.username);
+    c.set('audit', 'recorded');
     return c.redirect(`${backTo(form.back, c.req.param('id'))}?done=${encodeURIComponent(message)}`, 303);
   });
   app.post('/:id{[0-9]+}/items/:n{[0-9]+}/discard', async (c) => {
     const form = await c.req.parseBody();
     await deliveries.discard(Number(c.req.param('id')), Number(c.req.param('n')), c.get('user')!.username);
+    c.set('audit', 'recorded');
     return c.redirect(`${backTo(form.back, c.req.param('id'))}?done=${encodeURIComponent('Discarded: the image was not stored.')}`, 303);
   });
   return app;

@@ -13,6 +13,7 @@ export function adminTokenRoutes(tokens: TokenService): Hono<WebEnv> {
     .post('/:name/revoke', (c) => {
       const name = c.req.param('name');
       tokens.revoke(name, c.get('user')!.username);
+      c.set('audit', 'recorded');
       return c.redirect(`/admin/tokens?revoked=${encodeURIComponent(name)}`, 303);
     });
 }
