@@ -138,7 +138,7 @@ async function profilePhases(app: Awaited<ReturnType<typeof createApp>>, csv: st
   };
   mark('started');
   const parsed = await parseRosterFile(csv, { kind: 'students', file: 'students.csv', cleverStudentId: 'local_id', cleverTeacherId: 'local_id', companion: () => undefined });
-  mark(`parsed: ${parsed.rows.size} rows held as RosterRow objects`);
+  mark(`parsed: ${parsed.rows.size} rows held packed, one string a row`);
   const users = app.storage.users;
   const plan = planImport({ scanKeys: (c) => users.scanKeys(c), get: (id) => users.byLocalId(id) }, parsed.rows, 'students.csv');
   mark(`planned: ${plan.inserts.length} inserts, ${plan.updates.length} updates (full user objects)`);

@@ -1,5 +1,6 @@
 import type { RosterUser as UserRow, UserKey } from '../../storage/user-store.ts';
 import { USER_FIELDS, type ImportError, type RosterRow } from './types.ts';
+import { unpackRow, type PackedRow } from './packed-row.ts';
 
 /** What applying a roster would change, computed before anything is written. */
 export interface Plan {
@@ -40,12 +41,14 @@ const SEP = '\u001f';
  * an active user of the other role from another file is a conflict (one ID, one person: a
  * student and a staff member cannot share it), reported on its line; the user is left alone.
  * Columns the file does not have keep their stored values.
- * NB: takes the rows over: `byId` is emptied as they are matched (one map for 100,000 rows, not two).
+ * NB: takes the rows over: `byId` is emptied as they are matched and planned (one copy of each row
+ * held at a time, not two).
  */
-export function planImport(users: UserSource, byId: Map<string, RosterRow>, source: string): Plan {
+export function planImport(users: UserSource, byId: Map<string, PackedRow>, source: string): Plan {
   const plan: Plan = { inserts: [], updates: [], previous: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, addedInactive: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
   // Every row of a file has the same columns: the first one tells which are compared.
-  const sample = byId.values().next().value as RosterRow | undefined;
+  const first = byId.values().next().value as PackedRow | undefined;
+  const sample = first === undefined ? undefined : unpackRow(first);
   const compared: number[] = [];
   for (let i = 1; i < USER_FIELDS.length; i++) if (sample?.values[i] !== undefined) compared.push(i);
   for (const user of users.scanKeys(compared.map((i) => USER_FIELDS[i]!))) {
@@ -54,12 +57,13 @@ export function planImport(users: UserSource, byId: Map<string, RosterRow>, sour
       plan.usersInSource++;
       if (user.active === 1) plan.activeInSource++;
     }
-    const row = byId.get(user.local_id);
-    if (!row) {
+    const packed = byId.get(user.local_id);
+    if (packed === undefined) {
       if (user.source === source && user.active === 1) plan.missing.push(user.local_id);
       continue;
     }
     byId.delete(user.local_id);
+    const row = unpackRow(packed);
     if (user.role !== row.role && user.active === 1 && user.source !== source) {
       // NB: no name in the message: error lines travel to /reports/, which holds no student data.
       plan.conflicts.push({
@@ -81,7 +85,10 @@ export function planImport(users: UserSource, byId: Map<string, RosterRow>, sour
     if (user.active === 0 && next.active === 1) plan.reactivated++;
     if (user.active === 1 && next.active === 0) plan.deactivatedByRow++;
   }
-  for (const row of byId.values()) {
+  // NB: emptied as the inserts are made: each user object takes the place of its packed row.
+  for (const [localId, packed] of byId) {
+    byId.delete(localId);
+    const row = unpackRow(packed);
     plan.inserts.push(merge(undefined, row, source));
     if (!row.active) plan.addedInactive++;
   }

@@ -4,7 +4,8 @@ import type { FileFacts } from './decode.ts';
 import { detectLayout, type ColumnMapping, type Layout } from './layout.ts';
 import { readCompanions, type OneRosterCompanions } from './oneroster.ts';
 import { quote, roleFromText, toRow, type RoleOf, type RowRules } from './rows.ts';
-import type { IgnoredReason, ImportError, Role, RosterKind, RosterRow } from './types.ts';
+import type { IgnoredReason, ImportError, Role, RosterKind } from './types.ts';
+import { lineOf, packRow, type PackedRow } from './packed-row.ts';
 import { PLAIN, readActive } from './value-maps.ts';
 
 export interface ParseOptions {
@@ -39,8 +40,8 @@ export interface ParsedRoster {
   csv: CsvFile;
   layout: Layout;
   format: string;
-  /** Valid rows by Local ID (IDs on several lines are left out: they are errors). */
-  rows: Map<string, RosterRow>;
+  /** Valid rows by Local ID, packed (IDs on several lines are left out: they are errors). */
+  rows: Map<string, PackedRow>;
   /** The first MAX_ERRORS_KEPT error lines, by line. */
   errors: ImportError[];
   /** Every error line, kept or not. */
@@ -94,7 +95,7 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
   let layout: Layout | undefined;
   let rules: RowRules | undefined;
   let layoutError: unknown;
-  const rows = new Map<string, RosterRow>();
+  const rows = new Map<string, PackedRow>();
   const errors: ImportError[] = [];
   const maxRows = opts.maxRows ?? MAX_ROWS;
   let dataRows = 0;
@@ -123,10 +124,10 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
     if (seen === undefined) {
       const lines = dupLines.get(id);
       if (lines) lines.push(line);
-      else rows.set(id, result.row);
+      else rows.set(id, packRow(result.row));
     } else {
       rows.delete(id);
-      dupLines.set(id, [seen.line, line]);
+      dupLines.set(id, [lineOf(seen), line]);
     }
   };
 

@@ -15,7 +15,8 @@ import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.
 import { assertHeld, decideImport, finishImport, heldDir, heldFileOrRefuse, keepHeldFile, supersedeHeld, sweepHeldFiles } from './held-imports.ts';
 import { recordSameContent } from './same-content.ts';
 import { removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
-import { USER_FIELDS, type ImportError, type ImportRecord, type RosterKind, type RosterRow } from './types.ts';
+import { USER_FIELDS, type ImportError, type ImportRecord, type RosterKind } from './types.ts';
+import { unpackRow, type PackedRow } from './packed-row.ts';
 import type { Layout } from './layout.ts';
 import { describeMap, mappingValueMap, PLAIN } from './value-maps.ts';
 import { CHANGE_KINDS, personChanges, type ChangeKind } from './changes.ts';
@@ -432,8 +433,8 @@ function listDropped(row: ImportRow, counts: Record<ChangeKind, number>): boolea
 const OPT_OUT = USER_FIELDS.indexOf('opt_out');
 
 /** Rows that mark a person opted out of directory photos, for the import report. */
-function countOptedOut(rows: Iterable<RosterRow>): number {
+function countOptedOut(rows: Iterable<PackedRow>): number {
   let n = 0;
-  for (const row of rows) if (row.values[OPT_OUT] === '1') n++;
+  for (const packed of rows) if (unpackRow(packed).values[OPT_OUT] === '1') n++;
   return n;
 }
