@@ -141,12 +141,12 @@ async function profilePhases(app: Awaited<ReturnType<typeof createApp>>, csv: st
   mark(`parsed: ${parsed.rows.size} rows held packed, one string a row`);
   const users = app.storage.users;
   const plan = planImport({ scanKeys: (c) => users.scanKeys(c), get: (id) => users.byLocalId(id) }, parsed.rows, 'students.csv');
-  mark(`planned: ${plan.inserts.length} inserts, ${plan.updates.length} updates (full user objects)`);
+  mark(`planned: ${plan.inserts.length} inserts (packed rows), ${plan.updates.length} updates (full user objects)`);
   // The store takes the changes a batch at a time from this generator: counted, not kept.
   let changes = 0;
   for (const _ of personChanges(plan, plan.missing, (id) => users.byLocalId(id))) changes++;
   mark(`person changes generated (streamed to the store in batches): ${changes}`);
-  plan.inserts.length = 0;
+  plan.inserts = [];
   plan.updates.length = 0;
   plan.previous.length = 0;
   mark('released');

@@ -90,21 +90,28 @@ export function createUserStore(db: Db) {
      * Inserts users, many rows per statement (one statement per row cost a quarter more).
      * `existing`: how many users the table has, to choose how its indexes are kept up to date.
      */
-    insertMany(users: readonly RosterUser[], now: string, existing: number): void {
+    /** `users` is read once, in order; `length` says how many it gives. */
+    insertMany(users: Iterable<RosterUser> & { readonly length: number }, now: string, existing: number): void {
       // A first import of a whole district: building the secondary indexes (search, photo hints,
       // …) once after the rows are in costs a quarter of keeping them up to date row by row.
       // NB: callers run this inside their transaction, so nobody ever sees the table without them.
       const rebuild = users.length >= 10_000 && users.length * 4 >= existing;
       const indexes = rebuild ? db.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL") : [];
       for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
-      for (let i = 0; i < users.length; i += INSERT_BATCH) {
-        const batch = users.slice(i, i + INSERT_BATCH);
+      let batch: RosterUser[] = [];
+      const flush = () => {
         const params: (string | number | null)[] = [];
         for (const u of batch) {
           params.push(u.local_id, u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, Number(u.opt_out ?? 0), u.active, u.source, now, now, u.active ? null : now);
         }
         db.run(`INSERT INTO users (${ROSTER_COLUMNS}, created_at, updated_at, deactivated_at) VALUES ${batch.map(() => ROW_PARAMS).join(', ')}`, ...params);
+        batch = [];
+      };
+      for (const u of users) {
+        batch.push(u);
+        if (batch.length === INSERT_BATCH) flush();
       }
+      if (batch.length) flush();
       if (!indexes.length) return;
       // NB: SQLite sorts each index in at most cache_size of memory, then spills to temp files;
       // 32 MB keeps a 100,000-user sort in memory, and a helper thread sorts alongside.

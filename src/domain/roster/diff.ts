@@ -2,9 +2,13 @@ import type { RosterUser as UserRow, UserKey } from '../../storage/user-store.ts
 import { USER_FIELDS, type ImportError, type RosterRow } from './types.ts';
 import { unpackRow, type PackedRow } from './packed-row.ts';
 
+/** Users made one at a time as they are read: the plan keeps a new user as its packed row. */
+export type UserList = Iterable<UserRow> & { readonly length: number };
+
 /** What applying a roster would change, computed before anything is written. */
 export interface Plan {
-  inserts: UserRow[];
+  /** New users: on a first import, every row of the file, so kept packed (see PackedRow). */
+  inserts: UserList;
   updates: UserRow[];
   /** Each update's user as stored now, at the same index (for the field-by-field changes). */
   previous: UserRow[];
@@ -42,10 +46,11 @@ const SEP = '\u001f';
  * student and a staff member cannot share it), reported on its line; the user is left alone.
  * Columns the file does not have keep their stored values.
  * NB: takes the rows over: `byId` is emptied as they are matched and planned (one copy of each row
- * held at a time, not two).
+ * held at a time, not two); new users stay packed until they are written.
  */
 export function planImport(users: UserSource, byId: Map<string, PackedRow>, source: string): Plan {
-  const plan: Plan = { inserts: [], updates: [], previous: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, addedInactive: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
+  const inserts: PackedRow[] = [];
+  const plan: Plan = { inserts: newUsers(inserts, source), updates: [], previous: [], missing: [], unchanged: 0, reactivated: 0, deactivatedByRow: 0, addedInactive: 0, activeInSource: 0, usersInSource: 0, usersInTable: 0, conflicts: [] };
   // Every row of a file has the same columns: the first one tells which are compared.
   const first = byId.values().next().value as PackedRow | undefined;
   const sample = first === undefined ? undefined : unpackRow(first);
@@ -85,14 +90,24 @@ export function planImport(users: UserSource, byId: Map<string, PackedRow>, sour
     if (user.active === 0 && next.active === 1) plan.reactivated++;
     if (user.active === 1 && next.active === 0) plan.deactivatedByRow++;
   }
-  // NB: emptied as the inserts are made: each user object takes the place of its packed row.
+  // NB: the packed rows move from the map to the plan as they are: no second copy of the file.
   for (const [localId, packed] of byId) {
     byId.delete(localId);
-    const row = unpackRow(packed);
-    plan.inserts.push(merge(undefined, row, source));
-    if (!row.active) plan.addedInactive++;
+    inserts.push(packed);
+    if (!unpackRow(packed).active) plan.addedInactive++;
   }
   return plan;
+}
+
+function newUsers(packed: readonly PackedRow[], source: string): UserList {
+  return {
+    get length() {
+      return packed.length;
+    },
+    *[Symbol.iterator]() {
+      for (const p of packed) yield merge(undefined, unpackRow(p), source);
+    },
+  };
 }
 
 function keyOf(row: RosterRow, compared: readonly number[]): string {
