@@ -2,6 +2,7 @@ import type { SignedIn } from '../../domain/auth/auth.ts';
 import type { AuditEntry } from '../../domain/audit/audit.ts';
 import { Layout } from './layout.tsx';
 import { formatTime } from './format.ts';
+import { ScrollTable } from './table.tsx';
 
 const ACTIONS: Record<string, string> = {
   'profile.view': 'Viewed profile',
@@ -27,34 +28,20 @@ const ACTIONS: Record<string, string> = {
 export function AuditTable({ entries, showPerson = true }: { entries: (AuditEntry & { id: number })[]; showPerson?: boolean }) {
   if (!entries.length) return <p class="muted">Nothing recorded yet.</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">What</th>
-            {showPerson && <th scope="col">Person</th>}
-            <th scope="col">Detail</th>
-            <th scope="col">From</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <tr>
-              <td>{formatTime(e.at)}</td>
-              <td>
-                <a href={`/admin/audit?actor=${encodeURIComponent(e.actor)}`}>{e.actor}</a>
-              </td>
-              <td>{ACTIONS[e.action] ?? e.action}</td>
-              {showPerson && <td>{e.local_id ? <a href={`/admin/audit?local_id=${encodeURIComponent(e.local_id)}`}>{e.local_id}</a> : '—'}</td>}
-              <td>{e.detail}</td>
-              <td class="mono">{e.ip}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable columns={['When', 'Who', 'What', showPerson && 'Person', 'Detail', 'From']}>
+      {entries.map((e) => (
+        <tr>
+          <td>{formatTime(e.at)}</td>
+          <td>
+            <a href={`/admin/audit?actor=${encodeURIComponent(e.actor)}`}>{e.actor}</a>
+          </td>
+          <td>{ACTIONS[e.action] ?? e.action}</td>
+          {showPerson && <td>{e.local_id ? <a href={`/admin/audit?local_id=${encodeURIComponent(e.local_id)}`}>{e.local_id}</a> : '—'}</td>}
+          <td>{e.detail}</td>
+          <td class="mono">{e.ip}</td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 

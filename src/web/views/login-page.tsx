@@ -1,4 +1,5 @@
 import { Layout } from './layout.tsx';
+import { Notice } from './notice.tsx';
 
 export interface LoginPageProps {
   next: string;
@@ -19,11 +20,7 @@ export function LoginPage({ next, username, error, notice, oidcProvider, ldap, f
       <section class="panel narrow">
         <h1>Sign in</h1>
         <p class="muted">Student and staff photos are student records: sign in with your own account.</p>
-        {notice && (
-          <p class="alert ok" role="status">
-            {notice}
-          </p>
-        )}
+        <Notice text={notice} />
         {error && (
           <p class="alert error" role="alert" id="login-error">
             {error}

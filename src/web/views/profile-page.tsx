@@ -9,6 +9,7 @@ import { AuditTable } from './audit-page.tsx';
 import { formatTime } from './format.ts';
 import { WithheldBadge } from './withheld.tsx';
 import { display } from './display.ts';
+import { Notice } from './notice.tsx';
 
 export interface ProfilePageProps {
   viewer: SignedIn;
@@ -52,11 +53,7 @@ export function ProfilePage({ viewer, path, person, adminPhotoSection, devicesSe
       <p class="small">
         <a href="/">← Back to search</a>
       </p>
-      {notice && (
-        <p class="alert ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <article class="panel profile">
         <img
           class="portrait"

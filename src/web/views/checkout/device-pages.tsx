@@ -5,6 +5,8 @@ import { DEVICE_STATUSES, STATUS_LABELS } from '../../../domain/devices/rules.ts
 import { formatTime } from '../format.ts';
 import { CsrfField, Layout } from '../layout.tsx';
 import { capitalise, deviceHref, FeatureAssets, IncidentBadge, INCIDENT_TYPE_LABELS, joined, PersonCard, PersonLink, StatusBadge } from './common.tsx';
+import { Notice } from '../notice.tsx';
+import { ScrollTable } from '../table.tsx';
 
 /** Values of the add/edit form, echoed back with the error when it is refused. */
 export interface DeviceFormValues {
@@ -56,38 +58,24 @@ export const DeviceListPage: FC<DeviceListProps> = ({ user, devices, q, status, 
     {devices.length === 0 ? (
       <p class="muted">No devices{q || status ? ' match' : ' yet: an admin adds them here or with devices.csv over SFTP'}.</p>
     ) : (
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Asset tag</th>
-              <th scope="col">Model</th>
-              <th scope="col">Serial number</th>
-              <th scope="col">Building</th>
-              <th scope="col">Status</th>
-              <th scope="col">Checked out to</th>
-            </tr>
-          </thead>
-          <tbody>
-            {devices.map((d) => (
-              <tr>
-                <td>
-                  <a class="mono" href={deviceHref(d.asset_tag)}>
-                    {d.asset_tag}
-                  </a>
-                </td>
-                <td>{d.model}</td>
-                <td class="mono">{d.serial_number}</td>
-                <td>{d.building}</td>
-                <td>
-                  <StatusBadge status={d.status} />
-                </td>
-                <td>{d.local_id ? <PersonLink localId={d.local_id} person={joined(d.holder_first_name, d.holder_last_name)} /> : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable columns={['Asset tag', 'Model', 'Serial number', 'Building', 'Status', 'Checked out to']}>
+        {devices.map((d) => (
+          <tr>
+            <td>
+              <a class="mono" href={deviceHref(d.asset_tag)}>
+                {d.asset_tag}
+              </a>
+            </td>
+            <td>{d.model}</td>
+            <td class="mono">{d.serial_number}</td>
+            <td>{d.building}</td>
+            <td>
+              <StatusBadge status={d.status} />
+            </td>
+            <td>{d.local_id ? <PersonLink localId={d.local_id} person={joined(d.holder_first_name, d.holder_last_name)} /> : '—'}</td>
+          </tr>
+        ))}
+      </ScrollTable>
     )}
     {user.role === 'admin' && (
       <section class="panel" aria-labelledby="add-device">
@@ -114,11 +102,7 @@ export const DeviceProfilePage: FC<DeviceProfileProps> = ({ user, profile, notic
       <p class="small">
         <a href="/devices">← All devices</a>
       </p>
-      {notice && (
-        <p class="alert ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <div class="two-col">
         <section class="panel">
           <h1>
@@ -172,32 +156,19 @@ export const DeviceProfilePage: FC<DeviceProfileProps> = ({ user, profile, notic
         {loans.length === 0 ? (
           <p class="muted">Never checked out.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Checked out</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Checked in</th>
-                  <th scope="col">By</th>
-                </tr>
-              </thead>
-              <tbody>
-                {loans.map((l) => (
-                  <tr>
-                    <td>
-                      <PersonLink localId={l.local_id} person={l.person} />
-                    </td>
-                    <td>{formatTime(l.checked_out_at)}</td>
-                    <td>{l.checked_out_by}</td>
-                    <td>{l.checked_in_at ? formatTime(l.checked_in_at) : <span class="badge warn">Still out</span>}</td>
-                    <td>{l.checked_in_by ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable columns={['User', 'Checked out', 'By', 'Checked in', 'By']}>
+            {loans.map((l) => (
+              <tr>
+                <td>
+                  <PersonLink localId={l.local_id} person={l.person} />
+                </td>
+                <td>{formatTime(l.checked_out_at)}</td>
+                <td>{l.checked_out_by}</td>
+                <td>{l.checked_in_at ? formatTime(l.checked_in_at) : <span class="badge warn">Still out</span>}</td>
+                <td>{l.checked_in_by ?? ''}</td>
+              </tr>
+            ))}
+          </ScrollTable>
         )}
       </section>
 
@@ -234,32 +205,20 @@ export const DeviceProfilePage: FC<DeviceProfileProps> = ({ user, profile, notic
 
       <section class="panel" aria-labelledby="log">
         <h2 id="log">Action log</h2>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {actions.map((a) => (
-                <tr>
-                  <td>{formatTime(a.at)}</td>
-                  <td>{a.actor}</td>
-                  <td>{ACTION_LABELS[a.action] ?? a.action}</td>
-                  <td class="small">
-                    {a.local_id && <span class="mono">{a.local_id} </span>}
-                    {a.incident_id !== null && <a href={`/incidents/${a.incident_id}`}>incident #{a.incident_id} </a>}
-                    {a.detail}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable columns={['When', 'Who', 'What', 'Details']}>
+          {actions.map((a) => (
+            <tr>
+              <td>{formatTime(a.at)}</td>
+              <td>{a.actor}</td>
+              <td>{ACTION_LABELS[a.action] ?? a.action}</td>
+              <td class="small">
+                {a.local_id && <span class="mono">{a.local_id} </span>}
+                {a.incident_id !== null && <a href={`/incidents/${a.incident_id}`}>incident #{a.incident_id} </a>}
+                {a.detail}
+              </td>
+            </tr>
+          ))}
+        </ScrollTable>
       </section>
     </Layout>
   );

@@ -4,6 +4,8 @@ import { INCIDENT_TYPES, type IncidentDetail, type IncidentListRow } from '../..
 import { formatTime } from '../format.ts';
 import { CsrfField, Layout } from '../layout.tsx';
 import { deviceHref, FeatureAssets, IncidentBadge, INCIDENT_TYPE_LABELS, joined, PersonCard, PersonLink, StatusBadge } from './common.tsx';
+import { Notice } from '../notice.tsx';
+import { ScrollTable } from '../table.tsx';
 
 export type IncidentFilter = 'open' | 'closed' | 'all';
 
@@ -34,47 +36,33 @@ export const IncidentTable: FC<{ incidents: IncidentListRow[]; empty: string; sh
   incidents.length === 0 ? (
     <p class="muted">{empty}</p>
   ) : (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">Date</th>
-            <th scope="col">Type</th>
-            <th scope="col">Device</th>
-            {showUser && <th scope="col">User</th>}
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {incidents.map((i) => (
-            <tr>
-              <td>
-                <a href={`/incidents/${i.id}`}>#{i.id}</a>
-              </td>
-              <td>{i.occurred_on}</td>
-              <td>
-                <a href={`/incidents/${i.id}`}>{INCIDENT_TYPE_LABELS[i.type]}</a>
-              </td>
-              <td>
-                <a class="mono" href={deviceHref(i.asset_tag)}>
-                  {i.asset_tag}
-                </a>{' '}
-                <span class="muted small">{i.model}</span>
-              </td>
-              {showUser && (
-                <td>
-                  <PersonLink localId={i.local_id} person={joined(i.first_name, i.last_name)} />
-                </td>
-              )}
-              <td>
-                <IncidentBadge incident={i} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable columns={['#', 'Date', 'Type', 'Device', showUser && 'User', 'Status']}>
+      {incidents.map((i) => (
+        <tr>
+          <td>
+            <a href={`/incidents/${i.id}`}>#{i.id}</a>
+          </td>
+          <td>{i.occurred_on}</td>
+          <td>
+            <a href={`/incidents/${i.id}`}>{INCIDENT_TYPE_LABELS[i.type]}</a>
+          </td>
+          <td>
+            <a class="mono" href={deviceHref(i.asset_tag)}>
+              {i.asset_tag}
+            </a>{' '}
+            <span class="muted small">{i.model}</span>
+          </td>
+          {showUser && (
+            <td>
+              <PersonLink localId={i.local_id} person={joined(i.first_name, i.last_name)} />
+            </td>
+          )}
+          <td>
+            <IncidentBadge incident={i} />
+          </td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 
 export interface IncidentFormValues {
@@ -147,11 +135,7 @@ export const IncidentPage: FC<{ user: SignedIn; detail: IncidentDetail; notice?:
       <p class="small">
         <a href="/incidents">← Incidents</a>
       </p>
-      {notice && (
-        <p class="alert ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {error && (
         <p class="alert error" role="alert">
           {error}
