@@ -5,6 +5,7 @@ import { formatTime } from './format.ts';
 import { CsrfField, Layout } from './layout.tsx';
 import { Notice } from './notice.tsx';
 import { ScrollTable } from './table.tsx';
+import { BackLink } from './back-link.tsx';
 
 const STATUS_BADGE: Record<string, string> = { done: 'on', applying: 'warn', refused: 'bad', duplicate: 'off' };
 const STATUS_TEXT: Record<string, string> = { done: 'done', applying: 'storing photos', refused: 'refused', duplicate: 'sent before' };
@@ -77,9 +78,7 @@ export function DeliveryPage({ user, path, detail, notice }: { user: SignedIn; p
   };
   return (
     <Layout title={`Delivery ${d.id}: ${d.file_name}`} user={user} path={path}>
-      <p class="small">
-        <a href="/admin/deliveries">← All deliveries</a>
-      </p>
+      <BackLink href="/admin/deliveries" text="All deliveries" />
       <h1>
         {d.file_name} <span class={`badge ${STATUS_BADGE[d.status] ?? 'off'}`}>{STATUS_TEXT[d.status] ?? d.status}</span>
       </h1>

@@ -8,6 +8,7 @@ import { CsrfField, Layout } from './layout.tsx';
 import { formatCount, formatTime } from './format.ts';
 import { Notice } from './notice.tsx';
 import { ScrollTable } from './table.tsx';
+import { BackLink } from './back-link.tsx';
 
 const STATUS_BADGE: Record<string, string> = { applied: 'on', held: 'warn', refused: 'bad', discarded: 'off', skipped: 'off' };
 
@@ -115,9 +116,7 @@ export function ImportsPage({ user, path, imports }: { user: SignedIn; path: str
 export function ImportDetailPage({ user, path, imp, people, notice }: { user: SignedIn; path: string; imp: ImportDetail; people: ChangePage; notice?: string | undefined }) {
   return (
     <Layout title={`Import ${imp.id}: ${imp.file}`} user={user} path={path}>
-      <p class="small">
-        <a href="/admin/imports">← All imports</a>
-      </p>
+      <BackLink href="/admin/imports" text="All imports" />
       <h1>
         {imp.file} <StatusBadge status={imp.status} />
       </h1>

@@ -10,6 +10,7 @@ import { formatTime } from './format.ts';
 import { WithheldBadge } from './withheld.tsx';
 import { display } from './display.ts';
 import { Notice } from './notice.tsx';
+import { BackLink } from './back-link.tsx';
 
 export interface ProfilePageProps {
   viewer: SignedIn;
@@ -50,9 +51,7 @@ export function ProfilePage({ viewer, path, person, adminPhotoSection, devicesSe
   facts.push(['Roster updated', <span class="muted">{formatTime(person.updated_at)}</span>]);
   return (
     <Layout title={name} user={viewer} path={path}>
-      <p class="small">
-        <a href="/">← Back to search</a>
-      </p>
+      <BackLink href="/" text="Back to search" />
       <Notice text={notice} />
       <article class="panel profile">
         <img

@@ -7,6 +7,7 @@ import { CsrfField, Layout } from '../layout.tsx';
 import { capitalise, deviceHref, FeatureAssets, IncidentBadge, INCIDENT_TYPE_LABELS, joined, PersonCard, PersonLink, StatusBadge } from './common.tsx';
 import { Notice } from '../notice.tsx';
 import { ScrollTable } from '../table.tsx';
+import { BackLink } from '../back-link.tsx';
 
 /** Values of the add/edit form, echoed back with the error when it is refused. */
 export interface DeviceFormValues {
@@ -99,9 +100,7 @@ export const DeviceProfilePage: FC<DeviceProfileProps> = ({ user, profile, notic
   return (
     <Layout title={`Device ${device.asset_tag}`} user={user} path="/devices">
       <FeatureAssets />
-      <p class="small">
-        <a href="/devices">← All devices</a>
-      </p>
+      <BackLink href="/devices" text="All devices" />
       <Notice text={notice} />
       <div class="two-col">
         <section class="panel">

@@ -6,6 +6,7 @@ import { CsrfField, Layout } from '../layout.tsx';
 import { deviceHref, FeatureAssets, IncidentBadge, INCIDENT_TYPE_LABELS, joined, PersonCard, PersonLink, StatusBadge } from './common.tsx';
 import { Notice } from '../notice.tsx';
 import { ScrollTable } from '../table.tsx';
+import { BackLink } from '../back-link.tsx';
 
 export type IncidentFilter = 'open' | 'closed' | 'all';
 
@@ -76,9 +77,7 @@ export interface IncidentFormValues {
 export const NewIncidentPage: FC<{ user: SignedIn; values: IncidentFormValues; error?: string | undefined }> = ({ user, values, error }) => (
   <Layout title="Report an incident" user={user} path="/incidents">
     <FeatureAssets />
-    <p class="small">
-      <a href="/incidents">← Incidents</a>
-    </p>
+    <BackLink href="/incidents" text="Incidents" />
     <section class="panel">
       <h1>Report an incident</h1>
       {error && (
@@ -132,9 +131,7 @@ export const IncidentPage: FC<{ user: SignedIn; detail: IncidentDetail; notice?:
   return (
     <Layout title={`Incident #${incident.id}`} user={user} path="/incidents">
       <FeatureAssets />
-      <p class="small">
-        <a href="/incidents">← Incidents</a>
-      </p>
+      <BackLink href="/incidents" text="Incidents" />
       <Notice text={notice} />
       {error && (
         <p class="alert error" role="alert">
