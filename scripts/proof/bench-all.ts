@@ -39,6 +39,7 @@ const QUICK: Record<string, string[]> = {
   'photos-batch.ts': ['200'],
   'photos-latency.ts': ['50'],
   'roster-import.ts': ['20000', '1'],
+  'roster-stall.ts': ['20000'],
   'web-search.ts': ['--users', '20000', '--requests', '300'],
   'web-photos.ts': ['--photos', '100', '--seconds', '5', '--rounds', '1'],
   'load.ts': ['--sessions', '5', '--photos', '40', '--web', '10', '--idle-seconds', '5'],

@@ -12,6 +12,12 @@ import { renderUnit, STATE_DIR, UNIT_NAME } from './systemd-unit.ts';
 const USAGE = 'idphotos install-service [--user idphotos] [--config /etc/idphotos/appliance.toml] [--print] [--root DIR]';
 const DEFAULT_CONFIG = '/etc/idphotos/appliance.toml';
 const NOLOGIN = '/usr/sbin/nologin';
+/** System folders other programs use: install-service never changes their owner or mode. */
+const SHARED_FOLDERS = new Set([
+  '/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp',
+  '/usr', '/usr/bin', '/usr/lib', '/usr/local', '/usr/local/bin', '/usr/local/lib', '/usr/share', '/var', '/var/backups', '/var/cache',
+  '/var/lib', '/var/local', '/var/log', '/var/opt', '/var/spool', '/var/tmp',
+]);
 
 /**
  * `idphotos install-service`: the hardened systemd unit README describes, for this executable,
@@ -35,6 +41,7 @@ export const installServiceCommand: Command = {
     if (positionals.length) throw new UsageError(`usage: ${USAGE}`);
     const user = values.user;
     if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) throw new UsageError(`--user ${user}: a system user name is 1 to 32 lower-case letters, digits, _ or -`);
+    if (user === 'root') throw new UsageError('--user root: the service must not run as root (it parses uploads from the network); name a system user of its own, e.g. idphotos');
     const config = resolve(values.config);
     const root = values.root === undefined ? '' : resolve(values.root);
     // Paths as the installed system sees them, and where this process finds them.
@@ -49,6 +56,16 @@ export const installServiceCommand: Command = {
     // The service's own folders: systemd makes them writable (StateDirectory) or ReadWritePaths must.
     const owned = [dataDir, ...extra];
     const writable = owned.filter((dir) => !isInside(dir, STATE_DIR));
+    for (const path of [config, ...thisExecutable(), ...owned]) {
+      if (/[\x00-\x1f\x7f]/.test(path)) throw new UsageError(`${JSON.stringify(path)} has a control character (a newline?): a systemd unit cannot name it; choose another path`);
+    }
+    // NB: each of these folders gets owner ${user}, mode 0700 and ReadWritePaths=: never a folder other programs use.
+    for (const dir of owned) {
+      if (SHARED_FOLDERS.has(dir)) {
+        const key = dir === dataDir ? 'data_dir' : dir === logDir ? 'log.file' : dir === backupDir ? 'backup.dir' : 'executable.cache_dir';
+        throw new UsageError(`${key} in ${config} puts idphotos in ${dir}, a folder other programs use; install-service would give it to ${user} (mode 0700): use a folder of its own, e.g. ${join(dir, 'idphotos')}`);
+      }
+    }
     const unit = renderUnit({ user, exec: thisExecutable(), config, writable });
     if (values.print) {
       io.stdout.write(unit);
@@ -61,8 +78,11 @@ export const installServiceCommand: Command = {
     if (ids.created) done.push(`created the system user ${user} (uid ${ids.uid})`);
     const etc = dirname(config);
     mkdirSync(inRoot(etc), { recursive: true });
-    chownSync(inRoot(etc), 0, ids.gid);
-    chmodSync(inRoot(etc), 0o750);
+    // NB: /etc itself (--config /etc/idphotos.toml) keeps its owner and mode: 0750 would lock everyone else out.
+    if (!SHARED_FOLDERS.has(etc)) {
+      chownSync(inRoot(etc), 0, ids.gid);
+      chmodSync(inRoot(etc), 0o750);
+    }
     if (!configured) {
       writeFileAtomic(inRoot(config), starterConfig(config));
       done.push(`wrote ${config} (data_dir = "${STATE_DIR}")`);
@@ -77,9 +97,19 @@ export const installServiceCommand: Command = {
       done.push(`${dir === dataDir ? 'data folder' : 'folder'} ${dir} (0700, owner ${user})`);
     }
     const unitPath = join('/etc/systemd/system', UNIT_NAME);
-    writeFileAtomic(inRoot(unitPath), unit);
-    chmodSync(inRoot(unitPath), 0o644);
-    done.push(`wrote ${unitPath}`);
+    const current = existsSync(inRoot(unitPath)) ? readFileSync(inRoot(unitPath), 'utf8') : undefined;
+    if (current === unit) {
+      done.push(`${unitPath} is already this unit`);
+    } else if (current !== undefined) {
+      // NB: README has admins edit the unit (port 22, another folder): a run after an upgrade must not undo that.
+      writeFileAtomic(inRoot(`${unitPath}.new`), unit);
+      chmodSync(inRoot(`${unitPath}.new`), 0o644);
+      done.push(`kept ${unitPath}, which differs from this version's unit (edited?): the new one is ${unitPath}.new; compare them (diff ${unitPath} ${unitPath}.new) and keep what you need`);
+    } else {
+      writeFileAtomic(inRoot(unitPath), unit);
+      chmodSync(inRoot(unitPath), 0o644);
+      done.push(`wrote ${unitPath}`);
+    }
 
     const self = thisExecutable().join(' ');
     io.stdout.write(

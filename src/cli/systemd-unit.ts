@@ -21,6 +21,7 @@ export const UNIT_NAME = 'idphotos.service';
  */
 export function renderUnit(o: UnitOptions): string {
   const writable = (o.writable ?? []).map((dir) => `ReadWritePaths=${quote(dir)}`);
+  const exec = [...o.exec, 'serve', '--config', o.config].map((word) => quote(word).replace(/\$/g, '$$$$')).join(' ');
   return `[Unit]
 Description=idphotos: ID photos and rosters (SFTP + web viewer)
 After=network-online.target
@@ -30,7 +31,7 @@ Wants=network-online.target
 Type=simple
 User=${o.user}
 Group=${o.user}
-ExecStart=${[...o.exec, 'serve', '--config', o.config].map(quote).join(' ')}
+ExecStart=${exec}
 # Creates ${STATE_DIR} owned by the user (mode 0700); data_dir points here.
 StateDirectory=idphotos
 StateDirectoryMode=0700
@@ -75,7 +76,13 @@ WantedBy=multi-user.target
 `;
 }
 
-/** systemd's quoting for one word of a command line or a path setting. */
+/**
+ * systemd's quoting for one word of a command line or a path setting; `%` is doubled, since
+ * systemd expands specifiers (%h, %u) in both. Words must not hold control characters (a
+ * newline would start a line of its own in the unit): install-service refuses such paths.
+ */
 function quote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `"${word.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  if (/[\x00-\x1f\x7f]/.test(word)) throw new Error(`a unit file cannot hold ${JSON.stringify(word)}: it has a control character`);
+  const escaped = word.replace(/%/g, '%%');
+  return /^[\w@%+=:,./-]+$/.test(word) ? escaped : `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }

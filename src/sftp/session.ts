@@ -670,6 +670,10 @@ export class SftpSession implements SftpRequestHandler {
       await this.commit(to, staging.path(account, from.folder, from.name), source.size, source.mtime);
       return;
     }
+    // NB: checked before the copy is committed: /reports/ refuses the removal only after it.
+    if (from.folder === 'reports') {
+      throw new AppError('forbidden', `${from.path} cannot be moved: /reports/ is read-only; get it, and upload a file of your own to /incoming/data/ if you mean to`);
+    }
     // A stored file never leaves a folder whose files are not read back: in another folder
     // it would be readable.
     if (from.folder !== to.folder && folders[from.folder].readRefusal) {

@@ -4,6 +4,13 @@ import type { ChangeKind, PersonChange } from './import-types.ts';
 
 /** People listed per import at most; the import's counts stay exact. */
 export const MAX_STORED_CHANGES = 500_000;
+/**
+ * People listed over all imports at most: the lists of the oldest imports are dropped first
+ * (never the newest import's). Without it every upload that changes many people (a held one
+ * too) kept its whole list for ever: an SIS account alternating two exports grew the database
+ * by its roster's size at each upload.
+ */
+export const MAX_STORED_CHANGES_TOTAL = 1_000_000;
 
 // Rows per INSERT: a first import of 100,000 people lists them all (measured: ~1.5 s at 500, ~2.3 s at 50).
 const BATCH = 500;
@@ -26,7 +33,18 @@ export function replaceChanges(db: Db, importId: number, changes: Iterable<Perso
     if (batch.length >= BATCH * 8) flush();
   }
   flush();
+  pruneOldLists(db);
   return kept;
+}
+
+/** Drops whole lists of the oldest imports until at most MAX_STORED_CHANGES_TOTAL people are listed. */
+function pruneOldLists(db: Db): void {
+  const lists = db.all<{ import_id: number; n: number }>('SELECT import_id, COUNT(*) AS n FROM import_changes GROUP BY import_id ORDER BY import_id DESC');
+  let total = 0;
+  for (const [i, list] of lists.entries()) {
+    total += list.n;
+    if (i > 0 && total > MAX_STORED_CHANGES_TOTAL) db.run('DELETE FROM import_changes WHERE import_id = ?', list.import_id);
+  }
 }
 
 interface StoredChange extends Omit<PersonChange, 'fields'> {
@@ -45,12 +63,25 @@ export function listChanges(db: Db, importId: number, kind: ChangeKind | undefin
   return rows.map(fromStored);
 }
 
-/** Every person of an import, for the CSV download, without holding them all in memory. */
+// People read per query by iterateChanges.
+const PAGE = 1000;
+
+/**
+ * Every person of an import, for the CSV download, without holding them all in memory.
+ * NB: a page per query, never one open statement: the download awaits a slow client between
+ * rows, and while a better-sqlite3 iterator is open the connection refuses every write (uploads,
+ * imports, audit lines) with "This database connection is busy executing a query".
+ */
 export function* iterateChanges(db: Db, importId: number, kind?: ChangeKind): Generator<PersonChange> {
-  const rows = kind
-    ? db.iterate<StoredChange>('SELECT kind, local_id, role, name, grade, building, fields FROM import_changes WHERE import_id = ? AND kind = ? ORDER BY local_id', importId, kind)
-    : db.iterate<StoredChange>('SELECT kind, local_id, role, name, grade, building, fields FROM import_changes WHERE import_id = ? ORDER BY kind, local_id', importId);
-  for (const row of rows) yield fromStored(row);
+  let after: { kind: string; local_id: string } = { kind: '', local_id: '' };
+  for (;;) {
+    const rows = kind
+      ? db.all<StoredChange>('SELECT kind, local_id, role, name, grade, building, fields FROM import_changes WHERE import_id = ? AND kind = ? AND local_id > ? ORDER BY local_id LIMIT ?', importId, kind, after.local_id, PAGE)
+      : db.all<StoredChange>('SELECT kind, local_id, role, name, grade, building, fields FROM import_changes WHERE import_id = ? AND (kind, local_id) > (?, ?) ORDER BY kind, local_id LIMIT ?', importId, after.kind, after.local_id, PAGE);
+    for (const row of rows) yield fromStored(row);
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1]!;
+  }
 }
 
 /** How many people of each kind an import lists. */

@@ -14,11 +14,19 @@ export interface UploadReportRow {
   reason: string;
 }
 
+/**
+ * Files received that the table keeps, newest first: a flood of uploads (each refused one is a
+ * row too) cannot grow the database, nor the reports /reports/ renders for every listing.
+ */
+export const MAX_UPLOAD_REPORTS = 50_000;
+
 export function insertUploadReport(db: Db, r: UploadReportRow): void {
-  db.run(
+  const id = db.run(
     'INSERT INTO upload_reports (session, account, received_at, day, folder, file, bytes, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     r.session, r.account, r.received_at, r.day, r.folder, r.file, r.bytes, r.outcome, r.reason,
-  );
+  ).lastInsertRowid;
+  // NB: every 100th row, as photo_rejections does: one DELETE per 100 inserts.
+  if (Number(id) % 100 === 0) db.run('DELETE FROM upload_reports WHERE id <= ?', Number(id) - MAX_UPLOAD_REPORTS);
 }
 
 /** The newest sessions and days that received files: what /reports/ lists. */
@@ -38,9 +46,22 @@ export function reportsOfDay(db: Db, day: string): IterableIterator<UploadReport
   return db.iterate<UploadReportRow>('SELECT session, account, received_at, day, folder, file, bytes, outcome, reason FROM upload_reports WHERE day = ? ORDER BY id', day);
 }
 
+/**
+ * A day's (or a session's) first and newest row: changes whenever its report would, since rows
+ * are only added (a higher id) or pruned from the oldest (a higher first id). Two index lookups.
+ */
+export function reportVersion(db: Db, of: { day: string } | { session: string }): string {
+  const [column, value] = 'day' in of ? ['day', of.day] : ['session', of.session];
+  const r = db.get<{ first: number | null; last: number | null }>(
+    `SELECT (SELECT MIN(id) FROM upload_reports WHERE ${column} = ?) AS first, (SELECT MAX(id) FROM upload_reports WHERE ${column} = ?) AS last`,
+    value, value,
+  );
+  return `${r?.first ?? 0}-${r?.last ?? 0}`;
+}
+
 /** What each upload session delivered and its outcome, for /reports/ (upload_reports). */
 export function createUploadReportStore(db: Db) {
-  return bindDb(db, { insertUploadReport, recentSessions, recentDays, reportsOfSession, reportsOfDay });
+  return bindDb(db, { insertUploadReport, recentSessions, recentDays, reportsOfSession, reportsOfDay, reportVersion });
 }
 
 export type UploadReportStore = ReturnType<typeof createUploadReportStore>;

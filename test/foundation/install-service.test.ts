@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,9 +103,60 @@ describe('idphotos install-service', () => {
     expect(await verify(unit)).toEqual({ code: 0, stderr: '' });
   });
 
+  it('a second run keeps a unit the admin edited (port 22) and writes this version\'s beside it as .new', async () => {
+    const root = imageRoot();
+    expect((await run(['install-service', '--root', root])).code).toBe(0);
+    const unitPath = join(root, 'etc/systemd/system/idphotos.service');
+    const edited = readFileSync(unitPath, 'utf8').replace('CapabilityBoundingSet=\n', 'CapabilityBoundingSet=CAP_NET_BIND_SERVICE\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n');
+    writeFileSync(unitPath, edited);
+    const again = await run(['install-service', '--root', root]);
+    expect(again.code).toBe(0);
+    expect(readFileSync(unitPath, 'utf8')).toBe(edited);
+    expect(again.stdout).toContain('kept /etc/systemd/system/idphotos.service, which differs from this version\'s unit');
+    const printed = await run(['install-service', '--print', '--root', root]);
+    expect(readFileSync(`${unitPath}.new`, 'utf8')).toBe(printed.stdout);
+  });
+
+  it('never takes over a folder other programs use: /etc keeps its mode, a log file in /var/log is refused plainly', async () => {
+    const root = imageRoot();
+    chmodSync(join(root, 'etc'), 0o755);
+    writeFileSync(join(root, 'etc/idphotos.toml'), 'data_dir = "/srv/idphotos"\n');
+    const r = await run(['install-service', '--root', root, '--config', '/etc/idphotos.toml']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(statSync(join(root, 'etc'))).toMatchObject({ uid: 0, gid: 0 });
+    expect(statSync(join(root, 'etc')).mode & 0o777).toBe(0o755);
+    expect(statSync(join(root, 'etc/idphotos.toml')).mode & 0o777).toBe(0o640);
+
+    mkdirSync(join(root, 'var/log'), { recursive: true, mode: 0o755 });
+    chmodSync(join(root, 'var/log'), 0o755);
+    writeFileSync(join(root, 'etc/idphotos.toml'), 'data_dir = "/srv/idphotos"\n[log]\nfile = "/var/log/idphotos.log"\n');
+    const refused = await run(['install-service', '--root', root, '--config', '/etc/idphotos.toml']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('log.file in /etc/idphotos.toml puts idphotos in /var/log, a folder other programs use');
+    expect(statSync(join(root, 'var/log'))).toMatchObject({ uid: 0, gid: 0 });
+    expect(statSync(join(root, 'var/log')).mode & 0o777).toBe(0o755);
+  });
+
+  it('a configuration path with % or $ is escaped for systemd, one with a newline is refused (no directive can be slipped in)', async () => {
+    const r = await run(['install-service', '--print', '--config', '/etc/idphotos/100%h $HOME.toml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--config "/etc/idphotos/100%%h $$HOME.toml"');
+    expect(await verify(r.stdout)).toEqual({ code: 0, stderr: '' });
+
+    const injected = await run(['install-service', '--print', '--config', '/etc/x.toml\nExecStartPre=/bin/touch /tmp/owned']);
+    expect(injected.code).toBe(2);
+    expect(injected.stderr).toMatch(/has a control character/);
+    expect(injected.stdout).not.toContain('ExecStartPre');
+  });
+
   it('refuses a user name useradd would not take, exit 2', async () => {
     const r = await run(['install-service', '--print', '--user', 'Bad User']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--user Bad User: a system user name is/);
+    const root = await run(['install-service', '--print', '--user', 'root']);
+    expect(root.code).toBe(2);
+    expect(root.stderr).toContain('--user root: the service must not run as root');
+    expect(root.stdout).not.toContain('User=root');
   });
 });

@@ -1,6 +1,7 @@
 // A data folder written by idphotos 0.1.0, the first release (test/fixtures/v0.1.0, made by
 // scripts/fixtures/make-release-data.ts with that release's code), opened by this version.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -145,6 +146,26 @@ describe('upgrading a data folder from idphotos 0.1.0', () => {
     const rows = allRows(join(data, 'idphotos.db'));
     expect([...rows.get('schema_migrations')!.values()].map((r) => r.id)).toEqual(RELEASED);
   });
+
+  it('a start after failed ones keeps one backup of this version, not one per attempt (systemd restarts a failing start every few seconds)', async () => {
+    const { data, config } = copyFixture();
+    // An earlier start's backup (its migration failed) and a start cut off mid-backup (its process is gone).
+    const earlier = `before-${VERSION}-2026-01-01T00-00-00-000Z`;
+    mkdirSync(join(data, 'backups', earlier), { recursive: true });
+    writeFileSync(join(data, 'backups', earlier, 'idphotos.db'), 'a copy of the database');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    mkdirSync(join(data, 'backups', `before-${VERSION}-2026-01-01T00-00-05-000Z.partial-${gone}`));
+    // A backup of another version is the admin's to keep.
+    mkdirSync(join(data, 'backups', 'before-0.0.9-2025-01-01T00-00-00-000Z'));
+    const app = await createApp(loadConfigFile(config));
+    await app.stop(0);
+    const left = readdirSync(join(data, 'backups')).sort();
+    expect(left).toHaveLength(2);
+    expect(left[0]).toBe('before-0.0.9-2025-01-01T00-00-00-000Z');
+    expect(left[1]).toMatch(new RegExp(`^before-${VERSION.replace(/\./g, '\\.')}-\\d{4}-`));
+    expect(left[1]).not.toBe(earlier);
+    expect(existsSync(join(data, 'backups', left[1]!, 'idphotos.db'))).toBe(true);
+  }, 120_000);
 
   it('a new data folder is created without a backup', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'idphotos-new-'));

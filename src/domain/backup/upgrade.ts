@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/logger.ts';
 import { openStorage, type Storage } from '../../storage/index.ts';
+import { isAlive } from '../../storage/photo-files.ts';
 import { VERSION } from '../../version.ts';
 import { UPGRADE_BACKUPS, writeBackup } from './backup.ts';
 
@@ -31,6 +32,7 @@ export function openDataStorage(dataDir: string, log: Logger, options: { migrate
     } catch (err) {
       throw new Error(`the backup before upgrading the database to idphotos ${VERSION} failed, so nothing was changed: ${(err as Error).message}`);
     }
+    supersede(join(dataDir, UPGRADE_BACKUPS), name.slice(UPGRADE_BACKUPS.length + 1), log);
     storage.migrate();
     const detail = `before upgrading to ${VERSION} (migrations ${pending.join(', ')}): to data_dir/${name}: ${summary.users} users, ${summary.photos} current photos`;
     storage.upgrades.record({ at: now.toISOString(), version: VERSION, migrations: pending, backup: name, detail });
@@ -40,4 +42,22 @@ export function openDataStorage(dataDir: string, log: Logger, options: { migrate
     storage.close();
     throw err;
   }
+}
+
+/**
+ * Removes what earlier starts of this version left in data_dir/backups/: their backups (a start
+ * whose migration failed; systemd restarts it every few seconds, and each start took a whole
+ * copy of the database until the disk was full) and the partial folders of starts cut off
+ * mid-backup. `kept` is the backup just taken, of the same database: it supersedes them.
+ */
+function supersede(dir: string, kept: string, log: Logger): void {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const partial = /\.partial-(\d+)$/.exec(name);
+    const stale = partial ? !isAlive(Number(partial[1])) : name.startsWith(`before-${VERSION}-`) && name !== kept;
+    if (!stale) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  if (removed.length) log.info({ removed, backup: kept }, `removed ${removed.length} backups earlier starts of idphotos ${VERSION} left in data_dir/backups (${kept} replaces them)`);
 }

@@ -11,6 +11,8 @@ import type { ImportDetail } from '../roster/service.ts';
 export const REPORT_DAYS = 14;
 export const REPORT_SESSIONS = 50;
 export const REPORT_IMPORTS = 50;
+/** Rendered reports kept: what a listing shows, and a few more. */
+const CACHED_REPORTS = REPORT_DAYS + REPORT_SESSIONS + REPORT_IMPORTS + 16;
 /** Error lines an import's result file names; the count stays exact. */
 export const MAX_ERROR_LINES = 1000;
 
@@ -21,7 +23,7 @@ export interface ReportsFolderOptions {
   timezone: string;
   /** Generated files are written here (temp, then rename) for the SFTP layer to read. */
   dir: string;
-  imports: { listImports(opts: { limit: number }): ImportDetail[]; getImport(id: number): ImportDetail };
+  imports: { listImports(opts: { limit: number; before?: number }): ImportDetail[]; getImport(id: number): ImportDetail };
 }
 
 /**
@@ -32,20 +34,47 @@ export interface ReportsFolderOptions {
  * Local ID in it and the reason; no other student data.
  */
 export function createReportsFolder(opts: ReportsFolderOptions): IncomingFolder {
+  // NB: every listing and stat needs each report's exact size, and rendering the 14 days and 50
+  // sessions took ~2 s of the event loop at 50,000 rows: a report is rendered again only when its
+  // rows change (its count and newest id). At most two copies of the table's text are held.
+  const cache = new Map<string, { version: string; rendered: { text: string; mtime: number } | undefined }>();
+  const cached = (name: string, version: string, make: () => { text: string; mtime: number } | undefined) => {
+    const hit = cache.get(name);
+    if (hit?.version === version) return hit.rendered;
+    const rendered = make();
+    cache.delete(name);
+    if (rendered) cache.set(name, { version, rendered });
+    while (cache.size > CACHED_REPORTS) cache.delete(cache.keys().next().value!);
+    return rendered;
+  };
   const render = (name: string): { text: string; mtime: number } | undefined => {
     let m = /^uploads-(\d{4}-\d\d-\d\d)\.csv$/.exec(name);
-    if (m) return rows(opts.store.reportsOfDay(m[1]!), opts.timezone);
-    m = /^session-([0-9TZ]+-\d+)\.csv$/.exec(name);
-    if (m) return rows(opts.store.reportsOfSession(m[1]!), opts.timezone);
+    if (m) {
+      const day = m[1]!;
+      return cached(name, opts.store.reportVersion({ day }), () => rows(opts.store.reportsOfDay(day), opts.timezone));
+    }
+    // NB: a connection's second session is <key>-2 (sftp/server.ts): the -<n> parts repeat.
+    m = /^session-([0-9TZ]+(?:-\d+)+)\.csv$/.exec(name);
+    if (m) {
+      const session = m[1]!;
+      return cached(name, opts.store.reportVersion({ session }), () => rows(opts.store.reportsOfSession(session), opts.timezone));
+    }
     m = /^import-(\d+)-.+\.txt$/.exec(name);
     if (m) {
-      let imp: ImportDetail;
-      try {
-        imp = opts.imports.getImport(Number(m[1]));
-      } catch {
-        return undefined;
-      }
-      return importFileName(imp) === name ? { text: importText(imp, opts.timezone), mtime: seconds(imp.decided_at ?? imp.received_at) } : undefined;
+      // NB: the import's row first (one row, a few error lines); all its error lines (up to
+      // 10,000) only when its result changed: 50 imports read whole took seconds per listing.
+      const id = Number(m[1]);
+      const [row] = opts.imports.listImports({ limit: 1, before: id + 1 });
+      if (!row || row.id !== id || importFileName(row) !== name) return undefined;
+      return cached(name, JSON.stringify({ ...row, errors: undefined }), () => {
+        let imp: ImportDetail;
+        try {
+          imp = opts.imports.getImport(id);
+        } catch {
+          return undefined;
+        }
+        return { text: importText(imp, opts.timezone), mtime: seconds(imp.decided_at ?? imp.received_at) };
+      });
     }
     return undefined;
   };

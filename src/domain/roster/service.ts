@@ -21,6 +21,9 @@ import { describeMap, mappingValueMap, PLAIN } from './value-maps.ts';
 import { CHANGE_KINDS, personChanges, type ChangeKind } from './changes.ts';
 import { changeNote, changesCsv, CHANGES_PER_PAGE, type ChangePage } from './change-report.ts';
 
+/** Highest page of an import's people: more than MAX_STORED_CHANGES fill. */
+const MAX_CHANGE_PAGE = 1_000_000;
+
 export interface ImportRequest {
   /** The file to read; files that travel with it (OneRoster) are looked for beside it. */
   path: string;
@@ -115,14 +118,15 @@ export class RosterService {
     const row = this.row(id);
     const kind = changeKind(opts.kind);
     const page = opts.page ?? 1;
-    if (!Number.isInteger(page) || page < 1) throw new AppError('invalid', 'page must be a positive whole number');
+    // NB: bounded so the offset stays an integer SQLite takes (page=1e300 would be a database error).
+    if (!Number.isSafeInteger(page) || page < 1 || page > MAX_CHANGE_PAGE) throw new AppError('invalid', `page must be a whole number from 1 to ${MAX_CHANGE_PAGE}`);
     const counts = this.storage.importChanges.countChanges(id);
     const total = kind ? counts[kind] : CHANGE_KINDS.reduce((n, k) => n + counts[k], 0);
     return {
       import_id: id,
       status: row.status,
       applied: row.status === 'applied',
-      note: changeNote(row.status),
+      note: listDropped(row, counts) ? `${changeNote(row.status) ? `${changeNote(row.status)}; ` : ''}the list of who was dropped: it is kept for the newest imports only (1,000,000 people at most); the counts stay` : changeNote(row.status),
       kind: kind ?? null,
       page,
       pages: Math.max(1, Math.ceil(total / CHANGES_PER_PAGE)),
@@ -417,6 +421,12 @@ function layoutReport(layout: Layout): ImportUpdate {
 function toRecord(row: ImportRow): ImportRecord {
   const { held_dir: _held, ...rec } = row;
   return rec;
+}
+
+/** True when an import changed people but its list was dropped to keep newer imports' lists (import-change-store). */
+function listDropped(row: ImportRow, counts: Record<ChangeKind, number>): boolean {
+  const made = row.added + row.updated + row.deactivated + row.reactivated;
+  return made > 0 && CHANGE_KINDS.every((k) => counts[k] === 0);
 }
 
 const OPT_OUT = USER_FIELDS.indexOf('opt_out');

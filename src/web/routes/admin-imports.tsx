@@ -44,6 +44,6 @@ export function adminImportRoutes(roster: RosterService): Hono<WebEnv> {
 function pageOf(text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new AppError('invalid', 'page must be a positive whole number');
+  if (!Number.isSafeInteger(n) || n < 1) throw new AppError('invalid', 'page must be a positive whole number');
   return n;
 }

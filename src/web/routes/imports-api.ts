@@ -54,6 +54,6 @@ function actor(user: { username: string } | undefined): string {
 function optionalInt(text: string | undefined, name: string): number | undefined {
   if (text === undefined || text === '') return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new AppError('invalid', `${name} must be a positive whole number`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new AppError('invalid', `${name} must be a positive whole number`);
   return n;
 }
