@@ -3,6 +3,7 @@ import type { AuditEntry } from '../../domain/audit/audit.ts';
 import { Layout } from './layout.tsx';
 import { formatTime } from './format.ts';
 import { ScrollTable } from './table.tsx';
+import { Field } from './field.tsx';
 
 const ACTIONS: Record<string, string> = {
   'profile.view': 'Viewed profile',
@@ -66,14 +67,12 @@ export function AuditPage({ user, path, filter, personName, entries, nextBeforeI
       <h1>{title}</h1>
       <p class="muted">Every view of a profile or photo, with who and when, plus sign-ins and admin actions. Repeated views of the same thing by the same person within a minute are recorded once.</p>
       <form class="panel filters" method="get" action="/admin/audit">
-        <div class="field">
-          <label for="local_id">Local ID</label>
+        <Field id="local_id" label="Local ID">
           <input type="text" id="local_id" name="local_id" value={filter.localId ?? ''} />
-        </div>
-        <div class="field">
-          <label for="actor">Staff account</label>
+        </Field>
+        <Field id="actor" label="Staff account">
           <input type="text" id="actor" name="actor" value={filter.actor ?? ''} />
-        </div>
+        </Field>
         <button type="submit" class="btn">
           Show
         </button>
@@ -84,18 +83,15 @@ export function AuditPage({ user, path, filter, personName, entries, nextBeforeI
         )}
       </form>
       <form class="panel filters" method="get" action="/admin/audit/export.csv">
-        <div class="field">
-          <label for="export_local_id">Local ID</label>
+        <Field id="export_local_id" label="Local ID">
           <input type="text" id="export_local_id" name="local_id" value={filter.localId ?? ''} />
-        </div>
-        <div class="field">
-          <label for="export_from">From</label>
+        </Field>
+        <Field id="export_from" label="From">
           <input type="date" id="export_from" name="from" />
-        </div>
-        <div class="field">
-          <label for="export_to">To</label>
+        </Field>
+        <Field id="export_to" label="To">
           <input type="date" id="export_to" name="to" />
-        </div>
+        </Field>
         <button type="submit" class="btn secondary">
           Download CSV
         </button>

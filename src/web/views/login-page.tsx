@@ -1,5 +1,6 @@
 import { Layout } from './layout.tsx';
 import { Notice } from './notice.tsx';
+import { Field } from './field.tsx';
 
 export interface LoginPageProps {
   next: string;
@@ -42,14 +43,12 @@ export function LoginPage({ next, username, error, notice, oidcProvider, ldap, f
         {!oidcProvider && ldap && <p class="muted">Use your district (directory) user name and password, or a local account.</p>}
         <form method="post" action="/login" aria-describedby={error ? 'login-error' : undefined}>
           <input type="hidden" name="next" value={next} />
-          <div class="field">
-            <label for="username">User name</label>
+          <Field id="username" label="User name">
             <input type="text" id="username" name="username" value={username ?? ''} autocomplete="username" autocapitalize="none" spellcheck={false} required autofocus={!username} />
-          </div>
-          <div class="field">
-            <label for="password">Password</label>
+          </Field>
+          <Field id="password" label="Password">
             <input type="password" id="password" name="password" autocomplete="current-password" required autofocus={Boolean(username)} />
-          </div>
+          </Field>
           <button type="submit" class="btn">
             Sign in
           </button>

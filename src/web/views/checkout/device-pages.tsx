@@ -8,6 +8,7 @@ import { capitalise, deviceHref, FeatureAssets, IncidentBadge, INCIDENT_TYPE_LAB
 import { Notice } from '../notice.tsx';
 import { ScrollTable } from '../table.tsx';
 import { BackLink } from '../back-link.tsx';
+import { Field } from '../field.tsx';
 
 /** Values of the add/edit form, echoed back with the error when it is refused. */
 export interface DeviceFormValues {
@@ -34,12 +35,10 @@ export const DeviceListPage: FC<DeviceListProps> = ({ user, devices, q, status, 
     <FeatureAssets />
     <h1>Devices</h1>
     <form method="get" action="/devices" class="filters" role="search">
-      <div class="field">
-        <label for="q">Asset tag, serial or model</label>
+      <Field id="q" label="Asset tag, serial or model">
         <input type="search" id="q" name="q" value={q} />
-      </div>
-      <div class="field">
-        <label for="status">Status</label>
+      </Field>
+      <Field id="status" label="Status">
         <select id="status" name="status">
           <option value="">Any</option>
           {DEVICE_STATUSES.map((s) => (
@@ -48,7 +47,7 @@ export const DeviceListPage: FC<DeviceListProps> = ({ user, devices, q, status, 
             </option>
           ))}
         </select>
-      </div>
+      </Field>
       <button type="submit" class="btn secondary">
         Filter
       </button>
@@ -251,25 +250,20 @@ const DeviceForm: FC<{
       )}
       <div class="form-grid">
         {isNew && (
-          <div class="field">
-            <label for={id('asset_tag')}>Asset tag</label>
+          <Field id={id('asset_tag')} label="Asset tag">
             <input type="text" id={id('asset_tag')} name="asset_tag" value={values.asset_tag} required autocomplete="off" />
-          </div>
+          </Field>
         )}
-        <div class="field">
-          <label for={id('serial')}>Serial number</label>
+        <Field id={id('serial')} label="Serial number">
           <input type="text" id={id('serial')} name="serial_number" value={values.serial_number} autocomplete="off" />
-        </div>
-        <div class="field">
-          <label for={id('model')}>Model</label>
+        </Field>
+        <Field id={id('model')} label="Model">
           <input type="text" id={id('model')} name="model" value={values.model} />
-        </div>
-        <div class="field">
-          <label for={id('building')}>Building</label>
+        </Field>
+        <Field id={id('building')} label="Building">
           <input type="text" id={id('building')} name="building" value={values.building} />
-        </div>
-        <div class="field">
-          <label for={id('status')}>Status</label>
+        </Field>
+        <Field id={id('status')} label="Status">
           {checkedOut ? (
             <>
               <input type="hidden" name="status" value="checked_out" />
@@ -286,7 +280,7 @@ const DeviceForm: FC<{
               ))}
             </select>
           )}
-        </div>
+        </Field>
         <div class="field">
           <button type="submit" class="btn">
             {isNew ? 'Add device' : 'Save changes'}

@@ -7,6 +7,7 @@ import { deviceHref, FeatureAssets, IncidentBadge, INCIDENT_TYPE_LABELS, joined,
 import { Notice } from '../notice.tsx';
 import { ScrollTable } from '../table.tsx';
 import { BackLink } from '../back-link.tsx';
+import { Field } from '../field.tsx';
 
 export type IncidentFilter = 'open' | 'closed' | 'all';
 
@@ -88,16 +89,13 @@ export const NewIncidentPage: FC<{ user: SignedIn; values: IncidentFormValues; e
       <form method="post" action="/incidents">
         <CsrfField user={user} />
         <div class="form-grid">
-          <div class="field">
-            <label for="device">Device (asset tag or serial)</label>
+          <Field id="device" label="Device (asset tag or serial)">
             <input type="text" id="device" name="device" value={values.device} required autocomplete="off" autofocus={!values.device} />
-          </div>
-          <div class="field">
-            <label for="user">User (Local ID, card or email)</label>
+          </Field>
+          <Field id="user" label="User (Local ID, card or email)">
             <input type="text" id="user" name="user" value={values.user} required autocomplete="off" autofocus={!!values.device && !values.user} />
-          </div>
-          <div class="field">
-            <label for="type">Type</label>
+          </Field>
+          <Field id="type" label="Type">
             <select id="type" name="type" required autofocus={!!values.device && !!values.user}>
               <option value="">Choose…</option>
               {INCIDENT_TYPES.map((t) => (
@@ -106,7 +104,7 @@ export const NewIncidentPage: FC<{ user: SignedIn; values: IncidentFormValues; e
                 </option>
               ))}
             </select>
-          </div>
+          </Field>
         </div>
         <div class="field spaced">
           <label for="description">What happened</label>
@@ -114,10 +112,9 @@ export const NewIncidentPage: FC<{ user: SignedIn; values: IncidentFormValues; e
             {values.description}
           </textarea>
         </div>
-        <div class="field">
-          <label for="occurred_on">Date</label>
+        <Field id="occurred_on" label="Date">
           <input type="date" id="occurred_on" name="occurred_on" value={values.occurred_on} required />
-        </div>
+        </Field>
         <button type="submit" class="btn">
           Record incident
         </button>
@@ -185,10 +182,9 @@ export const IncidentPage: FC<{ user: SignedIn; detail: IncidentDetail; notice?:
           <h2 id="close">Close this incident</h2>
           <form method="post" action={`/incidents/${incident.id}/close`}>
             <CsrfField user={user} />
-            <div class="field">
-              <label for="resolution">Resolution</label>
+            <Field id="resolution" label="Resolution">
               <textarea id="resolution" name="resolution" maxlength={4000}></textarea>
-            </div>
+            </Field>
             <button type="submit" class="btn">
               Close incident
             </button>
