@@ -33,6 +33,9 @@ export interface Command {
   run(args: string[], io: CommandIO): Promise<number>;
 }
 
+/** `--config FILE` / `-c FILE`, the option every command that reads appliance.toml takes (see configFromArgs). */
+export const CONFIG_OPTION = { type: 'string', short: 'c' } as const;
+
 /**
  * `--config FILE` if given; else ./appliance.toml if present; else the embedded defaults
  * (every key at its default, paths relative to the current folder).

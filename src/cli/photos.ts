@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { IDLINK, parseExportRequest } from '../domain/exports/photo-export.ts';
 import { errorMessage, isAppError } from '../shared/errors.ts';
 import { configureLogging } from '../shared/logger.ts';
-import { configFromArgs, usageErrors, UsageError, type Command } from './common.ts';
+import { CONFIG_OPTION, configFromArgs, UsageError, usageErrors, type Command } from './common.ts';
 import { formatLocalTime, resolveTimezone } from '../shared/time.ts';
 import { openApp } from './open-app.ts';
 
@@ -26,7 +26,7 @@ export const photosCommand: Command = {
       args,
       allowPositionals: true,
       options: {
-        config: { type: 'string', short: 'c' },
+        config: CONFIG_OPTION,
         account: { type: 'string', default: 'cli' },
         size: { type: 'string' },
         building: { type: 'string' },

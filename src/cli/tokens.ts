@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { configureLogging } from '../shared/logger.ts';
-import { configFromArgs, usageErrors, UsageError, type Command } from './common.ts';
+import { CONFIG_OPTION, configFromArgs, UsageError, usageErrors, type Command } from './common.ts';
 import { openApp } from './open-app.ts';
 
 const USAGE = `idphotos tokens create NAME --scope photos:read [--config FILE]
@@ -16,7 +16,7 @@ export const tokensCommand: Command = {
   summary: 'create, list and revoke integration tokens (bearer tokens for other systems)',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, scope: { type: 'string' } } });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: CONFIG_OPTION, scope: { type: 'string' } } });
     const [action, ...rest] = positionals;
     if (action === 'create' && (rest.length !== 1 || !values.scope)) throw new UsageError('usage: idphotos tokens create NAME --scope photos:read');
     if (action === 'revoke' && rest.length !== 1) throw new UsageError('usage: idphotos tokens revoke NAME');
