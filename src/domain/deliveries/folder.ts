@@ -22,8 +22,9 @@ export function withDeliveries(photos: IncomingFolder, deliveries: DeliveryServi
     // NB: a delivery's zip is gone once applied; it is not read back (the photos are).
     contentPath: (name) => (is(name) ? undefined : photos.contentPath(name)),
     commit: (req) => (is(req.name) ? deliveries.receive(req) : photos.commit(req)),
-    remove(name, account) {
-      if (!is(name)) return photos.remove(name, account);
+    // NB: pass the version on: a deferred removal must remove only the version it saw (never a newer upload).
+    remove(name, account, version) {
+      if (!is(name)) return photos.remove(name, account, version);
       if (!deliveries.unlist(name)) throw new AppError('not_found', `there is no delivery named ${name}`);
     },
     setMtime(name, mtime) {
