@@ -31,7 +31,7 @@ export function findProgram(...names: string[]): string | undefined {
  * PATH usually lacks Debian's python3-* modules); throws at once, naming the package, when none can.
  */
 export function requirePython(module: string, pkg = `python3-${module}`): string {
-  const found = programsOnPath('python3').find((python) => spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0);
+  const found = programsOnPath('python3').find((python) => spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 10_000 }).status === 0);
   if (found) return found;
   throw new Error(`no python3 on PATH can import ${module}: apt-get install -y --no-install-recommends ${pkg} (npm test installs the missing test packages when run as root)`);
 }

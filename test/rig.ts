@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { applianceToml, type ApplianceSpec } from '../scripts/proof/lib/appliance-toml.ts';
 import { runProgram, type RunResult } from '../scripts/proof/lib/run-program.ts';
+import { opensshOptions } from '../scripts/proof/lib/sftp-client.ts';
 import { createApp, type App, type AppOverrides } from '../src/app.ts';
 import { parseConfig } from '../src/config/parse.ts';
 import type { Db } from '../src/storage/db.ts';
@@ -70,18 +71,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const app = await createApp(parseConfig(toml, '', dir), overrides);
   const ports = listen ? await app.start() : undefined;
   const sftpUser = spec.sftpAccounts?.[0]?.username ?? 'district';
-  const sshOpts =
-    ports && keyFile
-      ? [
-          '-P', String(ports.sftpPort),
-          '-o', 'StrictHostKeyChecking=no',
-          '-o', 'UserKnownHostsFile=/dev/null',
-          '-o', 'LogLevel=ERROR',
-          '-o', 'IdentitiesOnly=yes',
-          '-o', 'PasswordAuthentication=no',
-          '-i', keyFile,
-        ]
-      : [];
+  const sshOpts = ports && keyFile ? opensshOptions(ports.sftpPort, keyFile) : [];
   return {
     app,
     web: createWebApp(app.ctx),

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isAppError } from '../shared/errors.ts';
 import { configureLogging } from '../shared/logger.ts';
-import { configFromArgs, UsageError, type Command } from './common.ts';
+import { CONFIG_OPTION, configFromArgs, UsageError, type Command } from './common.ts';
 import { openApp } from './open-app.ts';
 
 const USAGE = 'idphotos backup DEST [--config FILE]';
@@ -17,7 +17,7 @@ export const backupCommand: Command = {
   summary: 'copy the database, photos, host keys and held imports into a new folder, while running',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: CONFIG_OPTION } });
     if (positionals.length !== 1) throw new UsageError(`usage: ${USAGE}`);
     const dest = resolve(positionals[0]!);
     const config = configFromArgs(values.config);

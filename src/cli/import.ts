@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { configFromArgs, UsageError, type Command } from './common.ts';
+import { CONFIG_OPTION, configFromArgs, UsageError, type Command } from './common.ts';
 import { describeImport, openRoster } from './roster-common.ts';
 import type { RosterKind } from '../domain/roster/types.ts';
 
@@ -17,7 +17,7 @@ export const importCommand: Command = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, kind: { type: 'string', short: 'k' }, json: { type: 'boolean' } },
+      options: { config: CONFIG_OPTION, kind: { type: 'string', short: 'k' }, json: { type: 'boolean' } },
     });
     if (positionals.length !== 1) throw new UsageError('name one roster file: idphotos import FILE [--kind students|staff|oneroster]');
     const kind = values.kind as RosterKind | undefined;

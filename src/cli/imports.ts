@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { configFromArgs, UsageError, type Command } from './common.ts';
+import { CONFIG_OPTION, configFromArgs, UsageError, type Command } from './common.ts';
 import { describeImport, openRoster } from './roster-common.ts';
 import { formatLocalTime, resolveTimezone } from '../shared/time.ts';
 
@@ -17,7 +17,7 @@ export const importsCommand: Command = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, limit: { type: 'string', default: '20' }, json: { type: 'boolean' } },
+      options: { config: CONFIG_OPTION, limit: { type: 'string', default: '20' }, json: { type: 'boolean' } },
     });
     const [action = 'list', idText, ...extra] = positionals;
     if (!['list', 'show', 'approve', 'discard'].includes(action) || extra.length) throw new UsageError(`usage: ${USAGE}`);

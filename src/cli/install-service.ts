@@ -6,7 +6,7 @@ import { loadConfigFile } from '../config/load.ts';
 import { isSingleExecutable } from '../native/runtime.ts';
 import { isInside } from '../shared/paths.ts';
 import { writeFileAtomic } from '../storage/files.ts';
-import { UsageError, type Command } from './common.ts';
+import { CONFIG_OPTION, UsageError, type Command } from './common.ts';
 import { renderUnit, STATE_DIR, UNIT_NAME } from './systemd-unit.ts';
 
 const USAGE = 'idphotos install-service [--user idphotos] [--config /etc/idphotos/appliance.toml] [--print] [--root DIR]';
@@ -33,7 +33,7 @@ export const installServiceCommand: Command = {
       allowPositionals: true,
       options: {
         user: { type: 'string', default: 'idphotos' },
-        config: { type: 'string', short: 'c', default: DEFAULT_CONFIG },
+        config: { ...CONFIG_OPTION, default: DEFAULT_CONFIG },
         print: { type: 'boolean', default: false },
         root: { type: 'string' },
       },

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { IDLINK, parseExportRequest } from '../domain/exports/photo-export.ts';
 import { errorMessage, isAppError } from '../shared/errors.ts';
 import { configureLogging } from '../shared/logger.ts';
-import { configFromArgs, UsageError, type Command } from './common.ts';
+import { CONFIG_OPTION, configFromArgs, UsageError, usageErrors, type Command } from './common.ts';
 import { formatLocalTime, resolveTimezone } from '../shared/time.ts';
 import { openApp } from './open-app.ts';
 
@@ -26,7 +26,7 @@ export const photosCommand: Command = {
       args,
       allowPositionals: true,
       options: {
-        config: { type: 'string', short: 'c' },
+        config: CONFIG_OPTION,
         account: { type: 'string', default: 'cli' },
         size: { type: 'string' },
         building: { type: 'string' },
@@ -90,13 +90,3 @@ export const photosCommand: Command = {
     }
   },
 };
-
-/** A bad option value from the domain's checks is a usage error (exit code 2). */
-function usageErrors<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (isAppError(err, 'invalid')) throw new UsageError(err.message);
-    throw err;
-  }
-}

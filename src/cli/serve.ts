@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { configureLogging } from '../shared/logger.ts';
 import { prepareNativeRuntime } from '../native/runtime.ts';
 import { closeLogFile, openLogFile } from '../shared/log-file.ts';
-import { configFromArgs, type Command } from './common.ts';
+import { CONFIG_OPTION, configFromArgs, type Command } from './common.ts';
 import { selfCommand } from './self-command.ts';
 
 const SHUTDOWN_MS = 10_000;
@@ -11,7 +11,7 @@ export const serveCommand: Command = {
   summary: 'run the appliance (SFTP endpoint and web viewer); the default command',
   usage: 'idphotos serve [--config FILE]',
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+    const { values } = parseArgs({ args, options: { config: CONFIG_OPTION } });
     const config = configFromArgs(values.config);
     const logFile = config.log.file ? openLogFile(config.log) : undefined;
     const log = configureLogging(config.log.level, logFile);

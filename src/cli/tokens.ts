@@ -1,8 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { isAppError } from '../shared/errors.ts';
 import { configureLogging } from '../shared/logger.ts';
-import { configFromArgs, UsageError, type Command } from './common.ts';
+import { CONFIG_OPTION, configFromArgs, UsageError, usageErrors, type Command } from './common.ts';
 import { openApp } from './open-app.ts';
 
 const USAGE = `idphotos tokens create NAME --scope photos:read [--config FILE]
@@ -17,7 +16,7 @@ export const tokensCommand: Command = {
   summary: 'create, list and revoke integration tokens (bearer tokens for other systems)',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, scope: { type: 'string' } } });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: CONFIG_OPTION, scope: { type: 'string' } } });
     const [action, ...rest] = positionals;
     if (action === 'create' && (rest.length !== 1 || !values.scope)) throw new UsageError('usage: idphotos tokens create NAME --scope photos:read');
     if (action === 'revoke' && rest.length !== 1) throw new UsageError('usage: idphotos tokens revoke NAME');
@@ -46,7 +45,7 @@ export const tokensCommand: Command = {
         io.stdout.write(`token "${name}" revoked: it is refused from its next request on\n`);
         return 0;
       }
-      const { token } = withUsageErrors(() => tokens.create(name, values.scope!, actor));
+      const { token } = usageErrors(() => tokens.create(name, values.scope!, actor));
       io.stdout.write(`${token}\n`);
       io.stderr.write(`token "${name}" (${values.scope}) created. It is shown only this once: store it where the other system keeps its secrets.\n`);
       return 0;
@@ -55,13 +54,3 @@ export const tokensCommand: Command = {
     }
   },
 };
-
-/** A bad name or scope is a usage error (exit code 2), with the domain's reason. */
-function withUsageErrors<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (isAppError(err, 'invalid')) throw new UsageError(err.message);
-    throw err;
-  }
-}

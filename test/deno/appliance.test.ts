@@ -9,7 +9,8 @@ import { runProgram } from '../../scripts/proof/lib/run-program.ts';
 import { opensshBatch } from '../../scripts/proof/lib/sftp-client.ts';
 import { databaseProblems, sqliteJson } from '../../scripts/proof/lib/sqlite-cli.ts';
 import { signIn, type WebSession } from '../../scripts/proof/lib/web-client.ts';
-import { denoBinary, requireTool, ROOT } from './tools.ts';
+import { requireProgram } from '../programs.ts';
+import { denoBinary, ROOT } from './tools.ts';
 
 /**
  * The appliance under Deno 2, end to end: `deno run -A src/cli.ts serve` with real clients
@@ -46,7 +47,7 @@ const importAfter = (after: number) =>
 
 beforeAll(async () => {
   deno = denoBinary();
-  for (const [tool, hint] of [['sftp', 'apt-get install openssh-client'], ['ssh-keygen', 'apt-get install openssh-client'], ['sqlite3', 'apt-get install sqlite3']]) requireTool(tool, hint);
+  for (const tool of ['sftp', 'ssh-keygen', 'sqlite3']) requireProgram(tool);
   dir = await makeApplianceDir({ prefix: 'idphotos-deno-', extraToml: '[roster]\nquiet_seconds = 0\ndeactivate_missing = ["students"]\n' });
   work = mkdtempSync(join(tmpdir(), 'idphotos-deno-files-'));
   app = await startAppliance(dir, { deno, timeoutMs: 90_000 });

@@ -39,6 +39,35 @@ async function frontDoor(): Promise<{ url: string; target(port: number): void; c
   };
 }
 
+/** appliance.toml for a site behind `doorUrl` signing in at `issuer` as client idphotos, with `rest` under [web.oidc]. */
+function oidcToml(doorUrl: string, issuer: string, rest: string): string {
+  return `
+public_url = "${doorUrl}"
+[web.oidc]
+display_name = "Test District"
+issuer = "${issuer}"
+client_id = "idphotos"
+client_secret = "idphotos-client-secret"
+${rest}
+`;
+}
+
+/**
+ * Signs `login` in from a fresh browser context: "Sign in with Test District" on the appliance's
+ * sign-in page at `doorUrl`, then the provider's own form. Resolves once back at the appliance:
+ * on search when let in, on the callback's refusal page when not.
+ */
+async function signInThroughDoor(browser: Browser, doorUrl: string, login: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${doorUrl}/login`);
+  await page.getByRole('link', { name: 'Sign in with Test District' }).click();
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill('anything-1');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  await page.waitForURL((u) => u.href.startsWith(doorUrl));
+  return page;
+}
+
 describe('OIDC sign-in with a real OpenID provider', () => {
   let door: Awaited<ReturnType<typeof frontDoor>>;
   let provider: TestProvider;
@@ -291,30 +320,12 @@ describe('OIDC roles from allowed_domains and admin_emails (providers without gr
     const browser = await launchChromium();
     const sites: TestSite[] = [];
     const siteFor = async (roles: string) => {
-      const site = await createTestSite(`
-public_url = "${door.url}"
-[web.oidc]
-display_name = "Test District"
-issuer = "${provider.issuer}"
-client_id = "idphotos"
-client_secret = "idphotos-client-secret"
-${roles}
-`);
+      const site = await createTestSite(oidcToml(door.url, provider.issuer, roles));
       sites.push(site);
       door.target((await site.app.start()).webPort);
       return site;
     };
-    const signInAs = async (login: string): Promise<Page> => {
-      const page = await (await browser.newContext()).newPage();
-      await page.goto(`${door.url}/login`);
-      await page.getByRole('link', { name: 'Sign in with Test District' }).click();
-      await page.locator('input[name="login"]').fill(login);
-      await page.locator('input[name="password"]').fill('anything-1');
-      await page.getByRole('button', { name: 'Sign-in' }).click();
-      // Back here: on search when let in, on the callback's refusal page when not.
-      await page.waitForURL((u) => u.href.startsWith(door.url));
-      return page;
-    };
+    const signInAs = (login: string): Promise<Page> => signInThroughDoor(browser, door.url, login);
     try {
       await siteFor('allowed_domains = ["district.test"]\nadmin_emails = ["SAM@district.test"]');
       const sam = await signInAs('sam');
@@ -342,27 +353,11 @@ describe('OIDC admin_emails only for addresses the provider says are verified', 
     const door = await frontDoor();
     const provider = await startProvider([{ client_id: 'idphotos', client_secret: 'idphotos-client-secret', redirect_uris: [door.url + CALLBACK] }]);
     const browser = await launchChromium();
-    const site = await createTestSite(`
-public_url = "${door.url}"
-[web.oidc]
-display_name = "Test District"
-issuer = "${provider.issuer}"
-client_id = "idphotos"
-client_secret = "idphotos-client-secret"
-allowed_domains = ["district.test"]
-admin_emails = ["una@district.test", "nia@district.test", "sam@district.test"]
-`);
+    const site = await createTestSite(
+      oidcToml(door.url, provider.issuer, 'allowed_domains = ["district.test"]\nadmin_emails = ["una@district.test", "nia@district.test", "sam@district.test"]'),
+    );
     door.target((await site.app.start()).webPort);
-    const signInAs = async (login: string): Promise<Page> => {
-      const page = await (await browser.newContext()).newPage();
-      await page.goto(`${door.url}/login`);
-      await page.getByRole('link', { name: 'Sign in with Test District' }).click();
-      await page.locator('input[name="login"]').fill(login);
-      await page.locator('input[name="password"]').fill('anything-1');
-      await page.getByRole('button', { name: 'Sign-in' }).click();
-      await page.waitForURL((u) => u.href.startsWith(door.url));
-      return page;
-    };
+    const signInAs = (login: string): Promise<Page> => signInThroughDoor(browser, door.url, login);
     try {
       // "false" as a string is not a verified address: refused, never an admin.
       const una = await signInAs('una');
@@ -426,24 +421,10 @@ describe('OIDC ID token signature', () => {
     const provider = await startProvider([{ client_id: 'idphotos', client_secret: 'idphotos-client-secret', redirect_uris: [door.url + CALLBACK] }], relay.url);
     relay.target(provider.port);
     const browser = await launchChromium();
-    const site = await createTestSite(`
-public_url = "${door.url}"
-[web.oidc]
-display_name = "Test District"
-issuer = "${relay.url}"
-client_id = "idphotos"
-client_secret = "idphotos-client-secret"
-allowed_domains = ["district.test"]
-`);
+    const site = await createTestSite(oidcToml(door.url, relay.url, 'allowed_domains = ["district.test"]'));
     door.target((await site.app.start()).webPort);
     try {
-      const page = await (await browser.newContext()).newPage();
-      await page.goto(`${door.url}/login`);
-      await page.getByRole('link', { name: 'Sign in with Test District' }).click();
-      await page.locator('input[name="login"]').fill('sam');
-      await page.locator('input[name="password"]').fill('anything-1');
-      await page.getByRole('button', { name: 'Sign-in' }).click();
-      await page.waitForURL((u) => u.href.startsWith(door.url));
+      const page = await signInThroughDoor(browser, door.url, 'sam');
       await expect.poll(async () => (await page.content()).includes('did not complete'), POLL).toBe(true);
       const refused = site.app.ctx.audit.list({ actor: '(Test District sign-in)' })[0];
       expect(refused?.action).toBe('signin.refused');

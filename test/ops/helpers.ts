@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
+import { opensshOptions } from '../../scripts/proof/lib/sftp-client.ts';
 import { createApp, type App, type AppOverrides } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import { PASSWORD, run, sftpBatch, USER, type Harness, type RunResult } from '../sftp/harness.ts';
@@ -34,15 +35,7 @@ export async function startAppliance(extraToml = '', options: { createDir?: (dir
   writeFileSync(join(dir, 'appliance.toml'), toml);
   const app: App = await createApp(parseConfig(toml, join(dir, 'appliance.toml')), options.overrides);
   const { sftpPort, webPort } = await app.start();
-  const sshOpts = [
-    '-P', String(sftpPort),
-    '-o', 'StrictHostKeyChecking=no',
-    '-o', 'UserKnownHostsFile=/dev/null',
-    '-o', 'LogLevel=ERROR',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'PasswordAuthentication=no',
-    '-i', keyFile,
-  ];
+  const sshOpts = opensshOptions(sftpPort, keyFile);
   const scratch = mkdtempSync(join(tmpdir(), 'idphotos-ops-client-'));
   const self: Appliance = {
     app,

@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { requirePython } from '../programs.ts';
 
 /** A real HTTP receiver on 127.0.0.1:0 that keeps every JSON body posted to it. */
 export interface WebhookReceiver {
@@ -83,22 +84,10 @@ async def main():
 asyncio.run(main())
 `;
 
-/** The first python3 on PATH that can import aiosmtpd (Debian's python3-aiosmtpd), or a clear error. */
-function pythonWithAiosmtpd(): string {
-  const seen = new Set<string>();
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'python3');
-    if (!dir || seen.has(candidate) || !existsSync(candidate)) continue;
-    seen.add(candidate);
-    if (spawnSync(candidate, ['-c', 'import aiosmtpd'], { stdio: 'ignore', timeout: 10_000 }).status === 0) return candidate;
-  }
-  throw new Error('no python3 on PATH can import aiosmtpd: apt-get install -y --no-install-recommends python3-aiosmtpd');
-}
-
 /** `auth`: the server offers AUTH (any password taken) over plain text, without STARTTLS. */
 export async function startSmtpReceiver(options: { auth?: boolean } = {}): Promise<SmtpReceiver> {
   const folder = mkdtempSync(join(tmpdir(), 'idphotos-smtp-'));
-  const child: ChildProcess = spawn(pythonWithAiosmtpd(), ['-c', SMTP_SERVER, folder, ...(options.auth ? ['auth'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(requirePython('aiosmtpd'), ['-c', SMTP_SERVER, folder, ...(options.auth ? ['auth'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const port = await new Promise<number>((resolve, reject) => {

@@ -35,3 +35,13 @@ export function numbered(n: number, from = 1, grade = '05'): string[][] {
   }
   return out;
 }
+
+/** What the import report says it read from a PowerSchool student export's columns, in order. */
+export const POWERSCHOOL_COLUMNS_USED = [
+  { column: 'Student_Number', field: 'local_id' },
+  { column: 'First_Name', field: 'first_name' },
+  { column: 'Last_Name', field: 'last_name' },
+  { column: 'Grade_Level', field: 'grade' },
+  { column: 'SchoolID', field: 'building' },
+  { column: 'Enroll_Status', field: 'active' },
+];

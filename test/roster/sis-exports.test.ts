@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { csvCell, makeEnv, type Env } from './helpers.ts';
+import { csvCell, makeEnv, POWERSCHOOL_COLUMNS_USED, type Env } from './helpers.ts';
 
 let env: Env;
 afterEach(() => env?.close());
@@ -19,14 +19,7 @@ describe('import report: layout and columns', () => {
     const statuses = [...Array(37).fill('0'), '-1', '2', '3'];
     const rec = await env.roster.importFile({ path: env.file('students.csv', powerschool(statuses)), origin: 'test' });
     expect(rec).toMatchObject({ status: 'applied', added: 40, error_count: 0, layout: 'PowerSchool', format: 'PowerSchool students' });
-    expect(rec.columns_used).toEqual([
-      { column: 'Student_Number', field: 'local_id' },
-      { column: 'First_Name', field: 'first_name' },
-      { column: 'Last_Name', field: 'last_name' },
-      { column: 'Grade_Level', field: 'grade' },
-      { column: 'SchoolID', field: 'building' },
-      { column: 'Enroll_Status', field: 'active' },
-    ]);
+    expect(rec.columns_used).toEqual(POWERSCHOOL_COLUMNS_USED);
     expect(rec.columns_ignored).toEqual(['ID', 'Home_Phone']);
     expect(env.user('100001')).toMatchObject({ active: 1, grade: '5', building: '101' });
     expect(env.user('100038')).toMatchObject({ active: 0 }); // -1 pre-registered

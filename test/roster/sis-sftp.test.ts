@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebApp } from '../../src/web/app.ts';
 import { signInAs } from '../web/helpers.ts';
 import { PASSWORD, run, sftpBatch, startHarness, tempDir, type Harness } from '../sftp/harness.ts';
-import { csvCell } from './fixtures.ts';
+import { csvCell, POWERSCHOOL_COLUMNS_USED } from './fixtures.ts';
 
 let h: Harness;
 let local: string;
@@ -59,14 +59,7 @@ describe('PowerSchool exports over real SFTP', () => {
     expect(body).toMatchObject({
       layout: 'PowerSchool',
       format: 'PowerSchool students',
-      columns_used: [
-        { column: 'Student_Number', field: 'local_id' },
-        { column: 'First_Name', field: 'first_name' },
-        { column: 'Last_Name', field: 'last_name' },
-        { column: 'Grade_Level', field: 'grade' },
-        { column: 'SchoolID', field: 'building' },
-        { column: 'Enroll_Status', field: 'active' },
-      ],
+      columns_used: POWERSCHOOL_COLUMNS_USED,
       columns_ignored: ['ID', 'Mother'],
     });
     const user = async (id: string) => ((await (await get(`/api/users/${id}`)).json()) as { active: boolean; email: string });

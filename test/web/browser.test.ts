@@ -2,9 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.ts';
-import { createTestSite, PASSWORDS, type TestSite } from './helpers.ts';
-import { seedDemoDistrict } from './seed.ts';
+import { startBrowserSite } from './browser-site.ts';
+import { PASSWORDS, type TestSite } from './helpers.ts';
 
 /** Set IDPHOTOS_SCREENSHOTS=docs/screenshots to refresh the README's pictures from this run. */
 const SHOTS = process.env.IDPHOTOS_SCREENSHOTS ? resolve(process.env.IDPHOTOS_SCREENSHOTS) : undefined;
@@ -15,11 +14,7 @@ describe('web viewer in a real browser (Chromium)', () => {
   let base: string;
 
   beforeAll(async () => {
-    site = await createTestSite();
-    await seedDemoDistrict(site);
-    const { webPort } = await site.app.start();
-    base = `http://127.0.0.1:${webPort}`;
-    browser = await launchChromium();
+    ({ site, browser, base } = await startBrowserSite());
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.ts';
-import { createTestSite, PASSWORDS, type TestSite } from './helpers.ts';
-import { seedDemoDistrict } from './seed.ts';
+import { startBrowserSite } from './browser-site.ts';
+import { PASSWORDS, type TestSite } from './helpers.ts';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
@@ -16,11 +15,7 @@ describe('narrow screens and axe-core (Chromium)', () => {
   let base: string;
 
   beforeAll(async () => {
-    site = await createTestSite();
-    await seedDemoDistrict(site);
-    const { webPort } = await site.app.start();
-    base = `http://127.0.0.1:${webPort}`;
-    browser = await launchChromium();
+    ({ site, browser, base } = await startBrowserSite());
   });
   afterAll(async () => {
     await browser?.close();

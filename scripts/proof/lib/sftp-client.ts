@@ -111,17 +111,27 @@ export function connectSftp(port: number, privateKey: Buffer, opts: { username?:
   });
 }
 
-/** OpenSSH `sftp -b -`: commands on stdin; a failing command makes the exit code non-zero. */
-export function opensshBatch(port: number, keyFile: string, commands: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  const args = [
+/**
+ * OpenSSH sftp's options for the appliance on 127.0.0.1:`port`: the key in `keyFile` only, no
+ * password prompt, no known_hosts (each test's host key is new).
+ */
+export function opensshOptions(port: number, keyFile: string): string[] {
+  return [
     '-P', String(port),
     '-o', 'StrictHostKeyChecking=no',
     '-o', 'UserKnownHostsFile=/dev/null',
     '-o', 'LogLevel=ERROR',
     '-o', 'IdentitiesOnly=yes',
     '-o', 'PasswordAuthentication=no',
-    '-o', 'ConnectTimeout=10',
     '-i', keyFile,
+  ];
+}
+
+/** OpenSSH `sftp -b -`: commands on stdin; a failing command makes the exit code non-zero. */
+export function opensshBatch(port: number, keyFile: string, commands: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  const args = [
+    ...opensshOptions(port, keyFile),
+    '-o', 'ConnectTimeout=10',
     '-b', '-',
     `${SFTP_USER}@127.0.0.1`,
   ];

@@ -18,14 +18,8 @@ export interface TokenHolder {
   scope: TokenScope;
 }
 
-export interface TokenSummary {
-  name: string;
-  scope: string;
-  created_at: string;
-  created_by: string;
-  revoked_at: string | null;
-  revoked_by: string | null;
-}
+/** A token as listed: the stored row (never its hash). */
+export type TokenSummary = TokenRow;
 
 /**
  * Integration tokens: bearer tokens for other systems, created and revoked by admins (CLI or

@@ -2,6 +2,8 @@ import type { SignedIn } from '../../domain/auth/auth.ts';
 import type { AuditEntry } from '../../domain/audit/audit.ts';
 import { Layout } from './layout.tsx';
 import { formatTime } from './format.ts';
+import { ScrollTable } from './table.tsx';
+import { Field } from './field.tsx';
 
 const ACTIONS: Record<string, string> = {
   'profile.view': 'Viewed profile',
@@ -27,34 +29,20 @@ const ACTIONS: Record<string, string> = {
 export function AuditTable({ entries, showPerson = true }: { entries: (AuditEntry & { id: number })[]; showPerson?: boolean }) {
   if (!entries.length) return <p class="muted">Nothing recorded yet.</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">What</th>
-            {showPerson && <th scope="col">Person</th>}
-            <th scope="col">Detail</th>
-            <th scope="col">From</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <tr>
-              <td>{formatTime(e.at)}</td>
-              <td>
-                <a href={`/admin/audit?actor=${encodeURIComponent(e.actor)}`}>{e.actor}</a>
-              </td>
-              <td>{ACTIONS[e.action] ?? e.action}</td>
-              {showPerson && <td>{e.local_id ? <a href={`/admin/audit?local_id=${encodeURIComponent(e.local_id)}`}>{e.local_id}</a> : '—'}</td>}
-              <td>{e.detail}</td>
-              <td class="mono">{e.ip}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable columns={['When', 'Who', 'What', showPerson && 'Person', 'Detail', 'From']}>
+      {entries.map((e) => (
+        <tr>
+          <td>{formatTime(e.at)}</td>
+          <td>
+            <a href={`/admin/audit?actor=${encodeURIComponent(e.actor)}`}>{e.actor}</a>
+          </td>
+          <td>{ACTIONS[e.action] ?? e.action}</td>
+          {showPerson && <td>{e.local_id ? <a href={`/admin/audit?local_id=${encodeURIComponent(e.local_id)}`}>{e.local_id}</a> : '—'}</td>}
+          <td>{e.detail}</td>
+          <td class="mono">{e.ip}</td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 
@@ -79,14 +67,12 @@ export function AuditPage({ user, path, filter, personName, entries, nextBeforeI
       <h1>{title}</h1>
       <p class="muted">Every view of a profile or photo, with who and when, plus sign-ins and admin actions. Repeated views of the same thing by the same person within a minute are recorded once.</p>
       <form class="panel filters" method="get" action="/admin/audit">
-        <div class="field">
-          <label for="local_id">Local ID</label>
+        <Field id="local_id" label="Local ID">
           <input type="text" id="local_id" name="local_id" value={filter.localId ?? ''} />
-        </div>
-        <div class="field">
-          <label for="actor">Staff account</label>
+        </Field>
+        <Field id="actor" label="Staff account">
           <input type="text" id="actor" name="actor" value={filter.actor ?? ''} />
-        </div>
+        </Field>
         <button type="submit" class="btn">
           Show
         </button>
@@ -97,18 +83,15 @@ export function AuditPage({ user, path, filter, personName, entries, nextBeforeI
         )}
       </form>
       <form class="panel filters" method="get" action="/admin/audit/export.csv">
-        <div class="field">
-          <label for="export_local_id">Local ID</label>
+        <Field id="export_local_id" label="Local ID">
           <input type="text" id="export_local_id" name="local_id" value={filter.localId ?? ''} />
-        </div>
-        <div class="field">
-          <label for="export_from">From</label>
+        </Field>
+        <Field id="export_from" label="From">
           <input type="date" id="export_from" name="from" />
-        </div>
-        <div class="field">
-          <label for="export_to">To</label>
+        </Field>
+        <Field id="export_to" label="To">
           <input type="date" id="export_to" name="to" />
-        </div>
+        </Field>
         <button type="submit" class="btn secondary">
           Download CSV
         </button>

@@ -3,6 +3,9 @@ import type { DeliveryDetail, DeliveryService } from '../../domain/deliveries/de
 import type { Candidate } from '../../domain/deliveries/match.ts';
 import { formatTime } from './format.ts';
 import { CsrfField, Layout } from './layout.tsx';
+import { Notice } from './notice.tsx';
+import { ScrollTable } from './table.tsx';
+import { BackLink } from './back-link.tsx';
 
 const STATUS_BADGE: Record<string, string> = { done: 'on', applying: 'warn', refused: 'bad', duplicate: 'off' };
 const STATUS_TEXT: Record<string, string> = { done: 'done', applying: 'storing photos', refused: 'refused', duplicate: 'sent before' };
@@ -21,40 +24,25 @@ export function DeliveriesPage({ user, path, deliveries }: { user: SignedIn; pat
       {deliveries.length === 0 ? (
         <p>No deliveries yet.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Delivery</th>
-                <th scope="col">Received</th>
-                <th scope="col">From</th>
-                <th scope="col">Status</th>
-                <th scope="col">Matched</th>
-                <th scope="col">Waiting</th>
-                <th scope="col">Refused</th>
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.map((d) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/deliveries/${d.id}`}>
-                      {d.id}: {d.file_name}
-                    </a>
-                  </td>
-                  <td>{formatTime(d.received_at)}</td>
-                  <td>{d.account}</td>
-                  <td>
-                    <span class={`badge ${STATUS_BADGE[d.status] ?? 'off'}`}>{STATUS_TEXT[d.status] ?? d.status}</span> {d.reason}
-                  </td>
-                  <td class="num">{d.counts.matched + d.counts.assigned}</td>
-                  <td class="num">{d.counts.waiting}</td>
-                  <td class="num">{d.counts.refused}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable columns={['Delivery', 'Received', 'From', 'Status', 'Matched', 'Waiting', 'Refused']}>
+          {deliveries.map((d) => (
+            <tr>
+              <td>
+                <a href={`/admin/deliveries/${d.id}`}>
+                  {d.id}: {d.file_name}
+                </a>
+              </td>
+              <td>{formatTime(d.received_at)}</td>
+              <td>{d.account}</td>
+              <td>
+                <span class={`badge ${STATUS_BADGE[d.status] ?? 'off'}`}>{STATUS_TEXT[d.status] ?? d.status}</span> {d.reason}
+              </td>
+              <td class="num">{d.counts.matched + d.counts.assigned}</td>
+              <td class="num">{d.counts.waiting}</td>
+              <td class="num">{d.counts.refused}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
     </Layout>
   );
@@ -73,49 +61,28 @@ export function DeliveryPage({ user, path, detail, notice }: { user: SignedIn; p
         {list.length === 0 ? (
           <p class="muted">None.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col" class="num">
-                    Line
-                  </th>
-                  <th scope="col">Image</th>
-                  <th scope="col">In the index</th>
-                  <th scope="col">Local ID</th>
-                  <th scope="col">Why</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((i) => (
-                  <tr>
-                    <td class="num">{i.line || '—'}</td>
-                    <td class="mono">{i.image}</td>
-                    <td>{[i.student_id && `ID ${i.student_id}`, [i.first_name, i.last_name].filter(Boolean).join(' '), i.grade && `grade ${i.grade}`].filter(Boolean).join(' · ')}</td>
-                    <td class="mono">{i.local_id ? <a href={`/users/${encodeURIComponent(i.local_id)}`}>{i.local_id}</a> : '—'}</td>
-                    <td>{i.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable columns={[{ num: 'Line' }, 'Image', 'In the index', 'Local ID', 'Why']}>
+            {list.map((i) => (
+              <tr>
+                <td class="num">{i.line || '—'}</td>
+                <td class="mono">{i.image}</td>
+                <td>{[i.student_id && `ID ${i.student_id}`, [i.first_name, i.last_name].filter(Boolean).join(' '), i.grade && `grade ${i.grade}`].filter(Boolean).join(' · ')}</td>
+                <td class="mono">{i.local_id ? <a href={`/users/${encodeURIComponent(i.local_id)}`}>{i.local_id}</a> : '—'}</td>
+                <td>{i.reason}</td>
+              </tr>
+            ))}
+          </ScrollTable>
         )}
       </section>
     );
   };
   return (
     <Layout title={`Delivery ${d.id}: ${d.file_name}`} user={user} path={path}>
-      <p class="small">
-        <a href="/admin/deliveries">← All deliveries</a>
-      </p>
+      <BackLink href="/admin/deliveries" text="All deliveries" />
       <h1>
         {d.file_name} <span class={`badge ${STATUS_BADGE[d.status] ?? 'off'}`}>{STATUS_TEXT[d.status] ?? d.status}</span>
       </h1>
-      {notice && (
-        <p class="alert ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <section class="panel">
         <dl class="facts">
           <dt>Received</dt>
@@ -158,63 +125,51 @@ export function DeliveryPage({ user, path, detail, notice }: { user: SignedIn; p
 export function WaitingTable({ user, items, back }: { user: SignedIn; items: (Pick<Waiting, 'delivery_id' | 'n' | 'line' | 'image' | 'first_name' | 'last_name' | 'grade' | 'student_id' | 'reason' | 'file_name'> & { candidateList: Candidate[] })[]; back: string }) {
   if (items.length === 0) return <p>Nothing waits.</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
+    <ScrollTable columns={['Photo', 'Delivery line', 'Why it waits', 'Whose photo is it?']}>
+      {items.map((i) => {
+        const base = `/admin/deliveries/${i.delivery_id}/items/${i.n}`;
+        const label = [i.first_name, i.last_name].filter(Boolean).join(' ') || i.student_id || i.image;
+        return (
           <tr>
-            <th scope="col">Photo</th>
-            <th scope="col">Delivery line</th>
-            <th scope="col">Why it waits</th>
-            <th scope="col">Whose photo is it?</th>
+            <td>
+              <img src={`${base}/image`} alt={`Delivered photo: ${label}`} width={72} loading="lazy" />
+            </td>
+            <td>
+              <a href={`/admin/deliveries/${i.delivery_id}`}>{i.file_name}</a> line {i.line}
+              <br />
+              <span class="mono small">{i.image}</span>
+              <br />
+              {[i.student_id && `ID ${i.student_id}`, label !== i.student_id && label, i.grade && `grade ${i.grade}`].filter(Boolean).join(' · ')}
+            </td>
+            <td>{i.reason}</td>
+            <td>
+              <form method="post" action={`${base}/assign`} class="pick">
+                <CsrfField user={user} />
+                <input type="hidden" name="back" value={back} />
+                {i.candidateList.map((c) => (
+                  <label class="small block">
+                    <input type="radio" name="local_id" value={c.local_id} /> {c.name} ({c.local_id}
+                    {c.grade && `, grade ${c.grade}`})
+                  </label>
+                ))}
+                <label class="small block">
+                  Local ID <input type="text" name="other_local_id" size={10} />
+                </label>
+                <button type="submit" class="btn small">
+                  Use as this person's photo
+                </button>
+              </form>
+              <form method="post" action={`${base}/discard`}>
+                <CsrfField user={user} />
+                <input type="hidden" name="back" value={back} />
+                <button type="submit" class="btn secondary small">
+                  Discard
+                </button>
+              </form>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {items.map((i) => {
-            const base = `/admin/deliveries/${i.delivery_id}/items/${i.n}`;
-            const label = [i.first_name, i.last_name].filter(Boolean).join(' ') || i.student_id || i.image;
-            return (
-              <tr>
-                <td>
-                  <img src={`${base}/image`} alt={`Delivered photo: ${label}`} width={72} loading="lazy" />
-                </td>
-                <td>
-                  <a href={`/admin/deliveries/${i.delivery_id}`}>{i.file_name}</a> line {i.line}
-                  <br />
-                  <span class="mono small">{i.image}</span>
-                  <br />
-                  {[i.student_id && `ID ${i.student_id}`, label !== i.student_id && label, i.grade && `grade ${i.grade}`].filter(Boolean).join(' · ')}
-                </td>
-                <td>{i.reason}</td>
-                <td>
-                  <form method="post" action={`${base}/assign`} class="pick">
-                    <CsrfField user={user} />
-                    <input type="hidden" name="back" value={back} />
-                    {i.candidateList.map((c) => (
-                      <label class="small block">
-                        <input type="radio" name="local_id" value={c.local_id} /> {c.name} ({c.local_id}
-                        {c.grade && `, grade ${c.grade}`})
-                      </label>
-                    ))}
-                    <label class="small block">
-                      Local ID <input type="text" name="other_local_id" size={10} />
-                    </label>
-                    <button type="submit" class="btn small">
-                      Use as this person's photo
-                    </button>
-                  </form>
-                  <form method="post" action={`${base}/discard`}>
-                    <CsrfField user={user} />
-                    <input type="hidden" name="back" value={back} />
-                    <button type="submit" class="btn secondary small">
-                      Discard
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </ScrollTable>
   );
 }

@@ -23,28 +23,8 @@ export function ExportPage({ user, path, options, raw, plan, error }: { user: Si
           directory photos are never included. Every export is in the audit log.
         </p>
         <form method="get" action="/admin/export" class="filters">
-          <label>
-            Building{' '}
-            <select name="building">
-              <option value="">Any</option>
-              {options.buildings.map((b) => (
-                <option value={b} selected={raw.building === b}>
-                  {b}
-                </option>
-              ))}
-            </select>
-          </label>{' '}
-          <label>
-            Grade{' '}
-            <select name="grade">
-              <option value="">Any</option>
-              {options.grades.map((g) => (
-                <option value={g} selected={raw.grade === g}>
-                  {g}
-                </option>
-              ))}
-            </select>
-          </label>{' '}
+          <AnyOf label="Building" name="building" values={options.buildings} selected={raw.building} />{' '}
+          <AnyOf label="Grade" name="grade" values={options.grades} selected={raw.grade} />{' '}
           <label>
             Role{' '}
             <select name="role">
@@ -92,5 +72,22 @@ export function ExportPage({ user, path, options, raw, plan, error }: { user: Si
         )}
       </section>
     </Layout>
+  );
+}
+
+/** A labelled filter that is "Any" or one of `values` (the buildings or grades on the roster). */
+function AnyOf({ label, name, values, selected }: { label: string; name: string; values: string[]; selected: string | undefined }) {
+  return (
+    <label>
+      {label}{' '}
+      <select name={name}>
+        <option value="">Any</option>
+        {values.map((v) => (
+          <option value={v} selected={selected === v}>
+            {v}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

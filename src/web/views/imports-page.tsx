@@ -6,6 +6,9 @@ import { CHANGE_KINDS } from '../../domain/roster/changes.ts';
 import { describeFields, type ChangePage } from '../../domain/roster/change-report.ts';
 import { CsrfField, Layout } from './layout.tsx';
 import { formatCount, formatTime } from './format.ts';
+import { Notice } from './notice.tsx';
+import { ScrollTable } from './table.tsx';
+import { BackLink } from './back-link.tsx';
 
 const STATUS_BADGE: Record<string, string> = { applied: 'on', held: 'warn', refused: 'bad', discarded: 'off', skipped: 'off' };
 
@@ -62,34 +65,21 @@ export function ImportsPage({ user, path, imports }: { user: SignedIn; path: str
         <section class="panel">
           <h2>Waiting for a decision</h2>
           <p class="muted">These files would change more than the limits in appliance.toml allow, so nothing was applied. Check the numbers, then approve or discard.</p>
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">File</th>
-                  <th scope="col">Received</th>
-                  <th scope="col">Why it is held</th>
-                  <th scope="col">Would do</th>
-                  <th scope="col">Decision</th>
-                </tr>
-              </thead>
-              <tbody>
-                {held.map((i) => (
-                  <tr>
-                    <td>
-                      <a href={`/admin/imports/${i.id}`}>{i.file}</a>
-                    </td>
-                    <td>{formatTime(i.received_at)}</td>
-                    <td>{i.reason}</td>
-                    <td>{changes(i)}</td>
-                    <td>
-                      <HeldActions user={user} imp={i} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable columns={['File', 'Received', 'Why it is held', 'Would do', 'Decision']}>
+            {held.map((i) => (
+              <tr>
+                <td>
+                  <a href={`/admin/imports/${i.id}`}>{i.file}</a>
+                </td>
+                <td>{formatTime(i.received_at)}</td>
+                <td>{i.reason}</td>
+                <td>{changes(i)}</td>
+                <td>
+                  <HeldActions user={user} imp={i} />
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         </section>
       )}
       <section>
@@ -97,42 +87,26 @@ export function ImportsPage({ user, path, imports }: { user: SignedIn; path: str
         {imports.length === 0 ? (
           <p class="muted">No roster file has arrived yet. Upload students.csv or staff.csv to /incoming/data/ over SFTP.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">File</th>
-                  <th scope="col">Received</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Result</th>
-                  <th scope="col" class="num">
-                    Errors
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {imports.map((i) => (
-                  <tr>
-                    <td class="num">{i.id}</td>
-                    <td>
-                      <a href={`/admin/imports/${i.id}`}>{i.file}</a>
-                      <span class="muted small"> {i.origin}</span>
-                    </td>
-                    <td>{formatTime(i.received_at)}</td>
-                    <td>
-                      <StatusBadge status={i.status} />
-                    </td>
-                    <td>
-                      {changes(i)}
-                      {i.reason && <div class="small muted">{i.reason}</div>}
-                    </td>
-                    <td class="num">{i.error_count ? <a href={`/admin/imports/${i.id}#errors`}>{formatCount(i.error_count)}</a> : '0'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable columns={['#', 'File', 'Received', 'Status', 'Result', { num: 'Errors' }]}>
+            {imports.map((i) => (
+              <tr>
+                <td class="num">{i.id}</td>
+                <td>
+                  <a href={`/admin/imports/${i.id}`}>{i.file}</a>
+                  <span class="muted small"> {i.origin}</span>
+                </td>
+                <td>{formatTime(i.received_at)}</td>
+                <td>
+                  <StatusBadge status={i.status} />
+                </td>
+                <td>
+                  {changes(i)}
+                  {i.reason && <div class="small muted">{i.reason}</div>}
+                </td>
+                <td class="num">{i.error_count ? <a href={`/admin/imports/${i.id}#errors`}>{formatCount(i.error_count)}</a> : '0'}</td>
+              </tr>
+            ))}
+          </ScrollTable>
         )}
       </section>
     </Layout>
@@ -142,17 +116,11 @@ export function ImportsPage({ user, path, imports }: { user: SignedIn; path: str
 export function ImportDetailPage({ user, path, imp, people, notice }: { user: SignedIn; path: string; imp: ImportDetail; people: ChangePage; notice?: string | undefined }) {
   return (
     <Layout title={`Import ${imp.id}: ${imp.file}`} user={user} path={path}>
-      <p class="small">
-        <a href="/admin/imports">← All imports</a>
-      </p>
+      <BackLink href="/admin/imports" text="All imports" />
       <h1>
         {imp.file} <StatusBadge status={imp.status} />
       </h1>
-      {notice && (
-        <p class="alert ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <section class="panel">
         <dl class="facts">
           <dt>Received</dt>
@@ -219,28 +187,15 @@ export function ImportDetailPage({ user, path, imp, people, notice }: { user: Si
                 Download the error report (CSV)
               </a>
             </p>
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col" class="num">
-                      Line
-                    </th>
-                    <th scope="col">Local ID</th>
-                    <th scope="col">Problem</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {imp.errors.map((e) => (
-                    <tr>
-                      <td class="num">{e.line}</td>
-                      <td class="mono">{e.local_id}</td>
-                      <td>{e.message}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ScrollTable columns={[{ num: 'Line' }, 'Local ID', 'Problem']}>
+              {imp.errors.map((e) => (
+                <tr>
+                  <td class="num">{e.line}</td>
+                  <td class="mono">{e.local_id}</td>
+                  <td>{e.message}</td>
+                </tr>
+              ))}
+            </ScrollTable>
           </>
         )}
       </section>
@@ -254,24 +209,14 @@ function ColumnsPanel({ imp }: { imp: ImportDetail }) {
     <section class="panel" id="columns">
       <h2>Columns</h2>
       {imp.columns_used.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Column used</th>
-                <th scope="col">Fills</th>
-              </tr>
-            </thead>
-            <tbody>
-              {imp.columns_used.map((u) => (
-                <tr>
-                  <td class="mono">{u.column}</td>
-                  <td>{fieldLabel(u.field)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable columns={['Column used', 'Fills']}>
+          {imp.columns_used.map((u) => (
+            <tr>
+              <td class="mono">{u.column}</td>
+              <td>{fieldLabel(u.field)}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
       <p>
         <strong>Columns ignored:</strong> {imp.columns_ignored.length ? imp.columns_ignored.join(', ') : 'none'}
@@ -316,34 +261,20 @@ function PeoplePanel({ imp, people }: { imp: ImportDetail; people: ChangePage })
               Download {people.kind ? KIND_LABEL[people.kind].toLowerCase() : 'everyone'} (CSV)
             </a>
           </p>
-          <div class="table-wrap" tabindex={0} role="region" aria-label="People this import changes">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Change</th>
-                  <th scope="col">Local ID</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Grade</th>
-                  <th scope="col">Building</th>
-                  <th scope="col">Fields changed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {people.changes.map((p) => (
-                  <tr>
-                    <td>{p.kind}</td>
-                    <td class="mono">
-                      <a href={`/users/${encodeURIComponent(p.local_id)}`}>{p.local_id}</a>
-                    </td>
-                    <td>{p.name}</td>
-                    <td>{display().names.grade(p.grade)}</td>
-                    <td>{display().names.building(p.building)}</td>
-                    <td>{describeFields(p)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable label="People this import changes" columns={['Change', 'Local ID', 'Name', 'Grade', 'Building', 'Fields changed']}>
+            {people.changes.map((p) => (
+              <tr>
+                <td>{p.kind}</td>
+                <td class="mono">
+                  <a href={`/users/${encodeURIComponent(p.local_id)}`}>{p.local_id}</a>
+                </td>
+                <td>{p.name}</td>
+                <td>{display().names.grade(p.grade)}</td>
+                <td>{display().names.building(p.building)}</td>
+                <td>{describeFields(p)}</td>
+              </tr>
+            ))}
+          </ScrollTable>
           {people.pages > 1 && (
             <nav aria-label="Pages" class="pager">
               {people.page > 1 && <a href={link(people.kind, people.page - 1)}>← Previous</a>}

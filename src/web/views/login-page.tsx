@@ -1,4 +1,6 @@
 import { Layout } from './layout.tsx';
+import { Notice } from './notice.tsx';
+import { Field } from './field.tsx';
 
 export interface LoginPageProps {
   next: string;
@@ -19,11 +21,7 @@ export function LoginPage({ next, username, error, notice, oidcProvider, ldap, f
       <section class="panel narrow">
         <h1>Sign in</h1>
         <p class="muted">Student and staff photos are student records: sign in with your own account.</p>
-        {notice && (
-          <p class="alert ok" role="status">
-            {notice}
-          </p>
-        )}
+        <Notice text={notice} />
         {error && (
           <p class="alert error" role="alert" id="login-error">
             {error}
@@ -45,14 +43,12 @@ export function LoginPage({ next, username, error, notice, oidcProvider, ldap, f
         {!oidcProvider && ldap && <p class="muted">Use your district (directory) user name and password, or a local account.</p>}
         <form method="post" action="/login" aria-describedby={error ? 'login-error' : undefined}>
           <input type="hidden" name="next" value={next} />
-          <div class="field">
-            <label for="username">User name</label>
+          <Field id="username" label="User name">
             <input type="text" id="username" name="username" value={username ?? ''} autocomplete="username" autocapitalize="none" spellcheck={false} required autofocus={!username} />
-          </div>
-          <div class="field">
-            <label for="password">Password</label>
+          </Field>
+          <Field id="password" label="Password">
             <input type="password" id="password" name="password" autocomplete="current-password" required autofocus={Boolean(username)} />
-          </div>
+          </Field>
           <button type="submit" class="btn">
             Sign in
           </button>

@@ -3,6 +3,7 @@ import type { VersionSummary } from '../../domain/photos/history.ts';
 import type { UploadsNotShown } from '../../domain/photos/review.ts';
 import { CsrfField } from './layout.tsx';
 import { formatBytes, formatTime } from './format.ts';
+import { ScrollTable } from './table.tsx';
 
 /**
  * Admin part of a profile: the kept versions of the photo, newest first, with restore, and the
@@ -15,58 +16,40 @@ export function PhotoHistorySection({ viewer, localId, versions, notShown }: { v
       {versions.length === 0 ? (
         <p class="muted">This person has no photo yet. Upload {localId}.jpg to /incoming/idphotos/.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Photo history">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Uploaded</th>
-                <th scope="col">File</th>
-                <th scope="col">By</th>
-                <th scope="col" class="num">
-                  Size
-                </th>
-                <th scope="col">
-                  <span class="visually-hidden">Action</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {versions.map((v) => (
-                <tr>
-                  <td>
-                    <img
-                      src={`/photos/${encodeURIComponent(localId)}?size=thumb&version=${v.version_id}`}
-                      alt={`Version from ${formatTime(v.uploaded_at)}`}
-                      width={48}
-                      height={48}
-                      loading="lazy"
-                    />
-                  </td>
-                  <td>{formatTime(v.uploaded_at)}</td>
-                  <td class="mono">{v.file_name}</td>
-                  <td>{v.account}</td>
-                  <td class="num">
-                    {v.width}×{v.height}, {formatBytes(v.bytes)}
-                  </td>
-                  <td>
-                    {v.current ? (
-                      <span class="badge on">Current</span>
-                    ) : (
-                      <form method="post" action={`/users/${encodeURIComponent(localId)}/photo/restore`} class="inline-form">
-                        <CsrfField user={viewer} />
-                        <input type="hidden" name="version_id" value={String(v.version_id)} />
-                        <button type="submit" class="btn small secondary">
-                          Restore this version
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable label="Photo history" columns={['Version', 'Uploaded', 'File', 'By', { num: 'Size' }, { hidden: 'Action' }]}>
+          {versions.map((v) => (
+            <tr>
+              <td>
+                <img
+                  src={`/photos/${encodeURIComponent(localId)}?size=thumb&version=${v.version_id}`}
+                  alt={`Version from ${formatTime(v.uploaded_at)}`}
+                  width={48}
+                  height={48}
+                  loading="lazy"
+                />
+              </td>
+              <td>{formatTime(v.uploaded_at)}</td>
+              <td class="mono">{v.file_name}</td>
+              <td>{v.account}</td>
+              <td class="num">
+                {v.width}×{v.height}, {formatBytes(v.bytes)}
+              </td>
+              <td>
+                {v.current ? (
+                  <span class="badge on">Current</span>
+                ) : (
+                  <form method="post" action={`/users/${encodeURIComponent(localId)}/photo/restore`} class="inline-form">
+                    <CsrfField user={viewer} />
+                    <input type="hidden" name="version_id" value={String(v.version_id)} />
+                    <button type="submit" class="btn small secondary">
+                      Restore this version
+                    </button>
+                  </form>
+                )}
+              </td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
       <UploadsNotShownList localId={localId} notShown={notShown} />
     </section>

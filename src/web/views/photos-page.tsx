@@ -6,6 +6,8 @@ import { formatBytes, formatTime } from './format.ts';
 import { photoUrl } from './search-page.tsx';
 import { WaitingTable } from './deliveries-page.tsx';
 import type { DeliveryService } from '../../domain/deliveries/deliveries.ts';
+import { Notice } from './notice.tsx';
+import { ScrollTable } from './table.tsx';
 
 export interface PhotosPageProps {
   user: SignedIn;
@@ -22,11 +24,7 @@ export function PhotosPage({ user, path, unmatched, rejected, recent, waiting, n
   return (
     <Layout title="Photos" user={user} path={path}>
       <h1>Photos</h1>
-      {notice && (
-        <p class="alert ok" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <section class="panel" id="waiting">
         <h2>Waiting from vendor deliveries ({waiting.length})</h2>
         <p class="muted">
@@ -44,46 +42,33 @@ export function PhotosPage({ user, path, unmatched, rejected, recent, waiting, n
         {unmatched.length === 0 ? (
           <p>Every photo belongs to a user.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Photo</th>
-                  <th scope="col">File</th>
-                  <th scope="col">Arrived</th>
-                  <th scope="col">From</th>
-                  <th scope="col">Why, and hints</th>
-                </tr>
-              </thead>
-              <tbody>
-                {unmatched.map((p) => (
-                  <tr>
-                    <td>
-                      <img src={photoUrl(p.local_id, 'thumb')} alt={`Unmatched photo ${p.file_name}`} width={48} height={48} loading="lazy" />
-                    </td>
-                    <td class="mono">{p.file_name}</td>
-                    <td>{formatTime(p.time)}</td>
-                    <td>{p.account}</td>
-                    <td>
-                      {p.reason}
-                      {p.hints.length > 0 && (
-                        <ul class="small">
-                          {p.hints.map((h) => (
-                            // NB: the reason already asks "did you mean …?"; the list says why, with a link to each candidate.
-                            <li>
-                              {h.local_id && <a href={`/users/${encodeURIComponent(h.local_id)}`}>{h.local_id}</a>}
-                              {h.local_id ? `: ${h.why}` : h.why}
-                              {h.local_id && <HintActions user={user} file={p.file_name} localId={h.local_id} />}
-                            </li>
-                          ))}
-                        </ul>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable columns={['Photo', 'File', 'Arrived', 'From', 'Why, and hints']}>
+            {unmatched.map((p) => (
+              <tr>
+                <td>
+                  <img src={photoUrl(p.local_id, 'thumb')} alt={`Unmatched photo ${p.file_name}`} width={48} height={48} loading="lazy" />
+                </td>
+                <td class="mono">{p.file_name}</td>
+                <td>{formatTime(p.time)}</td>
+                <td>{p.account}</td>
+                <td>
+                  {p.reason}
+                  {p.hints.length > 0 && (
+                    <ul class="small">
+                      {p.hints.map((h) => (
+                        // NB: the reason already asks "did you mean …?"; the list says why, with a link to each candidate.
+                        <li>
+                          {h.local_id && <a href={`/users/${encodeURIComponent(h.local_id)}`}>{h.local_id}</a>}
+                          {h.local_id ? `: ${h.why}` : h.why}
+                          {h.local_id && <HintActions user={user} file={p.file_name} localId={h.local_id} />}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         )}
       </section>
       <section class="panel">
@@ -91,34 +76,19 @@ export function PhotosPage({ user, path, unmatched, rejected, recent, waiting, n
         {rejected.length === 0 ? (
           <p>No upload has been refused.</p>
         ) : (
-          <div class="table-wrap" tabindex={0} role="region" aria-label="Refused uploads">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">File</th>
-                  <th scope="col">From</th>
-                  <th scope="col" class="num">
-                    Size
-                  </th>
-                  <th scope="col">Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rejected.map((r) => (
-                  <tr>
-                    <td>{formatTime(r.time)}</td>
-                    <td class="mono">{r.file_name}</td>
-                    <td>
-                      {r.account} <span class="muted small mono">{r.remote_address}</span>
-                    </td>
-                    <td class="num">{formatBytes(r.bytes)}</td>
-                    <td>{r.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable label="Refused uploads" columns={['When', 'File', 'From', { num: 'Size' }, 'Reason']}>
+            {rejected.map((r) => (
+              <tr>
+                <td>{formatTime(r.time)}</td>
+                <td class="mono">{r.file_name}</td>
+                <td>
+                  {r.account} <span class="muted small mono">{r.remote_address}</span>
+                </td>
+                <td class="num">{formatBytes(r.bytes)}</td>
+                <td>{r.reason}</td>
+              </tr>
+            ))}
+          </ScrollTable>
         )}
       </section>
       <section class="panel">
@@ -126,41 +96,25 @@ export function PhotosPage({ user, path, unmatched, rejected, recent, waiting, n
         {recent.length === 0 ? (
           <p class="muted">No photo yet. Upload files named by Local ID (S12345.jpg) to /incoming/idphotos/ over SFTP.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
+          <ScrollTable columns={['Photo', 'Person', 'File', 'Current since', 'From', { num: 'Size' }]}>
+            {recent.map((p) => {
+              const name = p.first_name !== null ? `${p.first_name} ${p.last_name}` : undefined;
+              return (
                 <tr>
-                  <th scope="col">Photo</th>
-                  <th scope="col">Person</th>
-                  <th scope="col">File</th>
-                  <th scope="col">Current since</th>
-                  <th scope="col">From</th>
-                  <th scope="col" class="num">
-                    Size
-                  </th>
+                  <td>
+                    <img src={photoUrl(p.local_id, 'thumb')} alt={name ?? `Unmatched photo ${p.file_name}`} width={48} height={48} loading="lazy" />
+                  </td>
+                  <td>{name ? <a href={`/users/${encodeURIComponent(p.local_id)}`}>{name}</a> : <span class="badge warn">unmatched</span>}</td>
+                  <td class="mono">{p.file_name}</td>
+                  <td>{formatTime(p.updated_at)}</td>
+                  <td>{p.account}</td>
+                  <td class="num">
+                    {p.width}×{p.height}, {formatBytes(p.bytes)}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {recent.map((p) => {
-                  const name = p.first_name !== null ? `${p.first_name} ${p.last_name}` : undefined;
-                  return (
-                    <tr>
-                      <td>
-                        <img src={photoUrl(p.local_id, 'thumb')} alt={name ?? `Unmatched photo ${p.file_name}`} width={48} height={48} loading="lazy" />
-                      </td>
-                      <td>{name ? <a href={`/users/${encodeURIComponent(p.local_id)}`}>{name}</a> : <span class="badge warn">unmatched</span>}</td>
-                      <td class="mono">{p.file_name}</td>
-                      <td>{formatTime(p.updated_at)}</td>
-                      <td>{p.account}</td>
-                      <td class="num">
-                        {p.width}×{p.height}, {formatBytes(p.bytes)}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </ScrollTable>
         )}
       </section>
     </Layout>

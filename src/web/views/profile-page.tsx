@@ -9,6 +9,8 @@ import { AuditTable } from './audit-page.tsx';
 import { formatTime } from './format.ts';
 import { WithheldBadge } from './withheld.tsx';
 import { display } from './display.ts';
+import { Notice } from './notice.tsx';
+import { BackLink } from './back-link.tsx';
 
 export interface ProfilePageProps {
   viewer: SignedIn;
@@ -49,14 +51,8 @@ export function ProfilePage({ viewer, path, person, adminPhotoSection, devicesSe
   facts.push(['Roster updated', <span class="muted">{formatTime(person.updated_at)}</span>]);
   return (
     <Layout title={name} user={viewer} path={path}>
-      <p class="small">
-        <a href="/">← Back to search</a>
-      </p>
-      {notice && (
-        <p class="alert ok" role="status">
-          {notice}
-        </p>
-      )}
+      <BackLink href="/" text="Back to search" />
+      <Notice text={notice} />
       <article class="panel profile">
         <img
           class="portrait"

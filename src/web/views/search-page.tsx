@@ -3,6 +3,7 @@ import type { FilterOptions, SearchQuery, SearchResult, UserSummary } from '../.
 import { Layout } from './layout.tsx';
 import { WithheldBadge } from './withheld.tsx';
 import { display, withCode } from './display.ts';
+import { Field } from './field.tsx';
 
 export function photoUrl(localId: string, size: 'thumb' | 'profile' | 'full'): string {
   return `/photos/${encodeURIComponent(localId)}?size=${size}`;
@@ -84,8 +85,7 @@ export function SearchPage({ user, path, query, result, options }: SearchPagePro
           <label for="q">Name or Local ID</label>
           <input type="search" id="q" name="q" value={query.q ?? ''} autocomplete="off" spellcheck={false} autofocus placeholder="e.g. Garcia, Maria G, S12345" />
         </div>
-        <div class="field">
-          <label for="role">Role</label>
+        <Field id="role" label="Role">
           <select id="role" name="role">
             <option value="">Everyone</option>
             <option value="student" selected={query.role === 'student'}>
@@ -95,9 +95,8 @@ export function SearchPage({ user, path, query, result, options }: SearchPagePro
               Staff
             </option>
           </select>
-        </div>
-        <div class="field">
-          <label for="building">Building</label>
+        </Field>
+        <Field id="building" label="Building">
           <select id="building" name="building">
             <option value="">All buildings</option>
             {options.buildings.map((b) => (
@@ -106,9 +105,8 @@ export function SearchPage({ user, path, query, result, options }: SearchPagePro
               </option>
             ))}
           </select>
-        </div>
-        <div class="field">
-          <label for="grade">Grade</label>
+        </Field>
+        <Field id="grade" label="Grade">
           <select id="grade" name="grade">
             <option value="">All grades</option>
             {options.grades.map((g) => (
@@ -117,7 +115,7 @@ export function SearchPage({ user, path, query, result, options }: SearchPagePro
               </option>
             ))}
           </select>
-        </div>
+        </Field>
         <button type="submit" class="btn">
           Search
         </button>

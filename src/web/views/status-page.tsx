@@ -6,6 +6,7 @@ import { AlertsPanel, type AlertItem } from './alerts-panel.tsx';
 import { BackupsPanel, type ScheduledBackups } from './backups-panel.tsx';
 import { formatBytes, formatCount, formatTime } from './format.ts';
 import { display } from './display.ts';
+import { ScrollTable } from './table.tsx';
 
 export interface MissingPhotoRow {
   building: string;
@@ -144,36 +145,20 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
           {data.missing.length === 0 ? (
             <p class="muted">Every active student has a photo.</p>
           ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Building</th>
-                    <th scope="col">Grade</th>
-                    <th scope="col" class="num">
-                      Without a photo
-                    </th>
-                    <th scope="col" class="num">
-                      Students
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.missing.map((r) => (
-                    <tr>
-                      <td>{r.building ? display().names.building(r.building) : '—'}</td>
-                      <td>{r.grade ? display().names.grade(r.grade) : '—'}</td>
-                      <td class="num">
-                        <a href={`/search?${new URLSearchParams({ role: 'student', ...(r.building ? { building: r.building } : {}), ...(r.grade ? { grade: r.grade } : {}) })}`}>
-                          {formatCount(r.without)}
-                        </a>
-                      </td>
-                      <td class="num">{formatCount(r.users)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ScrollTable columns={['Building', 'Grade', { num: 'Without a photo' }, { num: 'Students' }]}>
+              {data.missing.map((r) => (
+                <tr>
+                  <td>{r.building ? display().names.building(r.building) : '—'}</td>
+                  <td>{r.grade ? display().names.grade(r.grade) : '—'}</td>
+                  <td class="num">
+                    <a href={`/search?${new URLSearchParams({ role: 'student', ...(r.building ? { building: r.building } : {}), ...(r.grade ? { grade: r.grade } : {}) })}`}>
+                      {formatCount(r.without)}
+                    </a>
+                  </td>
+                  <td class="num">{formatCount(r.users)}</td>
+                </tr>
+              ))}
+            </ScrollTable>
           )}
         </section>
       )}
@@ -183,26 +168,15 @@ export function StatusPage({ user, path, data }: { user: SignedIn; path: string;
         {data.sftpSessions.length === 0 ? (
           <p class="muted">No one is signed in over SFTP.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Account</th>
-                  <th scope="col">From</th>
-                  <th scope="col">Signed in</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.sftpSessions.map((s) => (
-                  <tr>
-                    <td class="mono">{s.account}</td>
-                    <td class="mono">{s.ip}</td>
-                    <td>{formatTime(s.since)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable columns={['Account', 'From', 'Signed in']}>
+            {data.sftpSessions.map((s) => (
+              <tr>
+                <td class="mono">{s.account}</td>
+                <td class="mono">{s.ip}</td>
+                <td>{formatTime(s.since)}</td>
+              </tr>
+            ))}
+          </ScrollTable>
         )}
       </section>
 

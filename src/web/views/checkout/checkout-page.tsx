@@ -7,6 +7,7 @@ import { photoUrl } from '../search-page.tsx';
 import { WithheldBadge } from '../withheld.tsx';
 import { deviceHref, FeatureAssets, personName, StatusBadge } from './common.tsx';
 import { display } from '../display.ts';
+import { Field } from '../field.tsx';
 
 export type CheckoutMode = 'out' | 'in';
 
@@ -224,8 +225,7 @@ function ScanField(props: { name: 'device' | 'user'; label: string; invalid: boo
   const { name, invalid } = props;
   return (
     <>
-      <div class="field">
-        <label for={name}>{props.label}</label>
+      <Field id={name} label={props.label}>
         <input
           type="text"
           id={name}
@@ -238,7 +238,7 @@ function ScanField(props: { name: 'device' | 'user'; label: string; invalid: boo
           aria-describedby={invalid ? `${name}-error ${name}-hint` : `${name}-hint`}
           aria-invalid={invalid ? 'true' : undefined}
         />
-      </div>
+      </Field>
       <button type="submit" class="btn">
         Next
       </button>

@@ -5,6 +5,10 @@ import { DEVICE_STATUSES, STATUS_LABELS } from '../../../domain/devices/rules.ts
 import { formatTime } from '../format.ts';
 import { CsrfField, Layout } from '../layout.tsx';
 import { capitalise, deviceHref, FeatureAssets, IncidentBadge, INCIDENT_TYPE_LABELS, joined, PersonCard, PersonLink, StatusBadge } from './common.tsx';
+import { Notice } from '../notice.tsx';
+import { ScrollTable } from '../table.tsx';
+import { BackLink } from '../back-link.tsx';
+import { Field } from '../field.tsx';
 
 /** Values of the add/edit form, echoed back with the error when it is refused. */
 export interface DeviceFormValues {
@@ -31,12 +35,10 @@ export const DeviceListPage: FC<DeviceListProps> = ({ user, devices, q, status, 
     <FeatureAssets />
     <h1>Devices</h1>
     <form method="get" action="/devices" class="filters" role="search">
-      <div class="field">
-        <label for="q">Asset tag, serial or model</label>
+      <Field id="q" label="Asset tag, serial or model">
         <input type="search" id="q" name="q" value={q} />
-      </div>
-      <div class="field">
-        <label for="status">Status</label>
+      </Field>
+      <Field id="status" label="Status">
         <select id="status" name="status">
           <option value="">Any</option>
           {DEVICE_STATUSES.map((s) => (
@@ -45,7 +47,7 @@ export const DeviceListPage: FC<DeviceListProps> = ({ user, devices, q, status, 
             </option>
           ))}
         </select>
-      </div>
+      </Field>
       <button type="submit" class="btn secondary">
         Filter
       </button>
@@ -56,38 +58,24 @@ export const DeviceListPage: FC<DeviceListProps> = ({ user, devices, q, status, 
     {devices.length === 0 ? (
       <p class="muted">No devices{q || status ? ' match' : ' yet: an admin adds them here or with devices.csv over SFTP'}.</p>
     ) : (
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Asset tag</th>
-              <th scope="col">Model</th>
-              <th scope="col">Serial number</th>
-              <th scope="col">Building</th>
-              <th scope="col">Status</th>
-              <th scope="col">Checked out to</th>
-            </tr>
-          </thead>
-          <tbody>
-            {devices.map((d) => (
-              <tr>
-                <td>
-                  <a class="mono" href={deviceHref(d.asset_tag)}>
-                    {d.asset_tag}
-                  </a>
-                </td>
-                <td>{d.model}</td>
-                <td class="mono">{d.serial_number}</td>
-                <td>{d.building}</td>
-                <td>
-                  <StatusBadge status={d.status} />
-                </td>
-                <td>{d.local_id ? <PersonLink localId={d.local_id} person={joined(d.holder_first_name, d.holder_last_name)} /> : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable columns={['Asset tag', 'Model', 'Serial number', 'Building', 'Status', 'Checked out to']}>
+        {devices.map((d) => (
+          <tr>
+            <td>
+              <a class="mono" href={deviceHref(d.asset_tag)}>
+                {d.asset_tag}
+              </a>
+            </td>
+            <td>{d.model}</td>
+            <td class="mono">{d.serial_number}</td>
+            <td>{d.building}</td>
+            <td>
+              <StatusBadge status={d.status} />
+            </td>
+            <td>{d.local_id ? <PersonLink localId={d.local_id} person={joined(d.holder_first_name, d.holder_last_name)} /> : '—'}</td>
+          </tr>
+        ))}
+      </ScrollTable>
     )}
     {user.role === 'admin' && (
       <section class="panel" aria-labelledby="add-device">
@@ -111,14 +99,8 @@ export const DeviceProfilePage: FC<DeviceProfileProps> = ({ user, profile, notic
   return (
     <Layout title={`Device ${device.asset_tag}`} user={user} path="/devices">
       <FeatureAssets />
-      <p class="small">
-        <a href="/devices">← All devices</a>
-      </p>
-      {notice && (
-        <p class="alert ok" role="status">
-          {notice}
-        </p>
-      )}
+      <BackLink href="/devices" text="All devices" />
+      <Notice text={notice} />
       <div class="two-col">
         <section class="panel">
           <h1>
@@ -172,32 +154,19 @@ export const DeviceProfilePage: FC<DeviceProfileProps> = ({ user, profile, notic
         {loans.length === 0 ? (
           <p class="muted">Never checked out.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Checked out</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Checked in</th>
-                  <th scope="col">By</th>
-                </tr>
-              </thead>
-              <tbody>
-                {loans.map((l) => (
-                  <tr>
-                    <td>
-                      <PersonLink localId={l.local_id} person={l.person} />
-                    </td>
-                    <td>{formatTime(l.checked_out_at)}</td>
-                    <td>{l.checked_out_by}</td>
-                    <td>{l.checked_in_at ? formatTime(l.checked_in_at) : <span class="badge warn">Still out</span>}</td>
-                    <td>{l.checked_in_by ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable columns={['User', 'Checked out', 'By', 'Checked in', 'By']}>
+            {loans.map((l) => (
+              <tr>
+                <td>
+                  <PersonLink localId={l.local_id} person={l.person} />
+                </td>
+                <td>{formatTime(l.checked_out_at)}</td>
+                <td>{l.checked_out_by}</td>
+                <td>{l.checked_in_at ? formatTime(l.checked_in_at) : <span class="badge warn">Still out</span>}</td>
+                <td>{l.checked_in_by ?? ''}</td>
+              </tr>
+            ))}
+          </ScrollTable>
         )}
       </section>
 
@@ -234,32 +203,20 @@ export const DeviceProfilePage: FC<DeviceProfileProps> = ({ user, profile, notic
 
       <section class="panel" aria-labelledby="log">
         <h2 id="log">Action log</h2>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {actions.map((a) => (
-                <tr>
-                  <td>{formatTime(a.at)}</td>
-                  <td>{a.actor}</td>
-                  <td>{ACTION_LABELS[a.action] ?? a.action}</td>
-                  <td class="small">
-                    {a.local_id && <span class="mono">{a.local_id} </span>}
-                    {a.incident_id !== null && <a href={`/incidents/${a.incident_id}`}>incident #{a.incident_id} </a>}
-                    {a.detail}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable columns={['When', 'Who', 'What', 'Details']}>
+          {actions.map((a) => (
+            <tr>
+              <td>{formatTime(a.at)}</td>
+              <td>{a.actor}</td>
+              <td>{ACTION_LABELS[a.action] ?? a.action}</td>
+              <td class="small">
+                {a.local_id && <span class="mono">{a.local_id} </span>}
+                {a.incident_id !== null && <a href={`/incidents/${a.incident_id}`}>incident #{a.incident_id} </a>}
+                {a.detail}
+              </td>
+            </tr>
+          ))}
+        </ScrollTable>
       </section>
     </Layout>
   );
@@ -293,25 +250,20 @@ const DeviceForm: FC<{
       )}
       <div class="form-grid">
         {isNew && (
-          <div class="field">
-            <label for={id('asset_tag')}>Asset tag</label>
+          <Field id={id('asset_tag')} label="Asset tag">
             <input type="text" id={id('asset_tag')} name="asset_tag" value={values.asset_tag} required autocomplete="off" />
-          </div>
+          </Field>
         )}
-        <div class="field">
-          <label for={id('serial')}>Serial number</label>
+        <Field id={id('serial')} label="Serial number">
           <input type="text" id={id('serial')} name="serial_number" value={values.serial_number} autocomplete="off" />
-        </div>
-        <div class="field">
-          <label for={id('model')}>Model</label>
+        </Field>
+        <Field id={id('model')} label="Model">
           <input type="text" id={id('model')} name="model" value={values.model} />
-        </div>
-        <div class="field">
-          <label for={id('building')}>Building</label>
+        </Field>
+        <Field id={id('building')} label="Building">
           <input type="text" id={id('building')} name="building" value={values.building} />
-        </div>
-        <div class="field">
-          <label for={id('status')}>Status</label>
+        </Field>
+        <Field id={id('status')} label="Status">
           {checkedOut ? (
             <>
               <input type="hidden" name="status" value="checked_out" />
@@ -328,7 +280,7 @@ const DeviceForm: FC<{
               ))}
             </select>
           )}
-        </div>
+        </Field>
         <div class="field">
           <button type="submit" class="btn">
             {isNew ? 'Add device' : 'Save changes'}

@@ -4,6 +4,10 @@ import { INCIDENT_TYPES, type IncidentDetail, type IncidentListRow } from '../..
 import { formatTime } from '../format.ts';
 import { CsrfField, Layout } from '../layout.tsx';
 import { deviceHref, FeatureAssets, IncidentBadge, INCIDENT_TYPE_LABELS, joined, PersonCard, PersonLink, StatusBadge } from './common.tsx';
+import { Notice } from '../notice.tsx';
+import { ScrollTable } from '../table.tsx';
+import { BackLink } from '../back-link.tsx';
+import { Field } from '../field.tsx';
 
 export type IncidentFilter = 'open' | 'closed' | 'all';
 
@@ -34,47 +38,33 @@ export const IncidentTable: FC<{ incidents: IncidentListRow[]; empty: string; sh
   incidents.length === 0 ? (
     <p class="muted">{empty}</p>
   ) : (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">Date</th>
-            <th scope="col">Type</th>
-            <th scope="col">Device</th>
-            {showUser && <th scope="col">User</th>}
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {incidents.map((i) => (
-            <tr>
-              <td>
-                <a href={`/incidents/${i.id}`}>#{i.id}</a>
-              </td>
-              <td>{i.occurred_on}</td>
-              <td>
-                <a href={`/incidents/${i.id}`}>{INCIDENT_TYPE_LABELS[i.type]}</a>
-              </td>
-              <td>
-                <a class="mono" href={deviceHref(i.asset_tag)}>
-                  {i.asset_tag}
-                </a>{' '}
-                <span class="muted small">{i.model}</span>
-              </td>
-              {showUser && (
-                <td>
-                  <PersonLink localId={i.local_id} person={joined(i.first_name, i.last_name)} />
-                </td>
-              )}
-              <td>
-                <IncidentBadge incident={i} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable columns={['#', 'Date', 'Type', 'Device', showUser && 'User', 'Status']}>
+      {incidents.map((i) => (
+        <tr>
+          <td>
+            <a href={`/incidents/${i.id}`}>#{i.id}</a>
+          </td>
+          <td>{i.occurred_on}</td>
+          <td>
+            <a href={`/incidents/${i.id}`}>{INCIDENT_TYPE_LABELS[i.type]}</a>
+          </td>
+          <td>
+            <a class="mono" href={deviceHref(i.asset_tag)}>
+              {i.asset_tag}
+            </a>{' '}
+            <span class="muted small">{i.model}</span>
+          </td>
+          {showUser && (
+            <td>
+              <PersonLink localId={i.local_id} person={joined(i.first_name, i.last_name)} />
+            </td>
+          )}
+          <td>
+            <IncidentBadge incident={i} />
+          </td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 
 export interface IncidentFormValues {
@@ -88,9 +78,7 @@ export interface IncidentFormValues {
 export const NewIncidentPage: FC<{ user: SignedIn; values: IncidentFormValues; error?: string | undefined }> = ({ user, values, error }) => (
   <Layout title="Report an incident" user={user} path="/incidents">
     <FeatureAssets />
-    <p class="small">
-      <a href="/incidents">← Incidents</a>
-    </p>
+    <BackLink href="/incidents" text="Incidents" />
     <section class="panel">
       <h1>Report an incident</h1>
       {error && (
@@ -101,16 +89,13 @@ export const NewIncidentPage: FC<{ user: SignedIn; values: IncidentFormValues; e
       <form method="post" action="/incidents">
         <CsrfField user={user} />
         <div class="form-grid">
-          <div class="field">
-            <label for="device">Device (asset tag or serial)</label>
+          <Field id="device" label="Device (asset tag or serial)">
             <input type="text" id="device" name="device" value={values.device} required autocomplete="off" autofocus={!values.device} />
-          </div>
-          <div class="field">
-            <label for="user">User (Local ID, card or email)</label>
+          </Field>
+          <Field id="user" label="User (Local ID, card or email)">
             <input type="text" id="user" name="user" value={values.user} required autocomplete="off" autofocus={!!values.device && !values.user} />
-          </div>
-          <div class="field">
-            <label for="type">Type</label>
+          </Field>
+          <Field id="type" label="Type">
             <select id="type" name="type" required autofocus={!!values.device && !!values.user}>
               <option value="">Choose…</option>
               {INCIDENT_TYPES.map((t) => (
@@ -119,7 +104,7 @@ export const NewIncidentPage: FC<{ user: SignedIn; values: IncidentFormValues; e
                 </option>
               ))}
             </select>
-          </div>
+          </Field>
         </div>
         <div class="field spaced">
           <label for="description">What happened</label>
@@ -127,10 +112,9 @@ export const NewIncidentPage: FC<{ user: SignedIn; values: IncidentFormValues; e
             {values.description}
           </textarea>
         </div>
-        <div class="field">
-          <label for="occurred_on">Date</label>
+        <Field id="occurred_on" label="Date">
           <input type="date" id="occurred_on" name="occurred_on" value={values.occurred_on} required />
-        </div>
+        </Field>
         <button type="submit" class="btn">
           Record incident
         </button>
@@ -144,14 +128,8 @@ export const IncidentPage: FC<{ user: SignedIn; detail: IncidentDetail; notice?:
   return (
     <Layout title={`Incident #${incident.id}`} user={user} path="/incidents">
       <FeatureAssets />
-      <p class="small">
-        <a href="/incidents">← Incidents</a>
-      </p>
-      {notice && (
-        <p class="alert ok" role="status">
-          {notice}
-        </p>
-      )}
+      <BackLink href="/incidents" text="Incidents" />
+      <Notice text={notice} />
       {error && (
         <p class="alert error" role="alert">
           {error}
@@ -204,10 +182,9 @@ export const IncidentPage: FC<{ user: SignedIn; detail: IncidentDetail; notice?:
           <h2 id="close">Close this incident</h2>
           <form method="post" action={`/incidents/${incident.id}/close`}>
             <CsrfField user={user} />
-            <div class="field">
-              <label for="resolution">Resolution</label>
+            <Field id="resolution" label="Resolution">
               <textarea id="resolution" name="resolution" maxlength={4000}></textarea>
-            </div>
+            </Field>
             <button type="submit" class="btn">
               Close incident
             </button>

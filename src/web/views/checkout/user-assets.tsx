@@ -3,6 +3,7 @@ import type { DeviceService } from '../../../domain/devices/devices.ts';
 import { formatTime } from '../format.ts';
 import { deviceHref, StatusBadge } from './common.tsx';
 import { IncidentTable } from './incident-pages.tsx';
+import { ScrollTable } from '../table.tsx';
 
 /**
  * The user profile's devices and incidents: what the person has now, what they had, and the
@@ -17,34 +18,22 @@ export const UserDevicesSection: FC<{ devices: DeviceService; localId: string }>
       {loans.length === 0 ? (
         <p class="muted">No device has been checked out to this person.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Asset tag</th>
-                <th scope="col">Model</th>
-                <th scope="col">Checked out</th>
-                <th scope="col">Checked in</th>
-              </tr>
-            </thead>
-            <tbody>
-              {loans.map((l) => (
-                <tr>
-                  <td>
-                    <a class="mono" href={deviceHref(l.asset_tag)}>
-                      {l.asset_tag}
-                    </a>
-                  </td>
-                  <td>{l.model}</td>
-                  <td>
-                    {formatTime(l.checked_out_at)} <span class="muted small">by {l.checked_out_by}</span>
-                  </td>
-                  <td>{l.checked_in_at ? formatTime(l.checked_in_at) : <StatusBadge status="checked_out" />}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable columns={['Asset tag', 'Model', 'Checked out', 'Checked in']}>
+          {loans.map((l) => (
+            <tr>
+              <td>
+                <a class="mono" href={deviceHref(l.asset_tag)}>
+                  {l.asset_tag}
+                </a>
+              </td>
+              <td>{l.model}</td>
+              <td>
+                {formatTime(l.checked_out_at)} <span class="muted small">by {l.checked_out_by}</span>
+              </td>
+              <td>{l.checked_in_at ? formatTime(l.checked_in_at) : <StatusBadge status="checked_out" />}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
       <h2 id="user-incidents">Incidents</h2>
       <IncidentTable incidents={incidents} empty="No incidents recorded." showUser={false} />
