@@ -7,9 +7,10 @@
  *   node --import tsx bench/roster-import.ts [rows] [runs]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeRosterCsv } from './roster-csv.ts';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/storage/db.ts';
 import { denoBinary } from '../scripts/proof/lib/deno.ts';
@@ -19,22 +20,7 @@ const ROWS = Number(process.argv[2] ?? 100_000);
 const RUNS = Number(process.argv[3] ?? 5);
 const DENO = denoBinary();
 const DENO_VERSION = execFileSync(DENO, ['--version'], { encoding: 'utf8' }).split(' ')[1];
-const FIRST = ['José', 'Zoë', 'Thảo', 'Mary', 'Liam', 'Ava', 'Noah', 'Olivia', 'Elijah', 'Sofía'];
-const LAST = ["O'Brien", 'Nguyễn', 'Smith-Jones', 'García', 'Johnson', 'Williams', 'Brown', 'Müller', 'Lee', 'Patel'];
-const BUILDINGS = ['Lincoln Elementary', 'Roosevelt Middle', 'Central High', 'Washington Elementary'];
 
-/** `changedEvery`: every n-th student moves up a grade (the nightly file after a few changes). */
-function makeCsv(path: string, changedEvery = 0): void {
-  const lines = ['Local ID,First Name,Last Name,Middle Name,Grade,Building,Email,Username'];
-  for (let i = 0; i < ROWS; i++) {
-    const id = String(100000 + i).padStart(8, '0');
-    const first = FIRST[i % FIRST.length]!;
-    const last = LAST[(i * 7) % LAST.length]!;
-    const grade = (i % 12) + 1 + (changedEvery && i % changedEvery === 0 ? 1 : 0);
-    lines.push(`${id},${first},"${last}",${i % 3 ? '' : 'A'},${String(grade).padStart(2, '0')},${BUILDINGS[i % 4]},s${id}@example.org,s${id}`);
-  }
-  writeFileSync(path, `${lines.join('\r\n')}\r\n`);
-}
 
 const TABLE = `CREATE TABLE users (local_id TEXT PRIMARY KEY NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
   middle_name TEXT NOT NULL, grade TEXT NOT NULL, building TEXT NOT NULL, email TEXT NOT NULL, username TEXT NOT NULL) STRICT;`;
@@ -98,10 +84,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const dir = mkdtempSync(join(tmpdir(), 'idphotos-bench-roster-'));
 try {
   const csv = join(dir, 'students.csv');
-  makeCsv(csv);
+  makeRosterCsv(csv, ROWS);
   const nightly = join(dir, 'next', 'students.csv');
   mkdirSync(join(dir, 'next'));
-  makeCsv(nightly, 100);
+  makeRosterCsv(nightly, ROWS, 100);
   const indexes = equivalentIndexes(dir);
   const ref: Run[] = [];
   const refIndexed: Run[] = [];

@@ -9,30 +9,16 @@
  *   node --import tsx bench/roster-stall.ts [rows] [--profile]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeRosterCsv } from './roster-csv.ts';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { applianceToml } from '../scripts/proof/lib/appliance-toml.ts';
 import { createApp } from '../src/app.ts';
 import { parseConfig } from '../src/config/parse.ts';
 
-const FIRST = ['José', 'Zoë', 'Thảo', 'Mary', 'Liam', 'Ava', 'Noah', 'Olivia', 'Elijah', 'Sofía'];
-const LAST = ["O'Brien", 'Nguyễn', 'Smith-Jones', 'García', 'Johnson', 'Williams', 'Brown', 'Müller', 'Lee', 'Patel'];
-const BUILDINGS = ['Lincoln Elementary', 'Roosevelt Middle', 'Central High', 'Washington Elementary'];
 
-/** The same file as bench/roster-import.ts; `changedEvery`: every n-th student moves up a grade. */
-function makeCsv(path: string, rows: number, changedEvery = 0): void {
-  const lines = ['Local ID,First Name,Last Name,Middle Name,Grade,Building,Email,Username'];
-  for (let i = 0; i < rows; i++) {
-    const id = String(100000 + i).padStart(8, '0');
-    const first = FIRST[i % FIRST.length]!;
-    const last = LAST[(i * 7) % LAST.length]!;
-    const grade = (i % 12) + 1 + (changedEvery && i % changedEvery === 0 ? 1 : 0);
-    lines.push(`${id},${first},"${last}",${i % 3 ? '' : 'A'},${String(grade).padStart(2, '0')},${BUILDINGS[i % 4]},s${id}@example.org,s${id}`);
-  }
-  writeFileSync(path, `${lines.join('\r\n')}\r\n`);
-}
 
 interface Measured {
   status: string;
@@ -156,10 +142,10 @@ async function parent(rows: number, profile: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-bench-stall-'));
   try {
     const csv = join(dir, 'students.csv');
-    makeCsv(csv, rows);
+    makeRosterCsv(csv, rows);
     mkdirSync(join(dir, 'next'));
     const nightly = join(dir, 'next', 'students.csv');
-    makeCsv(nightly, rows, 100);
+    makeRosterCsv(nightly, rows, 100);
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir);
     const run = (file: string, withProfile: boolean, data = dataDir) => {
