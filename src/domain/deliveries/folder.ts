@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors.ts';
-import type { IncomingFolder } from '../incoming/folder.ts';
+import { wrapFolder, type IncomingFolder } from '../incoming/folder.ts';
 import type { OutcomeRules } from '../reports/upload-reports.ts';
 import type { DeliveryService } from './deliveries.ts';
 
@@ -10,12 +10,9 @@ import type { DeliveryService } from './deliveries.ts';
  */
 export function withDeliveries(photos: IncomingFolder, deliveries: DeliveryService, maxDeliveryBytes: number): IncomingFolder {
   const is = (name: string) => deliveries.isDelivery(name);
-  return {
-    name: photos.name,
-    maxBytes: photos.maxBytes,
+  return wrapFolder(photos, {
     // NB: also for a zip's transfer name (WinSCP `x.zip.filepart`, rclone `x.zip.XXXX.partial`), staged before the rename that commits it.
     maxBytesFor: (name) => (is(name) || /\.zip\./i.test(name) ? maxDeliveryBytes : photos.maxBytes),
-    readRefusal: photos.readRefusal,
     checkName: (name) => (is(name) ? undefined : photos.checkName(name)),
     list: () => [...photos.list(), ...deliveries.folderEntries()],
     stat: (name) => (is(name) ? deliveries.folderEntry(name) : photos.stat(name)),
@@ -31,8 +28,7 @@ export function withDeliveries(photos: IncomingFolder, deliveries: DeliveryServi
       if (!is(name)) return photos.setMtime(name, mtime);
       if (!deliveries.setMtime(name, mtime)) throw new AppError('not_found', `there is no delivery named ${name}`);
     },
-    recordRefusal: photos.recordRefusal && ((r) => photos.recordRefusal!(r)),
-  };
+  });
 }
 
 /**

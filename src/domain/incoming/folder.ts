@@ -75,7 +75,8 @@ export interface IncomingFolder {
   /**
    * Takes a file out of the folder (history, where there is one, is kept). With `version`,
    * only that version: when the name holds another by now, AppError('conflict') and nothing changes.
-   * NB: a folder that wraps another must pass `version` on (the type cannot insist: it is optional).
+   * NB: a folder that wraps another must pass `version` on (the type cannot insist: it is optional):
+   * wrappers build on wrapFolder, which does.
    */
   remove(name: string, account: string, version?: string): void;
   /** Records the mtime a client set after upload (sync tools compare it). */
@@ -85,4 +86,29 @@ export interface IncomingFolder {
    * kept by the folder itself). Optional: a folder without an admin list only has the log.
    */
   recordRefusal?(refusal: UploadRefusal): void;
+}
+
+/**
+ * A folder that stands in front of `inner` and changes some of what it does (counts uploads,
+ * reports them, routes some names elsewhere): every member not in `changes` goes to `inner` as
+ * it is, with all its arguments. NB: one forwarding for every wrapper, so none can drop an
+ * argument on the way (a wrapper that dropped remove's `version` let a deferred removal take a
+ * newer upload).
+ */
+export function wrapFolder(inner: IncomingFolder, changes: Partial<IncomingFolder>): IncomingFolder {
+  const forwarded: IncomingFolder = {
+    name: inner.name,
+    maxBytes: inner.maxBytes,
+    ...(inner.readRefusal !== undefined ? { readRefusal: inner.readRefusal } : {}),
+    ...(inner.maxBytesFor ? { maxBytesFor: (name: string) => inner.maxBytesFor!(name) } : {}),
+    checkName: (name) => inner.checkName(name),
+    list: () => inner.list(),
+    stat: (name) => inner.stat(name),
+    contentPath: (name) => inner.contentPath(name),
+    commit: (req) => inner.commit(req),
+    remove: (name, account, version) => inner.remove(name, account, version),
+    setMtime: (name, mtime) => inner.setMtime(name, mtime),
+    ...(inner.recordRefusal ? { recordRefusal: (refusal: UploadRefusal) => inner.recordRefusal!(refusal) } : {}),
+  };
+  return { ...forwarded, ...changes };
 }

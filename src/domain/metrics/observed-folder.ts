@@ -1,5 +1,5 @@
 import { isAppError, type AppErrorCode } from '../../shared/errors.ts';
-import type { IncomingFolder } from '../incoming/folder.ts';
+import { wrapFolder, type IncomingFolder } from '../incoming/folder.ts';
 import type { UploadFolder } from './metrics.ts';
 
 /** Told of every upload that reached a folder: accepted, or refused with a short reason word. */
@@ -16,16 +16,7 @@ const BY_CODE: Partial<Record<AppErrorCode, string>> = { invalid: 'name', too_la
  * display images render is in the admin's refused list, not counted again here.
  */
 export function observeFolder(folder: IncomingFolder, name: UploadFolder, observe: UploadObserver): IncomingFolder {
-  const recordRefusal = folder.recordRefusal?.bind(folder);
-  return {
-    name: folder.name,
-    maxBytes: folder.maxBytes,
-    maxBytesFor: folder.maxBytesFor && ((n) => folder.maxBytesFor!(n)),
-    readRefusal: folder.readRefusal,
-    checkName: (n) => folder.checkName(n),
-    list: () => folder.list(),
-    stat: (n) => folder.stat(n),
-    contentPath: (n) => folder.contentPath(n),
+  return wrapFolder(folder, {
     async commit(req) {
       try {
         await folder.commit(req);
@@ -35,13 +26,11 @@ export function observeFolder(folder: IncomingFolder, name: UploadFolder, observ
       }
       observe(name, 'accepted');
     },
-    remove: (n, account, version) => folder.remove(n, account, version),
-    setMtime: (n, mtime) => folder.setMtime(n, mtime),
     recordRefusal(refusal) {
       observe(name, 'refused', (refusal.code && BY_CODE[refusal.code]) || 'other');
-      recordRefusal?.(refusal);
+      folder.recordRefusal?.(refusal);
     },
-  };
+  });
 }
 
 /** The kind of refusal an error stands for: the photo store's own word, else one for its code. */

@@ -1,4 +1,4 @@
-import type { CommitRequest, IncomingFolder, UploadRefusal } from '../incoming/folder.ts';
+import { wrapFolder, type CommitRequest, type IncomingFolder, type UploadRefusal } from '../incoming/folder.ts';
 import { AppError, errorMessage } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { localDay } from '../../shared/time.ts';
@@ -38,17 +38,7 @@ export class UploadReports {
   wrap<T>(folder: IncomingFolder, rules: OutcomeRules<T>): IncomingFolder {
     const record = (r: CommitRequest | UploadRefusal, size: number, outcome: UploadOutcome, reason: string) =>
       this.record({ session: r.session, account: r.account, folder: folder.name, file: r.name, bytes: size, outcome, reason });
-    return {
-      name: folder.name,
-      maxBytes: folder.maxBytes,
-      ...(folder.maxBytesFor ? { maxBytesFor: (name: string) => folder.maxBytesFor!(name) } : {}),
-      ...(folder.readRefusal !== undefined ? { readRefusal: folder.readRefusal } : {}),
-      checkName: (name) => folder.checkName(name),
-      list: () => folder.list(),
-      stat: (name) => folder.stat(name),
-      contentPath: (name) => folder.contentPath(name),
-      remove: (name, account, version) => folder.remove(name, account, version),
-      setMtime: (name, mtime) => folder.setMtime(name, mtime),
+    return wrapFolder(folder, {
       async commit(req: CommitRequest) {
         const before = rules.before(req.name);
         try {
@@ -64,6 +54,6 @@ export class UploadReports {
         record(r, r.bytes, 'refused', r.reason);
         folder.recordRefusal?.(r);
       },
-    };
+    });
   }
 }
