@@ -6,6 +6,7 @@ import { formatLocalTime } from '../../shared/time.ts';
 import type { UploadReportRow, UploadReportStore } from '../../storage/upload-report-store.ts';
 import type { FolderEntry, IncomingFolder } from '../incoming/folder.ts';
 import type { ImportDetail } from '../roster/service.ts';
+import { csvRow } from '../../shared/csv-cells.ts';
 
 /** How many of each report /reports/ lists: a listing stays small however long the appliance runs. */
 export const REPORT_DAYS = 14;
@@ -164,10 +165,6 @@ function importText(imp: ImportDetail, timezone: string): string {
   for (const e of shown) lines.push(`line ${e.line}${e.local_id ? ` (Local ID ${e.local_id})` : ''}: ${e.message}`);
   if (imp.error_count > shown.length) lines.push(`… and ${imp.error_count - shown.length} more error lines: see the import's page`);
   return `${lines.join('\r\n')}\r\n`;
-}
-
-function csvRow(cells: string[]): string {
-  return cells.map((v) => `"${(/^[=+\-@\t\r]/.test(v) ? `'${v}` : v).replace(/"/g, '""')}"`).join(',');
 }
 
 function seconds(iso: string): number {

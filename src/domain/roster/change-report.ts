@@ -1,5 +1,6 @@
 import { fieldLabel } from './types.ts';
 import type { ChangeKind, PersonChange } from './changes.ts';
+import { CSV_BOM, csvRow } from '../../shared/csv-cells.ts';
 
 /** People shown per page on the import's page and in the API. */
 export const CHANGES_PER_PAGE = 100;
@@ -40,10 +41,6 @@ export function describeFields(c: PersonChange): string {
  * a spreadsheet would run as formulas are prefixed with an apostrophe.
  */
 export function* changesCsv(changes: Iterable<PersonChange>): Generator<string> {
-  yield `\uFEFF${row(['Change', 'Local ID', 'Role', 'Name', 'Grade', 'Building', 'Fields changed'])}\r\n`;
-  for (const c of changes) yield `${row([c.kind, c.local_id, c.role, c.name, c.grade, c.building, describeFields(c)])}\r\n`;
-}
-
-function row(cells: string[]): string {
-  return cells.map((v) => `"${(/^[=+\-@\t\r]/.test(v) ? `'${v}` : v).replace(/"/g, '""')}"`).join(',');
+  yield `${CSV_BOM}${csvRow(['Change', 'Local ID', 'Role', 'Name', 'Grade', 'Building', 'Fields changed'])}\r\n`;
+  for (const c of changes) yield `${csvRow([c.kind, c.local_id, c.role, c.name, c.grade, c.building, describeFields(c)])}\r\n`;
 }
