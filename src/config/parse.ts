@@ -211,10 +211,12 @@ function crossChecks(config: Config, ctx: Ctx): void {
   if (config.sftp.defender.allow_list_reserved >= config.sftp.defender.max_unauthenticated) {
     ctx.problem('sftp.defender.allow_list_reserved', 'must be less than max_unauthenticated');
   }
-  config.metrics.allow.forEach((entry, i) => {
-    const problem = addressProblem(entry);
-    if (problem) ctx.problem(`metrics.allow[${i}]`, problem);
-  });
+  for (const [key, entries] of [['sftp.defender.allow_list', config.sftp.defender.allow_list], ['metrics.allow', config.metrics.allow]] as const) {
+    entries.forEach((entry, i) => {
+      const problem = addressProblem(entry);
+      if (problem) ctx.problem(`${key}[${i}]`, problem);
+    });
+  }
   if (config.alerts.smtp_url && (!config.alerts.from || config.alerts.to.length === 0)) {
     ctx.problem(config.alerts.from ? 'alerts.to' : 'alerts.from', 'smtp_url needs from and to (the addresses alerts are sent from and to)');
   }

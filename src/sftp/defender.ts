@@ -1,4 +1,5 @@
-import { BlockList, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
+import { createAddressList, type AddressList } from '../shared/address-list.ts';
 import type { SftpConfig } from '../config/schema.ts';
 import type { Logger } from '../shared/logger.ts';
 
@@ -26,7 +27,7 @@ const BAN_MEMORY_MS = 24 * 3600 * 1000;
  */
 export class Defender {
   private readonly sources = new Map<string, Source>();
-  private readonly allow = new BlockList();
+  private readonly allow: AddressList;
   private ops = 0;
   /** Connections not signed in yet, over every source: each holds a descriptor and SSH state. */
   private unauthenticated = 0;
@@ -36,12 +37,7 @@ export class Defender {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    for (const entry of cfg.allow_list) {
-      const [addr, bits] = entry.split('/');
-      const type = isIPv6(addr!) ? 'ipv6' : 'ipv4';
-      if (bits === undefined) this.allow.addAddress(addr!, type);
-      else this.allow.addSubnet(addr!, Number(bits), type);
-    }
+    this.allow = createAddressList(cfg.allow_list);
   }
 
   /**
@@ -131,7 +127,7 @@ export class Defender {
   }
 
   private allowed(ip: string): boolean {
-    return this.allow.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
+    return this.allow.has(ip);
   }
 
   private source(ip: string): Source {

@@ -74,4 +74,16 @@ describe('check-config', () => {
   it.each(['8080', '0.0.0.0', '256.1.1.1:80', '0.0.0.0:65536', 'http://x:80'])('refuses listen = "%s"', (listen) => {
     expect(() => parseConfig(`[web]\nlisten = "${listen}"\n`, 'a.toml')).toThrow(ConfigError);
   });
+
+  it.each([
+    ['10.0.0.300', 'sftp.defender.allow_list[0]: "10.0.0.300" is not an IP address or CIDR range'],
+    ['10.0.0.0/33', 'sftp.defender.allow_list[0]: "10.0.0.0/33": the prefix length must be 0 to 32'],
+  ])('refuses the defender allow_list entry "%s", naming it', (entry, message) => {
+    expect(() => parseConfig(`[sftp.defender]\nallow_list = ["${entry}"]\n`, 'a.toml')).toThrow(message);
+  });
+
+  it('accepts addresses and CIDR ranges of both families in the defender allow_list', () => {
+    const entries = ['10.0.0.5', '10.1.0.0/16', '::1', 'fd00::/8'];
+    expect(parseConfig(`[sftp.defender]\nallow_list = ${JSON.stringify(entries)}\n`, '').sftp.defender.allow_list).toEqual(entries);
+  });
 });
