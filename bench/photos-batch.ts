@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/storage/db.ts';
 import { photoSet, startAppliance, startSshd, type Appliance, type Endpoint } from './photos-lib.ts';
+import { reportTarget } from './targets-lib.ts';
 
 const COUNT = Number(process.argv[2] ?? 1000);
 const dir = mkdtempSync(join(tmpdir(), 'idphotos-bench-batch-'));
@@ -65,6 +66,7 @@ async function allReady(app: Appliance): Promise<number> {
 }
 
 const results: string[] = [];
+const measured: Array<{ clients: number; refSeconds: number; ourSeconds: number; after: number }> = []; // targets table
 try {
   for (const clients of [1, 4]) {
     const sshd = await startSshd(join(dir, `sshd-${clients}`));
@@ -78,6 +80,7 @@ try {
     const after = await allReady(app);
     const cpuMs = ((cpuSeconds(app.child.pid!) - cpuBefore) * 1000) / COUNT;
     await app.stop();
+    measured.push({ clients, refSeconds, ourSeconds, after });
 
     results.push(
       `| ${clients} | ${refSeconds.toFixed(1)} s (${Math.round(COUNT / refSeconds)}/s) | ${ourSeconds.toFixed(1)} s (${Math.round(COUNT / ourSeconds)}/s) | ${(ourSeconds / refSeconds).toFixed(1)}× | ${(after * 1000).toFixed(0)} ms | ${cpuMs.toFixed(1)} ms |`,
@@ -87,6 +90,13 @@ try {
   console.log('| sftp clients at once | OpenSSH sshd (reference) | idphotos (all display sizes written) | ratio | last CLOSE → every size ready | idphotos CPU per photo |');
   console.log('|---|---|---|---|---|---|');
   for (const r of results) console.log(r);
+  // targets table (bench/targets-lib.ts)
+  for (const m of measured) {
+    const id = m.clients === 1 ? 'batch-1-plain' : 'batch-4-plain';
+    reportTarget(id, { reference: `OpenSSH ${m.refSeconds.toFixed(2)} s`, ours: `${m.ourSeconds.toFixed(2)} s`, ratio: m.ourSeconds / m.refSeconds, value: m.ourSeconds / m.refSeconds });
+    const ready = { ours: `${(m.after * 1000).toFixed(0)} ms`, value: m.after * 1000, note: 'last CLOSE → every display size of every photo ready' };
+    reportTarget(m.clients === 1 ? 'batch-1-visible' : 'batch-4-ready', ready);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -57,6 +57,10 @@ try {
   console.log(`\n| idle RSS | MiB | vs idle \`node -e\` |\n|---|---|---|`);
   console.log(`| idle \`node -e\` (reference) | ${(nodeRss / 1024).toFixed(0)} | 1.0× |`);
   console.log(`| executable, serving, idle | ${(exeRss / 1024).toFixed(0)} | ${(exeRss / nodeRss).toFixed(1)}× |`);
+  // targets table: the JSON line of bench/targets-lib.ts's reportTarget (this file runs without tsx)
+  const reportTarget = (id, m) => console.log(JSON.stringify({ benchTarget: { id, ...m } }));
+  reportTarget('exe-start', { reference: `\`node -e 0\` ${median(nodeExit).toFixed(0)} ms`, ours: `${median(warm).toFixed(0)} ms`, ratio: median(warm) / median(nodeExit), value: median(warm), note: `warm, median of ${runs}` });
+  reportTarget('exe-rss', { reference: `idle \`node -e\` ${(nodeRss / 1024).toFixed(0)} MiB`, ours: `${(exeRss / 1024).toFixed(0)} MiB`, ratio: exeRss / nodeRss, value: exeRss / 1024 });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
