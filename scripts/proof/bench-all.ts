@@ -38,6 +38,7 @@ const LAST_RUN = join(tmpdir(), 'idphotos-bench-last-run.json');
 /** Arguments for `--quick`; a benchmark not named here runs with its defaults. */
 const QUICK: Record<string, string[]> = {
   'backup.ts': ['100', '1'],
+  'growth.ts': ['--sizes', '1000,10000', '--no-png'],
   'startup.mjs': ['--runs', '5'],
   'sftp-batch.ts': ['--count', '200', '--runs', '1'],
   'photos-batch.ts': ['200'],
