@@ -403,6 +403,7 @@ export function plot(results: Pick<Result, 'n' | 'importS' | 'startMs' | 'rssMib
 function niceMax(v: number): number {
   if (!(v > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (v <= m * p) return m * p;
+  // NB: multiples whose quarters are round numbers: the charts have four grid lines.
+  for (const m of [1, 2, 4, 6, 8, 10]) if (v <= m * p) return m * p;
   return 10 * p;
 }
