@@ -23,6 +23,8 @@ export interface CurrentPhotos {
   load(): void;
   /** Re-reads one Local ID after this process committed a change to it. */
   refresh(localId: string): void;
+  /** How many Local IDs it remembers now (never more than MAX_REMEMBERED). */
+  remembered(): number;
 }
 
 /** Remembered for a Local ID without a current photo. */
@@ -31,7 +33,7 @@ const NONE = '';
  * Local IDs remembered at most (≈ 130 bytes each: 26 MB): any signed-in client can ask for
  * Local IDs that do not exist, and each answer is remembered; past this the memory starts over.
  */
-const MAX_REMEMBERED = 200_000;
+export const MAX_REMEMBERED = 200_000;
 
 export function createCurrentPhotos(store: PhotoStore): CurrentPhotos {
   let shas = new Map<string, string>();
@@ -74,5 +76,6 @@ export function createCurrentPhotos(store: PhotoStore): CurrentPhotos {
       if (shas.size >= MAX_REMEMBERED) shas = new Map();
       shas.set(localId, store.currentSha(localId) ?? NONE);
     },
+    remembered: () => shas.size,
   };
 }
