@@ -161,7 +161,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       reports: createReportsFolder({ store: storage.uploadReports, timezone, dir: join(config.data_dir, 'reports'), imports: roster }),
     };
     // Commands (import, photos, …) sign no one in: they need neither the directories nor their secrets.
-    const directories = serving ? createDirectories(config.web, createLogger('directory')) : undefined;
+    const directories = serving ? await createDirectories(config.web, createLogger('directory')) : undefined;
     if (directories) {
       directories.onRevoked = (person, reason) => {
         audit.record({ actor: person.identity, action: 'signin.revoked', detail: `${person.method}: ${reason}`, ip: '' });
