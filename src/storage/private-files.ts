@@ -56,15 +56,29 @@ export function makeFolderPrivate(dir: string): PrivateFix {
 export async function makePrivate(dir: string, signal?: AbortSignal): Promise<PrivateFix> {
   const fix: PrivateFix = { folders: 0, files: 0, examples: [] };
   const visited = new Set<string>();
+  // NB: the appliance deletes files while this walks (temp files, replaced photos): a path that
+  // is gone by the time it is reached is skipped, not an error.
+  const gone = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
   const tighten = async (path: string, mode: number, folder: boolean) => {
     if ((mode & 0o077) === 0) return;
-    await chmod(path, folder ? 0o700 : mode & 0o700);
+    try {
+      await chmod(path, folder ? 0o700 : mode & 0o700);
+    } catch (err) {
+      if (gone(err)) return;
+      throw err;
+    }
     if (folder) fix.folders++;
     else fix.files++;
     if (fix.examples.length < 5) fix.examples.push(relative(dir, path) || '.');
   };
   const walk = async (folder: string) => {
-    const st = await stat(folder);
+    let st;
+    try {
+      st = await stat(folder);
+    } catch (err) {
+      if (gone(err)) return;
+      throw err;
+    }
     const id = `${st.dev}:${st.ino}`;
     if (visited.has(id)) return;
     visited.add(id);
@@ -73,7 +87,7 @@ export async function makePrivate(dir: string, signal?: AbortSignal): Promise<Pr
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // removed while walking
+      if (gone(err)) return;
       throw err;
     }
     for (const entry of entries) {
@@ -83,7 +97,7 @@ export async function makePrivate(dir: string, signal?: AbortSignal): Promise<Pr
       try {
         st2 = entry.isSymbolicLink() ? await stat(path) : await lstat(path);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile, or a dangling link
+        if (gone(err)) continue; // or a dangling link
         throw err;
       }
       if (st2.isDirectory()) await walk(path);
