@@ -94,7 +94,12 @@ describe('private by default', () => {
       }
     };
     walk(app.dataDir);
-    const foldersBefore = new Map(allPaths(app.dataDir).filter((p) => lstatSync(join(app.dataDir, p)).isDirectory()).map((p) => [p, lstatSync(join(app.dataDir, p)).ino]));
+    // A folder is itself by inode and birth time: a folder made anew may get the same inode number.
+    const identity = (p: string) => {
+      const st = lstatSync(join(app.dataDir, p));
+      return `${st.ino}:${st.birthtimeMs}`;
+    };
+    const foldersBefore = new Map(allPaths(app.dataDir).filter((p) => lstatSync(join(app.dataDir, p)).isDirectory()).map((p) => [p, identity(p)]));
     const running = await startAppliance(app);
     try {
       // data_dir itself is closed before anything listens; the files in it are walked while serving.
@@ -104,7 +109,7 @@ describe('private by default', () => {
       expect(widerThanOwner(app.dataDir)).toEqual([]);
       // The start removes a dead process's work and temp folders (or makes them anew, private)
       // before the walk gets there: those are not counted.
-      const folders = [...foldersBefore].filter(([p, ino]) => existsSync(join(app.dataDir, p)) && lstatSync(join(app.dataDir, p)).ino === ino).length;
+      const folders = [...foldersBefore].filter(([p, id]) => existsSync(join(app.dataDir, p)) && identity(p) === id).length;
       const fixed = fixedLine();
       expect(fixed).toMatchObject({ level: 'warn', folders, files: opened.size });
       expect((fixed!.examples as string[]).length).toBeGreaterThan(0);
