@@ -7,7 +7,7 @@
  *   npx tsx bench/web-photos.ts [--photos 300] [--seconds 5] [--rounds 5]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +46,10 @@ try {
 
   const cookie = await benchSignIn(site.base);
   const root = join(work, 'www');
+  // NB: the appliance sets umask 077 (its files are its owner's only): nginx's workers need these readable.
   mkdirSync(join(root, 'photos'), { recursive: true });
+  chmodSync(root, 0o755);
+  chmodSync(join(root, 'photos'), 0o755);
   let bytes = 0;
   let sample: Uint8Array | undefined;
   for (const u of users) {
@@ -54,6 +57,7 @@ try {
     if (res.status !== 200 || res.headers.get('x-photo')) throw new Error(`photo ${u.local_id}: ${res.status} ${res.headers.get('x-photo') ?? ''}`);
     const body = new Uint8Array(await res.arrayBuffer());
     writeFileSync(join(root, 'photos', u.local_id), body);
+    chmodSync(join(root, 'photos', u.local_id), 0o644);
     bytes += body.length;
     sample ??= body;
   }
@@ -65,6 +69,9 @@ try {
     script,
     `local paths = { ${paths.map((p) => JSON.stringify(p)).join(', ')} }
 local n = 0
+response = function(status, headers, body)
+  if status ~= 200 and not shown then shown = true; print(status, body) end
+end
 request = function()
   n = n + 1
   return wrk.format("GET", paths[(n % #paths) + 1], { ["Cookie"] = "${cookie}" })
@@ -136,6 +143,7 @@ http {
     console.log(`${t.name.padEnd(44)} ${String(Math.round(median(rates.get(t.name)!))).padStart(7)} req/s  ${median(ratios.get(t.name)!).toFixed(2)}× nginx (per-round: ${ratios.get(t.name)!.map((r) => r.toFixed(2)).join(' ')})`);
   }
 } finally {
+  try { console.log(readFileSync(join(work, "nginx-error.log"), "utf8").slice(0, 800)); } catch {}
   nginx?.kill('SIGTERM');
   bare?.close();
   await site.close();
@@ -156,7 +164,7 @@ async function wrk(base: string, script: string): Promise<{ rps: number; p50: st
   const p50 = /\s50%\s+(\S+)/.exec(out.stdout)?.[1] ?? '?';
   const p99 = /\s99%\s+(\S+)/.exec(out.stdout)?.[1] ?? '?';
   const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out.stdout)?.[1] ?? 0) + Number(/Socket errors:.*?timeout (\d+)/.exec(out.stdout)?.[1] ?? 0);
-  if (errors) throw new Error(`${base}: ${errors} non-2xx responses`);
+  if (errors) throw new Error(`${base}: ${errors} non-2xx responses\n${out.stdout}`);
   return { rps, p50, p99, errors };
 }
 
