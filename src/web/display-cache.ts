@@ -6,6 +6,8 @@ export interface DisplayCache {
   photos: PhotoService;
   /** The bytes for an ETag if they are in memory (no promise: the fast path's hot case). */
   peek(etag: string): Uint8Array<ArrayBuffer> | undefined;
+  /** The image's bytes from memory, else read and kept. */
+  read(image: DisplayImage): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 const caches = new WeakMap<PhotoService, DisplayCache>();
@@ -45,22 +47,22 @@ export function displayCacheOf(photos: PhotoService, maxBytes = 64 * 1024 * 1024
     return hit;
   };
 
+  const read = async (image: DisplayImage): Promise<Uint8Array<ArrayBuffer>> => {
+    const hit = peek(image.etag);
+    if (hit) return hit;
+    const body = await image.read();
+    remember(image.etag, body);
+    return body;
+  };
+
   const cache: DisplayCache = {
     peek,
+    read,
     photos: {
       ...photos,
       display(localId: string, size: Parameters<PhotoService['display']>[1], versionId?: number, reader?: Parameters<PhotoService['display']>[3]): DisplayImage {
         const image = photos.display(localId, size, versionId, reader);
-        return {
-          ...image,
-          async read() {
-            const hit = peek(image.etag);
-            if (hit) return hit;
-            const body = await image.read();
-            remember(image.etag, body);
-            return body;
-          },
-        };
+        return { ...image, read: () => read(image) };
       },
     },
   };
