@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
@@ -181,6 +181,26 @@ describe('GET /photos/{id} fast path, attacked', () => {
     expect(r.status).toBe(200);
     expect(handedOver).toEqual([]);
     expect(views('A3').map((e) => e.ip)).toEqual(['127.0.0.1']);
+  });
+
+  it('a display file that cannot be read: the full chain answers 500, no view is audited, nothing is kept; served again once it is back', async () => {
+    const { sha } = rig.db.get<{ sha: string }>('SELECT v.source_sha256 AS sha FROM photos p JOIN photo_versions v ON v.id = p.version_id WHERE p.local_id = ?', 'A2')!;
+    const path = rig.app.ctx.photos.filePath(sha, 'thumb');
+    renameSync(path, `${path}.away`);
+    try {
+      handedOver.length = 0;
+      const broken = await raw(fast.port, get('/photos/A2?size=thumb', 'Host: x\r\n'));
+      expect(broken.status).toBe(500);
+      expect(handedOver).toEqual(['/photos/A2?size=thumb']);
+      expect(views('A2').filter((e) => e.detail === 'thumb')).toEqual([]);
+    } finally {
+      renameSync(`${path}.away`, path);
+    }
+    handedOver.length = 0;
+    const back = await raw(fast.port, get('/photos/A2?size=thumb', 'Host: x\r\n'));
+    expect(back.status).toBe(200);
+    expect(handedOver).toEqual([]);
+    expect(views('A2').filter((e) => e.detail === 'thumb').length).toBe(1);
   });
 
   it('keeps its display cache within its byte budget, and useful after a burst of identical requests', async () => {
