@@ -171,9 +171,8 @@ export interface Appliance extends Endpoint {
   signIn(): Promise<string>;
 }
 
-/** The real appliance, `node bin/idphotos.js serve`, in its own process. */
-/** `idphotos serve` in its own process: under Node (with `nodeArgs`), or under `deno` (a Deno binary) from source. */
-export async function startAppliance(dir: string, extraToml = '', nodeArgs: string[] = [], deno?: string): Promise<Appliance> {
+/** `idphotos serve` in its own process: under Node (with `nodeArgs`), or under `deno` (a Deno binary) from source; `root` is the checkout to run (another one: an earlier version, side by side). */
+export async function startAppliance(dir: string, extraToml = '', nodeArgs: string[] = [], deno?: string, root = ROOT): Promise<Appliance> {
   mkdirSync(dir, { recursive: true });
   const { keyFile, pub } = clientKey(dir);
   const hash = await hashPassword(PASSWORD);
@@ -184,8 +183,8 @@ export async function startAppliance(dir: string, extraToml = '', nodeArgs: stri
       `authorized_keys = [${JSON.stringify(pub)}]\n[web]\nlisten = "127.0.0.1:0"\n[[web.accounts]]\nusername = "admin"\npassword_hash = "${hash}"\nrole = "admin"\n`,
   );
   const serve = ['serve', '--config', configPath];
-  const [file, argv] = deno ? [deno, ['run', '-A', join(ROOT, 'src/cli.ts'), ...serve]] : [process.execPath, [...nodeArgs, join(ROOT, 'bin/idphotos.js'), ...serve]];
-  const child = spawn(file, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, argv] = deno ? [deno, ['run', '-A', join(root, 'src/cli.ts'), ...serve]] : [process.execPath, [...nodeArgs, join(root, 'bin/idphotos.js'), ...serve]];
+  const child = spawn(file, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   drain(child);
   const ingestMs: number[] = [];
   let partial = '';
