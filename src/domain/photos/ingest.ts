@@ -139,11 +139,17 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
     // Listed from here on (size and mtime as uploaded, READ gives the bytes), so a sync tool's
     // next listing or SETSTAT finds it; shown once its display sizes exist. The listing's commit
     // goes to disk with the source file and its folder, in one round of fsyncs (the group commit).
-    let replaced: FileRow | undefined;
-    await d.files.adoptSource(req.tempPath, sha, () => {
-      replaced = listFile(d, version.id, upload);
-      return d.store.sync();
-    });
+    // NB: committed before the bytes move: its write to the WAL then comes before those fsyncs, not
+    // during them (on ext4 a write waits while the journal commit an fsync started runs: 2 ms a
+    // photo in the profile). A crash in between is an upload never acknowledged: start-up drops
+    // it and gives the name back to the photo it listed before.
+    const replaced = listFile(d, version.id, upload);
+    try {
+      await d.files.adoptSource(req.tempPath, sha, () => d.store.sync());
+    } catch (err) {
+      discardPending(d, version, req.name, replaced);
+      throw err;
+    }
     await d.hooks?.afterStep?.('source-durable', sha);
     options.onDurable?.();
     bytes = undefined;
@@ -248,7 +254,7 @@ function listFile(d: PhotoDeps, versionId: number, upload: { seq: number; name: 
     if (previous && previous.seq > upload.seq) return undefined;
     upsertListing(d, upload, d.store.version(versionId)!.local_id, versionId, nowIso());
     return previous ?? NOT_LISTED;
-  });
+  }, { durable: false });
 }
 
 /** Lists the upload's file name → version, with the mtime the client set or the commit time. Caller holds the tx. */
