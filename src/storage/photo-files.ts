@@ -20,8 +20,9 @@ export interface PhotoFiles {
   /** Copies a file the store must not take over (CLI input) into a temp path. */
   copyToTemp(path: string): Promise<string>;
   /**
-   * Renames `tempPath` to the source path of `sha` (replacing identical bytes), then fsyncs the
-   * file and its folder. `whileSyncing` runs once the file is in place and its promise is awaited
+   * Renames `tempPath` to the source path of `sha` (or deletes it when those bytes are there
+   * already: a file in place is never replaced by a copy not yet on disk), then fsyncs the file
+   * and its folder. `whileSyncing` runs once the file is in place and its promise is awaited
    * together with the two fsyncs (the database's group commit): the three land on disk in one
    * round rather than one after another. NB: until this resolves, a power cut may leave the
    * source missing or torn; start-up checks the bytes of every pending version (`sourceIntact`).

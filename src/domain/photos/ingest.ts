@@ -148,6 +148,7 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
       await d.files.adoptSource(req.tempPath, sha, () => d.store.sync());
     } catch (err) {
       discardPending(d, version, req.name, replaced);
+      await d.files.discard(req.tempPath);
       throw err;
     }
     await d.hooks?.afterStep?.('source-durable', sha);
