@@ -246,8 +246,11 @@ export function connect(e: Endpoint, username: string): Promise<Sftp> {
   });
 }
 
-/** Uploads `bytes` as one file; resolves with the ms from sending CLOSE to its reply. */
-export async function uploadTimed(s: Sftp, path: string, bytes: Buffer): Promise<{ closeSentAt: number; closedAt: number }> {
+/**
+ * Uploads `bytes` as one file; resolves with the times of sending CLOSE and of its reply. With
+ * `fsync`, fsync@openssh.com goes first (as OpenSSH's `put -f`) and `closeSentAt` is when it was sent.
+ */
+export async function uploadTimed(s: Sftp, path: string, bytes: Buffer, fsync = false): Promise<{ closeSentAt: number; closedAt: number }> {
   const call = <T>(fn: (cb: (err: Error | undefined | null, v: T) => void) => void) =>
     new Promise<T>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
   const handle = await call<Buffer>((cb) => s.sftp.open(path, 'w', cb as never));
@@ -259,6 +262,7 @@ export async function uploadTimed(s: Sftp, path: string, bytes: Buffer): Promise
   }
   await Promise.all(writes);
   const closeSentAt = performance.now();
+  if (fsync) await call((cb) => s.sftp.ext_openssh_fsync(handle, cb as never));
   await call((cb) => s.sftp.close(handle, cb as never));
   return { closeSentAt, closedAt: performance.now() };
 }
