@@ -1,6 +1,7 @@
 import { openBetterSqlite3 } from './driver-better-sqlite3.ts';
 import { openNodeSqlite } from './driver-node-sqlite.ts';
 import type { Driver, DriverStatement } from './driver.ts';
+import { createGroupSync } from './group-commit.ts';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
 
 /**
@@ -27,6 +28,12 @@ export interface Db {
    * database but must not interleave with another process's writes.
    */
   tx: Tx;
+  /**
+   * Makes every commit so far survive a power cut: one fsync of the write-ahead log in libuv's
+   * thread pool (the event loop goes on), shared by every caller that asks while one is under way
+   * (a group commit). For `tx(fn, { durable: false })` commits that a reply must not precede.
+   */
+  sync(): Promise<void>;
   close(): void;
 }
 
@@ -96,6 +103,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
         native.exec('PRAGMA synchronous = FULL');
       }
     },
+    sync: createGroupSync(path),
     close: () => {
       statements.clear();
       native.close();
