@@ -220,8 +220,9 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       ctx.deliveries.start().catch((err) => ctx.log.error({ err }, 'could not resume vendor deliveries'));
       // Same for roster imports a crash cut off: their work copies go; catch-up below redoes them.
       ctx.roster.removeDeadWork();
-      const [{ startWebServer }, { createWebApp, webFront }, { startSftpServer }] = await Promise.all([import('./web/server.ts'), import('./web/app.ts'), import('./sftp/server.ts')]);
-      const web = await startWebServer(createWebApp(ctx), ctx.config.web, webFront(ctx));
+      const [{ startWebServer }, { webFront }, { startSftpServer }] = await Promise.all([import('./web/server.ts'), import('./web/front.ts'), import('./sftp/server.ts')]);
+      // NB: the app is made at the first request the front does not answer itself (web/server.ts).
+      const web = await startWebServer(async () => (await import('./web/app.ts')).createWebApp(ctx), ctx.config.web, webFront(ctx));
       running.push(web);
       ctx.log.info({ address: ctx.config.web.listen.host, port: web.port }, `web listening on ${hostPort(ctx.config.web.listen.host, web.port)}`);
       const sftp = await startSftpServer(ctx);

@@ -99,7 +99,7 @@ export function photoFastPath(ctx: Pick<AppContext, 'auth' | 'photos' | 'audit' 
  * a test's or an appliance's port may be anything). @hono/node-server takes such a Host as it
  * is, or parses it to the same name (buildUrl); anything else goes to the chain.
  */
-const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?$/;
+export const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5]))?$/;
 
 /** Who reads (photos.display): made once, not per request. */
 const STAFF = { seesWithheld: false };

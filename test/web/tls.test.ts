@@ -39,7 +39,10 @@ describe('web viewer over TLS (web.tls_cert / web.tls_key)', () => {
   });
 
   it('serves HTTPS, and the session cookie it sets is Secure, HttpOnly and SameSite=Lax', async () => {
-    expect(JSON.parse((await https(port, '/healthz')).body)).toMatchObject({ status: 'ok' });
+    const health = await https(port, '/healthz');
+    expect(JSON.parse(health.body)).toMatchObject({ status: 'ok' });
+    // Answered in front of the app (web/health-fast-path.ts), with the app's HTTPS header too.
+    expect(health.headers['strict-transport-security']).toBe('max-age=31536000');
     const login = await https(port, '/login', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: `https://127.0.0.1:${port}` },

@@ -16,6 +16,22 @@ const CSP = [
   "base-uri 'none'",
 ].join('; ');
 
+/**
+ * What every response that is not an image gets besides the image headers (the fast path for
+ * /healthz, web/health-fast-path.ts, writes the same). Lower case, as `Headers` sends them.
+ */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CSP,
+  'x-frame-options': 'DENY',
+  // NB: not no-referrer: with it Chromium sends `Origin: null` on form posts, and the CSRF origin check needs the real one.
+  'referrer-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+};
+
+/** Over HTTPS only. */
+export const HSTS = { 'strict-transport-security': 'max-age=31536000' } as const;
+
 /** The headers that mean something for an image; `imageResponse` sets them itself. */
 const IMAGE_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Cross-Origin-Resource-Policy': 'same-origin' } as const;
 
@@ -60,13 +76,8 @@ export function securityHeaders(timed?: (seconds: number) => void): MiddlewareHa
       timed?.((performance.now() - start) / 1000);
       return;
     }
-    h.set('Content-Security-Policy', CSP);
-    h.set('X-Frame-Options', 'DENY');
-    // NB: not no-referrer: with it Chromium sends `Origin: null` on form posts, and the CSRF origin check needs the real one.
-    h.set('Referrer-Policy', 'same-origin');
-    h.set('Cross-Origin-Opener-Policy', 'same-origin');
-    h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    if (c.req.url.startsWith('https:')) h.set('Strict-Transport-Security', 'max-age=31536000');
+    for (const name in PAGE_HEADERS) h.set(name, PAGE_HEADERS[name]!);
+    if (c.req.url.startsWith('https:')) h.set('strict-transport-security', HSTS['strict-transport-security']);
     if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
     const ms = performance.now() - start;
     h.set('Server-Timing', `app;dur=${ms.toFixed(2)}`);

@@ -1,0 +1,12 @@
+import type { RequestListener } from 'node:http';
+import type { AppContext } from '../context.ts';
+import { healthFastPath } from './health-fast-path.ts';
+import { photoFastPath } from './photo-fast-path.ts';
+
+/**
+ * What sees each request before the app (web/server.ts): health probes, and signed-in display
+ * images, answered from `node:http`; everything else, and everything unusual, goes to the app.
+ */
+export function webFront(ctx: AppContext): (next: RequestListener) => RequestListener {
+  return (next) => healthFastPath(ctx.metrics.observeRequest, photoFastPath(ctx, next));
+}
