@@ -52,7 +52,6 @@ async function child(dataDir: string, csv: string, profile: boolean): Promise<vo
   const base = `http://127.0.0.1:${webPort}`;
   await (await fetch(`${base}/healthz`)).text();
   const phases: Measured['phases'] = [];
-  if (profile) await profilePhases(app, csv, phases);
   const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
 
   const hist = monitorEventLoopDelay({ resolution: 10 });
@@ -103,39 +102,6 @@ async function child(dataDir: string, csv: string, profile: boolean): Promise<vo
     ...(profile ? { phases } : {}),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
-}
-
-/**
- * Where the memory goes: the import's steps run one by one on a copy of the database, with the
- * heap measured after a full GC between them (needs --expose-gc). Nothing here is committed.
- */
-async function profilePhases(app: Awaited<ReturnType<typeof createApp>>, csv: string, phases: NonNullable<Measured['phases']>): Promise<void> {
-  const { parseRosterFile } = await import('../src/domain/roster/parse-roster.ts');
-  const { planImport } = await import('../src/domain/roster/diff.ts');
-  const { personChanges } = await import('../src/domain/roster/changes.ts');
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('--profile needs node --expose-gc');
-  let t = performance.now();
-  const mark = (phase: string) => {
-    gc();
-    const m = process.memoryUsage();
-    phases.push({ phase, ms: performance.now() - t, heapMb: m.heapUsed / 1024 / 1024, rssMb: m.rss / 1024 / 1024 });
-    t = performance.now();
-  };
-  mark('started');
-  const parsed = await parseRosterFile(csv, { kind: 'students', file: 'students.csv', cleverStudentId: 'local_id', cleverTeacherId: 'local_id', companion: () => undefined });
-  mark(`parsed: ${parsed.rows.size} rows held packed, one string a row`);
-  const users = app.storage.users;
-  const plan = planImport({ scanKeys: (c) => users.scanKeys(c), get: (id) => users.byLocalId(id) }, parsed.rows, 'students.csv');
-  mark(`planned: ${plan.inserts.length} inserts (packed rows), ${plan.updates.length} updates (full user objects)`);
-  // The store takes the changes a batch at a time from this generator: counted, not kept.
-  let changes = 0;
-  for (const _ of personChanges(plan, plan.missing, (id) => users.byLocalId(id))) changes++;
-  mark(`person changes generated (streamed to the store in batches): ${changes}`);
-  plan.inserts = [];
-  plan.updates.length = 0;
-  plan.previous.length = 0;
-  mark('released');
 }
 
 async function parent(rows: number, profile: boolean): Promise<void> {

@@ -18,8 +18,22 @@ const ROW = '(?, ?, ?, ?, ?, ?, ?, ?)';
 
 /** Replaces the people an import changes (an approved import is planned again); returns how many were kept. */
 export function replaceChanges(db: Db, importId: number, changes: Iterable<PersonChange>): number {
+  clearChanges(db, importId);
+  const kept = appendChanges(db, importId, changes, 0);
+  pruneChanges(db);
+  return kept;
+}
+
+/** Forgets the people an import listed (it is planned again). */
+export function clearChanges(db: Db, importId: number): void {
   db.run('DELETE FROM import_changes WHERE import_id = ?', importId);
-  let kept = 0;
+}
+
+/**
+ * Adds people to an import's list, a chunk at a time, up to MAX_STORED_CHANGES in all (`kept`:
+ * how many it lists already); returns how many it lists now. Call pruneChanges after the last.
+ */
+export function appendChanges(db: Db, importId: number, changes: Iterable<PersonChange>, kept: number): number {
   let batch: (string | number)[] = [];
   const flush = () => {
     if (!batch.length) return;
@@ -33,12 +47,11 @@ export function replaceChanges(db: Db, importId: number, changes: Iterable<Perso
     if (batch.length >= BATCH * 8) flush();
   }
   flush();
-  pruneOldLists(db);
   return kept;
 }
 
 /** Drops whole lists of the oldest imports until at most MAX_STORED_CHANGES_TOTAL people are listed. */
-function pruneOldLists(db: Db): void {
+export function pruneChanges(db: Db): void {
   const lists = db.all<{ import_id: number; n: number }>('SELECT import_id, COUNT(*) AS n FROM import_changes GROUP BY import_id ORDER BY import_id DESC');
   let total = 0;
   for (const [i, list] of lists.entries()) {
@@ -93,7 +106,7 @@ export function countChanges(db: Db, importId: number): Record<ChangeKind, numbe
 
 /** Who each import added, changed, deactivated or reactivated (import_changes). */
 export function createImportChangeStore(db: Db) {
-  return bindDb(db, { replaceChanges, listChanges, iterateChanges, countChanges });
+  return bindDb(db, { replaceChanges, clearChanges, appendChanges, pruneChanges, listChanges, iterateChanges, countChanges });
 }
 
 export type ImportChangeStore = ReturnType<typeof createImportChangeStore>;

@@ -7,6 +7,7 @@ import { createIncidentStore, type IncidentStore } from './incident-store.ts';
 import { createMonitorStore, type MonitorStore } from './monitor-store.ts';
 import { createPhotoStore, type PhotoStore } from './photo-store.ts';
 import { createImportStore, type ImportStore } from './roster-import-store.ts';
+import { createRosterApplyStore, type RosterApplyStore } from './roster-apply-store.ts';
 import { createSessionRows, type SessionRows } from './session-store.ts';
 import { createStaffStore, type StaffStore } from './staff-store.ts';
 import { snapshotInto } from './snapshot.ts';
@@ -33,6 +34,8 @@ export interface Storage {
   readonly users: UserStore;
   readonly imports: ImportStore;
   readonly importChanges: ImportChangeStore;
+  /** Roster imports accepted and still being written (finished at start-up after a crash). */
+  readonly rosterApplies: RosterApplyStore;
   readonly schoolNames: SchoolNameStore;
   readonly uploadReports: UploadReportStore;
   readonly hintDismissals: HintDismissalStore;
@@ -79,6 +82,7 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     users: createUserStore(db),
     imports: createImportStore(db),
     importChanges: createImportChangeStore(db),
+    rosterApplies: createRosterApplyStore(db),
     schoolNames: createSchoolNameStore(db),
     uploadReports: createUploadReportStore(db),
     hintDismissals: createHintDismissalStore(db),
