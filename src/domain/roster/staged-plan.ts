@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Tx } from '../../storage/index.ts';
 import type { ImportChangeStore } from '../../storage/import-change-store.ts';
@@ -8,11 +9,17 @@ import { unpackRow, type PackedRow } from './packed-row.ts';
 import { USER_FIELDS, type ImportError, type RosterRow } from './types.ts';
 
 /**
- * Rows compared or written per step. Each step is one short read or one short transaction
- * (a few milliseconds), then the event loop turns: a 500,000-row import never holds the
- * appliance, nor SQLite's write lock, for longer than one step.
+ * Rows compared or written per step (a few milliseconds each). The comparison turns the event
+ * loop after each step, the apply after TX_MS of steps: a 500,000-row import never holds the
+ * appliance, nor SQLite's write lock, for longer than that.
  */
-export const CHUNK = 500;
+export const CHUNK = 250;
+
+/**
+ * How long one apply transaction runs before it commits and lets the event loop turn: well
+ * under the 100 ms the appliance may stall, with room for a slower disk or a busy machine.
+ */
+const TX_MS = 30;
 
 /** Conflicts kept to report; the count stays exact (as for the file's own errors). */
 const CONFLICTS_KEPT = 10_000;
@@ -139,39 +146,50 @@ export async function applyPlan(target: ApplyTarget, staging: Staging, o: { impo
   const { tx, users, importChanges } = target;
   let kept = o.kept;
   let after = '';
-  for (;;) {
-    const page = staging.planPage(after, CHUNK);
-    if (!page.length) return kept;
+  let done = false;
+  while (!done) {
     tx(() => {
-      const current = new Map(users.byLocalIds(page.map((e) => e.local_id)).map((u) => [u.local_id, u]));
-      const inserts: RosterUser[] = [];
-      const changes = [];
-      for (const e of page) {
-        const old = current.get(e.local_id);
-        if (e.action === 'missing') {
-          if (!old || old.active !== 1 || old.source !== o.source) continue;
-          if (o.write) users.deactivate(e.local_id, o.now);
-          changes.push(person('deactivated', old, []));
-          continue;
-        }
-        const next = merge(old, unpackRow(e.packed!), o.source);
-        if (!old) {
-          inserts.push(next);
-          changes.push(person('added', next, []));
-          continue;
-        }
-        if (same(old, next)) continue;
-        if (o.write) users.update(next, o.now);
-        const kind = old.active === 1 && next.active === 0 ? 'deactivated' : old.active === 0 && next.active === 1 ? 'reactivated' : 'changed';
-        changes.push(person(kind, next, fieldChanges(old, next)));
-      }
-      if (o.write) users.insertMany(inserts, o.now);
-      kept = importChanges.appendChanges(o.importId, changes, kept);
+      // NB: pages until the time is up, then commit: each commit writes every index page the
+      // transaction touched, so ~TX_MS per transaction costs a third of 500-row transactions.
+      const started = performance.now();
+      do {
+        const page = staging.planPage(after, CHUNK);
+        if (page.length) kept = applyPage(users, importChanges, page, o, kept);
+        if (page.length < CHUNK) done = true;
+        else after = page[page.length - 1]!.local_id;
+      } while (!done && performance.now() - started < TX_MS);
     }, { durable: false });
-    if (page.length < CHUNK) return kept;
-    after = page[page.length - 1]!.local_id;
-    await nextTurn();
+    if (!done) await nextTurn();
   }
+  return kept;
+}
+
+/** One page of the plan carried out (or only listed), inside the caller's transaction. */
+function applyPage(users: ApplyTarget['users'], importChanges: ApplyTarget['importChanges'], page: PlanEntry[], o: { importId: number; source: string; now: string; write: boolean }, kept: number): number {
+  const current = new Map(users.byLocalIds(page.map((e) => e.local_id)).map((u) => [u.local_id, u]));
+  const inserts: RosterUser[] = [];
+  const changes = [];
+  for (const e of page) {
+    const old = current.get(e.local_id);
+    if (e.action === 'missing') {
+      if (!old || old.active !== 1 || old.source !== o.source) continue;
+      if (o.write) users.deactivate(e.local_id, o.now);
+      changes.push(person('deactivated', old, []));
+      continue;
+    }
+    const next = merge(old, unpackRow(e.packed!), o.source);
+    if (!old) {
+      inserts.push(next);
+      changes.push(person('added', next, []));
+      continue;
+    }
+    if (same(old, next)) continue;
+    if (o.write) users.update(next, o.now);
+    const kind = old.active === 1 && next.active === 0 ? 'deactivated' : old.active === 0 && next.active === 1 ? 'reactivated' : 'changed';
+    changes.push(person(kind, next, fieldChanges(old, next)));
+  }
+  if (o.write) users.insertMany(inserts, o.now);
+  return importChanges.appendChanges(o.importId, changes, kept);
 }
 
 function keyOf(row: RosterRow, compared: readonly number[]): string {
