@@ -48,15 +48,17 @@ export interface ImportRow extends ImportRecord {
   held_dir: string;
 }
 
-type StoredRow = Omit<ImportRow, 'columns_used' | 'columns_ignored' | 'ignored_reasons'> & { columns_used: string; columns_ignored: string; ignored_reasons: string };
+type StoredRow = Omit<ImportRow, 'columns_used' | 'columns_ignored' | 'ignored_reasons'> & { columns_used: string; columns_ignored: string; ignored_reasons: string; listed?: number };
 
 /** The column lists are stored as JSON text (migration 011). */
 function fromStored(row: StoredRow): ImportRow;
 function fromStored(row: StoredRow | undefined): ImportRow | undefined;
 function fromStored(row: StoredRow | undefined): ImportRow | undefined {
   if (!row) return undefined;
+  // NB: `listed` is the change list's bookkeeping (import-change-store), not part of the record.
+  const { listed: _listed, ...rest } = row;
   return {
-    ...row,
+    ...rest,
     columns_used: JSON.parse(row.columns_used || '[]'),
     columns_ignored: JSON.parse(row.columns_ignored || '[]'),
     ignored_reasons: JSON.parse(row.ignored_reasons || '[]'),

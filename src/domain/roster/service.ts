@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RosterConfig } from '../../config/schema.ts';
 import type { UploadRefusal } from '../incoming/folder.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -29,6 +30,8 @@ const IN_PROGRESS = 'in progress';
 /** Where an accepted import's staged rows wait until its apply is finished (under the data folder). */
 const APPLYING = join('imports', 'applying');
 const STAGING_FILE = 'staging.db';
+/** People deleted from a list per statement (a few milliseconds). */
+const CLEAR_CHUNK = 2000;
 
 /** Highest page of an import's people: more than MAX_STORED_CHANGES fill. */
 const MAX_CHANGE_PAGE = 1_000_000;
@@ -318,6 +321,7 @@ export class RosterService {
         }, staging, facts);
       } catch (err) {
         if (!(err instanceof RefusedFile)) throw err;
+        if (approval) await this.clearList(approval.id);
         const changes: ImportUpdate = {
           status: 'refused', reason: err.message, format: err.format, encoding: err.csv?.encoding ?? '', delimiter: err.csv?.delimiter ?? '',
           ...(err.layout ? layoutReport(err.layout) : {}),
@@ -372,6 +376,8 @@ export class RosterService {
       error_count: errorLines,
     };
     let outcome: { id: number; status: 'applied' | 'held' | 'refused'; reason: string };
+    // An approved import is planned again: the list of what it would do goes first.
+    if (approval) await this.clearList(approval.id);
     if (errorLines * 100 > cfg.max_error_percent * parsed.dataRows) {
       const reason = `${errorLines} of ${parsed.dataRows} rows (${pct(errorLines, parsed.dataRows)}) have errors, more than the ${cfg.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
       outcome = { id: this.record(base, { ...counts, status: 'refused', reason }, errors, approval), status: 'refused', reason };
@@ -381,7 +387,6 @@ export class RosterService {
       const id = tx(() => {
         const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused', reason: IN_PROGRESS });
         imports.replaceErrors(id, errors);
-        importChanges.clearChanges(id);
         if (!hold) this.accept(id, staging, base.source, counts, approval);
         return id;
       });
@@ -391,7 +396,6 @@ export class RosterService {
           // Who, not only how many: listed for a held import too (what approving would do).
           await applyPlan(this.storage, staging, { importId: id, source: base.source, now: new Date().toISOString(), write: false, kept: 0 });
           superseded = tx(() => {
-            importChanges.pruneChanges();
             finishImport(imports, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' });
             return supersedeHeld(imports, base.source, id);
           });
@@ -401,6 +405,7 @@ export class RosterService {
           throw err;
         }
         for (const old of superseded) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
+        await this.pruneLists();
         outcome = { id, status: 'held', reason: hold };
       } else {
         await this.finishApply(this.storage.rosterApplies.pendingApplies().find((a) => a.import_id === id)!);
@@ -452,15 +457,13 @@ export class RosterService {
     }
     const staging = openStaging(path);
     try {
-      const counts = importChanges.countChanges(a.import_id);
-      const kept = CHANGE_KINDS.reduce((n, k) => n + counts[k], 0);
+      const kept = importChanges.listedCount(a.import_id);
       await applyPlan(this.storage, staging, { importId: a.import_id, source: a.source, now: a.now, write: true, kept });
     } finally {
       staging.close();
     }
     const outcome = JSON.parse(a.outcome) as ImportUpdate;
     const superseded = tx(() => {
-      importChanges.pruneChanges();
       const photosLinked = Math.max(0, a.unmatched_before - users.countUnmatchedPhotos());
       finishImport(imports, a.import_id, { ...outcome, photos_linked: photosLinked, status: 'applied', reason: '' }, approval);
       rosterApplies.endApply(a.import_id);
@@ -469,6 +472,18 @@ export class RosterService {
     rmSync(path, { force: true });
     for (const old of superseded) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
     if (approval) rmSync(heldDir(this.heldRoot, a.import_id), { recursive: true, force: true });
+    await this.pruneLists();
+  }
+
+  /** Empties an import's list of people a part at a time, the event loop turning in between. */
+  private async clearList(id: number): Promise<void> {
+    const { tx, importChanges } = this.storage;
+    while (!tx(() => importChanges.clearSome(id, CLEAR_CHUNK), { durable: false })) await nextTurn();
+  }
+
+  /** Drops the oldest lists of people beyond their budget (MAX_STORED_CHANGES_TOTAL), a part at a time. */
+  private async pruneLists(): Promise<void> {
+    for (const id of this.storage.importChanges.listsOverBudget()) await this.clearList(id);
   }
 
   /** A refused import, in one statement or as the update of an approved one. */
