@@ -1,12 +1,11 @@
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { openDatabase, type Db } from './db.ts';
 
 /**
  * The staged rows of one roster import: a SQLite file of its own beside the import's work copy,
  * so a 500,000-row file is held on disk, not in the heap, and nothing in the appliance's database
  * changes while it is read and judged. Written without a journal or fsync while it is filled (a
- * crash throws it away with the work folder); `seal` makes it durable before the import is
- * accepted, since a restart then finishes the apply from it.
+ * crash throws it away with the work folder); it is closed and flushed (files.ts syncFile) before
+ * the import is accepted, since a restart then finishes the apply from it.
  */
 export interface StagedRow {
   local_id: string;
@@ -94,17 +93,6 @@ export function openStaging(path: string) {
     /** Plan entries after `after`, by Local ID, with their staged rows. */
     planPage(after: string, limit: number): PlanEntry[] {
       return db.all('SELECT p.local_id, p.action, r.packed FROM plan p LEFT JOIN rows r ON r.local_id = p.local_id WHERE p.local_id > ? ORDER BY p.local_id LIMIT ?', after, limit);
-    },
-
-    /** Makes the file durable (the apply that follows is finished from it after a crash). */
-    seal(): void {
-      close();
-      const fd = openSync(path, 'r+');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
     },
 
     /** Closes the file (again is harmless). */

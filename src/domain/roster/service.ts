@@ -8,7 +8,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Storage } from '../../storage/index.ts';
 import type { ImportRow, ImportUpdate, NewImport } from '../../storage/roster-import-store.ts';
 import { readFileFacts } from './decode.ts';
-import { applyPlan, planStaged, type Plan } from './staged-plan.ts';
+import { applyPlan, planStaged, type ApplyTarget, type Plan } from './staged-plan.ts';
 import { errorReportCsv } from './error-report.ts';
 import { CANONICAL_FILE, rosterKindOf } from './file-kinds.ts';
 import { ONEROSTER_COMPANIONS } from './oneroster.ts';
@@ -18,7 +18,7 @@ import { recordSameContent } from './same-content.ts';
 import { newWorkFolder, removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
 import { openStaging, type Staging } from '../../storage/roster-staging.ts';
 import type { RosterApply } from '../../storage/roster-apply-store.ts';
-import { fsyncDir } from '../../storage/files.ts';
+import { fsyncDir, syncFile } from '../../storage/files.ts';
 import type { ImportError, ImportRecord, RosterKind } from './types.ts';
 import type { Layout } from './layout.ts';
 import { describeMap, mappingValueMap, PLAIN } from './value-maps.ts';
@@ -53,7 +53,7 @@ export interface ImportDetail extends ImportRecord {
 }
 
 export interface RosterServiceOptions {
-  storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies'>;
+  storage: Pick<Storage, 'path' | 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies'>;
   config: RosterConfig;
   /** Held files are kept under `<dataDir>/imports/held/<id>/`. */
   dataDir: string;
@@ -75,7 +75,7 @@ export const LIST_ERRORS = 100;
  * Imports of one process run one at a time, in the order they were asked for.
  */
 export class RosterService {
-  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies'>;
+  private readonly storage: Pick<Storage, 'path' | 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies'>;
   private readonly dataDir: string;
   private readonly config: RosterConfig;
   private readonly log: Logger;
@@ -383,22 +383,28 @@ export class RosterService {
       outcome = { id: this.record(base, { ...counts, status: 'refused', reason }, errors, approval), status: 'refused', reason };
     } else {
       const hold = approval ? undefined : holdReason(plan, deactivated, counts.updated!, base.source, cfg, parsed.layout);
+      // NB: made durable before the transaction: an fsync of the staged rows (tens of MB written
+      // without one) must not hold SQLite's write lock.
+      if (!hold) {
+        staging.close();
+        await syncFile(staging.path);
+      }
       // Recorded first as in progress (a start-up after a crash says it was cut off), with its errors.
       const id = tx(() => {
         const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused', reason: IN_PROGRESS });
         imports.replaceErrors(id, errors);
         if (!hold) this.accept(id, staging, base.source, counts, approval);
         return id;
-      });
+      }, { immediate: true });
       if (hold) {
         let superseded: ImportRow[];
         try {
           // Who, not only how many: listed for a held import too (what approving would do).
-          await applyPlan(this.storage, staging, { importId: id, source: base.source, now: new Date().toISOString(), write: false, kept: 0 });
+          await applyPlan(this.target(), staging, { importId: id, source: base.source, now: new Date().toISOString(), write: false, kept: 0 });
           superseded = tx(() => {
             finishImport(imports, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' });
             return supersedeHeld(imports, base.source, id);
-          });
+          }, { immediate: true });
         } catch (err) {
           // Not decided, so not recorded: as if the upload had not been imported yet (it is retried).
           tx(() => imports.deleteImport(id));
@@ -421,13 +427,12 @@ export class RosterService {
   }
 
   /**
-   * The acceptance, inside the caller's transaction: the staged rows move (durable) to
+   * The acceptance, inside the caller's transaction: the staged rows (closed, flushed) move to
    * `imports/applying/<id>.db` and the promise to apply them is recorded. NB: the move is made
    * before the commit, as keepHeldFile does: a crash leaves either the promise with its rows, or
    * no promise and a file that removeDeadWork deletes.
    */
   private accept(id: number, staging: Staging, source: string, counts: ImportUpdate, approval: { actor: string } | undefined): void {
-    staging.seal();
     const staged = join(APPLYING, `${id}.db`);
     const dest = join(this.dataDir, staged);
     mkdirSync(dirname(dest), { recursive: true });
@@ -458,27 +463,41 @@ export class RosterService {
     const staging = openStaging(path);
     try {
       const kept = importChanges.listedCount(a.import_id);
-      await applyPlan(this.storage, staging, { importId: a.import_id, source: a.source, now: a.now, write: true, kept });
+      await applyPlan(this.target(), staging, { importId: a.import_id, source: a.source, now: a.now, write: true, kept });
     } finally {
       staging.close();
     }
+    await this.flushWal();
     const outcome = JSON.parse(a.outcome) as ImportUpdate;
     const superseded = tx(() => {
       const photosLinked = Math.max(0, a.unmatched_before - users.countUnmatchedPhotos());
       finishImport(imports, a.import_id, { ...outcome, photos_linked: photosLinked, status: 'applied', reason: '' }, approval);
       rosterApplies.endApply(a.import_id);
       return supersedeHeld(imports, a.source, a.import_id);
-    });
+    }, { immediate: true });
     rmSync(path, { force: true });
     for (const old of superseded) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
     if (approval) rmSync(heldDir(this.heldRoot, a.import_id), { recursive: true, force: true });
     await this.pruneLists();
   }
 
+  private target(): ApplyTarget {
+    return { tx: this.storage.tx, users: this.storage.users, importChanges: this.storage.importChanges, flush: () => this.flushWal() };
+  }
+
+  /**
+   * Flushes the database's WAL off the event loop. NB: the apply commits without an fsync; left
+   * to pile up, that data is flushed by the next durable commit, whoever makes it, on its event
+   * loop and under the write lock (a session or audit write waited 1 s for a 200,000-row import).
+   */
+  private flushWal(): Promise<void> {
+    return syncFile(`${this.storage.path}-wal`);
+  }
+
   /** Empties an import's list of people a part at a time, the event loop turning in between. */
   private async clearList(id: number): Promise<void> {
     const { tx, importChanges } = this.storage;
-    while (!tx(() => importChanges.clearSome(id, CLEAR_CHUNK), { durable: false })) await nextTurn();
+    while (!tx(() => importChanges.clearSome(id, CLEAR_CHUNK), { durable: false, immediate: true })) await nextTurn();
   }
 
   /** Drops the oldest lists of people beyond their budget (MAX_STORED_CHANGES_TOTAL), a part at a time. */

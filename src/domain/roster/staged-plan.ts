@@ -133,7 +133,12 @@ export interface ApplyTarget {
   tx: Tx;
   users: Pick<UserStore, 'byLocalIds' | 'insertMany' | 'update' | 'deactivate'>;
   importChanges: Pick<ImportChangeStore, 'appendChanges'>;
+  /** Flushes what the transactions wrote (they commit without an fsync), off the event loop. */
+  flush(): Promise<void>;
 }
+
+/** Apply transactions between two flushes of what they wrote. */
+const TX_PER_FLUSH = 8;
 
 /**
  * Carries out the plan of the staging file a chunk at a time, each chunk one transaction that
@@ -147,6 +152,7 @@ export async function applyPlan(target: ApplyTarget, staging: Staging, o: { impo
   let kept = o.kept;
   let after = '';
   let done = false;
+  let unflushed = 0;
   while (!done) {
     tx(() => {
       // NB: pages until the time is up, then commit: each commit writes every index page the
@@ -158,8 +164,13 @@ export async function applyPlan(target: ApplyTarget, staging: Staging, o: { impo
         if (page.length < CHUNK) done = true;
         else after = page[page.length - 1]!.local_id;
       } while (!done && performance.now() - started < TX_MS);
-    }, { durable: false });
-    if (!done) await nextTurn();
+      // NB: immediate: it reads before it writes, and a deferred transaction whose snapshot another
+      // connection wrote past fails at its first write with SQLITE_BUSY, without waiting.
+    }, { durable: false, immediate: true });
+    if (++unflushed === TX_PER_FLUSH) {
+      unflushed = 0;
+      await target.flush();
+    } else if (!done) await nextTurn();
   }
   return kept;
 }
