@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS plan (local_id TEXT PRIMARY KEY NOT NULL, action TEXT
 export function openStaging(path: string) {
   const db: Db = openDatabase(path, { migrate: false });
   // NB: MEMORY, not OFF: a rolled-back batch must still leave the file consistent.
-  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA cache_size = -8000');
+  db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA cache_size = -2000');
   db.exec(SCHEMA);
   let open = true;
   const close = () => {
