@@ -247,6 +247,8 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       await ctx.deliveries.stop();
       await ctx.photos.stop();
       await ctx.imports.stop();
+      // An approval from the web runs outside the scheduler; its apply finishes before the database closes.
+      await ctx.roster.idle();
       await retention?.stop();
       photoRetention?.stop();
       await ctx.backupSchedule.stop();
