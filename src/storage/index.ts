@@ -66,6 +66,10 @@ export interface Storage {
   readonly monitor: MonitorStore;
   /** The alerts raised and not yet resolved. */
   readonly alerts: AlertStore;
+  /** See `Db.autoCheckpoint`: off while a long write checkpoints for itself. */
+  autoCheckpoint(on: boolean): void;
+  /** See `Db.checkpoint`: a WAL checkpoint whose fsyncs run off the event loop. */
+  checkpoint(): Promise<void>;
   /** A consistent copy of the database at `path`, taken beside running writers. */
   snapshotTo(path: string): void;
   close(): void;
@@ -105,6 +109,8 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     migrate: () => migrate(db),
     monitor: createMonitorStore(db),
     alerts: createAlertStore(db),
+    autoCheckpoint: (on) => db.autoCheckpoint(on),
+    checkpoint: () => db.checkpoint(),
     snapshotTo: (dest) => snapshotInto(db, dest),
     close: () => db.close(),
   };

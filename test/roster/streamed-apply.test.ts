@@ -66,6 +66,10 @@ describe('a large roster import shares the appliance', () => {
     expect(partial.length).toBeGreaterThan(1);
     expect(busy).toBe(0);
     expect(otherDb.get<{ n: number }>('SELECT count(*) AS n FROM probe')!.n).toBe(turns);
+    // It checkpointed the WAL itself (fsyncs off the event loop) and gave SQLite's automatic
+    // checkpoint back to the connection; the database is whole.
+    expect(env.db.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint')!.wal_autocheckpoint).toBe(1000);
+    expect(env.db.get<{ integrity_check: string }>('PRAGMA integrity_check')!.integrity_check).toBe('ok');
     // The staged rows are gone once applied.
     expect(applying()).toEqual([]);
     expect(readdirSync(join(env.dir, 'imports', 'work'))).toEqual([]);

@@ -53,7 +53,7 @@ export interface ImportDetail extends ImportRecord {
 }
 
 export interface RosterServiceOptions {
-  storage: Pick<Storage, 'path' | 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies'>;
+  storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'autoCheckpoint' | 'checkpoint'>;
   config: RosterConfig;
   /** Held files are kept under `<dataDir>/imports/held/<id>/`. */
   dataDir: string;
@@ -75,7 +75,7 @@ export const LIST_ERRORS = 100;
  * Imports of one process run one at a time, in the order they were asked for.
  */
 export class RosterService {
-  private readonly storage: Pick<Storage, 'path' | 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies'>;
+  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'autoCheckpoint' | 'checkpoint'>;
   private readonly dataDir: string;
   private readonly config: RosterConfig;
   private readonly log: Logger;
@@ -400,7 +400,7 @@ export class RosterService {
         let superseded: ImportRow[];
         try {
           // Who, not only how many: listed for a held import too (what approving would do).
-          await applyPlan(this.target(), staging, { importId: id, source: base.source, now: new Date().toISOString(), write: false, kept: 0 });
+          await this.withCheckpoints(() => applyPlan(this.target(), staging, { importId: id, source: base.source, now: new Date().toISOString(), write: false, kept: 0 }));
           superseded = tx(() => {
             finishImport(imports, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' });
             return supersedeHeld(imports, base.source, id);
@@ -463,11 +463,10 @@ export class RosterService {
     const staging = openStaging(path);
     try {
       const kept = importChanges.listedCount(a.import_id);
-      await applyPlan(this.target(), staging, { importId: a.import_id, source: a.source, now: a.now, write: true, kept });
+      await this.withCheckpoints(() => applyPlan(this.target(), staging, { importId: a.import_id, source: a.source, now: a.now, write: true, kept }));
     } finally {
       staging.close();
     }
-    await this.flushWal();
     const outcome = JSON.parse(a.outcome) as ImportUpdate;
     const superseded = tx(() => {
       const photosLinked = Math.max(0, a.unmatched_before - users.countUnmatchedPhotos());
@@ -482,16 +481,25 @@ export class RosterService {
   }
 
   private target(): ApplyTarget {
-    return { tx: this.storage.tx, users: this.storage.users, importChanges: this.storage.importChanges, flush: () => this.flushWal() };
+    return { tx: this.storage.tx, users: this.storage.users, importChanges: this.storage.importChanges, flush: () => this.storage.checkpoint() };
   }
 
   /**
-   * Flushes the database's WAL off the event loop. NB: the apply commits without an fsync; left
-   * to pile up, that data is flushed by the next durable commit, whoever makes it, on its event
-   * loop and under the write lock (a session or audit write waited 1 s for a 200,000-row import).
+   * Runs a long write with SQLite's automatic WAL checkpoint off and checkpoints of its own in its
+   * place (`target().flush`, then once at the end), whose fsyncs run off the event loop: the
+   * automatic one, on the event loop inside a commit, was most of the stalls and half the time of
+   * an import on a busy disk (docs/BENCHMARKS.md). NB: the apply commits without an fsync too;
+   * the checkpoint flushes the WAL first, so the last commit's fsync has little left to do.
    */
-  private flushWal(): Promise<void> {
-    return syncFile(`${this.storage.path}-wal`);
+  private async withCheckpoints<T>(fn: () => Promise<T>): Promise<T> {
+    this.storage.autoCheckpoint(false);
+    try {
+      const out = await fn();
+      await this.storage.checkpoint();
+      return out;
+    } finally {
+      this.storage.autoCheckpoint(true);
+    }
   }
 
   /** Empties an import's list of people a part at a time, the event loop turning in between. */

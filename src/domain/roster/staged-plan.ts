@@ -133,11 +133,11 @@ export interface ApplyTarget {
   tx: Tx;
   users: Pick<UserStore, 'byLocalIds' | 'insertMany' | 'update' | 'deactivate'>;
   importChanges: Pick<ImportChangeStore, 'appendChanges'>;
-  /** Flushes what the transactions wrote (they commit without an fsync), off the event loop. */
+  /** Checkpoints what the transactions wrote (they commit without an fsync), the fsyncs off the event loop. */
   flush(): Promise<void>;
 }
 
-/** Apply transactions between two flushes of what they wrote. */
+/** Apply transactions between two checkpoints of what they wrote. */
 const TX_PER_FLUSH = 8;
 
 /**
