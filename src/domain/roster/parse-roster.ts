@@ -39,7 +39,7 @@ export const MAX_ROWS = 500_000;
 /** Error lines kept per file; the count stays exact (a file that bad is refused anyway). */
 export const MAX_ERRORS_KEPT = 10_000;
 
-/** A file read whole: its facts, its layout, the rows to import and the lines that cannot be. */
+/** A file read through: its facts, its layout, its valid rows (staged) and the lines that cannot be imported. */
 export interface ParsedRoster {
   csv: CsvFile;
   layout: Layout;

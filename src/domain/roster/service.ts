@@ -389,7 +389,7 @@ export class RosterService {
         staging.close();
         await syncFile(staging.path);
       }
-      // Recorded first as in progress (a start-up after a crash says it was cut off), with its errors.
+      // Recorded as in progress with its errors (a start after a crash drops it unless it was accepted).
       const id = tx(() => {
         const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused', reason: IN_PROGRESS });
         imports.replaceErrors(id, errors);
