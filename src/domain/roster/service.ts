@@ -481,7 +481,16 @@ export class RosterService {
   }
 
   private target(): ApplyTarget {
-    return { tx: this.storage.tx, users: this.storage.users, importChanges: this.storage.importChanges, flush: () => this.storage.checkpoint() };
+    return { tx: this.storage.tx, users: this.storage.users, importChanges: this.storage.importChanges, flush: () => this.checkpoint() };
+  }
+
+  /** A checkpoint that cannot fail an import: the WAL then waits for the next one, or SQLite's own. */
+  private async checkpoint(): Promise<void> {
+    try {
+      await this.storage.checkpoint();
+    } catch (err) {
+      this.log.warn({ err }, 'a WAL checkpoint during a roster import failed; the next one will catch up');
+    }
   }
 
   /**
@@ -495,7 +504,7 @@ export class RosterService {
     this.storage.autoCheckpoint(false);
     try {
       const out = await fn();
-      await this.storage.checkpoint();
+      await this.checkpoint();
       return out;
     } finally {
       this.storage.autoCheckpoint(true);
