@@ -1,9 +1,12 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RosterService } from '../../src/domain/roster/service.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { databaseOf, openStorage, type Storage } from '../../src/storage/index.ts';
+import { parseConfig } from '../../src/config/parse.ts';
 import { makeEnv, numbered, students, type Env } from './helpers.ts';
 
 let env: Env;
@@ -150,6 +153,43 @@ describe('an accepted import a crash cut off', () => {
     await next.roster.resume();
     expect(next.roster.listImports().map((r) => r.status)).toEqual(['applied']);
     expect(env.db.get<{ n: number }>('SELECT count(*) AS n FROM import_changes WHERE import_id = ?', id)!.n).toBe(0);
+  });
+});
+
+describe('the disk of the data folder filling up while a roster is staged', () => {
+  // NB: a size-limited tmpfs as the data folder needs root, as test/proof/full-disk does.
+  it.skipIf(process.getuid?.() !== 0)('refuses the import with the reason, keeps the old roster, leaves no staged rows, and imports again once there is room', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'idphotos-roster-full-'));
+    const outside = mkdtempSync(join(tmpdir(), 'idphotos-roster-files-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m,mode=0700', 'tmpfs', dataDir]);
+    let storage: Storage | undefined;
+    try {
+      const config = parseConfig('[roster]\nhold_change_percent = 100\n', '', dataDir);
+      storage = openStorage(join(dataDir, 'idphotos.db'));
+      const roster = new RosterService({ storage, config: config.roster, dataDir, log: createLogger('roster-test') });
+      const file = (rows: string[][]) => {
+        const path = join(outside, 'students.csv');
+        writeFileSync(path, students(rows));
+        return path;
+      };
+      expect(await roster.importFile({ path: file(numbered(100)), origin: 'test' })).toMatchObject({ status: 'applied', added: 100 });
+      // ≈ 4.3 MB: its work copy fits, its staged rows (≈ 1.6 times the file) do not.
+      const big = await roster.importFile({ path: file(numbered(60_000, 1, '06')), origin: 'test' });
+      expect(big.status).toBe('refused');
+      expect(big.reason).toMatch(/^the disk of the data folder is full: .*nothing changed: free space, then upload it again$/);
+      const db = databaseOf(storage);
+      expect(db.get<{ n: number }>("SELECT count(*) AS n FROM users WHERE grade = '05'")!.n).toBe(100);
+      expect(db.get<{ n: number }>('SELECT count(*) AS n FROM users')!.n).toBe(100);
+      expect(readdirSync(join(dataDir, 'imports', 'work'))).toEqual([]);
+      expect(existsSync(join(dataDir, 'imports', 'applying')) ? readdirSync(join(dataDir, 'imports', 'applying')) : []).toEqual([]);
+      // A file that fits is imported as usual.
+      expect(await roster.importFile({ path: file(numbered(1_000, 1, '07')), origin: 'test' })).toMatchObject({ status: 'applied', added: 900, updated: 100 });
+    } finally {
+      storage?.close();
+      execFileSync('umount', [dataDir]);
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 

@@ -30,6 +30,8 @@ const IN_PROGRESS = 'in progress';
 /** Where an accepted import's staged rows wait until its apply is finished (under the data folder). */
 const APPLYING = join('imports', 'applying');
 const STAGING_FILE = 'staging.db';
+/** Why an import is refused when its staged rows do not fit on the disk. */
+const DISK_FULL = 'the disk of the data folder is full: the file could not be staged for comparison (that needs about twice its size free); nothing changed: free space, then upload it again';
 /** People deleted from a list per statement (a few milliseconds). */
 const CLEAR_CHUNK = 2000;
 
@@ -319,7 +321,14 @@ export class RosterService {
           oneRosterLocalId: this.config.oneroster_local_id,
           companion: (name) => join(dirname(path), name),
         }, staging, facts);
-      } catch (err) {
+      } catch (caught) {
+        let err = caught;
+        if (isDiskFull(err)) {
+          // The staged rows go first: the refusal needs a little room to be recorded.
+          staging.close();
+          rmSync(stageDir, { recursive: true, force: true });
+          err = new RefusedFile(DISK_FULL);
+        }
         if (!(err instanceof RefusedFile)) throw err;
         if (approval) await this.clearList(approval.id);
         const changes: ImportUpdate = {
@@ -358,7 +367,18 @@ export class RosterService {
     const cfg = this.config;
     const { tx, users, imports, importChanges } = this.storage;
     const deactivateMissing = parsed.fullExport && cfg.deactivate_missing.includes(kind);
-    const plan = await planStaged(users, staging, base.source, parsed.sample, deactivateMissing);
+    let plan: Plan;
+    try {
+      plan = await planStaged(users, staging, base.source, parsed.sample, deactivateMissing);
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      staging.close();
+      rmSync(staging.path, { force: true });
+      if (approval) await this.clearList(approval.id);
+      const id = this.record(base, { status: 'refused', reason: DISK_FULL, format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, ...layoutReport(parsed.layout) }, parsed.errors, approval);
+      this.log.warn({ import: id, file: base.file, origin: base.origin, reason: DISK_FULL }, `import ${id} (${base.file}) refused: ${DISK_FULL}`);
+      return this.getImport(id);
+    }
     const errors = plan.conflicts.length ? [...parsed.errors, ...plan.conflicts].sort((a, b) => a.line - b.line) : parsed.errors;
     // Each bad line has one error: a row is invalid, a duplicate, or a conflict, never two.
     const errorLines = parsed.errorCount + plan.conflictCount;
@@ -555,6 +575,12 @@ function holdReason(plan: Plan, deactivated: number, updated: number, source: st
     return `would change ${updated} of ${all} users from ${source} (${pct(updated, all)}), more than roster.hold_change_percent (${cfg.hold_change_percent}%): check the export, then approve or discard it`;
   }
   return undefined;
+}
+
+/** SQLite's "database or disk is full", or a write the file system refused for want of space. */
+function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
 }
 
 function pct(n: number, of: number): string {
