@@ -86,6 +86,31 @@ export function insertUsers(db: Db, count: number, rnd = seeded()): BenchUser[] 
   return users;
 }
 
+/**
+ * What people type, as `/search?…` paths: growing prefixes of a last or first name, "first
+ * last", an ID, a filter; 80% as search-as-you-type (the result list alone).
+ */
+export function searchQueries(users: BenchUser[], rnd: () => number): () => string {
+  const pick = <T>(list: T[]): T => list[Math.floor(rnd() * list.length)]!;
+  return () => {
+    const u = pick(users);
+    const r = rnd();
+    const prefix = (s: string) => s.slice(0, 1 + Math.floor(rnd() * Math.min(6, s.length)));
+    const params = new URLSearchParams();
+    if (r < 0.45) params.set('q', prefix(u.last_name));
+    else if (r < 0.65) params.set('q', prefix(u.first_name));
+    else if (r < 0.8) params.set('q', `${u.first_name} ${prefix(u.last_name)}`);
+    else if (r < 0.9) params.set('q', u.local_id.slice(0, 3 + Math.floor(rnd() * 5)));
+    else {
+      params.set('q', prefix(u.last_name));
+      params.set('grade', String(1 + Math.floor(rnd() * 12)));
+    }
+    // Search-as-you-type asks for the result list alone; a typed-out search loads the page.
+    if (rnd() < 0.8) params.set('fragment', '1');
+    return `/search?${params}`;
+  };
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

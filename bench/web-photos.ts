@@ -1,13 +1,18 @@
 /**
  * Signed-in display-image requests (`GET /photos/:localid?size=profile` with a session cookie)
  * against nginx serving the same display images from disk, both under `wrk -t2 -c50`, in the
- * same run. A bare Hono handler answering one image from memory (no session, no store) is a
- * second reference: the most the Node HTTP stack can do here.
+ * same run. Two more references show the most Node's HTTP stack can do here: a bare `node:http`
+ * handler that checks a cookie and writes fixed headers, and a bare Hono handler, each answering
+ * one image from memory (no session, no store). Besides requests per second, each target's CPU
+ * time per request (all threads; nginx's workers from /proc): on a shared machine it moves far
+ * less than the rates. Profile the appliance's side with
+ * `node --cpu-prof --import tsx bench/web-photos.ts` (it serves from this process).
  *
  *   npx tsx bench/web-photos.ts [--photos 300] [--seconds 5] [--rounds 5]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +36,7 @@ chmodSync(work, 0o755);
 const site = await startBenchApp();
 let nginx: ChildProcess | undefined;
 let bare: ReturnType<typeof serve> | undefined;
+let plainServer: ReturnType<typeof createHttpServer> | undefined;
 try {
   const users = insertUsers(databaseOf(site.app.storage), PHOTOS);
   const upload = join(work, 'upload');
@@ -46,7 +52,10 @@ try {
 
   const cookie = await benchSignIn(site.base);
   const root = join(work, 'www');
+  // NB: the appliance sets umask 077 (its files are its owner's only): nginx's workers need these readable.
   mkdirSync(join(root, 'photos'), { recursive: true });
+  chmodSync(root, 0o755);
+  chmodSync(join(root, 'photos'), 0o755);
   let bytes = 0;
   let sample: Uint8Array | undefined;
   for (const u of users) {
@@ -54,6 +63,7 @@ try {
     if (res.status !== 200 || res.headers.get('x-photo')) throw new Error(`photo ${u.local_id}: ${res.status} ${res.headers.get('x-photo') ?? ''}`);
     const body = new Uint8Array(await res.arrayBuffer());
     writeFileSync(join(root, 'photos', u.local_id), body);
+    chmodSync(join(root, 'photos', u.local_id), 0o644);
     bytes += body.length;
     sample ??= body;
   }
@@ -110,40 +120,68 @@ http {
   bare = serve({ fetch: bareApp.fetch, port: barePort, hostname: '127.0.0.1' });
   await waitFor(`http://127.0.0.1:${barePort}${paths[0]}`);
 
+  // The issue's reference for Node itself: node:http, a cookie checked, fixed headers, one image.
+  const plain = createHttpServer((req, res) => {
+    if (!req.headers.cookie?.includes('idphotos_session=')) {
+      res.writeHead(401).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'image/jpeg', 'Content-Length': sample!.length, ETag: '"bench"', 'Cache-Control': 'private, no-cache' });
+    res.end(sample);
+  });
+  plainServer = plain;
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+  const plainPort = (plain.address() as { port: number }).port;
+
+  // CPU time per request, all threads: nginx's from /proc, the other three live in this process.
+  // Less disturbed by neighbours than requests per second (a busy machine stretches wall time).
+  const inProcess = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const nginxCpu = () => nginxWorkers(nginx!.pid!).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const targets = [
-    { name: 'nginx 1.22, 2 workers, files (reference)', url: `http://127.0.0.1:${nginxPort}` },
-    { name: 'idphotos, signed in, GET /photos/:id', url: site.base },
-    { name: 'bare Hono handler, one image from memory', url: `http://127.0.0.1:${barePort}` },
+    { name: 'nginx 1.22, 2 workers, files (reference)', url: `http://127.0.0.1:${nginxPort}`, cpu: nginxCpu },
+    { name: 'idphotos, signed in, GET /photos/:id', url: site.base, cpu: inProcess },
+    { name: 'bare node:http, cookie checked, from memory', url: `http://127.0.0.1:${plainPort}`, cpu: inProcess },
+    { name: 'bare Hono handler, one image from memory', url: `http://127.0.0.1:${barePort}`, cpu: inProcess },
   ];
   // The machine is shared: rounds run the three back to back, in a rotating order, and the
   // ratios are taken within a round (same moment, same neighbours), then the median over rounds.
   const ratios = new Map<string, number[]>();
   const rates = new Map<string, number[]>();
+  const cpuPerRequest = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round++) {
     const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
     const rps = new Map<string, number>();
     for (const t of order) {
+      const cpu0 = t.cpu();
       const r = await wrk(t.url, script);
+      const us = ((t.cpu() - cpu0) * 1e6) / r.requests;
+      cpuPerRequest.set(t.name, [...(cpuPerRequest.get(t.name) ?? []), us]);
       rps.set(t.name, r.rps);
       rates.set(t.name, [...(rates.get(t.name) ?? []), r.rps]);
-      console.log(`round ${round + 1} ${t.name}: ${Math.round(r.rps)} req/s, latency p50 ${r.p50} p99 ${r.p99}`);
+      console.log(`round ${round + 1} ${t.name}: ${Math.round(r.rps)} req/s, ${us.toFixed(1)} µs CPU per request, latency p50 ${r.p50} p99 ${r.p99}`);
     }
     for (const t of targets) ratios.set(t.name, [...(ratios.get(t.name) ?? []), rps.get(t.name)! / rps.get(targets[0]!.name)!]);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`\nmedian over ${ROUNDS} rounds of wrk -t2 -c50 -d${SECONDS}s:`);
   for (const t of targets) {
-    console.log(`${t.name.padEnd(44)} ${String(Math.round(median(rates.get(t.name)!))).padStart(7)} req/s  ${median(ratios.get(t.name)!).toFixed(2)}× nginx (per-round: ${ratios.get(t.name)!.map((r) => r.toFixed(2)).join(' ')})`);
+    console.log(
+      `${t.name.padEnd(44)} ${String(Math.round(median(rates.get(t.name)!))).padStart(7)} req/s  ${median(ratios.get(t.name)!).toFixed(2)}× nginx (per-round: ${ratios.get(t.name)!.map((r) => r.toFixed(2)).join(' ')})  ${median(cpuPerRequest.get(t.name)!).toFixed(1)} µs CPU/request`,
+    );
   }
 } finally {
   nginx?.kill('SIGTERM');
   bare?.close();
+  plainServer?.close();
   await site.close();
   rmSync(work, { recursive: true, force: true });
 }
 
 /** NB: async, not spawnSync: two of the servers measured live in this process's event loop. */
-async function wrk(base: string, script: string): Promise<{ rps: number; p50: string; p99: string; errors: number }> {
+async function wrk(base: string, script: string): Promise<{ rps: number; requests: number; p50: string; p99: string; errors: number }> {
   const child = spawn('wrk', ['-t2', '-c50', `-d${SECONDS}s`, '--latency', '-s', script, base]);
   let stdout = '';
   let stderr = '';
@@ -156,8 +194,20 @@ async function wrk(base: string, script: string): Promise<{ rps: number; p50: st
   const p50 = /\s50%\s+(\S+)/.exec(out.stdout)?.[1] ?? '?';
   const p99 = /\s99%\s+(\S+)/.exec(out.stdout)?.[1] ?? '?';
   const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out.stdout)?.[1] ?? 0) + Number(/Socket errors:.*?timeout (\d+)/.exec(out.stdout)?.[1] ?? 0);
-  if (errors) throw new Error(`${base}: ${errors} non-2xx responses`);
-  return { rps, p50, p99, errors };
+  if (errors) throw new Error(`${base}: ${errors} non-2xx responses\n${out.stdout}`);
+  const requests = Number(/(\d+) requests in/.exec(out.stdout)?.[1]);
+  return { rps, requests, p50, p99, errors };
+}
+
+/** nginx's worker processes: the master's children. */
+function nginxWorkers(master: number): number[] {
+  return readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** A 360×450 JPEG with camera-like grain, so display images weigh what real ones do (~12 KB). */

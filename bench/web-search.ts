@@ -6,7 +6,7 @@
  *   npx tsx bench/web-search.ts [--users 100000] [--requests 2000]
  */
 import { parseArgs } from 'node:util';
-import { benchSignIn, insertUsers, seeded, serverMs, startBenchApp, summarize } from './web-lib.ts';
+import { benchSignIn, insertUsers, searchQueries, seeded, serverMs, startBenchApp, summarize } from './web-lib.ts';
 import { databaseOf } from '../src/storage/index.ts';
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '100000' }, requests: { type: 'string', default: '2000' } } });
@@ -21,25 +21,7 @@ try {
   const cookie = await benchSignIn(site.base);
   const rnd = seeded(7);
   const pick = <T>(list: T[]): T => list[Math.floor(rnd() * list.length)]!;
-
-  /** What people type: growing prefixes of a last or first name, "first last", an ID, a filter. */
-  const query = (): string => {
-    const u = pick(users);
-    const r = rnd();
-    const prefix = (s: string) => s.slice(0, 1 + Math.floor(rnd() * Math.min(6, s.length)));
-    const params = new URLSearchParams();
-    if (r < 0.45) params.set('q', prefix(u.last_name));
-    else if (r < 0.65) params.set('q', prefix(u.first_name));
-    else if (r < 0.8) params.set('q', `${u.first_name} ${prefix(u.last_name)}`);
-    else if (r < 0.9) params.set('q', u.local_id.slice(0, 3 + Math.floor(rnd() * 5)));
-    else {
-      params.set('q', prefix(u.last_name));
-      params.set('grade', String(1 + Math.floor(rnd() * 12)));
-    }
-    // Search-as-you-type asks for the result list alone; a typed-out search loads the page.
-    if (rnd() < 0.8) params.set('fragment', '1');
-    return `/search?${params}`;
-  };
+  const query = searchQueries(users, rnd);
 
   async function run(label: string, path: () => string): Promise<void> {
     for (let i = 0; i < 50; i++) await (await fetch(`${site.base}${path()}`, { headers: { cookie } })).arrayBuffer();

@@ -224,8 +224,8 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       // is dropped (catch-up below redoes it) and work copies go.
       await ctx.roster.resume();
       ctx.roster.removeDeadWork();
-      const [{ startWebServer }, { createWebApp }, { startSftpServer }] = await Promise.all([import('./web/server.ts'), import('./web/app.ts'), import('./sftp/server.ts')]);
-      const web = await startWebServer(createWebApp(ctx), ctx.config.web);
+      const [{ startWebServer }, { createWebApp, webFront }, { startSftpServer }] = await Promise.all([import('./web/server.ts'), import('./web/app.ts'), import('./sftp/server.ts')]);
+      const web = await startWebServer(createWebApp(ctx), ctx.config.web, webFront(ctx));
       running.push(web);
       ctx.log.info({ address: ctx.config.web.listen.host, port: web.port }, `web listening on ${hostPort(ctx.config.web.listen.host, web.port)}`);
       const sftp = await startSftpServer(ctx);

@@ -6,6 +6,8 @@ import { createLogger } from '../shared/logger.ts';
 import { VERSION } from '../version.ts';
 import type { WebEnv } from './env.ts';
 import { withDisplayCache } from './display-cache.ts';
+import { photoFastPath } from './photo-fast-path.ts';
+import type { RequestListener } from 'node:http';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { auditChanges } from './middleware/audit-change.ts';
 import { auditView } from './middleware/audit-view.ts';
@@ -86,6 +88,14 @@ export function createWebApp(ctx: AppContext): Hono<WebEnv> {
   app.route('/incidents', incidentRoutes(ctx));
   app.route('/api/imports', importsApi(ctx));
   return app;
+}
+
+/**
+ * What sees each request before the app (web/server.ts): the fast path for signed-in display
+ * images, which hands everything else, and everything unusual, to the app.
+ */
+export function webFront(ctx: AppContext): (next: RequestListener) => RequestListener {
+  return (next) => photoFastPath(ctx, next);
 }
 
 /** Refuses request bodies over `maxSize` bytes with 413, through the one error translator. */

@@ -1,13 +1,28 @@
 import type { DisplayImage, PhotoService } from '../domain/photos/service.ts';
 
+/** The display-image cache a PhotoService is served through (web/app.ts and the fast path share one). */
+export interface DisplayCache {
+  /** The service with `display(...).read()` answered from memory when it can. */
+  photos: PhotoService;
+  /** The bytes for an ETag if they are in memory (no promise: the fast path's hot case). */
+  peek(etag: string): Uint8Array<ArrayBuffer> | undefined;
+  /** The image's bytes from memory, else read and kept. */
+  read(image: DisplayImage): Promise<Uint8Array<ArrayBuffer>>;
+}
+
+const caches = new WeakMap<PhotoService, DisplayCache>();
+
 /**
  * Keeps recently served display images in memory, keyed by their ETag. The ETag names the
  * content (source SHA-256, size, render revision), so a cached entry can never be stale: a new
- * photo has a new ETag. Without it every thumbnail costs four file-system round trips through
- * libuv's thread pool (open, stat, read, close), which is most of a request's time.
- * Bounded by bytes, least recently used first out.
+ * photo has a new ETag, and a deleted or withheld one is never looked up (the ETag is asked of
+ * the database on every request first). Without it every thumbnail costs four file-system round
+ * trips through libuv's thread pool (open, stat, read, close), which is most of a request's time.
+ * Bounded by bytes, least recently used first out. One per PhotoService.
  */
-export function withDisplayCache(photos: PhotoService, maxBytes = 64 * 1024 * 1024): PhotoService {
+export function displayCacheOf(photos: PhotoService, maxBytes = 64 * 1024 * 1024): DisplayCache {
+  const existing = caches.get(photos);
+  if (existing) return existing;
   const entries = new Map<string, Uint8Array<ArrayBuffer>>();
   let bytes = 0;
 
@@ -22,25 +37,40 @@ export function withDisplayCache(photos: PhotoService, maxBytes = 64 * 1024 * 10
     }
   };
 
-  return {
-    ...photos,
-    display(localId: string, size: Parameters<PhotoService['display']>[1], versionId?: number, reader?: Parameters<PhotoService['display']>[3]): DisplayImage {
-      const image = photos.display(localId, size, versionId, reader);
-      return {
-        ...image,
-        async read() {
-          const hit = entries.get(image.etag);
-          if (hit) {
-            // Move to the back of the Map: the front is evicted first.
-            entries.delete(image.etag);
-            entries.set(image.etag, hit);
-            return hit;
-          }
-          const body = await image.read();
-          remember(image.etag, body);
-          return body;
-        },
-      };
+  const peek = (etag: string): Uint8Array<ArrayBuffer> | undefined => {
+    const hit = entries.get(etag);
+    if (hit) {
+      // Move to the back of the Map: the front is evicted first.
+      entries.delete(etag);
+      entries.set(etag, hit);
+    }
+    return hit;
+  };
+
+  const read = async (image: DisplayImage): Promise<Uint8Array<ArrayBuffer>> => {
+    const hit = peek(image.etag);
+    if (hit) return hit;
+    const body = await image.read();
+    remember(image.etag, body);
+    return body;
+  };
+
+  const cache: DisplayCache = {
+    peek,
+    read,
+    photos: {
+      ...photos,
+      display(localId: string, size: Parameters<PhotoService['display']>[1], versionId?: number, reader?: Parameters<PhotoService['display']>[3]): DisplayImage {
+        const image = photos.display(localId, size, versionId, reader);
+        return { ...image, read: () => read(image) };
+      },
     },
   };
+  caches.set(photos, cache);
+  return cache;
+}
+
+/** The PhotoService with display images kept in memory (see displayCacheOf). */
+export function withDisplayCache(photos: PhotoService): PhotoService {
+  return displayCacheOf(photos).photos;
 }

@@ -95,6 +95,9 @@ describe.skipIf(skip !== undefined)(`full disk: sign-in and the viewer${skip ? `
       const csrf = /name="_csrf" value="([^"]+)"/.exec(home.body)![1]!;
       expect((await http(webPort, 'POST', '/logout', { cookie: desk.cookie, form: { _csrf: csrf } })).status).toBe(303);
       expect((await http(webPort, 'GET', '/', { cookie: desk.cookie })).status).toBe(303);
+      // The session lived in memory only (no room in the database), and so did its end: the
+      // display-image fast path (web/photo-fast-path.ts) honours both.
+      expect((await http(webPort, 'GET', '/photos/S1?size=thumb', { cookie: desk.cookie })).status).toBe(303);
 
       // A change is refused with the reason, not a 500.
       const admin = await signIn(webPort, 'admin');

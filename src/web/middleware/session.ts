@@ -40,7 +40,11 @@ export function sessionToken(header: string | undefined): string | undefined {
  */
 export function clientIp(c: Context): string {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  const address = env?.incoming?.socket?.remoteAddress;
+  return peerAddress(env?.incoming?.socket?.remoteAddress);
+}
+
+/** A socket's peer address as the audit and the sign-in limit name it (IPv4 without `::ffff:`). */
+export function peerAddress(address: string | undefined): string {
   if (!address) return 'local';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }

@@ -36,7 +36,8 @@ function parseVersion(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function matchesEtag(header: string | undefined, etag: string): boolean {
+/** If-None-Match names this ETag (weak or strong) or `*`. */
+export function matchesEtag(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   return header.split(',').some((t) => {
     const tag = t.trim().replace(/^W\//, '');
