@@ -79,6 +79,25 @@ describe('a large roster import shares the appliance', () => {
   });
 });
 
+describe('two importers on one data folder (the server and a CLI import)', () => {
+  it('run one after the other: the second plans against the whole roster the first wrote', async () => {
+    env = makeEnv();
+    const ROWS = 20_000;
+    // A second connection and service over the same data folder, as a CLI process has.
+    const cli = restart();
+    const changed = numbered(ROWS);
+    changed[0]![4] = '06';
+    const [first, second] = await Promise.all([
+      importStudents(numbered(ROWS)),
+      cli.roster.importFile({ path: env.file('students-next.csv', students(changed)), file: 'students.csv', origin: 'cli' }),
+    ]);
+    expect(first).toMatchObject({ status: 'applied', added: ROWS });
+    // Interleaved, it would have found part of the roster missing and added it again.
+    expect(second).toMatchObject({ status: 'applied', added: 0, updated: 1, unchanged: ROWS - 1 });
+    expect(second.id).toBeGreaterThan(first.id);
+  });
+});
+
 describe('an accepted import a crash cut off', () => {
   // The apply is cut off by a trigger on one user near the end, as a kill -9 would cut it:
   // the transactions before it are committed, the promise to finish is in roster_applies.

@@ -16,6 +16,7 @@ import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.
 import { assertHeld, decideImport, finishImport, heldDir, heldFileOrRefuse, keepHeldFile, supersedeHeld, sweepHeldFiles } from './held-imports.ts';
 import { recordSameContent } from './same-content.ts';
 import { newWorkFolder, removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
+import { takeImportLock } from '../../storage/import-lock.ts';
 import { openStaging, type Staging } from '../../storage/roster-staging.ts';
 import type { RosterApply } from '../../storage/roster-apply-store.ts';
 import { fsyncDir, syncFile } from '../../storage/files.ts';
@@ -74,7 +75,8 @@ export const LIST_ERRORS = 100;
 /**
  * Roster sync: a CSV export in, the users table brought in line with it, a chunk at a time (see apply).
  * Every import is recorded (applied, held, refused, discarded, skipped) with each error line.
- * Imports of one process run one at a time, in the order they were asked for.
+ * Imports run one at a time, in the order they were asked for: in one process by a queue, across
+ * processes (the server, a CLI import) by a lock (storage/import-lock.ts).
  */
 export class RosterService {
   private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'autoCheckpoint' | 'checkpoint'>;
@@ -83,6 +85,7 @@ export class RosterService {
   private readonly log: Logger;
   private readonly heldRoot: string;
   private readonly workRoot: string;
+  private readonly lockPath: string;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly delegates = new Map<string, HeldImportHandler>();
 
@@ -93,6 +96,7 @@ export class RosterService {
     this.log = opts.log;
     this.heldRoot = join(opts.dataDir, 'imports', 'held');
     this.workRoot = join(opts.dataDir, 'imports', 'work');
+    this.lockPath = join(opts.dataDir, 'imports', 'roster-lock.db');
   }
 
   /**
@@ -232,27 +236,48 @@ export class RosterService {
   }
 
   /**
-   * After a stop or a crash, before anyone reads the roster: finishes the applies that were
-   * accepted (roster_applies), drops the imports that were cut off before their decision (nothing
-   * changed for them; catch-up imports their files again) and the staged rows nobody needs.
+   * After a stop or a crash, before anyone reads the roster: what `finishCutOff` does, unless
+   * another process (a CLI import) holds the import lock: then that work is its own, and the
+   * next import of either process does it.
    */
   resume(): Promise<void> {
-    return this.serial(async () => {
-      for (const a of this.storage.rosterApplies.pendingApplies()) {
-        this.log.warn({ import: a.import_id }, `import ${a.import_id} was accepted but cut off while it was applied: finishing it`);
-        await this.finishApply(a);
-        const rec = this.getImport(a.import_id);
-        this.log.info({ import: rec.id, file: rec.file, status: rec.status }, `import ${rec.id} (${rec.file}) ${rec.status} after a restart`);
+    const run = async () => {
+      const release = await takeImportLock(this.lockPath, { wait: false });
+      if (!release) {
+        this.log.warn('another process is importing a roster: an import a crash cut off is finished by the next import');
+        return;
       }
-      const { tx, imports, rosterApplies } = this.storage;
-      tx(() => {
-        const dropped = imports.dropCutOff(IN_PROGRESS);
-        if (dropped.length) this.log.warn({ imports: dropped }, `dropped ${dropped.length} import(s) a restart cut off before they were decided: nothing had changed`);
-        const dir = join(this.dataDir, APPLYING);
-        const needed = new Set(rosterApplies.pendingApplies().map((a) => join(this.dataDir, a.staging)));
-        for (const name of existsSync(dir) ? readdirSync(dir) : []) if (!needed.has(join(dir, name))) rmSync(join(dir, name), { force: true });
-      }, { immediate: true });
-    });
+      try {
+        await this.finishCutOff();
+      } finally {
+        release();
+      }
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Under the import lock, so every import found in progress is a dead process's: finishes the
+   * applies that were accepted (roster_applies), drops the imports cut off before their decision
+   * (nothing changed for them; catch-up imports their files again) and the staged rows nobody needs.
+   */
+  private async finishCutOff(): Promise<void> {
+    for (const a of this.storage.rosterApplies.pendingApplies()) {
+      this.log.warn({ import: a.import_id }, `import ${a.import_id} was accepted but cut off while it was applied: finishing it`);
+      await this.finishApply(a);
+      const rec = this.getImport(a.import_id);
+      this.log.info({ import: rec.id, file: rec.file, status: rec.status }, `import ${rec.id} (${rec.file}) ${rec.status} after a restart`);
+    }
+    const { tx, imports, rosterApplies } = this.storage;
+    tx(() => {
+      const dropped = imports.dropCutOff(IN_PROGRESS);
+      if (dropped.length) this.log.warn({ imports: dropped }, `dropped ${dropped.length} import(s) cut off before they were decided: nothing had changed`);
+      const dir = join(this.dataDir, APPLYING);
+      const needed = new Set(rosterApplies.pendingApplies().map((a) => join(this.dataDir, a.staging)));
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) if (!needed.has(join(dir, name))) rmSync(join(dir, name), { force: true });
+    }, { immediate: true });
   }
 
   /** Resolves once every import asked for so far has finished. */
@@ -261,7 +286,17 @@ export class RosterService {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
+    // One at a time in this process (the queue) and across processes (the lock).
+    const locked = async () => {
+      const release = await takeImportLock(this.lockPath);
+      try {
+        await this.finishCutOff();
+        return await fn();
+      } finally {
+        release();
+      }
+    };
+    const next = this.queue.then(locked, locked);
     this.queue = next.catch(() => undefined);
     return next;
   }
