@@ -9,19 +9,29 @@ export interface RosterApply {
   source: string;
   /** The import's timestamp for every user it writes. */
   now: string;
-  /** Photos without a user before the first chunk: the base of photos_linked. */
-  unmatched_before: number;
+  /** Photos whose user the apply has added so far (photos_linked), kept with each chunk. */
+  linked: number;
   /** The import's counts and report (JSON), written with the last chunk. */
   outcome: string;
   /** Who approved it when it was held, or ''. */
   actor: string;
 }
 
-export function beginApply(db: Db, a: RosterApply): void {
+export function beginApply(db: Db, a: Omit<RosterApply, 'linked'>): void {
   db.run(
-    'INSERT INTO roster_applies (import_id, staging, source, now, unmatched_before, outcome, actor) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    a.import_id, a.staging, a.source, a.now, a.unmatched_before, a.outcome, a.actor,
+    'INSERT INTO roster_applies (import_id, staging, source, now, outcome, actor) VALUES (?, ?, ?, ?, ?, ?)',
+    a.import_id, a.staging, a.source, a.now, a.outcome, a.actor,
   );
+}
+
+/** Counts photos an apply's chunk linked (in the chunk's transaction, so a finished chunk is counted once). */
+export function addLinked(db: Db, importId: number, n: number): void {
+  db.run('UPDATE roster_applies SET linked = linked + ? WHERE import_id = ?', n, importId);
+}
+
+/** Photos an apply has linked so far. */
+export function linkedOf(db: Db, importId: number): number {
+  return db.get<{ linked: number }>('SELECT linked FROM roster_applies WHERE import_id = ?', importId)?.linked ?? 0;
 }
 
 export function endApply(db: Db, importId: number): void {
@@ -35,7 +45,7 @@ export function pendingApplies(db: Db): RosterApply[] {
 
 /** The accepted-but-unfinished roster applies (see RosterApply). */
 export function createRosterApplyStore(db: Db) {
-  return bindDb(db, { beginApply, endApply, pendingApplies });
+  return bindDb(db, { beginApply, addLinked, linkedOf, endApply, pendingApplies });
 }
 
 export type RosterApplyStore = ReturnType<typeof createRosterApplyStore>;

@@ -122,9 +122,9 @@ export function createUserStore(db: Db) {
       db.run('UPDATE users SET active = 0, deactivated_at = ?, updated_at = ? WHERE local_id = ? AND active = 1', now, now, localId);
     },
 
-    /** Photos whose Local ID is not a user (yet): "unmatched". */
-    countUnmatchedPhotos: (): number =>
-      db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photos p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.local_id = p.local_id)')!.n,
+    /** How many of these Local IDs have a photo (the photos a new user links). */
+    countPhotosOf: (localIds: readonly string[]): number =>
+      db.get<{ n: number }>('SELECT count(*) AS n FROM photos WHERE local_id IN (SELECT value FROM json_each(?))', JSON.stringify(localIds))!.n,
   };
 }
 

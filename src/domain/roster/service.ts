@@ -455,7 +455,7 @@ export class RosterService {
         let superseded: ImportRow[];
         try {
           // Who, not only how many: listed for a held import too (what approving would do).
-          await this.withCheckpoints(() => applyPlan(this.target(), staging, { importId: id, source: base.source, now: new Date().toISOString(), write: false, kept: 0 }));
+          await this.withCheckpoints(() => applyPlan(this.target(id), staging, { importId: id, source: base.source, now: new Date().toISOString(), write: false, kept: 0 }));
           superseded = tx(() => {
             finishImport(imports, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' });
             return supersedeHeld(imports, base.source, id);
@@ -496,14 +496,14 @@ export class RosterService {
     fsyncDir(dirname(dest));
     if (approval) this.storage.imports.updateImport(id, { status: 'refused', reason: IN_PROGRESS });
     this.storage.rosterApplies.beginApply({
-      import_id: id, staging: staged, source, now: new Date().toISOString(), unmatched_before: this.storage.users.countUnmatchedPhotos(),
+      import_id: id, staging: staged, source, now: new Date().toISOString(),
       outcome: JSON.stringify(counts), actor: approval?.actor ?? '',
     });
   }
 
   /** Writes an accepted import's staged rows to `users`, chunk by chunk, and records it applied. */
   private async finishApply(a: RosterApply): Promise<void> {
-    const { tx, imports, importChanges, rosterApplies, users } = this.storage;
+    const { tx, imports, importChanges, rosterApplies } = this.storage;
     const path = join(this.dataDir, a.staging);
     const approval = a.actor ? { actor: a.actor } : undefined;
     if (!existsSync(path)) {
@@ -518,13 +518,13 @@ export class RosterService {
     const staging = openStaging(path);
     try {
       const kept = importChanges.listedCount(a.import_id);
-      await this.withCheckpoints(() => applyPlan(this.target(), staging, { importId: a.import_id, source: a.source, now: a.now, write: true, kept }));
+      await this.withCheckpoints(() => applyPlan(this.target(a.import_id), staging, { importId: a.import_id, source: a.source, now: a.now, write: true, kept }));
     } finally {
       staging.close();
     }
     const outcome = JSON.parse(a.outcome) as ImportUpdate;
     const superseded = tx(() => {
-      const photosLinked = Math.max(0, a.unmatched_before - users.countUnmatchedPhotos());
+      const photosLinked = rosterApplies.linkedOf(a.import_id);
       finishImport(imports, a.import_id, { ...outcome, photos_linked: photosLinked, status: 'applied', reason: '' }, approval);
       rosterApplies.endApply(a.import_id);
       return supersedeHeld(imports, a.source, a.import_id);
@@ -535,8 +535,16 @@ export class RosterService {
     await this.pruneLists();
   }
 
-  private target(): ApplyTarget {
-    return { tx: this.storage.tx, users: this.storage.users, importChanges: this.storage.importChanges, flush: () => this.checkpoint() };
+  private target(importId: number): ApplyTarget {
+    const { tx, users, importChanges, rosterApplies } = this.storage;
+    return {
+      tx, users, importChanges,
+      added: (localIds) => {
+        const n = users.countPhotosOf(localIds);
+        if (n) rosterApplies.addLinked(importId, n);
+      },
+      flush: () => this.checkpoint(),
+    };
   }
 
   /** A checkpoint that cannot fail an import: the WAL then waits for the next one, or SQLite's own. */

@@ -132,6 +132,8 @@ function count(plan: Plan, user: { source: string; active: number }, source: str
 export interface ApplyTarget {
   tx: Tx;
   users: Pick<UserStore, 'byLocalIds' | 'insertMany' | 'update' | 'deactivate'>;
+  /** Told, inside the transaction, of the users a chunk added (to count the photos they link). */
+  added(localIds: string[]): void;
   importChanges: Pick<ImportChangeStore, 'appendChanges'>;
   /** Checkpoints what the transactions wrote (they commit without an fsync), the fsyncs off the event loop. */
   flush(): Promise<void>;
@@ -148,7 +150,7 @@ const TX_PER_FLUSH = 8;
  * `kept`: how many people the import lists already; returns how many it lists now.
  */
 export async function applyPlan(target: ApplyTarget, staging: Staging, o: { importId: number; source: string; now: string; write: boolean; kept: number }): Promise<number> {
-  const { tx, users, importChanges } = target;
+  const { tx } = target;
   let kept = o.kept;
   let after = '';
   let done = false;
@@ -160,7 +162,7 @@ export async function applyPlan(target: ApplyTarget, staging: Staging, o: { impo
       const started = performance.now();
       do {
         const page = staging.planPage(after, CHUNK);
-        if (page.length) kept = applyPage(users, importChanges, page, o, kept);
+        if (page.length) kept = applyPage(target, page, o, kept);
         if (page.length < CHUNK) done = true;
         else after = page[page.length - 1]!.local_id;
       } while (!done && performance.now() - started < TX_MS);
@@ -176,7 +178,7 @@ export async function applyPlan(target: ApplyTarget, staging: Staging, o: { impo
 }
 
 /** One page of the plan carried out (or only listed), inside the caller's transaction. */
-function applyPage(users: ApplyTarget['users'], importChanges: ApplyTarget['importChanges'], page: PlanEntry[], o: { importId: number; source: string; now: string; write: boolean }, kept: number): number {
+function applyPage({ users, importChanges, added }: ApplyTarget, page: PlanEntry[], o: { importId: number; source: string; now: string; write: boolean }, kept: number): number {
   const current = new Map(users.byLocalIds(page.map((e) => e.local_id)).map((u) => [u.local_id, u]));
   const inserts: RosterUser[] = [];
   const changes = [];
@@ -199,7 +201,10 @@ function applyPage(users: ApplyTarget['users'], importChanges: ApplyTarget['impo
     const kind = old.active === 1 && next.active === 0 ? 'deactivated' : old.active === 0 && next.active === 1 ? 'reactivated' : 'changed';
     changes.push(person(kind, next, fieldChanges(old, next)));
   }
-  if (o.write) users.insertMany(inserts, o.now);
+  if (o.write && inserts.length) {
+    users.insertMany(inserts, o.now);
+    added(inserts.map((u) => u.local_id));
+  }
   return importChanges.appendChanges(o.importId, changes, kept);
 }
 

@@ -14,7 +14,7 @@ CREATE TABLE roster_applies (
   staging          TEXT NOT NULL,
   source           TEXT NOT NULL,
   now              TEXT NOT NULL,
-  unmatched_before INTEGER NOT NULL,
+  linked           INTEGER NOT NULL DEFAULT 0,
   outcome          TEXT NOT NULL,
   actor            TEXT NOT NULL DEFAULT ''
 ) STRICT;
