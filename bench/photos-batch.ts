@@ -1,34 +1,60 @@
 /**
- * A batch of photos (about 150 KB each, 600×800) uploaded with OpenSSH's `sftp -b`, by one client
- * and by 4 clients at once, to OpenSSH's sshd (internal-sftp: the reference, same run) and to
- * idphotos. For idphotos the clock also runs from the last upload's CLOSE until every photo is
- * current with all its display sizes (the issue's "≤ 2 s after the last upload closes").
+ * A batch of photos (600×800 JPEGs of ~150 KB) uploaded with OpenSSH's `sftp -b` (one `put` line
+ * per photo, key auth), by one client and by 4 clients at once, to a private OpenSSH sshd with
+ * internal-sftp (the reference, same run) and to idphotos (`idphotos serve` in its own process).
+ * The references: plain `put`, and `put -f`, which asks the server for fsync@openssh.com after
+ * each file (what "durable at the reply" costs OpenSSH). For idphotos the clock also runs from the
+ * end of the batch until the last photo is visible (current: the viewer shows it) and until every
+ * display size is on disk.
  *
- *   node --import tsx bench/photos-batch.ts [photos=1000]
+ *   node --import tsx bench/photos-batch.ts [photos=1000] [--runs 1] [--clients 1,4]
+ *        [--cpu-prof DIR] [--strace DIR] [--toml 'extra appliance.toml lines'] [--before CHECKOUT]
+ *
+ * `--cpu-prof DIR` writes a V8 CPU profile of the appliance per run into DIR; `--strace DIR` an
+ * `strace -c -f` summary of its system calls (fsync counts) per run; `--before CHECKOUT` also
+ * runs the appliance of another checkout (with its node_modules), for a before/after ratio
+ * measured in the same rounds.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/storage/db.ts';
 import { photoSet, startAppliance, startSshd, type Appliance, type Endpoint } from './photos-lib.ts';
 
-const COUNT = Number(process.argv[2] ?? 1000);
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    runs: { type: 'string', default: '1' },
+    clients: { type: 'string', default: '1,4' },
+    'cpu-prof': { type: 'string' },
+    strace: { type: 'string' },
+    /** Extra appliance.toml lines for idphotos, e.g. `[photos]\nworkers = 1`. */
+    toml: { type: 'string', default: '' },
+    /** Another checkout of idphotos (an earlier commit) to measure in the same rounds. */
+    before: { type: 'string' },
+  },
+});
+const COUNT = Number(positionals[0] ?? 1000);
+const RUNS = Number(args.runs);
+const CLIENTS = args.clients!.split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'idphotos-bench-batch-'));
 const { dir: photos, names } = await photoSet(COUNT, 'batch');
+const avgKb = Math.round(names.reduce((t, n) => t + readFileSync(join(photos, n)).length, 0) / names.length / 1024);
 
 /** Runs `clients` OpenSSH sftp processes at once, each putting its share; resolves with seconds. */
-async function upload(e: Endpoint, username: string, clients: number): Promise<number> {
+async function upload(e: Endpoint, username: string, clients: number, fsync: boolean): Promise<number> {
   const shares = Array.from({ length: clients }, (_, c) => names.filter((_, i) => i % clients === c));
   const opts = ['-P', String(e.port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'IdentitiesOnly=yes', '-i', e.keyFile];
+  const put = fsync ? 'put -f' : 'put';
   const started = performance.now();
   await Promise.all(
     shares.map(
       (share, c) =>
         new Promise<void>((resolve, reject) => {
-          const batch = join(dir, `batch-${e.port}-${clients}-${c}.txt`);
-          writeFileSync(batch, share.map((n) => `put ${n} ${e.target}/${n}`).join('\n') + '\n');
+          const batch = join(dir, `batch-${e.port}-${clients}-${c}-${fsync}.txt`);
+          writeFileSync(batch, share.map((n) => `${put} ${n} ${e.target}/${n}`).join('\n') + '\n');
           const child = spawn('sftp', [...opts, '-b', batch, `${username}@127.0.0.1`], { cwd: photos, stdio: ['ignore', 'ignore', 'pipe'] });
           let err = '';
           child.stderr.on('data', (d) => (err += d));
@@ -45,48 +71,141 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Seconds from now until every photo is current and all its display files exist. */
-async function allReady(app: Appliance): Promise<number> {
+/**
+ * Seconds from now until every photo is current (`visible`: what the viewer shows) and until every
+ * current photo has all its display files on disk (`ready`).
+ */
+async function afterBatch(app: Appliance): Promise<{ visible: number; ready: number }> {
   const started = performance.now();
   const db = openDatabase(join(app.dataDir, 'idphotos.db'), { migrate: false });
+  let visible: number | undefined;
   try {
     for (;;) {
-      const rows = db.all<{ sha: string }>("SELECT v.source_sha256 AS sha FROM photos p JOIN photo_versions v ON v.id = p.version_id WHERE v.state = 'ready'");
+      const rows = db.all<{ sha: string }>('SELECT v.source_sha256 AS sha FROM photos p JOIN photo_versions v ON v.id = p.version_id');
       if (rows.length === COUNT) {
+        visible ??= (performance.now() - started) / 1000;
         const missing = rows.filter((r) => !['thumb', 'profile', 'full'].every((s) => existsSync(join(app.dataDir, 'photos', 'sha256', r.sha.slice(0, 2), `${r.sha}.${s}.jpg`))));
-        if (missing.length === 0) return (performance.now() - started) / 1000;
-        throw new Error(`${missing.length} current photos lack display files`);
+        if (missing.length === 0) return { visible, ready: (performance.now() - started) / 1000 };
       }
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 2));
     }
   } finally {
     db.close();
   }
 }
 
-const results: string[] = [];
+/** `strace -c -f` attached to the appliance until stopped; the summary goes to `file`. */
+function traceSyscalls(pid: number, file: string): () => Promise<void> {
+  const child: ChildProcess = spawn('strace', ['-c', '-f', '-o', file, '-p', String(pid)], { stdio: 'ignore' });
+  return () =>
+    new Promise((resolve) => {
+      child.on('exit', () => resolve());
+      child.kill('SIGINT');
+    });
+}
+
+interface Measured {
+  seconds: number;
+  visible: number;
+  ready: number;
+  cpuMs: number;
+}
+
+interface Round {
+  put: number;
+  putF: number;
+  ours: number;
+  oursF?: number;
+  visible: number;
+  ready: number;
+  cpuMs: number;
+  before?: Measured;
+}
+
+/** One batch into a fresh appliance (of `root`, this checkout by default), with its after-batch times. */
+async function measure(name: string, clients: number, nodeArgs: string[] = [], root?: string, trace?: string): Promise<Measured> {
+  const app = await startAppliance(join(dir, name), args.toml!, nodeArgs, undefined, root);
+  app.addUsers(names.map((n) => n.replace(/\.jpg$/, '')));
+  const stopTrace = trace ? traceSyscalls(app.child.pid!, trace) : undefined;
+  if (stopTrace) await new Promise((r) => setTimeout(r, 500));
+  const cpuBefore = cpuSeconds(app.child.pid!);
+  const seconds = await upload(app, 'district', clients, false);
+  const { visible, ready } = await afterBatch(app);
+  const cpuMs = ((cpuSeconds(app.child.pid!) - cpuBefore) * 1000) / COUNT;
+  await stopTrace?.();
+  await app.stop();
+  return { seconds, visible, ready, cpuMs };
+}
+const rounds = new Map<number, Round[]>();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const loadBefore = loadavg().map((l) => l.toFixed(1)).join(' ');
+
 try {
-  for (const clients of [1, 4]) {
-    const sshd = await startSshd(join(dir, `sshd-${clients}`));
-    const refSeconds = await upload(sshd, process.env.USER ?? 'root', clients);
-    await sshd.stop();
+  for (let run = 0; run < RUNS; run++) {
+    for (const clients of CLIENTS) {
+      const sshd = await startSshd(join(dir, `sshd-${clients}-${run}`));
+      const put = await upload(sshd, process.env.USER ?? 'root', clients, false);
+      const putF = await upload(sshd, process.env.USER ?? 'root', clients, true);
+      await sshd.stop();
 
-    const app = await startAppliance(join(dir, `app-${clients}`));
-    app.addUsers(names.map((n) => n.replace(/\.jpg$/, '')));
-    const cpuBefore = cpuSeconds(app.child.pid!);
-    const ourSeconds = await upload(app, 'district', clients);
-    const after = await allReady(app);
-    const cpuMs = ((cpuSeconds(app.child.pid!) - cpuBefore) * 1000) / COUNT;
-    await app.stop();
+      const profDir = args['cpu-prof'] && join(args['cpu-prof'], `clients-${clients}-run-${run}`);
+      if (profDir) mkdirSync(profDir, { recursive: true });
+      if (args.strace) mkdirSync(args.strace, { recursive: true });
+      const trace = args.strace ? join(args.strace, `clients-${clients}-run-${run}.txt`) : undefined;
+      const { seconds: ours, visible, ready, cpuMs } = await measure(`app-${clients}-${run}`, clients, profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [], undefined, trace);
+      const before = args.before ? await measure(`before-${clients}-${run}`, clients, [], args.before) : undefined;
 
-    results.push(
-      `| ${clients} | ${refSeconds.toFixed(1)} s (${Math.round(COUNT / refSeconds)}/s) | ${ourSeconds.toFixed(1)} s (${Math.round(COUNT / ourSeconds)}/s) | ${(ourSeconds / refSeconds).toFixed(1)}× | ${(after * 1000).toFixed(0)} ms | ${cpuMs.toFixed(1)} ms |`,
-    );
+      // idphotos with `put -f`: its fsync@openssh.com answered, the upload as durable as before.
+      let oursF: number | undefined;
+      if (clients === 1) {
+        const again = await startAppliance(join(dir, `app-f-${clients}-${run}`), args.toml!);
+        again.addUsers(names.map((n) => n.replace(/\.jpg$/, '')));
+        oursF = await upload(again, 'district', clients, true);
+        await afterBatch(again);
+        await again.stop();
+      }
+      rounds.set(clients, [...(rounds.get(clients) ?? []), { put, putF, ours, oursF, visible, ready, cpuMs, before }]);
+    }
   }
-  console.log(`\n${COUNT} photos of ~150 KB (600×800 JPEG), OpenSSH sftp -b put, key auth; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
-  console.log('| sftp clients at once | OpenSSH sshd (reference) | idphotos (all display sizes written) | ratio | last CLOSE → every size ready | idphotos CPU per photo |');
-  console.log('|---|---|---|---|---|---|');
-  for (const r of results) console.log(r);
+
+  const s = (x: number) => `${x.toFixed(2)} s`;
+  const ms = (x: number) => `${Math.round(x * 1000)} ms`;
+  const lines = [
+    `${COUNT} photos of ~${avgKb} KB (600×800 JPEG), OpenSSH sftp -b with one put line per photo, key auth; median of ${RUNS} round(s); load average ${loadBefore} before, ${loadavg().map((l) => l.toFixed(1)).join(' ')} after`,
+    '',
+    '| batch | wall time | vs OpenSSH `put` | vs OpenSSH `put -f` | target |',
+    '|---|---|---|---|---|',
+  ];
+  const after = ['', '| batch | end of batch → last photo visible | → every display size on disk | idphotos CPU per photo |', '|---|---|---|---|'];
+  for (const [clients, rs] of rounds) {
+    const put = median(rs.map((r) => r.put));
+    const putF = median(rs.map((r) => r.putF));
+    const ours = median(rs.map((r) => r.ours));
+    const label = clients === 1 ? '1 client' : `${clients} clients`;
+    lines.push(`| ${label}: OpenSSH sshd, \`put\` (reference) | ${s(put)} | 1.00× | ${(put / putF).toFixed(2)}× | |`);
+    lines.push(`| ${label}: OpenSSH sshd, \`put -f\` (fsync each file; reference) | ${s(putF)} | ${(putF / put).toFixed(2)}× | 1.00× | |`);
+    const target = clients === 1 ? `≤ 1.5× \`put\`, ≤ 1.0× \`put -f\`: ${ours / put <= 1.5 && ours / putF <= 1.0 ? 'met' : 'not met'}` : `≤ 1.5× \`put\`: ${ours / put <= 1.5 ? 'met' : 'not met'}`;
+    lines.push(`| ${label}: idphotos, \`put\` (checked and durable at each CLOSE reply) | ${s(ours)} | ${(ours / put).toFixed(2)}× | ${(ours / putF).toFixed(2)}× | ${target} |`);
+    if (rs[0]!.before) {
+      const b = median(rs.map((r) => r.before!.seconds));
+      lines.push(`| ${label}: idphotos before (\`--before\` checkout), \`put\` | ${s(b)} | ${(b / put).toFixed(2)}× | ${(b / putF).toFixed(2)}× | after ÷ before: ${(ours / b).toFixed(2)}× |`);
+    }
+    const oursF = rs[0]!.oursF === undefined ? undefined : median(rs.map((r) => r.oursF!));
+    if (oursF !== undefined) lines.push(`| ${label}: idphotos, \`put -f\` | ${s(oursF)} | ${(oursF / put).toFixed(2)}× | ${(oursF / putF).toFixed(2)}× | |`);
+    const visible = median(rs.map((r) => r.visible));
+    const ready = median(rs.map((r) => r.ready));
+    const afterTarget = clients === 1 ? `target ≤ 50 ms: ${visible <= 0.05 ? 'met' : 'not met'}` : `target ≤ 1 s: ${ready <= 1 ? 'met' : 'not met'}`;
+    after.push(`| ${label} | ${ms(visible)}${clients === 1 ? ` (${afterTarget})` : ''} | ${ms(ready)}${clients === 1 ? '' : ` (${afterTarget})`} | ${median(rs.map((r) => r.cpuMs)).toFixed(1)} ms |`);
+    if (rs[0]!.before) {
+      const m = (k: keyof Measured) => median(rs.map((r) => r.before![k]));
+      after.push(`| ${label}, before (\`--before\` checkout) | ${ms(m('visible'))} | ${ms(m('ready'))} | ${m('cpuMs').toFixed(1)} ms |`);
+    }
+    if (RUNS > 1) {
+      const each = (k: keyof Round) => rs.map((r) => (r[k] as number).toFixed(2)).join(' / ');
+      after.push(`| ${label}, rounds (s) | put ${each('put')}; put -f ${each('putF')}; idphotos ${each('ours')} | ready ${each('ready')} | |`);
+    }
+  }
+  console.log(`\n${[...lines, ...after].join('\n')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

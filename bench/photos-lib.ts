@@ -171,9 +171,8 @@ export interface Appliance extends Endpoint {
   signIn(): Promise<string>;
 }
 
-/** The real appliance, `node bin/idphotos.js serve`, in its own process. */
-/** `idphotos serve` in its own process: under Node (with `nodeArgs`), or under `deno` (a Deno binary) from source. */
-export async function startAppliance(dir: string, extraToml = '', nodeArgs: string[] = [], deno?: string): Promise<Appliance> {
+/** `idphotos serve` in its own process: under Node (with `nodeArgs`), or under `deno` (a Deno binary) from source; `root` is the checkout to run (another one: an earlier version, side by side). */
+export async function startAppliance(dir: string, extraToml = '', nodeArgs: string[] = [], deno?: string, root = ROOT): Promise<Appliance> {
   mkdirSync(dir, { recursive: true });
   const { keyFile, pub } = clientKey(dir);
   const hash = await hashPassword(PASSWORD);
@@ -184,8 +183,8 @@ export async function startAppliance(dir: string, extraToml = '', nodeArgs: stri
       `authorized_keys = [${JSON.stringify(pub)}]\n[web]\nlisten = "127.0.0.1:0"\n[[web.accounts]]\nusername = "admin"\npassword_hash = "${hash}"\nrole = "admin"\n`,
   );
   const serve = ['serve', '--config', configPath];
-  const [file, argv] = deno ? [deno, ['run', '-A', join(ROOT, 'src/cli.ts'), ...serve]] : [process.execPath, [...nodeArgs, join(ROOT, 'bin/idphotos.js'), ...serve]];
-  const child = spawn(file, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, argv] = deno ? [deno, ['run', '-A', join(root, 'src/cli.ts'), ...serve]] : [process.execPath, [...nodeArgs, join(root, 'bin/idphotos.js'), ...serve]];
+  const child = spawn(file, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   drain(child);
   const ingestMs: number[] = [];
   let partial = '';
@@ -247,8 +246,11 @@ export function connect(e: Endpoint, username: string): Promise<Sftp> {
   });
 }
 
-/** Uploads `bytes` as one file; resolves with the ms from sending CLOSE to its reply. */
-export async function uploadTimed(s: Sftp, path: string, bytes: Buffer): Promise<{ closeSentAt: number; closedAt: number }> {
+/**
+ * Uploads `bytes` as one file; resolves with the times of sending CLOSE and of its reply. With
+ * `fsync`, fsync@openssh.com goes first (as OpenSSH's `put -f`) and `closeSentAt` is when it was sent.
+ */
+export async function uploadTimed(s: Sftp, path: string, bytes: Buffer, fsync = false): Promise<{ closeSentAt: number; closedAt: number }> {
   const call = <T>(fn: (cb: (err: Error | undefined | null, v: T) => void) => void) =>
     new Promise<T>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
   const handle = await call<Buffer>((cb) => s.sftp.open(path, 'w', cb as never));
@@ -260,6 +262,7 @@ export async function uploadTimed(s: Sftp, path: string, bytes: Buffer): Promise
   }
   await Promise.all(writes);
   const closeSentAt = performance.now();
+  if (fsync) await call((cb) => s.sftp.ext_openssh_fsync(handle, cb as never));
   await call((cb) => s.sftp.close(handle, cb as never));
   return { closeSentAt, closedAt: performance.now() };
 }

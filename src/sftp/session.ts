@@ -1,4 +1,4 @@
-import { closeSync, constants as fsConstants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, rmSync, statfsSync, truncateSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, fsync, ftruncateSync, openSync, readSync, rmSync, statfsSync, truncateSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import type { FolderEntry, IncomingFolder } from '../domain/incoming/folder.ts';
 import { AppError } from '../shared/errors.ts';
@@ -64,7 +64,7 @@ interface WriteHandle {
    * the client first changes the file: an open that only reads or closes costs no copy.
    */
   base?: string;
-  /** The copy of `base` under way; requests on this handle wait for it, in order. */
+  /** The copy of `base` (or an fsync) under way; requests on this handle wait for it, in order. */
   ready?: Promise<void>;
   /** The bytes began as a copy of a stored file: not this client's own to read back. */
   fromStored: boolean;
@@ -203,11 +203,7 @@ export class SftpSession implements SftpRequestHandler {
         return this.statvfs(id);
       case 'fsync@openssh.com': {
         const handle = r.bytes();
-        return this.afterBase(handle, () => {
-          const h = this.handle(handle);
-          if (h.kind === 'write' && !h.refused) fsyncSync(h.fd);
-          return okPacket(id);
-        });
+        return this.afterBase(handle, () => this.fsync(handle, () => okPacket(id)));
       }
       case 'limits@openssh.com':
         return new PacketWriter(PacketType.EXTENDED_REPLY)
@@ -422,6 +418,23 @@ export class SftpSession implements SftpRequestHandler {
     packet.writeUInt32BE(id, 5);
     packet.writeUInt32BE(n, 9);
     return packet.subarray(0, 13 + n);
+  }
+
+  /**
+   * fsync@openssh.com (`put -f`). A file under a temporary name outlives the connection and a
+   * restart (a resume continues it), so its bytes are fsynced, in the thread pool; requests on the
+   * handle wait for it. A direct upload to a final name is made durable by its CLOSE, before the
+   * reply, and its private bytes are dropped at the next start if it never closes: an fsync now
+   * would change nothing a client can see after a power cut, so none is done.
+   */
+  private fsync(handle: Buffer, reply: () => Buffer): Buffer | Promise<Buffer> {
+    const h = this.handle(handle);
+    if (h.kind !== 'write' || !h.staged || h.refused || h.fd === -1) return reply();
+    const synced: Promise<void> = new Promise<void>((resolve, reject) => fsync(h.fd, (err) => (err ? reject(err) : resolve()))).finally(() => {
+      if (h.ready === synced) h.ready = undefined;
+    });
+    h.ready = synced;
+    return synced.then(reply);
   }
 
   private async close(handle: Buffer): Promise<void> {

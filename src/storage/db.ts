@@ -2,6 +2,7 @@ import { openBetterSqlite3 } from './driver-better-sqlite3.ts';
 import { openNodeSqlite } from './driver-node-sqlite.ts';
 import type { Driver, DriverStatement } from './driver.ts';
 import { syncFile } from './files.ts';
+import { createGroupSync } from './group-commit.ts';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
 
 /**
@@ -36,6 +37,12 @@ export interface Db {
   autoCheckpoint(on: boolean): void;
   /** A WAL checkpoint whose fsyncs run off the event loop; see `checkpointOffLoop`. */
   checkpoint(): Promise<void>;
+  /**
+   * Makes every commit so far survive a power cut: one fsync of the write-ahead log in libuv's
+   * thread pool (the event loop goes on), shared by every caller that asks while one is under way
+   * (a group commit). For `tx(fn, { durable: false })` commits that a reply must not precede.
+   */
+  sync(): Promise<void>;
   close(): void;
 }
 
@@ -107,6 +114,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     },
     autoCheckpoint: (on) => native.exec(`PRAGMA wal_autocheckpoint = ${on ? 1000 : 0}`),
     checkpoint: () => checkpointOffLoop(native, path, () => (DRIVER === 'node:sqlite' ? openNodeSqlite(path, false) : openBetterSqlite3(path, false))),
+    sync: createGroupSync(path),
     close: () => {
       statements.clear();
       native.close();

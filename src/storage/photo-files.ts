@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { copyFile, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
 /**
@@ -19,8 +19,17 @@ export interface PhotoFiles {
   tempPath(): string;
   /** Copies a file the store must not take over (CLI input) into a temp path. */
   copyToTemp(path: string): Promise<string>;
-  /** fsyncs `tempPath`, renames it to the source path of `sha` (replacing identical bytes), fsyncs the folder. */
-  adoptSource(tempPath: string, sha: string): Promise<void>;
+  /**
+   * Renames `tempPath` to the source path of `sha` (or deletes it when those bytes are there
+   * already: a file in place is never replaced by a copy not yet on disk), then fsyncs the file
+   * and its folder. `whileSyncing` runs once the file is in place and its promise is awaited
+   * together with the two fsyncs (the database's group commit): the three land on disk in one
+   * round rather than one after another. NB: until this resolves, a power cut may leave the
+   * source missing or torn; start-up checks the bytes of every pending version (`sourceIntact`).
+   */
+  adoptSource(tempPath: string, sha: string, whileSyncing?: () => Promise<void>): Promise<void>;
+  /** Whether the source of `sha` is there and holds exactly the bytes of that hash. */
+  sourceIntact(sha: string): Promise<boolean>;
   /** Writes a display rendering durably: temp, fsync, rename. Call `syncFolder` afterwards. */
   writeDisplay(sha: string, variant: string, bytes: Uint8Array): Promise<void>;
   /** Makes the renames into the folder of `sha` durable. */
@@ -48,6 +57,7 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
   const folder = (sha: string) => join(contentRoot, sha.slice(0, 2));
   // At most 256 shard folders: create each once per process, not once per file.
   const madeFolders = new Set<string>();
+  const placing = new Map<string, Promise<void>>();
   const ensureFolder = async (sha: string) => {
     const dir = folder(sha);
     if (madeFolders.has(dir)) return;
@@ -83,22 +93,42 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
       await copyFile(path, temp);
       return temp;
     },
-    async adoptSource(temp, sha) {
-      await ensureFolder(sha);
-      await fsyncPath(temp, 'r+');
+    async adoptSource(temp, sha, whileSyncing) {
+      // One placement per sha at a time in this process: identical bytes arriving together are
+      // placed once, and a file in place is never replaced by a copy not yet on disk.
+      const before = placing.get(sha);
+      const placed = (async () => {
+        await before?.catch(() => undefined);
+        await ensureFolder(sha);
+        if (existsSync(sourcePath(sha))) return unlink(temp);
+        try {
+          await rename(temp, sourcePath(sha));
+        } catch (err) {
+          // NB: the contract says staging is on data_dir's filesystem; copy rather than fail if not.
+          if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+          const copy = tempPath();
+          await copyFile(temp, copy);
+          await rename(copy, sourcePath(sha));
+          await unlink(temp);
+        }
+      })();
+      placing.set(sha, placed);
       try {
-        await rename(temp, sourcePath(sha));
-      } catch (err) {
-        // NB: the contract says staging is on data_dir's filesystem; copy rather than fail if not.
-        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-        const copy = tempPath();
-        await copyFile(temp, copy);
-        await fsyncPath(copy, 'r+');
-        await rename(copy, sourcePath(sha));
-        await unlink(temp);
+        await placed;
+      } finally {
+        if (placing.get(sha) === placed) placing.delete(sha);
       }
-      // The upload is acknowledged right after this: its rename must survive a power cut too.
-      await fsyncPath(folder(sha), 'r');
+      // The upload is acknowledged right after this: its bytes and its rename must survive a power
+      // cut. In parallel: on ext4 concurrent fsyncs share one journal commit.
+      await Promise.all([fsyncPath(sourcePath(sha), 'r'), fsyncPath(folder(sha), 'r'), whileSyncing?.()]);
+    },
+    async sourceIntact(sha) {
+      try {
+        return createHash('sha256').update(await readFile(sourcePath(sha))).digest('hex') === sha;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }
     },
     async writeDisplay(sha, variant, bytes) {
       await ensureFolder(sha);

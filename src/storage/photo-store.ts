@@ -89,6 +89,8 @@ const UNMATCHED = `SELECT p.local_id, v.file_name, p.updated_at, v.account, v.so
 export function createPhotoStore(db: Db) {
   return {
     tx: db.tx,
+    /** Makes the commits so far survive a power cut (the group commit; see `Db.sync`). */
+    sync: db.sync,
 
     /** Next value of the counter shared by every process on this database. */
     nextSeq(): number {
@@ -123,6 +125,9 @@ export function createPhotoStore(db: Db) {
     bumpVersionSeq(id: number, seq: number): void {
       db.run('UPDATE photo_versions SET seq = max(seq, ?) WHERE id = ?', seq, id);
     },
+    /** The newest ready version uploaded under `name` (what its listing points at again when a newer upload is dropped). */
+    newestReadyNamed: (localId: string, name: string) =>
+      db.get<VersionRow>("SELECT * FROM photo_versions WHERE local_id = ? AND file_name = ? AND state = 'ready' ORDER BY seq DESC LIMIT 1", localId, name),
     pendingVersions: () => db.all<VersionRow>("SELECT * FROM photo_versions WHERE state = 'pending' ORDER BY seq"),
     /** Deletes a version and queues its content for deletion, in the caller's transaction. */
     deleteVersion(id: number, sha: string, now: string): void {

@@ -26,8 +26,15 @@ export function displayCacheOf(photos: PhotoService, maxBytes = 64 * 1024 * 1024
   const entries = new Map<string, Uint8Array<ArrayBuffer>>();
   let bytes = 0;
 
+  // Reads from disk under way, by ETag: a burst of requests for one image not yet in memory (a
+  // page of thumbnails opened by several desks at once, or one client's pipelined requests)
+  // makes one read, not one each, and remembers the bytes once.
+  const reading = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+
   const remember = (etag: string, body: Uint8Array<ArrayBuffer>): void => {
-    if (body.length > maxBytes / 16) return;
+    // NB: counted once per ETag: counting a second copy made `bytes` exceed what the Map held,
+    // for good, until every image was evicted as soon as it was kept.
+    if (body.length > maxBytes / 16 || entries.has(etag)) return;
     entries.set(etag, body);
     bytes += body.length;
     for (const [key, value] of entries) {
@@ -50,9 +57,22 @@ export function displayCacheOf(photos: PhotoService, maxBytes = 64 * 1024 * 1024
   const read = async (image: DisplayImage): Promise<Uint8Array<ArrayBuffer>> => {
     const hit = peek(image.etag);
     if (hit) return hit;
-    const body = await image.read();
-    remember(image.etag, body);
-    return body;
+    let pending = reading.get(image.etag);
+    if (!pending) {
+      pending = image.read().then(
+        (body) => {
+          reading.delete(image.etag);
+          remember(image.etag, body);
+          return body;
+        },
+        (err: unknown) => {
+          reading.delete(image.etag);
+          throw err;
+        },
+      );
+      reading.set(image.etag, pending);
+    }
+    return pending;
   };
 
   const cache: DisplayCache = {

@@ -51,6 +51,15 @@ describe('OpenSSH sftp', () => {
     expect(stored('S1003.png')).toBeDefined();
   });
 
+  it('put -f to a temporary name: the fsync is answered, and the rename commits the bytes', async () => {
+    const bytes = await bigPhoto(6, 120);
+    writeFileSync(join(local, 'S1006.jpg'), bytes);
+    const r = await sftpBatch(h, ['cd /incoming/idphotos', 'put -f S1006.jpg S1006.jpg.filepart', 'rename S1006.jpg.filepart S1006.jpg'], local);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(storedBytes('S1006.jpg').equals(bytes)).toBe(true);
+  });
+
   it('put -r uploads the files of a folder; its subfolders are refused with a reason', async () => {
     const dir = join(local, 'batch');
     mkdirSync(join(dir, 'sub'), { recursive: true });

@@ -63,7 +63,8 @@ const FORMAT_NAMES: Record<PhotoFormat, string> = { jpeg: 'JPEG', png: 'PNG', gi
 export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: IngestOptions = {}): Promise<IngestResult> {
   // The order of commits is the order of arrival: the last upload committed wins even when
   // an earlier, larger one finishes rendering after it.
-  const seq = d.store.nextSeq();
+  // Not fsynced on its own: the listing's group commit before the acknowledgement carries it.
+  const seq = d.store.tx(() => d.store.nextSeq(), { durable: false });
   const started = performance.now();
   let localId = '';
   let size = 0;
@@ -132,12 +133,24 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
   if (version.state === 'ready' && d.files.hasSource(sha)) {
     await d.files.discard(req.tempPath);
     current = activate(d, version.id, upload, { list: true });
+    await d.store.sync();
     options.onDurable?.();
   } else {
-    await d.files.adoptSource(req.tempPath, sha);
     // Listed from here on (size and mtime as uploaded, READ gives the bytes), so a sync tool's
-    // next listing or SETSTAT finds it; shown once its display sizes exist.
+    // next listing or SETSTAT finds it; shown once its display sizes exist. The listing's commit
+    // goes to disk with the source file and its folder, in one round of fsyncs (the group commit).
+    // NB: committed before the bytes move: its write to the WAL then comes before those fsyncs, not
+    // during them (on ext4 a write waits while the journal commit an fsync started runs: 2 ms a
+    // photo in the profile). A crash in between is an upload never acknowledged: start-up drops
+    // it and gives the name back to the photo it listed before.
     const replaced = listFile(d, version.id, upload);
+    try {
+      await d.files.adoptSource(req.tempPath, sha, () => d.store.sync());
+    } catch (err) {
+      discardPending(d, version, req.name, replaced);
+      await d.files.discard(req.tempPath);
+      throw err;
+    }
     await d.hooks?.afterStep?.('source-durable', sha);
     options.onDurable?.();
     bytes = undefined;
@@ -210,8 +223,9 @@ export function activate(
   upload: { seq: number; name: string; account: string; remoteAddress: string; mtime?: number },
   options: { list: boolean },
 ): boolean {
-  // Listing here acknowledges an upload whose bytes were stored already: fsynced, like listFile.
-  // Otherwise a commit lost to a power cut leaves the version pending, and start-up finishes it.
+  // Listing here acknowledges an upload whose bytes were stored already: the caller then waits for
+  // the group commit (`store.sync`), like listFile. Otherwise a commit lost to a power cut leaves
+  // the version pending, and start-up finishes it.
   const { current, localId } = d.store.tx(() => {
     const version = d.store.version(versionId);
     if (!version) throw new AppError('unavailable', 'the photo store changed while this upload was saved: upload it again');
@@ -226,7 +240,7 @@ export function activate(
     if (options.list && (!file || file.seq < upload.seq)) upsertListing(d, upload, version.local_id, versionId, now);
     pruneHistory(d, version.local_id, now);
     return { current: wins, localId: version.local_id };
-  }, { durable: options.list });
+  }, { durable: false });
   d.current.refresh(localId);
   emptyTrash(d);
   return current;
@@ -234,14 +248,14 @@ export function activate(
 
 /** Lists `name` → version unless a later commit already holds the name; returns what it replaced. */
 function listFile(d: PhotoDeps, versionId: number, upload: { seq: number; name: string; mtime?: number }): FileRow | undefined {
-  // The upload is acknowledged right after this commit (fsynced, like every commit by default);
-  // it carries the pending row before it too, which is why that one need not be.
+  // Not fsynced here: the caller acknowledges the upload only after the group commit that
+  // follows (`store.sync`), which carries this commit and the pending row before it.
   return d.store.tx(() => {
     const previous = d.store.file(upload.name);
     if (previous && previous.seq > upload.seq) return undefined;
     upsertListing(d, upload, d.store.version(versionId)!.local_id, versionId, nowIso());
     return previous ?? NOT_LISTED;
-  });
+  }, { durable: false });
 }
 
 /** Lists the upload's file name → version, with the mtime the client set or the commit time. Caller holds the tx. */

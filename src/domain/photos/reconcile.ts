@@ -23,9 +23,17 @@ export async function reconcilePhotos(d: PhotoDeps): Promise<ReconcileReport> {
   for (const v of d.store.pendingVersions()) {
     const owner = Number(v.owner);
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) continue;
-    if (!d.files.hasSource(v.source_sha256)) {
+    // NB: checked byte for byte: the source file, its folder and the listing are fsynced together
+    // before an upload is acknowledged, so a power cut in that moment may leave the rows with a
+    // missing or torn file (never acknowledged). The trash then takes the torn bytes.
+    if (!(await d.files.sourceIntact(v.source_sha256))) {
       d.store.tx(() => {
         d.store.deleteFilesOf(v.id);
+        // The name goes back to the photo it listed before this upload, if that one is kept.
+        const before = d.store.newestReadyNamed(v.local_id, v.file_name);
+        if (before && !d.store.file(v.file_name)) {
+          d.store.upsertFile({ name: v.file_name, local_id: v.local_id, version_id: before.id, seq: before.seq, mtime: Math.floor(Date.parse(before.uploaded_at) / 1000), committed_at: nowIso() });
+        }
         d.store.deleteVersion(v.id, v.source_sha256, nowIso());
       });
       d.log.warn({ local_id: v.local_id, file: v.file_name, account: v.account }, 'dropped an upload interrupted before its bytes were saved (it was never acknowledged)');

@@ -1,0 +1,74 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGroupSync } from '../../src/storage/group-commit.ts';
+import { openDatabase } from '../../src/storage/db.ts';
+import { createRig, jpeg, type PhotoRig } from './helpers.ts';
+
+const colour = (i: number) => ({ r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 });
+
+describe('group commit of uploads', () => {
+  let rig: PhotoRig | undefined;
+  afterEach(() => rig?.close());
+
+  it('uploads acknowledged together are all listed on disk for another connection, then all current with their display files', async () => {
+    rig = createRig();
+    const n = 24;
+    const photos = await Promise.all(Array.from({ length: n }, (_, i) => jpeg(60 + i, 80 + i, colour(i))));
+    for (let i = 0; i < n; i++) rig.addUser(`G${i}`);
+    // Acknowledged (the SFTP reply) once the listing is durable: every one, at once.
+    await Promise.all(photos.map((bytes, i) => rig!.photos.folder.commit({ tempPath: rig!.staged(bytes), name: `G${i}.jpg`, size: bytes.length, account: 'district' })));
+    const other = openDatabase(rig.db.path, { migrate: false });
+    try {
+      const listed = other.all<{ name: string; bytes: number }>('SELECT f.name, v.bytes FROM photo_files f JOIN photo_versions v ON v.id = f.version_id ORDER BY f.name');
+      expect(listed).toHaveLength(n);
+      for (const { name, bytes } of listed) expect(bytes).toBe(photos[Number(name.slice(1, -4))]!.length);
+      for (let i = 0; i < n; i++) expect(existsSync(rig.photos.folder.contentPath(`G${i}.jpg`)!)).toBe(true);
+    } finally {
+      other.close();
+    }
+    // And each becomes current with all its display sizes.
+    await expect.poll(() => photos.filter((_, i) => rig!.photos.photo(`G${i}`) !== null).length, { timeout: 30_000 }).toBe(n);
+    for (let i = 0; i < n; i++) {
+      const sha = rig.photos.photo(`G${i}`)!.source_sha256;
+      for (const size of ['thumb', 'profile', 'full'] as const) expect(existsSync(rig.photos.filePath(sha, size))).toBe(true);
+    }
+  });
+
+  it('callers that ask while an fsync runs share the next one; every caller is answered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idphotos-group-'));
+    try {
+      const db = openDatabase(join(dir, 'x.db'));
+      db.exec('CREATE TABLE t (v INTEGER)');
+      const first = db.sync();
+      const waiting = Array.from({ length: 10 }, (_, i) => {
+        db.tx(() => db.run('INSERT INTO t (v) VALUES (?)', i), { durable: false });
+        return db.sync();
+      });
+      // The ten arrived while the first fsync ran: one more fsync answers all of them.
+      expect(new Set(waiting).size).toBe(1);
+      expect(waiting[0]).not.toBe(first);
+      await Promise.all([first, ...waiting]);
+      // Nothing under way any more: the next caller starts its own.
+      const later = db.sync();
+      expect(later).not.toBe(waiting[0]);
+      await later;
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with no write-ahead log it fsyncs the database file; a database that is not there is an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idphotos-group-'));
+    try {
+      writeFileSync(join(dir, 'plain.db'), '');
+      await createGroupSync(join(dir, 'plain.db'))();
+      await expect(createGroupSync(join(dir, 'missing.db'))()).rejects.toMatchObject({ code: 'ENOENT' });
+      await createGroupSync(':memory:')();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
