@@ -218,7 +218,9 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       await ctx.photos.start();
       // Deliveries a stop cut off continue in the background through the photo store.
       ctx.deliveries.start().catch((err) => ctx.log.error({ err }, 'could not resume vendor deliveries'));
-      // Same for roster imports a crash cut off: their work copies go; catch-up below redoes them.
+      // Same for roster imports a crash cut off: an accepted one is finished, one not yet decided
+      // is dropped (catch-up below redoes it) and work copies go.
+      await ctx.roster.resume();
       ctx.roster.removeDeadWork();
       const [{ startWebServer }, { webFront }, { startSftpServer }] = await Promise.all([import('./web/server.ts'), import('./web/front.ts'), import('./sftp/server.ts')]);
       // NB: the app is made at the first request the front does not answer itself (web/server.ts).
@@ -258,6 +260,8 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       await ctx.deliveries.stop();
       await ctx.photos.stop();
       await ctx.imports.stop();
+      // An approval from the web runs outside the scheduler; its apply finishes before the database closes.
+      await ctx.roster.idle();
       await retention?.stop();
       photoRetention?.stop();
       await ctx.backupSchedule.stop();

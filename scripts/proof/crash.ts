@@ -279,7 +279,7 @@ async function checkLive(running: Running, app: ApplianceDir, attempts: Map<stri
     const deadline = Date.now() + 60_000;
     const dbPath = join(app.dataDir, 'idphotos.db');
     while (csv.length && Date.now() < deadline) {
-      const last = sqliteJson<{ sha256: string; status: string }>(dbPath, `SELECT sha256, status FROM imports WHERE file = '${CSV_NAME}' ORDER BY id DESC LIMIT 1`)[0];
+      const last = sqliteJson<{ sha256: string; status: string }>(dbPath, `SELECT sha256, status FROM imports WHERE file = '${CSV_NAME}' AND reason != 'in progress' ORDER BY id DESC LIMIT 1`)[0];
       if (last && last.sha256 === inFolder) break;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -48,15 +48,17 @@ export interface ImportRow extends ImportRecord {
   held_dir: string;
 }
 
-type StoredRow = Omit<ImportRow, 'columns_used' | 'columns_ignored' | 'ignored_reasons'> & { columns_used: string; columns_ignored: string; ignored_reasons: string };
+type StoredRow = Omit<ImportRow, 'columns_used' | 'columns_ignored' | 'ignored_reasons'> & { columns_used: string; columns_ignored: string; ignored_reasons: string; listed?: number };
 
 /** The column lists are stored as JSON text (migration 011). */
 function fromStored(row: StoredRow): ImportRow;
 function fromStored(row: StoredRow | undefined): ImportRow | undefined;
 function fromStored(row: StoredRow | undefined): ImportRow | undefined {
   if (!row) return undefined;
+  // NB: `listed` is the change list's bookkeeping (import-change-store), not part of the record.
+  const { listed: _listed, ...rest } = row;
   return {
-    ...row,
+    ...rest,
     columns_used: JSON.parse(row.columns_used || '[]'),
     columns_ignored: JSON.parse(row.columns_ignored || '[]'),
     ignored_reasons: JSON.parse(row.ignored_reasons || '[]'),
@@ -100,9 +102,25 @@ export function heldIds(db: Db): number[] {
   return db.all<{ id: number }>("SELECT id FROM imports WHERE status = 'held'").map((r) => r.id);
 }
 
+/**
+ * Deletes the imports recorded as in progress (`reason`) that no accepted apply stands behind:
+ * a crash cut them off before they were decided, so nothing else changed; returns their ids.
+ * Their error lines and lists go with them (ON DELETE CASCADE).
+ */
+export function dropCutOff(db: Db, reason: string): number[] {
+  const ids = db.all<{ id: number }>("SELECT id FROM imports WHERE status = 'refused' AND reason = ? AND id NOT IN (SELECT import_id FROM roster_applies)", reason).map((r) => r.id);
+  for (const id of ids) db.run('DELETE FROM imports WHERE id = ?', id);
+  return ids;
+}
+
+/** Deletes one import with its error lines and list (an import cut off before its decision). */
+export function deleteImport(db: Db, id: number): void {
+  db.run('DELETE FROM imports WHERE id = ?', id);
+}
+
 /** The import history (imports and import_errors), for the roster and devices importers. */
 export function createImportStore(db: Db) {
-  return bindDb(db, { insertImport, updateImport, replaceErrors, getImportRow, listImportRows, listErrors, latestOfSource, heldOfSource, latestOfFile, heldIds });
+  return bindDb(db, { insertImport, updateImport, replaceErrors, getImportRow, listImportRows, listErrors, latestOfSource, heldOfSource, latestOfFile, heldIds, dropCutOff, deleteImport });
 }
 
 export type ImportStore = ReturnType<typeof createImportStore>;
