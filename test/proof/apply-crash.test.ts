@@ -22,7 +22,7 @@ async function caughtUp(app: ApplianceDir): Promise<void> {
   const file = join(app.dataDir, 'incoming', 'data', 'students.csv');
   const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
   const db = join(app.dataDir, 'idphotos.db');
-  await expect.poll(() => sqliteJson(db, `SELECT id FROM imports WHERE sha256 = '${sha}' AND reason != 'in progress'`).length, { timeout: 60_000 }).toBeGreaterThan(0);
+  await expect.poll(() => sqliteJson(db, `SELECT id FROM imports WHERE sha256 = '${sha}' AND in_progress = 0`).length, { timeout: 60_000 }).toBeGreaterThan(0);
 }
 
 function applying(app: ApplianceDir): string[] {
@@ -34,8 +34,8 @@ function applying(app: ApplianceDir): string[] {
 function problems(app: ApplianceDir, running: Running): string[] {
   const db = join(app.dataDir, 'idphotos.db');
   const found: string[] = [];
-  const rows = sqliteJson<{ id: number; status: string; reason: string }>(db, "SELECT id, status, reason FROM imports WHERE file = 'students.csv' ORDER BY id");
-  for (const r of rows.filter((r) => r.reason === 'in progress')) found.push(`import ${r.id} recorded as still in progress`);
+  const rows = sqliteJson<{ id: number; status: string; in_progress: number }>(db, "SELECT id, status, in_progress FROM imports WHERE file = 'students.csv' ORDER BY id");
+  for (const r of rows.filter((r) => r.in_progress)) found.push(`import ${r.id} recorded as still in progress`);
   const pending = sqliteJson(db, 'SELECT import_id FROM roster_applies');
   if (pending.length) found.push(`${pending.length} applies still pending`);
   if (applying(app).length) found.push(`staged rows left: ${applying(app).join(', ')}`);

@@ -45,11 +45,15 @@ describe('a large roster import shares the appliance', () => {
     let turns = 0;
     let busy = 0;
     const seen = new Set<number>();
+    // What the import history says while the roster fills in (the admin's imports page).
+    const statuses = new Set<string>();
     const probe = (async () => {
       while (running) {
         await new Promise((r) => setImmediate(r));
         turns++;
-        seen.add(env.count());
+        const n = env.count();
+        seen.add(n);
+        if (n > 0 && n < ROWS) statuses.add(env.roster.listImports()[0]!.status);
         try {
           otherDb.run('INSERT INTO probe (n) VALUES (?)', turns);
         } catch (err) {
@@ -68,6 +72,9 @@ describe('a large roster import shares the appliance', () => {
     const partial = [...seen].filter((n) => n > 0 && n < ROWS);
     expect(partial.length).toBeGreaterThan(1);
     expect(busy).toBe(0);
+    // Undecided until the last row: in progress, never shown as refused (or applied) meanwhile.
+    expect([...statuses]).toEqual(['in_progress']);
+    expect(env.roster.listImports()[0]!.status).toBe('applied');
     expect(otherDb.get<{ n: number }>('SELECT count(*) AS n FROM probe')!.n).toBe(turns);
     // It checkpointed the WAL itself (fsyncs off the event loop) and gave SQLite's automatic
     // checkpoint back to the connection; the database is whole.
@@ -166,7 +173,7 @@ describe('an accepted import a crash cut off', () => {
   it('an import recorded as in progress with no promise behind it (killed while listing a hold) is dropped at start', async () => {
     env = makeEnv();
     await importStudents(numbered(100));
-    const id = env.storage.imports.insertImport({ file: 'students.csv', source: 'students.csv', kind: 'students', origin: 'test', sha256: 'x', bytes: 1, status: 'refused', reason: 'in progress', received_at: new Date().toISOString() });
+    const id = env.storage.imports.insertImport({ file: 'students.csv', source: 'students.csv', kind: 'students', origin: 'test', sha256: 'x', bytes: 1, status: 'in_progress', received_at: new Date().toISOString() });
     env.storage.importChanges.appendChanges(id, [{ kind: 'changed', local_id: 'S00001', role: 'student', name: 'A B', grade: '05', building: '', fields: [] }], 0);
     const next = restart();
     await next.roster.resume();

@@ -26,8 +26,6 @@ import { describeMap, mappingValueMap, PLAIN } from './value-maps.ts';
 import { CHANGE_KINDS, type ChangeKind } from './changes.ts';
 import { changeNote, changesCsv, CHANGES_PER_PAGE, type ChangePage } from './change-report.ts';
 
-/** How an import reads in the history while it is compared, listed or applied. */
-const IN_PROGRESS = 'in progress';
 /** Where an accepted import's staged rows wait until its apply is finished (under the data folder). */
 const APPLYING = join('imports', 'applying');
 const STAGING_FILE = 'staging.db';
@@ -272,7 +270,7 @@ export class RosterService {
     }
     const { tx, imports, rosterApplies } = this.storage;
     tx(() => {
-      const dropped = imports.dropCutOff(IN_PROGRESS);
+      const dropped = imports.dropCutOff();
       if (dropped.length) this.log.warn({ imports: dropped }, `dropped ${dropped.length} import(s) cut off before they were decided: nothing had changed`);
       const dir = join(this.dataDir, APPLYING);
       const needed = new Set(rosterApplies.pendingApplies().map((a) => join(this.dataDir, a.staging)));
@@ -446,7 +444,7 @@ export class RosterService {
       }
       // Recorded as in progress with its errors (a start after a crash drops it unless it was accepted).
       const id = tx(() => {
-        const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused', reason: IN_PROGRESS });
+        const id = approval?.id ?? imports.insertImport({ ...base, status: 'in_progress' });
         imports.replaceErrors(id, errors);
         if (!hold) this.accept(id, staging, base.source, counts, approval);
         return id;
@@ -494,7 +492,7 @@ export class RosterService {
     rmSync(dest, { force: true });
     renameSync(staging.path, dest);
     fsyncDir(dirname(dest));
-    if (approval) this.storage.imports.updateImport(id, { status: 'refused', reason: IN_PROGRESS });
+    if (approval) this.storage.imports.updateImport(id, { status: 'in_progress', reason: '' });
     this.storage.rosterApplies.beginApply({
       import_id: id, staging: staged, source, now: new Date().toISOString(),
       outcome: JSON.stringify(counts), actor: approval?.actor ?? '',
