@@ -1,28 +1,10 @@
 import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isAppError, isDiskFull, type AppErrorCode } from '../shared/errors.ts';
+import { isAppError } from '../shared/errors.ts';
+import { httpStatus } from './http-status.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { WebEnv } from './env.ts';
 import { ErrorPage } from './views/error-page.tsx';
-
-const STATUS: Record<AppErrorCode, ContentfulStatusCode> = {
-  invalid: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  too_large: 413,
-  unavailable: 503,
-};
-
-/** The HTTP status for anything thrown; the one AppError → HTTP mapping of the web edge. */
-export function httpStatus(err: unknown): ContentfulStatusCode {
-  if (isAppError(err)) return err.details?.retryAfterSeconds ? 429 : STATUS[err.code];
-  if (err instanceof HTTPException) return err.status as ContentfulStatusCode;
-  if (isDiskFull(err)) return 507;
-  return 500;
-}
 
 export function isApiPath(path: string): boolean {
   return path === '/api' || path.startsWith('/api/');

@@ -3,9 +3,9 @@ import type { AppContext } from '../context.ts';
 import type { DisplaySize } from '../domain/photos/sizes.ts';
 import { createLogger } from '../shared/logger.ts';
 import { displayCacheOf } from './display-cache.ts';
-import { httpStatus } from './errors.ts';
+import { httpStatus } from './http-status.ts';
 import { peerAddress, sessionToken } from './middleware/session.ts';
-import { matchesEtag } from './routes/photos.ts';
+import { matchesEtag } from './etag.ts';
 
 /**
  * `GET /photos/{id}[?size=thumb|profile|full]` with a session cookie: the common case of the

@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { isAppError } from '../../shared/errors.ts';
 import type { WebEnv } from '../env.ts';
-import { httpStatus } from '../errors.ts';
+import { httpStatus } from '../http-status.ts';
 import { isHttps, SESSION_COOKIE, sessionToken } from '../middleware/session.ts';
 import { LoginPage, SignOutPage } from '../views/login-page.tsx';
 

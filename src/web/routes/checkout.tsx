@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import type { WebEnv } from '../env.ts';
-import { httpStatus } from '../errors.ts';
+import { httpStatus } from '../http-status.ts';
 import { actorOf } from './actor.ts';
 import { CheckoutPage, type CheckoutMode, type CheckoutStep, type Done } from '../views/checkout/checkout-page.tsx';
 

@@ -4,7 +4,7 @@ import type { DeviceStatus } from '../../domain/devices/devices.ts';
 import { DEVICE_STATUSES } from '../../domain/devices/rules.ts';
 import { isAppError } from '../../shared/errors.ts';
 import type { WebEnv } from '../env.ts';
-import { httpStatus } from '../errors.ts';
+import { httpStatus } from '../http-status.ts';
 import { requireRole } from '../middleware/require-role.ts';
 import { DeviceListPage, DeviceProfilePage, type DeviceFormValues } from '../views/checkout/device-pages.tsx';
 import { actorOf } from './actor.ts';

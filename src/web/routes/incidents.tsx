@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import type { WebEnv } from '../env.ts';
-import { httpStatus } from '../errors.ts';
+import { httpStatus } from '../http-status.ts';
 import { requireRole } from '../middleware/require-role.ts';
 import { IncidentListPage, IncidentPage, NewIncidentPage, type IncidentFilter, type IncidentFormValues } from '../views/checkout/incident-pages.tsx';
 import { actorOf } from './actor.ts';

@@ -5,7 +5,7 @@ import { createLoginLimiter } from '../../domain/auth/login-limiter.ts';
 import { AppError, isAppError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import type { WebEnv } from '../env.ts';
-import { httpStatus } from '../errors.ts';
+import { httpStatus } from '../http-status.ts';
 import { isHttps, SESSION_COOKIE } from '../middleware/session.ts';
 import { LoginPage } from '../views/login-page.tsx';
 import { loginWays, safeNext } from './auth.tsx';

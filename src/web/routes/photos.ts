@@ -4,6 +4,7 @@ import { parseDisplaySize } from '../../domain/photos/sizes.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { WebEnv } from '../env.ts';
 import { imageResponse } from '../middleware/security-headers.ts';
+import { matchesEtag } from '../etag.ts';
 
 /**
  * `GET /photos/:localid?size=thumb|profile|full[&version=N]`: the display image (never the bytes
@@ -36,11 +37,3 @@ function parseVersion(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-/** If-None-Match names this ETag (weak or strong) or `*`. */
-export function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((t) => {
-    const tag = t.trim().replace(/^W\//, '');
-    return tag === etag || tag === '*';
-  });
-}
