@@ -69,6 +69,10 @@ try {
     // `import.meta.url` is empty in CommonJS; give code that asks a usable file URL.
     define: { 'import.meta.url': '__idphotosImportMetaUrl' },
     banner: { js: BANNER },
+    // hash-wasm's `main` is a UMD file with every algorithm's WebAssembly as base64 text (216 KB of
+    // the bundle, and those strings made on the heap at start); its ES module build, which esbuild
+    // prefers for `module` when told, lets the bundle keep only argon2 and what it uses.
+    alias: { 'hash-wasm': 'hash-wasm/dist/index.esm.js' },
     plugins: [sharpCommonJs(), nativeAddons(natives)],
     logLevel: 'error',
     metafile: true,
