@@ -7,7 +7,7 @@ import type { Limiter } from './limiter.ts';
 import type { HintDismissalStore } from '../../storage/hint-dismissal-store.ts';
 
 /** Points of the commit protocol a crash test can stop at (see `PhotoServiceOptions.hooks`). */
-export type CommitStep = 'checked' | 'pending-row' | 'source-durable' | 'displays-written';
+export type CommitStep = 'checked' | 'pending-row' | 'listed' | 'source-durable' | 'displays-written';
 
 /** What the parts of the photo service share; built once by `createPhotoService`. */
 export interface PhotoDeps {

@@ -144,6 +144,7 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
     // photo in the profile). A crash in between is an upload never acknowledged: start-up drops
     // it and gives the name back to the photo it listed before.
     const replaced = listFile(d, version.id, upload);
+    await d.hooks?.afterStep?.('listed', sha);
     try {
       await d.files.adoptSource(req.tempPath, sha, () => d.store.sync());
     } catch (err) {
