@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/storage/db.ts';
 import { photoSet, startAppliance, startSshd, type Appliance, type Endpoint } from './photos-lib.ts';
+import { reportTarget } from './targets-lib.ts';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -206,6 +207,15 @@ try {
     }
   }
   console.log(`\n${[...lines, ...after].join('\n')}`);
+  // targets table (bench/targets-lib.ts)
+  for (const [clients, rs] of rounds) {
+    const [put, putF, ours] = [median(rs.map((r) => r.put)), median(rs.map((r) => r.putF)), median(rs.map((r) => r.ours))];
+    reportTarget(clients === 1 ? 'batch-1-plain' : 'batch-4-plain', { reference: `OpenSSH \`put\` ${s(put)}`, ours: s(ours), ratio: ours / put, value: ours / put });
+    if (clients === 1) {
+      reportTarget('batch-1-fsync', { reference: `OpenSSH \`put -f\` ${s(putF)}`, ours: s(ours), ratio: ours / putF, value: ours / putF });
+      reportTarget('batch-1-visible', { ours: ms(median(rs.map((r) => r.visible))), value: median(rs.map((r) => r.visible)) * 1000, note: 'end of batch → last photo visible' });
+    } else reportTarget('batch-4-ready', { ours: ms(median(rs.map((r) => r.ready))), value: median(rs.map((r) => r.ready)) * 1000, note: 'end of batch → every display size on disk' });
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/storage/db.ts';
 import { denoBinary } from '../scripts/proof/lib/deno.ts';
 import { requireProgram } from '../test/programs.ts';
+import { reportTarget } from './targets-lib.ts';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const RUNS = Number(process.argv[3] ?? 5);
@@ -124,6 +125,10 @@ try {
   const vsNode = (x: ReturnType<typeof stats>, node: ReturnType<typeof stats>) => `Deno ÷ Node: ${(x.s / node.s).toFixed(2)}× / ${(x.cpu / node.cpu).toFixed(2)}×`;
   row(`idphotos import under Deno ${DENO_VERSION} (node:sqlite), fresh database`, d, vsNode(d, o));
   row(`idphotos nightly re-import under Deno ${DENO_VERSION}`, da, vsNode(da, a));
+  // targets table (bench/targets-lib.ts)
+  reportTarget('roster-100k', { reference: `sqlite3 \`.import\` with ${indexes.length} indexes ${ri.s.toFixed(2)} s`, ours: `${o.s.toFixed(2)} s`, ratio: o.s / ri.s, value: o.s / ri.s, note: `${ROWS.toLocaleString('en-US')} rows, median of ${RUNS}` });
+  reportTarget('roster-100k-rss', { reference: `sqlite3 ${ri.rss.toFixed(0)} MiB`, ours: `${o.rss.toFixed(0)} MiB`, value: o.rss, note: 'largest of the runs' });
+  reportTarget('roster-nightly', { ours: `${a.s.toFixed(2)} s`, value: a.s, note: `${ROWS.toLocaleString('en-US')} rows, 1% changed` });
   console.log(`\nload average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

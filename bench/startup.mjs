@@ -28,6 +28,7 @@ try {
 
   const cold = [];
   const warm = [];
+  const warmCpu = [];
   let exeRss = 0;
   const warmData = join(work, 'warm');
   writeFileSync(join(work, 'warm.toml'), config(warmData));
@@ -39,6 +40,7 @@ try {
     rmSync(dir, { recursive: true, force: true });
     const w = await timeToHealthz(exe, join(work, 'warm.toml'), i === runs - 1);
     warm.push(w.ms);
+    warmCpu.push(w.cpuMs);
     if (w.rss) exeRss = w.rss;
   }
 
@@ -53,10 +55,16 @@ try {
   console.log(`| \`node -e 0\` (exec → exit, reference) | ${median(nodeExit).toFixed(0)} ms | 1.0× |`);
   console.log(row('executable, warm (exec → /healthz 200)', warm, nodeExit));
   console.log(row('executable, first start (unpack, migrate, host key)', cold, nodeExit));
+  // CPU time is steadier than wall time on a shared machine: it leaves out the waits for a core.
+  console.log(`| executable, warm: CPU time used by /healthz (user + system, every thread) | ${median(warmCpu).toFixed(0)} ms | |`);
   console.log(row('from source, warm (`node bin/idphotos.js`, tsx)', source, nodeExit));
   console.log(`\n| idle RSS | MiB | vs idle \`node -e\` |\n|---|---|---|`);
   console.log(`| idle \`node -e\` (reference) | ${(nodeRss / 1024).toFixed(0)} | 1.0× |`);
   console.log(`| executable, serving, idle | ${(exeRss / 1024).toFixed(0)} | ${(exeRss / nodeRss).toFixed(1)}× |`);
+  // targets table: the JSON line of bench/targets-lib.ts's reportTarget (this file runs without tsx)
+  const reportTarget = (id, m) => console.log(JSON.stringify({ benchTarget: { id, ...m } }));
+  reportTarget('exe-start', { reference: `\`node -e 0\` ${median(nodeExit).toFixed(0)} ms`, ours: `${median(warm).toFixed(0)} ms`, ratio: median(warm) / median(nodeExit), value: median(warm), note: `warm, median of ${runs}` });
+  reportTarget('exe-rss', { reference: `idle \`node -e\` ${(nodeRss / 1024).toFixed(0)} MiB`, ours: `${(exeRss / 1024).toFixed(0)} MiB`, ratio: exeRss / nodeRss, value: exeRss / 1024 });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -92,6 +100,7 @@ async function timeToHealthz(exe, configFile, sampleRss = false, command = ['env
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   let ms;
+  let cpuMs;
   for (;;) {
     const port = /web listening on [^\s"]+:(\d+)/.exec(out)?.[1];
     if (port) {
@@ -99,6 +108,7 @@ async function timeToHealthz(exe, configFile, sampleRss = false, command = ['env
         const r = await fetch(`http://127.0.0.1:${port}/healthz`);
         if (r.status === 200) {
           ms = performance.now() - t0;
+          cpuMs = cpuMsOf(child.pid);
           break;
         }
       } catch {}
@@ -113,5 +123,11 @@ async function timeToHealthz(exe, configFile, sampleRss = false, command = ['env
   }
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
-  return { ms, rss };
+  return { ms, cpuMs, rss };
+}
+
+/** CPU time (user + system, every thread) a process has used so far, in ms (10 ms ticks). */
+function cpuMsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

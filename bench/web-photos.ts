@@ -22,6 +22,7 @@ import { Hono } from 'hono';
 import sharp from 'sharp';
 import { benchSignIn, insertUsers, startBenchApp } from './web-lib.ts';
 import { databaseOf } from '../src/storage/index.ts';
+import { reportTarget } from './targets-lib.ts';
 
 const { values } = parseArgs({
   options: { photos: { type: 'string', default: '300' }, seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '5' } },
@@ -172,6 +173,9 @@ http {
       `${t.name.padEnd(44)} ${String(Math.round(median(rates.get(t.name)!))).padStart(7)} req/s  ${median(ratios.get(t.name)!).toFixed(2)}× nginx (per-round: ${ratios.get(t.name)!.map((r) => r.toFixed(2)).join(' ')})  ${median(cpuPerRequest.get(t.name)!).toFixed(1)} µs CPU/request`,
     );
   }
+  // targets table (bench/targets-lib.ts)
+  const [ngx, ours] = [targets[0]!.name, targets[1]!.name].map((n) => Math.round(median(rates.get(n)!)));
+  reportTarget('web-images', { reference: `nginx ${ngx} req/s`, ours: `${ours} req/s`, ratio: median(ratios.get(targets[1]!.name)!), value: median(ratios.get(targets[1]!.name)!), note: `median of ${ROUNDS} rounds` });
 } finally {
   nginx?.kill('SIGTERM');
   bare?.close();

@@ -7,7 +7,7 @@ import { createLogger } from './shared/logger.ts';
 import { SQLITE_DRIVER, type Storage } from './storage/index.ts';
 import { openDataStorage } from './domain/backup/upgrade.ts';
 import { ensureWritableDir } from './storage/files.ts';
-import { makePrivate, privateUmask } from './storage/private-files.ts';
+import { makeFolderPrivate, makePrivate, privateUmask, type PrivateFix } from './storage/private-files.ts';
 import { DirectoryFolder } from './domain/incoming/directory-folder.ts';
 import { RosterService } from './domain/roster/service.ts';
 import { DataFileRegistry, registerRosterFiles } from './domain/roster/file-kinds.ts';
@@ -90,15 +90,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const serving = overrides.mode !== 'command';
   privateUmask();
   ensureWritableDir(config.data_dir, 'data_dir');
-  // NB: a walk of every file (about 1 s per 100,000 photos): done by a start of the appliance,
-  // not by each one-shot command, which only creates its own files privately (the umask).
-  const widened = serving ? makePrivate(config.data_dir) : { folders: 0, files: 0, examples: [] };
-  if (widened.folders || widened.files) {
-    log.warn(
-      { folders: widened.folders, files: widened.files, examples: widened.examples },
-      `data_dir was readable by others: made ${widened.folders} folders 0700 and ${widened.files} files 0600 (it holds student records)`,
-    );
-  }
+  // data_dir and its own files are made private at once (then no one else reaches anything in it); the walk
+  // that tightens every file in it runs in the background once serving (see start()): it is
+  // 4 files per photo, about 35 s of start-up for a million photos when it ran here. A one-shot
+  // command only creates its own files privately (the umask).
+  const rootFix = serving ? makeFolderPrivate(config.data_dir) : { folders: 0, files: 0, examples: [] };
   const storage = openDataStorage(config.data_dir, log, { migrate: overrides.migrate ?? true });
   try {
     const { accounts, generated } = serving ? await resolveAccounts(config) : { accounts: { sftp: config.sftp.accounts, web: config.web.accounts }, generated: [] };
@@ -165,7 +161,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       reports: createReportsFolder({ store: storage.uploadReports, timezone, dir: join(config.data_dir, 'reports'), imports: roster }),
     };
     // Commands (import, photos, …) sign no one in: they need neither the directories nor their secrets.
-    const directories = serving ? createDirectories(config.web, createLogger('directory')) : undefined;
+    const directories = serving ? await createDirectories(config.web, createLogger('directory')) : undefined;
     if (directories) {
       directories.onRevoked = (person, reason) => {
         audit.record({ actor: person.identity, action: 'signin.revoked', detail: `${person.method}: ${reason}`, ip: '' });
@@ -197,15 +193,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       exports: createPhotoExports(storage.exports, photos, audit),
       deliveries,
     };
-    return makeApp(ctx, storage, generated, serving);
+    return makeApp(ctx, storage, generated, serving, rootFix);
   } catch (err) {
     storage.close();
     throw err;
   }
 }
 
-function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredential[], serving: boolean): App {
+function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredential[], serving: boolean, rootFix: PrivateFix): App {
   const running: RunningServer[] = [];
+  const stopWalk = new AbortController();
+  let privateWalk: Promise<void> | undefined;
   let retention: ReturnType<typeof startAuditRetention> | undefined;
   let photoRetention: ReturnType<typeof startPhotoRetention> | undefined;
   return {
@@ -238,10 +236,24 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       retention = startAuditRetention(ctx.audit, ctx.config.web.audit_retention_days, createLogger('audit'));
       ctx.alerts.start();
       ctx.backupSchedule.start();
+      privateWalk = makePrivate(ctx.config.data_dir, stopWalk.signal).then(
+        (fix) => {
+          const folders = rootFix.folders + fix.folders;
+          const files = rootFix.files + fix.files;
+          if (!folders && !files) return;
+          ctx.log.warn(
+            { folders, files, examples: [...rootFix.examples, ...fix.examples].slice(0, 5) },
+            `data_dir was readable by others: made ${folders} folders 0700 and ${files} files 0600 (it holds student records)`,
+          );
+        },
+        (err) => ctx.log.error({ err }, 'could not make every file in data_dir private'),
+      );
       return { sftpPort: sftp.port, webPort: web.port };
     },
     async stop(graceMs = 8000) {
+      stopWalk.abort();
       await Promise.all(running.splice(0).map((s) => s.close(graceMs)));
+      await privateWalk;
       await ctx.deliveries.stop();
       await ctx.photos.stop();
       await ctx.imports.stop();

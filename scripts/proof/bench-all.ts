@@ -4,6 +4,9 @@
  * the "One run of every benchmark" section of docs/BENCHMARKS.md, headed by a summary of every
  * ratio row. The convention for a benchmark: print Markdown tables on stdout, the reference row
  * (measured in the same run) first, each row's ratio as a cell like `1.3×`; progress on stderr.
+ * A benchmark that measures one of the issue's targets also calls `reportTarget` (bench/targets-lib.ts),
+ * which prints one JSON line; every target becomes a row of the targets table this prints at the end
+ * and writes at the head of the section, "not measured" when no benchmark of the run reported it.
  *
  *   npm run bench                      # everything (tens of minutes on 2 cores)
  *   npm run bench -- --only load,startup
@@ -17,6 +20,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/appliance.ts';
+import { targetReports, targetsTable } from '../../bench/targets-lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +38,7 @@ const LAST_RUN = join(tmpdir(), 'idphotos-bench-last-run.json');
 /** Arguments for `--quick`; a benchmark not named here runs with its defaults. */
 const QUICK: Record<string, string[]> = {
   'backup.ts': ['100', '1'],
+  'growth.ts': ['--sizes', '1000,10000', '--no-png'],
   'startup.mjs': ['--runs', '5'],
   'sftp-batch.ts': ['--count', '200', '--runs', '1'],
   'photos-batch.ts': ['200'],
@@ -143,6 +148,12 @@ function section(runs: Run[], started: Date): string {
     BEGIN,
     `Written by \`npm run bench\`${values.quick ? ' (`--quick`: reduced sizes)' : ''} on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. Each benchmark ran alone, in the order below; every ratio compares with a reference measured in the same run of that benchmark.`,
     '',
+    '### Targets',
+    '',
+    targetsOf(runs),
+    '',
+    '### Every ratio row',
+    '',
     '| benchmark | row | ratio |',
     '|---|---|---|',
   ];
@@ -160,6 +171,11 @@ function section(runs: Run[], started: Date): string {
   }
   out.push(END);
   return out.join('\n');
+}
+
+/** The targets table of a run: every benchmark's target rows, in the order of TARGETS. */
+function targetsOf(runs: Run[]): string {
+  return targetsTable(runs.flatMap((r) => targetReports(r.stdout)));
 }
 
 /** Replaces (or appends) the generated section, leaving every other section alone. */
@@ -190,6 +206,7 @@ if (values['from-last']) {
   writeFileSync(LAST_RUN, JSON.stringify({ started: started.toISOString(), quick: values.quick, runs }));
 }
 const text = section(runs, started);
+console.log(`\nTargets (issue 17), this run${values.quick ? ' (--quick: reduced sizes)' : ''}:\n\n${targetsOf(runs)}`);
 if (!values['no-write']) {
   const file = join(ROOT, 'docs', 'BENCHMARKS.md');
   writeFileSync(file, withSection(readFileSync(file, 'utf8'), text));

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,11 +94,23 @@ describe('private by default', () => {
       }
     };
     walk(app.dataDir);
-    const folders = allPaths(app.dataDir).filter((p) => lstatSync(join(app.dataDir, p)).isDirectory()).length;
+    // A folder is itself by inode and birth time: a folder made anew may get the same inode number.
+    const identity = (p: string) => {
+      const st = lstatSync(join(app.dataDir, p));
+      return `${st.ino}:${st.birthtimeMs}`;
+    };
+    const foldersBefore = new Map(allPaths(app.dataDir).filter((p) => lstatSync(join(app.dataDir, p)).isDirectory()).map((p) => [p, identity(p)]));
     const running = await startAppliance(app);
     try {
+      // data_dir itself is closed before anything listens; the files in it are walked while serving.
+      expect(statSync(app.dataDir).mode & 0o077).toBe(0);
+      const fixedLine = () => logLines(running.output()).find((l) => String(l.msg).startsWith('data_dir was readable by others'));
+      await expect.poll(fixedLine, { timeout: 60_000 }).toBeDefined();
       expect(widerThanOwner(app.dataDir)).toEqual([]);
-      const fixed = logLines(running.output()).find((l) => String(l.msg).startsWith('data_dir was readable by others'));
+      // The start removes a dead process's work and temp folders (or makes them anew, private)
+      // before the walk gets there: those are not counted.
+      const folders = [...foldersBefore].filter(([p, id]) => existsSync(join(app.dataDir, p)) && identity(p) === id).length;
+      const fixed = fixedLine();
       expect(fixed).toMatchObject({ level: 'warn', folders, files: opened.size });
       expect((fixed!.examples as string[]).length).toBeGreaterThan(0);
     } finally {

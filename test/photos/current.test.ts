@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BLUE, GREEN, RED, createRig, jpeg, png, type PhotoRig } from './helpers.ts';
 import { ROOT, runNode } from './processes.ts';
+import { createCurrentPhotos, MAX_REMEMBERED } from '../../src/domain/photos/current.ts';
 
 /** The current photo's sha as `GET /photos/:localid` would serve it (null: the placeholder). */
 function shown(rig: PhotoRig, localId: string): string | null {
@@ -66,4 +67,25 @@ describe('current photos in memory', () => {
     expect(await restore.exited, restore.output()).toBe(0);
     expect(shown(rig, 'S1')).toBe(red.sha256.slice(0, 40));
   });
+});
+
+describe('current photos in memory: its budget', () => {
+  it('remembers at most MAX_REMEMBERED Local IDs, however many unknown ones are asked for, and still answers right', async () => {
+    const rig = createRig();
+    try {
+      rig.addUser('S1');
+      await rig.photos.start();
+      const red = await rig.upload('S1.jpg', await jpeg(60, 80, RED));
+      const current = createCurrentPhotos(rig.storage.photos);
+      current.load();
+      expect(current.sha('S1')).toBe(red.sha256);
+      for (let i = 0; i <= MAX_REMEMBERED + 10; i++) expect(current.sha(`NOPE${i}`)).toBeUndefined();
+      expect(current.remembered()).toBeLessThanOrEqual(MAX_REMEMBERED);
+      expect(current.remembered()).toBeGreaterThan(0);
+      // What it forgot is looked up again.
+      expect(current.sha('S1')).toBe(red.sha256);
+    } finally {
+      rig.close();
+    }
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { errorMessage } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { VERSION } from '../../version.ts';
@@ -61,20 +61,26 @@ export function webhookChannel(url: string): Channel {
 /** A plain-text mail through the server of `smtpUrl` (nodemailer). */
 export function mailChannel(options: { smtpUrl: string; from: string; to: readonly string[]; timeoutMs: number }): Channel {
   const url = new URL(options.smtpUrl);
-  const transport = nodemailer.createTransport({
-    url: options.smtpUrl,
-    // NB: over smtp:// nodemailer uses STARTTLS only when the server offers it, so a server
-    // without it, or anyone in between who strikes it from the greeting, would get the password
-    // in plain text. With a password in the URL, no TLS means no mail (and the log says so).
-    ...(url.protocol === 'smtp:' && (url.username || url.password) ? { requireTLS: true } : {}),
-    connectionTimeout: options.timeoutMs,
-    greetingTimeout: options.timeoutMs,
-    socketTimeout: options.timeoutMs,
-  });
+  // NB: nodemailer loads at the first mail, not at start: most of the time no alert is sent, and
+  // it is about 15 ms of the executable's start-up (bench/startup.mjs).
+  let transport: Promise<Transporter> | undefined;
+  const open = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        url: options.smtpUrl,
+        // NB: over smtp:// nodemailer uses STARTTLS only when the server offers it, so a server
+        // without it, or anyone in between who strikes it from the greeting, would get the password
+        // in plain text. With a password in the URL, no TLS means no mail (and the log says so).
+        ...(url.protocol === 'smtp:' && (url.username || url.password) ? { requireTLS: true } : {}),
+        connectionTimeout: options.timeoutMs,
+        greetingTimeout: options.timeoutMs,
+        socketTimeout: options.timeoutMs,
+      }),
+    ));
   return {
     name: 'mail',
     async send(message, signal) {
-      const mail = transport.sendMail({ from: options.from, to: [...options.to], subject: mailSubject(message), text: mailText(message) });
+      const mail = (await open()).sendMail({ from: options.from, to: [...options.to], subject: mailSubject(message), text: mailText(message) });
       await new Promise<void>((resolve, reject) => {
         const abort = () => reject(signal.reason ?? new Error('aborted'));
         signal.addEventListener('abort', abort, { once: true });

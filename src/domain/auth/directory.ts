@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { WebConfig } from '../../config/schema.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { SignInMethod, StaffRole, StaffRow } from '../../storage/staff-store.ts';
-import { createLdapDirectory, type LdapDirectory } from './ldap.ts';
-import { createOidcDirectory, type OidcDirectory } from './oidc.ts';
+import type { LdapDirectory } from './ldap.ts';
+import type { OidcDirectory } from './oidc.ts';
 
 /** A person a directory vouched for, and the role it gives them here. */
 export interface DirectoryPerson {
@@ -60,17 +60,19 @@ export interface Directories {
 /**
  * The directories `[web.ldap]` and `[web.oidc]` configure (either, both or none), with their
  * secrets read from the files named. Nothing connects here: providers are asked at sign-in.
+ * NB: ldapts and openid-client load only when their directory is configured (dynamic imports):
+ * an appliance with local accounts alone starts without them.
  */
-export function createDirectories(web: WebConfig, log: Logger): Directories {
+export async function createDirectories(web: WebConfig, log: Logger): Promise<Directories> {
   const status = createProviderStatus();
   const ldap = web.ldap.url
-    ? createLdapDirectory(web.ldap, {
+    ? (await import('./ldap.ts')).createLdapDirectory(web.ldap, {
         bindPassword: readSecret(web.ldap.bind_password_file),
         ca: web.ldap.ca_file ? readFileSync(web.ldap.ca_file) : undefined,
       }, log.child({ provider: 'ldap' }), status)
     : undefined;
   const oidc = web.oidc.issuer
-    ? createOidcDirectory(web.oidc, {
+    ? (await import('./oidc.ts')).createOidcDirectory(web.oidc, {
         publicUrl: web.public_url,
         clientSecret: web.oidc.client_secret || readSecret(web.oidc.client_secret_file),
       }, log.child({ provider: 'oidc' }), status)

@@ -3,7 +3,7 @@ import { SIZE_NAMES, SIZE_PIXELS, type DisplaySize } from './sizes.ts';
 
 /**
  * The image shown for a user without a photo: a neutral grey figure, no initials (a name on an
- * image would leak into screenshots and printouts). Rendered once (at start) in every size.
+ * image would leak into screenshots and printouts). Rendered once, at its first request, in every size.
  */
 const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="360" height="480" viewBox="0 0 360 480">
   <rect width="360" height="480" fill="#e6e8eb"/>
