@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,6 +67,26 @@ describe('group commit of uploads', () => {
       await createGroupSync(join(dir, 'plain.db'))();
       await expect(createGroupSync(join(dir, 'missing.db'))()).rejects.toMatchObject({ code: 'ENOENT' });
       await createGroupSync(':memory:')();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  // After a failed fsync Linux marks the unwritten pages clean: a later fsync succeeds although
+  // the commits before it may be gone at the next power cut, and with them every later commit of
+  // the log (its checksums run on from frame to frame). No later caller may be told "durable".
+  it('once an fsync of the log has failed, every later call fails too, even when the next fsync would succeed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idphotos-group-'));
+    try {
+      const path = join(dir, 'x.db');
+      writeFileSync(path, '');
+      // A log that refuses fsync, for real: the kernel answers EINVAL for a character device.
+      symlinkSync('/dev/null', `${path}-wal`);
+      const sync = createGroupSync(path);
+      await expect(sync()).rejects.toMatchObject({ code: 'EINVAL' });
+      unlinkSync(`${path}-wal`);
+      writeFileSync(`${path}-wal`, '');
+      await expect(sync()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/EINVAL.*restart/) });
+      await expect(sync()).rejects.toMatchObject({ code: 'unavailable' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
