@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -90,5 +91,38 @@ describe('group commit of uploads', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it('an upload of the same photo that fails to place its bytes leaves the one another session stored (and was told OK for) alone', async () => {
+    let secondTemp = '';
+    let rows = 0;
+    let reached!: () => void;
+    const atDisplays = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    rig = createRig('', {
+      afterStep(step) {
+        // The second upload's file vanishes after its checks (a real unlink): placing it fails.
+        if (step === 'pending-row' && ++rows === 2) unlinkSync(secondTemp);
+        // The first is stored and acknowledged; it waits here, still pending, until released.
+        if (step === 'displays-written' && rows === 1) {
+          reached();
+          return held;
+        }
+      },
+    });
+    rig.addUser('S1');
+    const bytes = await jpeg(90, 120, colour(3));
+    const first = rig.upload('S1.jpg', bytes);
+    await atDisplays;
+    secondTemp = rig.staged(bytes);
+    await expect(rig.photos.ingest({ tempPath: secondTemp, name: 'S1.jpg', account: 'district', origin: 'sftp' })).rejects.toMatchObject({ code: 'ENOENT' });
+    // The first upload's file and listing are still there (checked before it goes on: without
+    // them it would retry its display images forever).
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    expect(existsSync(join(rig.config.data_dir, 'photos', 'sha256', sha.slice(0, 2), sha))).toBe(true);
+    expect(rig.photos.folder.contentPath('S1.jpg')).toBeDefined();
+    release();
+    await expect(first).resolves.toMatchObject({ current: true, sha256: sha });
+    expect(rig.photos.photo('S1')?.source_sha256).toBe(sha);
   });
 });
