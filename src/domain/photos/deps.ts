@@ -29,6 +29,11 @@ export interface PhotoDeps {
   owner: string;
   /** Renders in progress by sha256, so identical uploads at once decode once. */
   rendering: Map<string, Promise<void>>;
+  /**
+   * How many uploads in this process are committing each pending version (identical bytes for
+   * one Local ID share it): one that fails must not delete the version another was told OK for.
+   */
+  holders: Map<number, number>;
   /** Aborted when the service stops: queued renders are left pending for the next start. */
   closing: AbortSignal;
   hooks?: { afterStep?(step: CommitStep, sha: string): void | Promise<void> };
