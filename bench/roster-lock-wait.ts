@@ -1,11 +1,11 @@
 /**
- * What a roster import on a second database connection does to the appliance's own writes: the
- * design question for moving the import into a worker thread with a connection of its own.
+ * What a roster import on a second database connection does to the appliance's own writes.
  * The appliance (`createApp`, started) writes one audit row every 250 ms on its connection while
- * `idphotos import` (another process, another connection: to SQLite the same as a worker's) applies
- * a generated students.csv in its one transaction. Reports each write's wait (busy_timeout is
- * 5 s, and better-sqlite3 waits synchronously on the event loop), the writes that failed, and the
- * event-loop gaps over 100 ms.
+ * `idphotos import` (another process, another connection) applies a generated students.csv.
+ * Reports each write's wait (busy_timeout is 5 s, and better-sqlite3 waits synchronously on the
+ * event loop), the writes that failed, and the event-loop gaps over 100 ms; first the same writes
+ * for 5 s with no import, as the control (on a shared machine a durable write's fsync alone can
+ * take hundreds of milliseconds).
  *
  *   node --import tsx bench/roster-lock-wait.ts [rows]
  */
@@ -37,6 +37,21 @@ try {
   const app = await createApp(parseConfig(toml, '', dataDir));
   await app.start();
 
+  const probeWrite = (): { ms: number; error?: string } => {
+    const t = performance.now();
+    try {
+      app.storage.audit.insertAll([{ at: new Date().toISOString(), actor: 'bench', action: 'admin.action', local_id: '', detail: 'lock-wait probe', ip: '' }]);
+      return { ms: Math.round(performance.now() - t) };
+    } catch (err) {
+      return { ms: Math.round(performance.now() - t), error: (err as { code?: string }).code ?? String(err) };
+    }
+  };
+  const control: { ms: number; error?: string }[] = [];
+  for (const end = performance.now() + 5000; performance.now() < end;) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    control.push(probeWrite());
+  }
+
   let last = performance.now();
   const gaps: number[] = [];
   const tick = setInterval(() => {
@@ -54,13 +69,7 @@ try {
   const writes: { ms: number; error?: string }[] = [];
   while (!done) {
     await new Promise((resolve) => setTimeout(resolve, 250));
-    const t = performance.now();
-    try {
-      app.storage.audit.insertAll([{ at: new Date().toISOString(), actor: 'bench', action: 'admin.action', local_id: '', detail: 'lock-wait probe', ip: '' }]);
-      writes.push({ ms: Math.round(performance.now() - t) });
-    } catch (err) {
-      writes.push({ ms: Math.round(performance.now() - t), error: (err as { code?: string }).code ?? String(err) });
-    }
+    writes.push(probeWrite());
   }
   clearInterval(tick);
   const code = await exited;
@@ -69,6 +78,7 @@ try {
   const failed = writes.filter((w) => w.error);
   console.log(`${rows.toLocaleString('en-US')} rows, first import in another process: ${((performance.now() - started) / 1000).toFixed(1)} s; ${out.split('\n')[0]}`);
   console.log(`appliance writes: ${writes.length}, failed: ${failed.length} (${failed.map((w) => `${w.error} after ${w.ms} ms`).join(', ') || 'none'}), waited over 100 ms: ${writes.filter((w) => !w.error && w.ms > 100).map((w) => `${w.ms} ms`).join(', ') || 'none'}`);
+  console.log(`control, the same writes for 5 s with no import: ${control.length}, failed: ${control.filter((w) => w.error).length}, slowest ${Math.max(...control.map((w) => w.ms))} ms`);
   console.log(`event-loop gaps over 100 ms: ${gaps.join(', ') || 'none'} (total ${(gaps.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s)`);
   console.log(`load average: ${loadavg().map((l) => l.toFixed(1)).join(' ')}; Node ${process.versions.node}`);
 } finally {

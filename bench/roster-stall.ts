@@ -3,10 +3,12 @@
  * students.csv is imported (first import, then the nightly re-import with 1% changed), with
  * `/healthz` asked over HTTP one request after another the whole time.
  * Each import runs in a fresh process (its peak RSS is the appliance's with that import), on one
- * data_dir, the way the server imports an upload to /incoming/data/. A profile run (`--profile`)
- * also shows where the memory goes, phase by phase (heap after a full GC).
+ * data_dir, the way the server imports an upload to /incoming/data/. Each stall over 100 ms is
+ * reported with the CPU time the process used during it: on a shared machine a long stall with
+ * little CPU in it is time the process was not scheduled. Where the time goes: `--cpu-prof` on
+ * bench/roster-import-run.ts.
  *
- *   node --import tsx bench/roster-stall.ts [rows] [--profile]
+ *   node --import tsx bench/roster-stall.ts [rows]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -33,37 +35,42 @@ interface Measured {
   maxStallMs: number;
   /** Longest gap between two ticks of a 10 ms setInterval, less the 10 ms. */
   maxDriftMs: number;
-  /** Every stall over 100 ms, longest first (the parse stalls once per chunk read; the write once, whole). */
+  /** Every stall over 100 ms, longest first. */
   stallsOver100Ms: number[];
+  /**
+   * CPU time the process used during each of those stalls, same order: a stall with little CPU
+   * in it is the machine's load (the process was not running), not the import's work.
+   */
+  stallCpuMs: number[];
   /** /healthz: answers completed while the import ran, and the slowest. */
   healthz: number;
   /** /healthz requests that failed (connection reset) while the import ran. */
   healthzFailed: number;
   maxHealthzMs: number;
-  phases?: { phase: string; ms: number; heapMb: number; rssMb: number }[];
 }
 
 /** The child: start the appliance on `dataDir`, import `csv` through its roster service, measure. */
-async function child(dataDir: string, csv: string, profile: boolean): Promise<void> {
+async function child(dataDir: string, csv: string): Promise<void> {
   process.env.IDPHOTOS_LOG_LEVEL = 'warn';
   const toml = await applianceToml({ logLevel: 'warn', webAccounts: [{ username: 'bench', password: 'bench-password-1', role: 'staff' }] });
   const app = await createApp(parseConfig(toml, '', dataDir));
   const { webPort } = await app.start();
   const base = `http://127.0.0.1:${webPort}`;
   await (await fetch(`${base}/healthz`)).text();
-  const phases: Measured['phases'] = [];
-  if (profile) await profilePhases(app, csv, phases);
   const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
 
   const hist = monitorEventLoopDelay({ resolution: 10 });
   let last = performance.now();
   let maxDrift = 0;
-  const stalls: number[] = [];
+  const stalls: { ms: number; cpuMs: number }[] = [];
+  let lastCpu = process.cpuUsage();
   const probe = setInterval(() => {
     const now = performance.now();
-    if (now - last - 10 > 100) stalls.push(now - last - 10);
+    const cpu = process.cpuUsage();
+    if (now - last - 10 > 100) stalls.push({ ms: now - last - 10, cpuMs: (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000 });
     maxDrift = Math.max(maxDrift, now - last - 10);
     last = now;
+    lastCpu = cpu;
   }, 10);
   let running = true;
   let healthz = 0;
@@ -99,46 +106,13 @@ async function child(dataDir: string, csv: string, profile: boolean): Promise<vo
   const out: Measured = {
     status: rec.status, added: rec.added ?? 0, updated: rec.updated ?? 0, seconds,
     peakRssMb: process.resourceUsage().maxRSS / 1024, idleRssMb,
-    maxStallMs: hist.max / 1e6, maxDriftMs: maxDrift, stallsOver100Ms: stalls.sort((a, b) => b - a), healthz, healthzFailed: failed, maxHealthzMs: maxHealthz,
-    ...(profile ? { phases } : {}),
+    maxStallMs: hist.max / 1e6, maxDriftMs: maxDrift,
+    stallsOver100Ms: stalls.sort((a, b) => b.ms - a.ms).map((x) => x.ms), stallCpuMs: stalls.map((x) => x.cpuMs), healthz, healthzFailed: failed, maxHealthzMs: maxHealthz,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-/**
- * Where the memory goes: the import's steps run one by one on a copy of the database, with the
- * heap measured after a full GC between them (needs --expose-gc). Nothing here is committed.
- */
-async function profilePhases(app: Awaited<ReturnType<typeof createApp>>, csv: string, phases: NonNullable<Measured['phases']>): Promise<void> {
-  const { parseRosterFile } = await import('../src/domain/roster/parse-roster.ts');
-  const { planImport } = await import('../src/domain/roster/diff.ts');
-  const { personChanges } = await import('../src/domain/roster/changes.ts');
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('--profile needs node --expose-gc');
-  let t = performance.now();
-  const mark = (phase: string) => {
-    gc();
-    const m = process.memoryUsage();
-    phases.push({ phase, ms: performance.now() - t, heapMb: m.heapUsed / 1024 / 1024, rssMb: m.rss / 1024 / 1024 });
-    t = performance.now();
-  };
-  mark('started');
-  const parsed = await parseRosterFile(csv, { kind: 'students', file: 'students.csv', cleverStudentId: 'local_id', cleverTeacherId: 'local_id', companion: () => undefined });
-  mark(`parsed: ${parsed.rows.size} rows held packed, one string a row`);
-  const users = app.storage.users;
-  const plan = planImport({ scanKeys: (c) => users.scanKeys(c), get: (id) => users.byLocalId(id) }, parsed.rows, 'students.csv');
-  mark(`planned: ${plan.inserts.length} inserts (packed rows), ${plan.updates.length} updates (full user objects)`);
-  // The store takes the changes a batch at a time from this generator: counted, not kept.
-  let changes = 0;
-  for (const _ of personChanges(plan, plan.missing, (id) => users.byLocalId(id))) changes++;
-  mark(`person changes generated (streamed to the store in batches): ${changes}`);
-  plan.inserts = [];
-  plan.updates.length = 0;
-  plan.previous.length = 0;
-  mark('released');
-}
-
-async function parent(rows: number, profile: boolean): Promise<void> {
+async function parent(rows: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-bench-stall-'));
   try {
     const csv = join(dir, 'students.csv');
@@ -148,32 +122,22 @@ async function parent(rows: number, profile: boolean): Promise<void> {
     makeRosterCsv(nightly, rows, 100);
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir);
-    const run = (file: string, withProfile: boolean, data = dataDir) => {
-      const args = ['--import', 'tsx', ...(withProfile ? ['--expose-gc'] : []), import.meta.filename, '--child', data, file, ...(withProfile ? ['--profile'] : [])];
+    const run = (file: string, data = dataDir) => {
+      const args = ['--import', 'tsx', import.meta.filename, '--child', data, file];
       const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       return JSON.parse(out.trim().split('\n').at(-1)!) as Measured;
     };
-    const first = run(csv, false);
+    const first = run(csv);
     if (first.status !== 'applied' || first.added !== rows) throw new Error(`the first import did not add every row: ${JSON.stringify(first)}`);
-    const again = run(nightly, false);
+    const again = run(nightly);
     if (again.status !== 'applied' || again.updated !== Math.ceil(rows / 100)) throw new Error(`the nightly import did not update 1%: ${JSON.stringify(again)}`);
     const mb = (statSync(csv).size / 1024 / 1024).toFixed(1);
     console.log(`students.csv: ${rows.toLocaleString('en-US')} rows, ${mb} MB; Node ${process.versions.node}; one process per import, /healthz asked back to back`);
     console.log('');
-    console.log('| import | time | peak RSS (idle appliance) | longest event-loop stall | stalls over 100 ms: count, total, next longest | /healthz answered during it (slowest), failed |');
-    console.log('|---|---|---|---|---|---|');
+    console.log('| import | time | peak RSS (idle appliance) | longest event-loop stall | stalls over 100 ms: count, total, next longest | CPU in each stall over 100 ms (most) | /healthz answered during it (slowest), failed |');
+    console.log('|---|---|---|---|---|---|---|');
     for (const [label, m] of [['first import', first], ['nightly re-import, 1% changed', again]] as const) {
-      console.log(`| ${label} | ${m.seconds.toFixed(1)} s | ${m.peakRssMb.toFixed(0)} MB (${m.idleRssMb.toFixed(0)} MB) | ${Math.max(m.maxStallMs, m.maxDriftMs).toFixed(0)} ms | ${m.stallsOver100Ms.length}, ${(m.stallsOver100Ms.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, ${m.stallsOver100Ms.slice(1, 4).map((x) => x.toFixed(0)).join(' / ')} ms | ${m.healthz} (${m.maxHealthzMs.toFixed(0)} ms), ${m.healthzFailed} |`);
-    }
-    if (profile) {
-      // The worst case for the plan and the change list: a first import, everyone added.
-      const fresh = join(dir, 'profile-data');
-      mkdirSync(fresh);
-      const p = run(csv, true, fresh);
-      console.log('\nprofile of a first import (heap after a full GC between steps; the steps before the write):\n');
-      console.log('| step | time | heap used | RSS |');
-      console.log('|---|---|---|---|');
-      for (const ph of p.phases ?? []) console.log(`| ${ph.phase} | ${(ph.ms / 1000).toFixed(1)} s | ${ph.heapMb.toFixed(0)} MB | ${ph.rssMb.toFixed(0)} MB |`);
+      console.log(`| ${label} | ${m.seconds.toFixed(1)} s | ${m.peakRssMb.toFixed(0)} MB (${m.idleRssMb.toFixed(0)} MB) | ${Math.max(m.maxStallMs, m.maxDriftMs).toFixed(0)} ms | ${m.stallsOver100Ms.length}, ${(m.stallsOver100Ms.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, ${m.stallsOver100Ms.slice(1, 4).map((x) => x.toFixed(0)).join(' / ')} ms | ${m.stallCpuMs.length ? `${Math.max(...m.stallCpuMs).toFixed(0)} ms` : '–'} | ${m.healthz} (${m.maxHealthzMs.toFixed(0)} ms), ${m.healthzFailed} |`);
     }
     console.log(`\nload average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
@@ -182,5 +146,5 @@ async function parent(rows: number, profile: boolean): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
-if (argv[0] === '--child') await child(argv[1]!, argv[2]!, argv.includes('--profile'));
-else await parent(Number(argv.find((a) => !a.startsWith('--')) ?? 100_000), argv.includes('--profile'));
+if (argv[0] === '--child') await child(argv[1]!, argv[2]!);
+else await parent(Number(argv.find((a) => !a.startsWith('--')) ?? 100_000));

@@ -218,7 +218,9 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       await ctx.photos.start();
       // Deliveries a stop cut off continue in the background through the photo store.
       ctx.deliveries.start().catch((err) => ctx.log.error({ err }, 'could not resume vendor deliveries'));
-      // Same for roster imports a crash cut off: their work copies go; catch-up below redoes them.
+      // Same for roster imports a crash cut off: an accepted one is finished, one not yet decided
+      // is dropped (catch-up below redoes it) and work copies go.
+      await ctx.roster.resume();
       ctx.roster.removeDeadWork();
       const [{ startWebServer }, { createWebApp, webFront }, { startSftpServer }] = await Promise.all([import('./web/server.ts'), import('./web/app.ts'), import('./sftp/server.ts')]);
       const web = await startWebServer(createWebApp(ctx), ctx.config.web, webFront(ctx));
@@ -257,6 +259,8 @@ function makeApp(ctx: AppContext, storage: Storage, generated: GeneratedCredenti
       await ctx.deliveries.stop();
       await ctx.photos.stop();
       await ctx.imports.stop();
+      // An approval from the web runs outside the scheduler; its apply finishes before the database closes.
+      await ctx.roster.idle();
       await retention?.stop();
       photoRetention?.stop();
       await ctx.backupSchedule.stop();

@@ -279,7 +279,7 @@ async function checkLive(running: Running, app: ApplianceDir, attempts: Map<stri
     const deadline = Date.now() + 60_000;
     const dbPath = join(app.dataDir, 'idphotos.db');
     while (csv.length && Date.now() < deadline) {
-      const last = sqliteJson<{ sha256: string; status: string }>(dbPath, `SELECT sha256, status FROM imports WHERE file = '${CSV_NAME}' ORDER BY id DESC LIMIT 1`)[0];
+      const last = sqliteJson<{ sha256: string; status: string }>(dbPath, `SELECT sha256, status FROM imports WHERE file = '${CSV_NAME}' AND in_progress = 0 ORDER BY id DESC LIMIT 1`)[0];
       if (last && last.sha256 === inFolder) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -339,8 +339,8 @@ function checkDatabase(app: ApplianceDir, attempts: Map<string, Attempt[]>, rost
   const ready = sqliteJson<{ source_sha256: string }>(db, "SELECT DISTINCT source_sha256 FROM photo_versions WHERE state = 'ready'");
   failures.push(...contentMismatch(app.dataDir, new Set(ready.map((r) => r.source_sha256)), SIZES));
 
-  const rows = sqliteJson<{ id: number; sha256: string; status: string; reason: string }>(db, `SELECT id, sha256, status, reason FROM imports WHERE file = '${CSV_NAME}' ORDER BY id`);
-  const halfway = rows.filter((r) => r.reason === 'in progress');
+  const rows = sqliteJson<{ id: number; sha256: string; status: string; reason: string; in_progress: number }>(db, `SELECT id, sha256, status, reason, in_progress FROM imports WHERE file = '${CSV_NAME}' ORDER BY id`);
+  const halfway = rows.filter((r) => r.in_progress);
   if (halfway.length) failures.push(`import(s) ${halfway.map((r) => r.id).join(', ')} recorded as still in progress`);
   const bad = rows.filter((r) => !['applied', 'skipped'].includes(r.status));
   if (bad.length) failures.push(`imports not applied: ${bad.map((r) => `${r.id} ${r.status} (${r.reason})`).join('; ').slice(0, 600)}`);

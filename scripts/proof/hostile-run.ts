@@ -55,7 +55,7 @@ export async function runHostile(opts: { log?: (line: string) => void; only?: Ca
     }
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      const row = sqliteJson<ImportRow>(dbPath, `SELECT id, status, reason, rows, added, error_count FROM imports WHERE sha256 = '${sha}' ORDER BY id DESC LIMIT 1`)[0];
+      const row = sqliteJson<ImportRow>(dbPath, `SELECT id, status, reason, rows, added, error_count FROM imports WHERE sha256 = '${sha}' AND in_progress = 0 ORDER BY id DESC LIMIT 1`)[0];
       if (row) return row;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, accessSync, constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
@@ -33,6 +34,26 @@ export function fsyncDir(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Flushes a file to disk off the event loop (libuv's thread pool); nothing when it does not exist.
+ * NB: for data written without an fsync (a staging file, a WAL written with synchronous=NORMAL):
+ * flushed here, the next fsync on the event loop, or under SQLite's write lock, has little left to do.
+ */
+export async function syncFile(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

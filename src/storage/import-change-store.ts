@@ -16,10 +16,23 @@ export const MAX_STORED_CHANGES_TOTAL = 1_000_000;
 const BATCH = 500;
 const ROW = '(?, ?, ?, ?, ?, ?, ?, ?)';
 
-/** Replaces the people an import changes (an approved import is planned again); returns how many were kept. */
+/** Replaces the people an import changes in one go (small lists); returns how many were kept. */
 export function replaceChanges(db: Db, importId: number, changes: Iterable<PersonChange>): number {
   db.run('DELETE FROM import_changes WHERE import_id = ?', importId);
-  let kept = 0;
+  const kept = appendChanges(db, importId, changes, 0);
+  for (const id of listsOverBudget(db)) {
+    db.run('DELETE FROM import_changes WHERE import_id = ?', id);
+    db.run('UPDATE imports SET listed = 0 WHERE id = ?', id);
+  }
+  return kept;
+}
+
+/**
+ * Adds people to an import's list, a chunk at a time, up to MAX_STORED_CHANGES in all (`kept`:
+ * how many it lists already); returns how many it lists now, and records that with the import
+ * in the same transaction (listedCount).
+ */
+export function appendChanges(db: Db, importId: number, changes: Iterable<PersonChange>, kept: number): number {
   let batch: (string | number)[] = [];
   const flush = () => {
     if (!batch.length) return;
@@ -33,18 +46,35 @@ export function replaceChanges(db: Db, importId: number, changes: Iterable<Perso
     if (batch.length >= BATCH * 8) flush();
   }
   flush();
-  pruneOldLists(db);
+  db.run('UPDATE imports SET listed = ? WHERE id = ?', kept, importId);
   return kept;
 }
 
-/** Drops whole lists of the oldest imports until at most MAX_STORED_CHANGES_TOTAL people are listed. */
-function pruneOldLists(db: Db): void {
-  const lists = db.all<{ import_id: number; n: number }>('SELECT import_id, COUNT(*) AS n FROM import_changes GROUP BY import_id ORDER BY import_id DESC');
+/** How many people an import lists. */
+export function listedCount(db: Db, importId: number): number {
+  return db.get<{ listed: number }>('SELECT listed FROM imports WHERE id = ?', importId)?.listed ?? 0;
+}
+
+/**
+ * Deletes up to `limit` people of an import's list (a long list goes a part at a time, so no one
+ * statement holds the appliance); true once the list is empty.
+ */
+export function clearSome(db: Db, importId: number, limit: number): boolean {
+  const n = db.run('DELETE FROM import_changes WHERE (import_id, kind, local_id) IN (SELECT import_id, kind, local_id FROM import_changes WHERE import_id = ? LIMIT ?)', importId, limit).changes;
+  if (n < limit) db.run('UPDATE imports SET listed = 0 WHERE id = ?', importId);
+  return n < limit;
+}
+
+/** The imports whose lists go so that at most MAX_STORED_CHANGES_TOTAL people are listed (never the newest's). */
+export function listsOverBudget(db: Db): number[] {
+  const lists = db.all<{ id: number; listed: number }>('SELECT id, listed FROM imports WHERE listed > 0 ORDER BY id DESC');
+  const out: number[] = [];
   let total = 0;
   for (const [i, list] of lists.entries()) {
-    total += list.n;
-    if (i > 0 && total > MAX_STORED_CHANGES_TOTAL) db.run('DELETE FROM import_changes WHERE import_id = ?', list.import_id);
+    total += list.listed;
+    if (i > 0 && total > MAX_STORED_CHANGES_TOTAL) out.push(list.id);
   }
+  return out;
 }
 
 interface StoredChange extends Omit<PersonChange, 'fields'> {
@@ -93,7 +123,7 @@ export function countChanges(db: Db, importId: number): Record<ChangeKind, numbe
 
 /** Who each import added, changed, deactivated or reactivated (import_changes). */
 export function createImportChangeStore(db: Db) {
-  return bindDb(db, { replaceChanges, listChanges, iterateChanges, countChanges });
+  return bindDb(db, { replaceChanges, appendChanges, listedCount, clearSome, listsOverBudget, listChanges, iterateChanges, countChanges });
 }
 
 export type ImportChangeStore = ReturnType<typeof createImportChangeStore>;

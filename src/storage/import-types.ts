@@ -2,7 +2,8 @@
  * The import history's shapes (migration 003-imports), shared by the store that writes them and
  * the importers that fill them in. Here, not in the domain, because storage imports no domain.
  */
-export type ImportStatus = 'applied' | 'held' | 'refused' | 'discarded' | 'skipped';
+/** `in_progress`: being compared, listed or applied; every other status is a decision. */
+export type ImportStatus = 'applied' | 'held' | 'refused' | 'discarded' | 'skipped' | 'in_progress';
 
 export interface ImportError {
   line: number;

@@ -7,6 +7,7 @@ import { createIncidentStore, type IncidentStore } from './incident-store.ts';
 import { createMonitorStore, type MonitorStore } from './monitor-store.ts';
 import { createPhotoStore, type PhotoStore } from './photo-store.ts';
 import { createImportStore, type ImportStore } from './roster-import-store.ts';
+import { createRosterApplyStore, type RosterApplyStore } from './roster-apply-store.ts';
 import { createSessionRows, type SessionRows } from './session-store.ts';
 import { createStaffStore, type StaffStore } from './staff-store.ts';
 import { snapshotInto } from './snapshot.ts';
@@ -33,6 +34,8 @@ export interface Storage {
   readonly users: UserStore;
   readonly imports: ImportStore;
   readonly importChanges: ImportChangeStore;
+  /** Roster imports accepted and still being written (finished at start-up after a crash). */
+  readonly rosterApplies: RosterApplyStore;
   readonly schoolNames: SchoolNameStore;
   readonly uploadReports: UploadReportStore;
   readonly hintDismissals: HintDismissalStore;
@@ -63,6 +66,10 @@ export interface Storage {
   readonly monitor: MonitorStore;
   /** The alerts raised and not yet resolved. */
   readonly alerts: AlertStore;
+  /** See `Db.autoCheckpoint`: off while a long write checkpoints for itself. */
+  autoCheckpoint(on: boolean): void;
+  /** See `Db.checkpoint`: a WAL checkpoint whose fsyncs run off the event loop. */
+  checkpoint(): Promise<void>;
   /** A consistent copy of the database at `path`, taken beside running writers. */
   snapshotTo(path: string): void;
   close(): void;
@@ -79,6 +86,7 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     users: createUserStore(db),
     imports: createImportStore(db),
     importChanges: createImportChangeStore(db),
+    rosterApplies: createRosterApplyStore(db),
     schoolNames: createSchoolNameStore(db),
     uploadReports: createUploadReportStore(db),
     hintDismissals: createHintDismissalStore(db),
@@ -101,6 +109,8 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     migrate: () => migrate(db),
     monitor: createMonitorStore(db),
     alerts: createAlertStore(db),
+    autoCheckpoint: (on) => db.autoCheckpoint(on),
+    checkpoint: () => db.checkpoint(),
     snapshotTo: (dest) => snapshotInto(db, dest),
     close: () => db.close(),
   };

@@ -21,7 +21,7 @@ export function createMonitorStore(db: Db): MonitorStore {
       return { count: row.n, oldest: row.oldest ?? undefined };
     },
     importsByStatus() {
-      const rows = db.all<{ status: string; n: number }>('SELECT status, count(*) AS n FROM imports GROUP BY status');
+      const rows = db.all<{ status: string; n: number }>("SELECT CASE WHEN in_progress = 1 THEN 'in_progress' ELSE status END AS status, count(*) AS n FROM imports GROUP BY 1");
       return Object.fromEntries(rows.map((r) => [r.status, r.n]));
     },
     heldImports() {

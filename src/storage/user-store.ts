@@ -76,51 +76,32 @@ export function createUserStore(db: Db) {
     },
 
     /**
-     * Every user with only `columns` packed into one string: the nightly comparison of 100,000
-     * users reads a third fewer values this way, and full rows are fetched only for the few
-     * that differ. NB: U+001F cannot occur in a stored value (imports refuse control characters).
+     * Users after `after` (and up to `upTo`), by Local ID, with only `columns` packed into `key`:
+     * the nightly comparison reads a third fewer values this way, and full rows are fetched
+     * only for the few that differ. A page at a time, so the comparison never holds the table.
+     * NB: U+001F cannot occur in a stored value (imports refuse control characters).
      */
-    scanKeys(columns: readonly string[]): IterableIterator<UserKey> {
+    keysInRange(columns: readonly string[], after: string, upTo: string | undefined, limit: number): UserKey[] {
       for (const c of columns) if (!KEY_COLUMNS.has(c)) throw new Error(`not a user column: ${c}`);
       const key = columns.length ? columns.join(' || char(31) || ') : "''";
-      return db.iterate<UserKey>(`SELECT local_id, role, active, source, ${key} AS key FROM users`);
+      return upTo === undefined
+        ? db.all<UserKey>(`SELECT local_id, role, active, source, ${key} AS key FROM users WHERE local_id > ? ORDER BY local_id LIMIT ?`, after, limit)
+        : db.all<UserKey>(`SELECT local_id, role, active, source, ${key} AS key FROM users WHERE local_id > ? AND local_id <= ? ORDER BY local_id LIMIT ?`, after, upTo, limit);
     },
 
-    /**
-     * Inserts users, many rows per statement (one statement per row cost a quarter more).
-     * `existing`: how many users the table has, to choose how its indexes are kept up to date.
-     */
-    /** `users` is read once, in order; `length` says how many it gives. */
-    insertMany(users: Iterable<RosterUser> & { readonly length: number }, now: string, existing: number): void {
-      // A first import of a whole district: building the secondary indexes (search, photo hints,
-      // …) once after the rows are in costs a quarter of keeping them up to date row by row.
-      // NB: callers run this inside their transaction, so nobody ever sees the table without them.
-      const rebuild = users.length >= 10_000 && users.length * 4 >= existing;
-      const indexes = rebuild ? db.all<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL") : [];
-      for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
-      let batch: RosterUser[] = [];
-      const flush = () => {
+    /** The users with these Local IDs (those that exist). */
+    byLocalIds: (localIds: readonly string[]): UserRow[] =>
+      db.all<UserRow>('SELECT * FROM users WHERE local_id IN (SELECT value FROM json_each(?))', JSON.stringify(localIds)),
+
+    /** Inserts users, many rows per statement (one statement per row cost a quarter more). */
+    insertMany(users: readonly RosterUser[], now: string): void {
+      for (let at = 0; at < users.length; at += INSERT_BATCH) {
+        const batch = users.slice(at, at + INSERT_BATCH);
         const params: (string | number | null)[] = [];
         for (const u of batch) {
           params.push(u.local_id, u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, Number(u.opt_out ?? 0), u.active, u.source, now, now, u.active ? null : now);
         }
         db.run(`INSERT INTO users (${ROSTER_COLUMNS}, created_at, updated_at, deactivated_at) VALUES ${batch.map(() => ROW_PARAMS).join(', ')}`, ...params);
-        batch = [];
-      };
-      for (const u of users) {
-        batch.push(u);
-        if (batch.length === INSERT_BATCH) flush();
-      }
-      if (batch.length) flush();
-      if (!indexes.length) return;
-      // NB: SQLite sorts each index in at most cache_size of memory, then spills to temp files;
-      // 32 MB keeps a 100,000-user sort in memory, and a helper thread sorts alongside.
-      const cache = db.get<{ cache_size: number }>('PRAGMA cache_size')!.cache_size;
-      db.exec('PRAGMA cache_size = -32768; PRAGMA threads = 2');
-      try {
-        for (const index of indexes) db.exec(index.sql);
-      } finally {
-        db.exec(`PRAGMA cache_size = ${Number(cache)}; PRAGMA threads = 0`);
       }
     },
 
@@ -141,9 +122,9 @@ export function createUserStore(db: Db) {
       db.run('UPDATE users SET active = 0, deactivated_at = ?, updated_at = ? WHERE local_id = ? AND active = 1', now, now, localId);
     },
 
-    /** Photos whose Local ID is not a user (yet): "unmatched". */
-    countUnmatchedPhotos: (): number =>
-      db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photos p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.local_id = p.local_id)')!.n,
+    /** How many of these Local IDs have a photo (the photos a new user links). */
+    countPhotosOf: (localIds: readonly string[]): number =>
+      db.get<{ n: number }>('SELECT count(*) AS n FROM photos WHERE local_id IN (SELECT value FROM json_each(?))', JSON.stringify(localIds))!.n,
   };
 }
 

@@ -12,7 +12,7 @@ if (!dir || !localId) throw new Error('usage: cross-open.ts DIR LOCALID');
 const storage = openStorage(join(dir, 'idphotos.db'));
 const db = databaseOf(storage);
 const now = new Date().toISOString();
-storage.users.insertMany([{ local_id: localId, first_name: DRIVER, last_name: 'Probe', middle_name: '', role: 'student', grade: '9', building: 'HS', email: '', username: '', position: '', active: 1, source: 'students.csv' }], now, 0);
+storage.users.insertMany([{ local_id: localId, first_name: DRIVER, last_name: 'Probe', middle_name: '', role: 'student', grade: '9', building: 'HS', email: '', username: '', position: '', active: 1, source: 'students.csv' }], now);
 const ids = db.all<{ local_id: string }>('SELECT local_id FROM users ORDER BY created_at, local_id').map((r) => r.local_id);
 const migrations = db.all<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id').length;
 process.stdout.write(`${JSON.stringify({ driver: DRIVER, ids, migrations, found: storage.users.byLocalId(localId)?.first_name, integrity: integrityCheck(db) })}\n`);

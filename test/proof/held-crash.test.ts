@@ -33,7 +33,7 @@ async function caughtUp(app: ApplianceDir): Promise<void> {
   if (!existsSync(file)) return;
   const sha = createHash('sha256').update(readFileSync(file)).digest('hex');
   const db = join(app.dataDir, 'idphotos.db');
-  await expect.poll(() => sqliteJson(db, `SELECT id FROM imports WHERE sha256 = '${sha}' AND reason != 'in progress'`).length, { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect.poll(() => sqliteJson(db, `SELECT id FROM imports WHERE sha256 = '${sha}' AND in_progress = 0`).length, { timeout: 30_000 }).toBeGreaterThan(0);
   // NB: a catch-up hold supersedes the older held import in its transaction and removes that
   // import's folder just after the commit (removing it before could lose it to a rollback), so
   // a check that lands between the two sees the folder for a moment. Wait that moment out; a
@@ -53,9 +53,9 @@ function heldFolders(app: ApplianceDir): string[] {
  */
 function problems(app: ApplianceDir, before: string[]): string[] {
   const db = join(app.dataDir, 'idphotos.db');
-  const rows = sqliteJson<ImportRow>(db, "SELECT id, status, reason FROM imports WHERE file = 'students.csv' ORDER BY id");
+  const rows = sqliteJson<ImportRow & { in_progress: number }>(db, "SELECT id, status, reason, in_progress FROM imports WHERE file = 'students.csv' ORDER BY id");
   const found: string[] = [];
-  for (const r of rows.filter((r) => r.reason === 'in progress')) found.push(`import ${r.id} recorded as still in progress`);
+  for (const r of rows.filter((r) => r.in_progress)) found.push(`import ${r.id} recorded as still in progress`);
   const held = rows.filter((r) => r.status === 'held');
   if (held.length > 1) found.push(`${held.length} held imports of one file (a newer one supersedes the older)`);
   for (const r of held) {

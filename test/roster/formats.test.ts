@@ -188,13 +188,18 @@ describe('hostile files', () => {
 describe('limits', () => {
   it('stops reading and refuses a file with more rows than one import takes', async () => {
     const { parseRosterFile, RefusedFile } = await import('../../src/domain/roster/parse-roster.ts');
+    const { openStaging } = await import('../../src/storage/roster-staging.ts');
     env = makeEnv();
     const path = env.file('students.csv', students(numbered(1_500)));
     const opts = { kind: 'students' as const, file: 'students.csv', cleverStudentId: 'Student_number', cleverTeacherId: 'Teacher_number', companion: () => undefined };
-    const err = await parseRosterFile(path, { ...opts, maxRows: 1_000 }).catch((e: unknown) => e);
+    const staging = openStaging(env.file('staging.db', ''));
+    const err = await parseRosterFile(path, { ...opts, maxRows: 1_000 }, staging).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RefusedFile);
     expect((err as Error).message).toBe('the file has more than 1,000 data rows, more than one import takes: split the export (e.g. by building)');
-    expect((await parseRosterFile(path, { ...opts, maxRows: 1_500 })).rows.size).toBe(1_500);
+    staging.close();
+    const again = openStaging(env.file('staging-2.db', ''));
+    expect((await parseRosterFile(path, { ...opts, maxRows: 1_500 }, again)).validRows).toBe(1_500);
+    again.close();
   });
 
   it('keeps the first 10,000 error lines and counts them all', async () => {

@@ -20,6 +20,9 @@ const SKIPPED = new Set([
   join('photos', 'tmp'), // files being written
   'sftp', // uploads in flight
   join('imports', 'work'), // imports in progress
+  join('imports', 'roster-lock.db'), // the roster import lock: an empty database held open
+  join('imports', 'roster-lock.db-wal'),
+  join('imports', 'roster-lock.db-shm'),
   'runtime', // native libraries the executable unpacks again
   UPGRADE_BACKUPS, // backups taken before upgrades: copies of what is backed up already
 ]);

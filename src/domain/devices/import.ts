@@ -120,7 +120,7 @@ export class DeviceImporter {
       }
 
       const outcome = storage.tx(() => {
-        const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused', reason: 'in progress' });
+        const id = approval?.id ?? imports.insertImport({ ...base, status: 'in_progress' });
         const retireMissing = config.deactivate_missing.includes('devices');
         const plan = planDeviceImport(storage, records, { retireMissing });
         const errors: ImportError[] = plan.errors.map((e) => ({ line: e.line, local_id: '', message: e.message }));

@@ -26,7 +26,7 @@ export interface Metrics {
 }
 
 /** Every status an import can have, so a status with no imports reads 0 rather than vanishing. */
-const IMPORT_STATUSES = ['applied', 'held', 'refused', 'discarded', 'skipped'];
+const IMPORT_STATUSES = ['applied', 'held', 'refused', 'discarded', 'skipped', 'in_progress'];
 
 /**
  * The appliance's Prometheus metrics, in a registry of its own (a test process may run several

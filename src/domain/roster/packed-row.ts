@@ -1,10 +1,10 @@
 import { USER_FIELDS, type Role, type RosterRow } from './types.ts';
 
 /**
- * A valid row held until the file is judged, packed into one flat string: line, role, active,
- * then each of USER_FIELDS (ABSENT where the file has no such column), joined by U+001F.
- * An object with an array of strings costs ≈ 400 bytes of heap a row, this about half: for a
- * 500,000-row file that is the difference the appliance's memory budget needs.
+ * A valid row as it is staged until the file is judged (roster-staging.ts), packed into one flat
+ * string: line, role, active, then each of USER_FIELDS (ABSENT where the file has no such column),
+ * joined by U+001F: one column of the staging table, and half the heap of an object while a page
+ * of rows is compared.
  * Safe because a valid row's values hold no control character (rows.ts refuses them).
  */
 export type PackedRow = string;
@@ -28,11 +28,6 @@ export function unpackRow(packed: PackedRow): RosterRow {
     values[i] = v === ABSENT ? undefined : v;
   }
   return { line: Number(parts[0]), local_id: values[LOCAL_ID] ?? '', role: parts[1] as Role, active: parts[2] === '1', values };
-}
-
-/** The file line of a packed row, without unpacking it. */
-export function lineOf(packed: PackedRow): number {
-  return Number(packed.slice(0, packed.indexOf(SEP)));
 }
 
 const LOCAL_ID = USER_FIELDS.indexOf('local_id');

@@ -5,8 +5,11 @@ import { detectLayout, type ColumnMapping, type Layout } from './layout.ts';
 import { readCompanions, type OneRosterCompanions } from './oneroster.ts';
 import { quote, roleFromText, toRow, type RoleOf, type RowRules } from './rows.ts';
 import type { IgnoredReason, ImportError, Role, RosterKind } from './types.ts';
-import { lineOf, packRow, type PackedRow } from './packed-row.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { packRow, unpackRow, type PackedRow } from './packed-row.ts';
 import { PLAIN, readActive } from './value-maps.ts';
+import { USER_FIELDS } from './types.ts';
+import type { StagedRow, Staging } from '../../storage/roster-staging.ts';
 
 export interface ParseOptions {
   kind: RosterKind;
@@ -27,21 +30,26 @@ export interface ParseOptions {
 const DUPLICATE_LINES_SHOWN = 5;
 
 /**
- * Data rows one file may have. Every valid row is held in memory until the file is judged
- * (≈ 1.2 KB each); the largest districts have a few hundred thousand people.
+ * Data rows one file may have. Valid rows are staged on disk (roster-staging.ts), so memory does
+ * not grow with them; the bound keeps one import's disk and time in proportion (the largest
+ * districts have a few hundred thousand people).
  */
 export const MAX_ROWS = 500_000;
 
 /** Error lines kept per file; the count stays exact (a file that bad is refused anyway). */
 export const MAX_ERRORS_KEPT = 10_000;
 
-/** A file read whole: its facts, its layout, the rows to import and the lines that cannot be. */
+/** A file read through: its facts, its layout, its valid rows (staged) and the lines that cannot be imported. */
 export interface ParsedRoster {
   csv: CsvFile;
   layout: Layout;
   format: string;
-  /** Valid rows by Local ID, packed (IDs on several lines are left out: they are errors). */
-  rows: Map<string, PackedRow>;
+  /** Valid rows staged (IDs on several lines are left out: they are errors). */
+  validRows: number;
+  /** One valid row (every row of a file has the same columns), or undefined when none is. */
+  sample: PackedRow | undefined;
+  /** Valid rows that mark a person opted out of directory photos. */
+  optedOut: number;
   /** The first MAX_ERRORS_KEPT error lines, by line. */
   errors: ImportError[];
   /** Every error line, kept or not. */
@@ -68,12 +76,17 @@ export class RefusedFile extends AppError {
   }
 }
 
+/** Valid rows staged per transaction: a few milliseconds of work between two turns of the event loop. */
+const STAGE_BATCH = 500;
+const OPT_OUT = USER_FIELDS.indexOf('opt_out');
+
 /**
- * Streams a roster file and validates every row. Rows with errors are left out and reported
- * with their line; duplicate Local IDs are reported on every line they occur and none of
- * those lines is imported. Throws RefusedFile when the file is structurally broken.
+ * Streams a roster file, validates every row and stages the valid ones in `staging`. Rows with
+ * errors are left out and reported with their line; duplicate Local IDs are reported on every
+ * line they occur and none of those lines is imported. Throws RefusedFile when the file is
+ * structurally broken.
  */
-export async function parseRosterFile(path: string, opts: ParseOptions, facts?: FileFacts): Promise<ParsedRoster> {
+export async function parseRosterFile(path: string, opts: ParseOptions, staging: Staging, facts?: FileFacts): Promise<ParsedRoster> {
   let csv: CsvFile;
   try {
     csv = await inspectCsv(path, facts);
@@ -95,14 +108,23 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
   let layout: Layout | undefined;
   let rules: RowRules | undefined;
   let layoutError: unknown;
-  const rows = new Map<string, PackedRow>();
+  let batch: StagedRow[] = [];
+  let validRows = 0;
+  let optedOut = 0;
+  let sample: PackedRow | undefined;
+  const stage = () => {
+    for (const undone of staging.add(batch)) {
+      validRows--;
+      if (unpackRow(undone).values[OPT_OUT] === '1') optedOut--;
+    }
+    batch = [];
+  };
   const errors: ImportError[] = [];
   const maxRows = opts.maxRows ?? MAX_ROWS;
   let dataRows = 0;
   let errorCount = 0;
   let ignored = 0;
   const ignoredWhy = new Map<string, number>();
-  const dupLines = new Map<string, number[]>();
 
   const take = (fields: string[], line: number) => {
     if (fields.every((v) => v.trim() === '')) return;
@@ -119,16 +141,12 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
       if (++errorCount <= MAX_ERRORS_KEPT) errors.push({ line, local_id: result.local_id, message: result.error });
       return;
     }
-    const id = result.row.local_id;
-    const seen = rows.get(id);
-    if (seen === undefined) {
-      const lines = dupLines.get(id);
-      if (lines) lines.push(line);
-      else rows.set(id, packRow(result.row));
-    } else {
-      rows.delete(id);
-      dupLines.set(id, [lineOf(seen), line]);
-    }
+    const packed = packRow(result.row);
+    sample ??= packed;
+    validRows++;
+    if (result.row.values[OPT_OUT] === '1') optedOut++;
+    batch.push({ local_id: result.row.local_id, line, packed });
+    if (batch.length >= STAGE_BATCH) stage();
   };
 
   try {
@@ -157,24 +175,43 @@ export async function parseRosterFile(path: string, opts: ParseOptions, facts?: 
   if (!layout) throw new RefusedFile('the file has no rows at all (only empty lines)', csv);
   if (dataRows === 0) throw new RefusedFile('the file has a header row but no data rows: the export produced nobody', csv, layout.format, layout);
 
-  if (dupLines.size) {
-    for (const [id, lines] of dupLines) {
-      // NB: at most a few other lines per message: listing them all is quadratic, and a file
-      // with one ID on 100,000 lines took the appliance down (found by the hostile corpus).
-      for (const line of lines) {
-        if (++errorCount > MAX_ERRORS_KEPT * 2) continue;
-        const others = lines.slice(0, DUPLICATE_LINES_SHOWN + 1).filter((l) => l !== line).slice(0, DUPLICATE_LINES_SHOWN);
-        const more = lines.length - 1 - others.length;
-        errors.push({ line, local_id: id, message: `Local ID "${id}" is also on line ${others.join(', ')}${more ? ` and ${more} more` : ''}: none of these lines was imported; keep one` });
-      }
+  stage();
+  const reportDuplicate = (id: string, lines: number[]) => {
+    // NB: at most a few other lines per message: listing them all is quadratic, and a file
+    // with one ID on 100,000 lines took the appliance down (found by the hostile corpus).
+    for (const line of lines) {
+      if (++errorCount > MAX_ERRORS_KEPT * 2) continue;
+      const others = lines.slice(0, DUPLICATE_LINES_SHOWN + 1).filter((l) => l !== line).slice(0, DUPLICATE_LINES_SHOWN);
+      const more = lines.length - 1 - others.length;
+      errors.push({ line, local_id: id, message: `Local ID "${id}" is also on line ${others.join(', ')}${more ? ` and ${more} more` : ''}: none of these lines was imported; keep one` });
     }
+  };
+  // The duplicated IDs, a page at a time (their lines come by ID, then line).
+  let after = { local_id: '', line: -1 };
+  let current: { id: string; lines: number[] } | undefined;
+  for (;;) {
+    const page = staging.duplicateLines(after, STAGE_BATCH);
+    const ids = new Set<string>();
+    for (const d of page) {
+      if (current?.id !== d.local_id) {
+        if (current) reportDuplicate(current.id, current.lines);
+        current = { id: d.local_id, lines: [] };
+      }
+      current.lines.push(d.line);
+      ids.add(d.local_id);
+    }
+    staging.dropDuplicates([...ids]);
+    if (page.length < STAGE_BATCH) break;
+    after = page[page.length - 1]!;
+    await nextTurn();
   }
+  if (current) reportDuplicate(current.id, current.lines);
   errors.sort((a, b) => a.line - b.line);
   if (errors.length > MAX_ERRORS_KEPT) errors.length = MAX_ERRORS_KEPT;
   // manifest.csv states the version; without it the columns tell.
   const format = companions?.version && layout.format.startsWith('OneRoster') ? `OneRoster ${companions.version} users` : layout.format;
   const ignoredReasons = [...ignoredWhy].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
-  return { csv, layout, format, rows, errors, errorCount, dataRows, ignored, ignoredReasons, fullExport: companions?.usersMode !== 'delta' };
+  return { csv, layout, format, validRows, sample, optedOut, errors, errorCount, dataRows, ignored, ignoredReasons, fullExport: companions?.usersMode !== 'delta' };
 }
 
 function rowRules(layout: Layout, opts: ParseOptions, companions: OneRosterCompanions | undefined): RowRules {

@@ -1,5 +1,6 @@
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RosterConfig } from '../../config/schema.ts';
 import type { UploadRefusal } from '../incoming/folder.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -7,20 +8,31 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Storage } from '../../storage/index.ts';
 import type { ImportRow, ImportUpdate, NewImport } from '../../storage/roster-import-store.ts';
 import { readFileFacts } from './decode.ts';
-import { planImport, type Plan } from './diff.ts';
+import { applyPlan, planStaged, type ApplyTarget, type Plan } from './staged-plan.ts';
 import { errorReportCsv } from './error-report.ts';
 import { CANONICAL_FILE, rosterKindOf } from './file-kinds.ts';
 import { ONEROSTER_COMPANIONS } from './oneroster.ts';
 import { parseRosterFile, RefusedFile, type ParsedRoster } from './parse-roster.ts';
 import { assertHeld, decideImport, finishImport, heldDir, heldFileOrRefuse, keepHeldFile, supersedeHeld, sweepHeldFiles } from './held-imports.ts';
 import { recordSameContent } from './same-content.ts';
-import { removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
-import { USER_FIELDS, type ImportError, type ImportRecord, type RosterKind } from './types.ts';
-import { unpackRow, type PackedRow } from './packed-row.ts';
+import { newWorkFolder, removeDeadWorkCopies, takeWorkCopy } from './work-copies.ts';
+import { takeImportLock } from '../../storage/import-lock.ts';
+import { openStaging, type Staging } from '../../storage/roster-staging.ts';
+import type { RosterApply } from '../../storage/roster-apply-store.ts';
+import { fsyncDir, syncFile } from '../../storage/files.ts';
+import type { ImportError, ImportRecord, RosterKind } from './types.ts';
 import type { Layout } from './layout.ts';
 import { describeMap, mappingValueMap, PLAIN } from './value-maps.ts';
-import { CHANGE_KINDS, personChanges, type ChangeKind } from './changes.ts';
+import { CHANGE_KINDS, type ChangeKind } from './changes.ts';
 import { changeNote, changesCsv, CHANGES_PER_PAGE, type ChangePage } from './change-report.ts';
+
+/** Where an accepted import's staged rows wait until its apply is finished (under the data folder). */
+const APPLYING = join('imports', 'applying');
+const STAGING_FILE = 'staging.db';
+/** Why an import is refused when its staged rows do not fit on the disk. */
+const DISK_FULL = 'the disk of the data folder is full: the file could not be staged for comparison (that needs about twice its size free); nothing changed: free space, then upload it again';
+/** People deleted from a list per statement (a few milliseconds). */
+const CLEAR_CHUNK = 2000;
 
 /** Highest page of an import's people: more than MAX_STORED_CHANGES fill. */
 const MAX_CHANGE_PAGE = 1_000_000;
@@ -42,7 +54,7 @@ export interface ImportDetail extends ImportRecord {
 }
 
 export interface RosterServiceOptions {
-  storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges'>;
+  storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'autoCheckpoint' | 'checkpoint'>;
   config: RosterConfig;
   /** Held files are kept under `<dataDir>/imports/held/<id>/`. */
   dataDir: string;
@@ -59,25 +71,30 @@ export interface HeldImportHandler {
 export const LIST_ERRORS = 100;
 
 /**
- * Roster sync: a CSV export in, the users table brought in line with it in one transaction.
+ * Roster sync: a CSV export in, the users table brought in line with it, a chunk at a time (see apply).
  * Every import is recorded (applied, held, refused, discarded, skipped) with each error line.
- * Imports of one process run one at a time, in the order they were asked for.
+ * Imports run one at a time, in the order they were asked for: in one process by a queue, across
+ * processes (the server, a CLI import) by a lock (storage/import-lock.ts).
  */
 export class RosterService {
-  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges'>;
+  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'autoCheckpoint' | 'checkpoint'>;
+  private readonly dataDir: string;
   private readonly config: RosterConfig;
   private readonly log: Logger;
   private readonly heldRoot: string;
   private readonly workRoot: string;
+  private readonly lockPath: string;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly delegates = new Map<string, HeldImportHandler>();
 
   constructor(opts: RosterServiceOptions) {
     this.storage = opts.storage;
+    this.dataDir = opts.dataDir;
     this.config = opts.config;
     this.log = opts.log;
     this.heldRoot = join(opts.dataDir, 'imports', 'held');
     this.workRoot = join(opts.dataDir, 'imports', 'work');
+    this.lockPath = join(opts.dataDir, 'imports', 'roster-lock.db');
   }
 
   /**
@@ -216,13 +233,68 @@ export class RosterService {
     return swept + removeDeadWorkCopies(this.workRoot);
   }
 
+  /**
+   * After a stop or a crash, before anyone reads the roster: what `finishCutOff` does, unless
+   * another process (a CLI import) holds the import lock: then that work is its own, and the
+   * next import of either process does it.
+   */
+  resume(): Promise<void> {
+    const run = async () => {
+      const release = await takeImportLock(this.lockPath, { wait: false });
+      if (!release) {
+        this.log.warn('another process is importing a roster: an import a crash cut off is finished by the next import');
+        return;
+      }
+      try {
+        await this.finishCutOff();
+      } finally {
+        release();
+      }
+    };
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Under the import lock, so every import found in progress is a dead process's: finishes the
+   * applies that were accepted (roster_applies), drops the imports cut off before their decision
+   * (nothing changed for them; catch-up imports their files again) and the staged rows nobody needs.
+   */
+  private async finishCutOff(): Promise<void> {
+    for (const a of this.storage.rosterApplies.pendingApplies()) {
+      this.log.warn({ import: a.import_id }, `import ${a.import_id} was accepted but cut off while it was applied: finishing it`);
+      await this.finishApply(a);
+      const rec = this.getImport(a.import_id);
+      this.log.info({ import: rec.id, file: rec.file, status: rec.status }, `import ${rec.id} (${rec.file}) ${rec.status} after a restart`);
+    }
+    const { tx, imports, rosterApplies } = this.storage;
+    tx(() => {
+      const dropped = imports.dropCutOff();
+      if (dropped.length) this.log.warn({ imports: dropped }, `dropped ${dropped.length} import(s) cut off before they were decided: nothing had changed`);
+      const dir = join(this.dataDir, APPLYING);
+      const needed = new Set(rosterApplies.pendingApplies().map((a) => join(this.dataDir, a.staging)));
+      for (const name of existsSync(dir) ? readdirSync(dir) : []) if (!needed.has(join(dir, name))) rmSync(join(dir, name), { force: true });
+    }, { immediate: true });
+  }
+
   /** Resolves once every import asked for so far has finished. */
   idle(): Promise<void> {
     return this.queue.then(() => undefined, () => undefined);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
+    // One at a time in this process (the queue) and across processes (the lock).
+    const locked = async () => {
+      const release = await takeImportLock(this.lockPath);
+      try {
+        await this.finishCutOff();
+        return await fn();
+      } finally {
+        release();
+      }
+    };
+    const next = this.queue.then(locked, locked);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -253,6 +325,9 @@ export class RosterService {
     const received = new Date().toISOString();
     const work = approval ? undefined : takeWorkCopy(this.workRoot, req.path, file, kind === 'oneroster' ? ONEROSTER_COMPANIONS : []);
     const path = work ? join(work, file) : req.path;
+    // NB: a folder of its own, not the work copy's: a hold moves the work copy to the held files.
+    const stageDir = newWorkFolder(this.workRoot);
+    let staging: Staging | undefined;
     try {
       const facts = await readFileFacts(path);
       const base = { file, source, kind, origin: req.origin, sha256: facts.sha256, bytes: facts.bytes, received_at: received };
@@ -265,6 +340,7 @@ export class RosterService {
         }
       }
       const mapping = this.config.mapping[file];
+      staging = openStaging(join(stageDir, STAGING_FILE));
       let parsed: ParsedRoster;
       try {
         parsed = await parseRosterFile(path, {
@@ -277,9 +353,17 @@ export class RosterService {
           cleverTeacherId: this.config.clever_teacher_id,
           oneRosterLocalId: this.config.oneroster_local_id,
           companion: (name) => join(dirname(path), name),
-        }, facts);
-      } catch (err) {
+        }, staging, facts);
+      } catch (caught) {
+        let err = caught;
+        if (isDiskFull(err)) {
+          // The staged rows go first: the refusal needs a little room to be recorded.
+          staging.close();
+          rmSync(stageDir, { recursive: true, force: true });
+          err = new RefusedFile(DISK_FULL);
+        }
         if (!(err instanceof RefusedFile)) throw err;
+        if (approval) await this.clearList(approval.id);
         const changes: ImportUpdate = {
           status: 'refused', reason: err.message, format: err.format, encoding: err.csv?.encoding ?? '', delimiter: err.csv?.delimiter ?? '',
           ...(err.layout ? layoutReport(err.layout) : {}),
@@ -288,81 +372,215 @@ export class RosterService {
         this.log.warn({ import: id, file, origin: req.origin, reason: err.message }, `import ${id} (${file}) refused: ${err.message}`);
         return this.getImport(id);
       }
-      return this.apply(base, parsed, kind, work, approval);
+      return await this.apply(base, parsed, staging, kind, work, approval);
     } finally {
+      staging?.close();
+      rmSync(stageDir, { recursive: true, force: true });
       if (work) rmSync(work, { recursive: true, force: true });
     }
   }
 
   /**
-   * Diff, decide and write in one transaction. The import row is written first so the
-   * transaction holds the write lock from the start: a CLI import and the server never
-   * interleave, and a refused or held file changes no user.
+   * Compares, decides and writes, each a chunk at a time (CHUNK rows, then the event loop turns),
+   * so that a whole district's roster neither stalls the appliance nor holds SQLite's write lock.
+   * Nothing users see changes until the import is accepted: the comparison only reads, and a
+   * held or refused import writes only its history. Accepting commits a durable promise with the
+   * staged rows beside it (roster_applies); the apply then runs in short transactions, and a
+   * start-up finishes one a crash cut off (finishApply), so no restart leaves half a roster.
+   * An accepted import's staging file is sealed and moved; the caller closes it otherwise.
    */
-  private apply(
+  private async apply(
     base: ImportBase,
     parsed: ParsedRoster,
+    staging: Staging,
     kind: RosterKind,
     work: string | undefined,
     approval?: { id: number; actor: string },
-  ): ImportDetail {
+  ): Promise<ImportDetail> {
     const cfg = this.config;
-    const now = new Date().toISOString();
-    const meta: ImportUpdate = {
+    const { tx, users, imports, importChanges } = this.storage;
+    const deactivateMissing = parsed.fullExport && cfg.deactivate_missing.includes(kind);
+    let plan: Plan;
+    try {
+      plan = await planStaged(users, staging, base.source, parsed.sample, deactivateMissing);
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      staging.close();
+      rmSync(staging.path, { force: true });
+      if (approval) await this.clearList(approval.id);
+      const id = this.record(base, { status: 'refused', reason: DISK_FULL, format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, ...layoutReport(parsed.layout) }, parsed.errors, approval);
+      this.log.warn({ import: id, file: base.file, origin: base.origin, reason: DISK_FULL }, `import ${id} (${base.file}) refused: ${DISK_FULL}`);
+      return this.getImport(id);
+    }
+    const errors = plan.conflicts.length ? [...parsed.errors, ...plan.conflicts].sort((a, b) => a.line - b.line) : parsed.errors;
+    // Each bad line has one error: a row is invalid, a duplicate, or a conflict, never two.
+    const errorLines = parsed.errorCount + plan.conflictCount;
+    const deactivated = (deactivateMissing ? plan.missing : 0) + plan.deactivatedByRow;
+    const counts: ImportUpdate = {
       format: parsed.format, encoding: parsed.csv.encoding, delimiter: parsed.csv.delimiter, rows: parsed.dataRows, ignored: parsed.ignored,
       ignored_reasons: parsed.ignoredReasons,
-      opted_out: countOptedOut(parsed.rows.values()),
+      opted_out: parsed.optedOut,
       ...layoutReport(parsed.layout),
+      added: plan.inserts,
+      updated: plan.updates - plan.deactivatedByRow,
+      unchanged: plan.unchanged,
+      deactivated,
+      reactivated: plan.reactivated,
+      error_count: errorLines,
     };
-    const superseded: ImportRow[] = [];
-    const { tx, users, imports } = this.storage;
-    const outcome = tx(() => {
-      const id = approval?.id ?? imports.insertImport({ ...base, status: 'refused', reason: 'in progress' });
-      const plan = planImport({ scanKeys: (columns) => users.scanKeys(columns), get: (id) => users.byLocalId(id) }, parsed.rows, base.source);
-      const errors = plan.conflicts.length ? [...parsed.errors, ...plan.conflicts].sort((a, b) => a.line - b.line) : parsed.errors;
-      // Each bad line has one error: a row is invalid, a duplicate, or a conflict, never two.
-      const errorLines = parsed.errorCount + plan.conflicts.length;
-      imports.replaceErrors(id, errors);
-      const deactivate = parsed.fullExport && cfg.deactivate_missing.includes(kind) ? plan.missing : [];
-      const counts = {
-        ...meta,
-        added: plan.inserts.length,
-        updated: plan.updates.length - plan.deactivatedByRow,
-        unchanged: plan.unchanged,
-        deactivated: deactivate.length + plan.deactivatedByRow,
-        reactivated: plan.reactivated,
-        error_count: errorLines,
-      };
-      if (errorLines * 100 > cfg.max_error_percent * parsed.dataRows) {
-        this.storage.importChanges.replaceChanges(id, []);
-        const reason = `${errorLines} of ${parsed.dataRows} rows (${pct(errorLines, parsed.dataRows)}) have errors, more than the ${cfg.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
-        finishImport(imports, id, { ...counts, status: 'refused', reason }, approval);
-        return { id, status: 'refused' as const, reason };
+    let outcome: { id: number; status: 'applied' | 'held' | 'refused'; reason: string };
+    // An approved import is planned again: the list of what it would do goes first.
+    if (approval) await this.clearList(approval.id);
+    if (errorLines * 100 > cfg.max_error_percent * parsed.dataRows) {
+      const reason = `${errorLines} of ${parsed.dataRows} rows (${pct(errorLines, parsed.dataRows)}) have errors, more than the ${cfg.max_error_percent}% allowed (roster.max_error_percent): fix the lines listed and upload the file again`;
+      outcome = { id: this.record(base, { ...counts, status: 'refused', reason }, errors, approval), status: 'refused', reason };
+    } else {
+      const hold = approval ? undefined : holdReason(plan, deactivated, counts.updated!, base.source, cfg, parsed.layout);
+      // NB: made durable before the transaction: an fsync of the staged rows (tens of MB written
+      // without one) must not hold SQLite's write lock.
+      if (!hold) {
+        staging.close();
+        await syncFile(staging.path);
       }
-      const hold = approval ? undefined : holdReason(plan, counts.deactivated, counts.updated, base.source, cfg, parsed.layout);
-      // Who, not only how many: listed for a held import too (what approving would do).
-      this.storage.importChanges.replaceChanges(id, personChanges(plan, deactivate, (localId) => users.byLocalId(localId)));
+      // Recorded as in progress with its errors (a start after a crash drops it unless it was accepted).
+      const id = tx(() => {
+        const id = approval?.id ?? imports.insertImport({ ...base, status: 'in_progress' });
+        imports.replaceErrors(id, errors);
+        if (!hold) this.accept(id, staging, base.source, counts, approval);
+        return id;
+      }, { immediate: true });
       if (hold) {
-        finishImport(imports, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' }, approval);
-        superseded.push(...supersedeHeld(imports, base.source, id));
-        return { id, status: 'held' as const, reason: hold };
+        let superseded: ImportRow[];
+        try {
+          // Who, not only how many: listed for a held import too (what approving would do).
+          await this.withCheckpoints(() => applyPlan(this.target(id), staging, { importId: id, source: base.source, now: new Date().toISOString(), write: false, kept: 0 }));
+          superseded = tx(() => {
+            finishImport(imports, id, { ...counts, status: 'held', reason: hold, held_dir: work ? keepHeldFile(work, this.heldRoot, id) : '' });
+            return supersedeHeld(imports, base.source, id);
+          }, { immediate: true });
+        } catch (err) {
+          // Not decided, so not recorded: as if the upload had not been imported yet (it is retried).
+          tx(() => imports.deleteImport(id));
+          throw err;
+        }
+        for (const old of superseded) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
+        await this.pruneLists();
+        outcome = { id, status: 'held', reason: hold };
+      } else {
+        await this.finishApply(this.storage.rosterApplies.pendingApplies().find((a) => a.import_id === id)!);
+        outcome = { id, status: 'applied', reason: '' };
       }
-      const unmatchedBefore = users.countUnmatchedPhotos();
-      users.insertMany(plan.inserts, now, plan.usersInTable);
-      for (const u of plan.updates) users.update(u, now);
-      for (const localId of deactivate) users.deactivate(localId, now);
-      const photosLinked = unmatchedBefore - users.countUnmatchedPhotos();
-      finishImport(imports, id, { ...counts, photos_linked: photosLinked, status: 'applied', reason: '' }, approval);
-      superseded.push(...supersedeHeld(imports, base.source, id));
-      return { id, status: 'applied' as const, reason: '' };
-    });
-    for (const old of superseded) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
+    }
     const rec = this.getImport(outcome.id);
     const summary = `${rec.added} added, ${rec.updated} updated, ${rec.unchanged} unchanged, ${rec.deactivated} deactivated, ${rec.error_count} errors`;
     const fields = { import: rec.id, file: rec.file, origin: rec.origin, format: rec.format, status: rec.status };
     if (outcome.status === 'applied') this.log.info({ ...fields, photos_linked: rec.photos_linked }, `import ${rec.id} (${rec.file}) applied: ${summary}`);
     else this.log.warn({ ...fields, reason: outcome.reason }, `import ${rec.id} (${rec.file}) ${outcome.status}: ${outcome.reason}`);
     return rec;
+  }
+
+  /**
+   * The acceptance, inside the caller's transaction: the staged rows (closed, flushed) move to
+   * `imports/applying/<id>.db` and the promise to apply them is recorded. NB: the move is made
+   * before the commit, as keepHeldFile does: a crash leaves either the promise with its rows, or
+   * no promise and a file that removeDeadWork deletes.
+   */
+  private accept(id: number, staging: Staging, source: string, counts: ImportUpdate, approval: { actor: string } | undefined): void {
+    const staged = join(APPLYING, `${id}.db`);
+    const dest = join(this.dataDir, staged);
+    mkdirSync(dirname(dest), { recursive: true });
+    rmSync(dest, { force: true });
+    renameSync(staging.path, dest);
+    fsyncDir(dirname(dest));
+    if (approval) this.storage.imports.updateImport(id, { status: 'in_progress', reason: '' });
+    this.storage.rosterApplies.beginApply({
+      import_id: id, staging: staged, source, now: new Date().toISOString(),
+      outcome: JSON.stringify(counts), actor: approval?.actor ?? '',
+    });
+  }
+
+  /** Writes an accepted import's staged rows to `users`, chunk by chunk, and records it applied. */
+  private async finishApply(a: RosterApply): Promise<void> {
+    const { tx, imports, importChanges, rosterApplies } = this.storage;
+    const path = join(this.dataDir, a.staging);
+    const approval = a.actor ? { actor: a.actor } : undefined;
+    if (!existsSync(path)) {
+      // Only a data folder restored from a backup taken mid-apply, without the staged rows, gets here.
+      tx(() => {
+        finishImport(imports, a.import_id, { status: 'refused', reason: 'its apply was cut off and the staged rows are gone (a restored backup?): upload the file again' }, approval);
+        rosterApplies.endApply(a.import_id);
+      });
+      this.log.error({ import: a.import_id }, `import ${a.import_id}: the apply was cut off and its staged rows are gone; upload the file again`);
+      return;
+    }
+    const staging = openStaging(path);
+    try {
+      const kept = importChanges.listedCount(a.import_id);
+      await this.withCheckpoints(() => applyPlan(this.target(a.import_id), staging, { importId: a.import_id, source: a.source, now: a.now, write: true, kept }));
+    } finally {
+      staging.close();
+    }
+    const outcome = JSON.parse(a.outcome) as ImportUpdate;
+    const superseded = tx(() => {
+      const photosLinked = rosterApplies.linkedOf(a.import_id);
+      finishImport(imports, a.import_id, { ...outcome, photos_linked: photosLinked, status: 'applied', reason: '' }, approval);
+      rosterApplies.endApply(a.import_id);
+      return supersedeHeld(imports, a.source, a.import_id);
+    }, { immediate: true });
+    rmSync(path, { force: true });
+    for (const old of superseded) rmSync(heldDir(this.heldRoot, old.id), { recursive: true, force: true });
+    if (approval) rmSync(heldDir(this.heldRoot, a.import_id), { recursive: true, force: true });
+    await this.pruneLists();
+  }
+
+  private target(importId: number): ApplyTarget {
+    const { tx, users, importChanges, rosterApplies } = this.storage;
+    return {
+      tx, users, importChanges,
+      added: (localIds) => {
+        const n = users.countPhotosOf(localIds);
+        if (n) rosterApplies.addLinked(importId, n);
+      },
+      flush: () => this.checkpoint(),
+    };
+  }
+
+  /** A checkpoint that cannot fail an import: the WAL then waits for the next one, or SQLite's own. */
+  private async checkpoint(): Promise<void> {
+    try {
+      await this.storage.checkpoint();
+    } catch (err) {
+      this.log.warn({ err }, 'a WAL checkpoint during a roster import failed; the next one will catch up');
+    }
+  }
+
+  /**
+   * Runs a long write with SQLite's automatic WAL checkpoint off and checkpoints of its own in its
+   * place (`target().flush`, then once at the end), whose fsyncs run off the event loop: the
+   * automatic one, on the event loop inside a commit, was most of the stalls and half the time of
+   * an import on a busy disk (docs/BENCHMARKS.md). NB: the apply commits without an fsync too;
+   * the checkpoint flushes the WAL first, so the last commit's fsync has little left to do.
+   */
+  private async withCheckpoints<T>(fn: () => Promise<T>): Promise<T> {
+    this.storage.autoCheckpoint(false);
+    try {
+      const out = await fn();
+      await this.checkpoint();
+      return out;
+    } finally {
+      this.storage.autoCheckpoint(true);
+    }
+  }
+
+  /** Empties an import's list of people a part at a time, the event loop turning in between. */
+  private async clearList(id: number): Promise<void> {
+    const { tx, importChanges } = this.storage;
+    while (!tx(() => importChanges.clearSome(id, CLEAR_CHUNK), { durable: false, immediate: true })) await nextTurn();
+  }
+
+  /** Drops the oldest lists of people beyond their budget (MAX_STORED_CHANGES_TOTAL), a part at a time. */
+  private async pruneLists(): Promise<void> {
+    for (const id of this.storage.importChanges.listsOverBudget()) await this.clearList(id);
   }
 
   /** A refused import, in one statement or as the update of an approved one. */
@@ -384,7 +602,7 @@ function holdReason(plan: Plan, deactivated: number, updated: number, source: st
   // An active column read wrongly (PowerSchool's 1 is inactive) turns people inactive as they
   // arrive, which the share of the source's active users below cannot see on a first import.
   const byColumn = plan.deactivatedByRow + plan.addedInactive;
-  const listed = plan.inserts.length + plan.updates.length + plan.unchanged;
+  const listed = plan.inserts + plan.updates + plan.unchanged;
   if (layout.columns.active !== undefined && listed > 0 && byColumn * 100 > cfg.hold_deactivate_percent * listed) {
     const column = layout.used.find((u) => u.field === 'active')?.column ?? 'active';
     return `would make ${byColumn} of the ${listed} people in the file inactive through its ${column} column (${pct(byColumn, listed)}), more than roster.hold_deactivate_percent (${cfg.hold_deactivate_percent}%); ${column} is read as ${describeMap(layout.activeMap ?? PLAIN)}: check the export (or active_values in [roster.mapping]), then approve or discard it`;
@@ -398,6 +616,12 @@ function holdReason(plan: Plan, deactivated: number, updated: number, source: st
     return `would change ${updated} of ${all} users from ${source} (${pct(updated, all)}), more than roster.hold_change_percent (${cfg.hold_change_percent}%): check the export, then approve or discard it`;
   }
   return undefined;
+}
+
+/** SQLite's "database or disk is full", or a write the file system refused for want of space. */
+function isDiskFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
 }
 
 function pct(n: number, of: number): string {
@@ -428,13 +652,4 @@ function toRecord(row: ImportRow): ImportRecord {
 function listDropped(row: ImportRow, counts: Record<ChangeKind, number>): boolean {
   const made = row.added + row.updated + row.deactivated + row.reactivated;
   return made > 0 && CHANGE_KINDS.every((k) => counts[k] === 0);
-}
-
-const OPT_OUT = USER_FIELDS.indexOf('opt_out');
-
-/** Rows that mark a person opted out of directory photos, for the import report. */
-function countOptedOut(rows: Iterable<PackedRow>): number {
-  let n = 0;
-  for (const packed of rows) if (unpackRow(packed).values[OPT_OUT] === '1') n++;
-  return n;
 }

@@ -16,8 +16,7 @@ import { isAlive } from '../../storage/photo-files.ts';
 export function takeWorkCopy(workRoot: string, path: string, file: string, companions: readonly string[] = []): string {
   if (!existsSync(path)) throw new AppError('not_found', `there is no file ${path}`);
   // NB: named by pid, so a start-up can tell a dead process's folder from a live CLI import's.
-  const dir = join(workRoot, `${process.pid}-${randomUUID()}`);
-  mkdirSync(dir, { recursive: true });
+  const dir = newWorkFolder(workRoot);
   try {
     for (const name of [file, ...companions]) {
       const from = name === file ? path : join(dirname(path), name);
@@ -32,6 +31,13 @@ export function takeWorkCopy(workRoot: string, path: string, file: string, compa
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  return dir;
+}
+
+/** An empty work folder of this process (removed at the next start if the process dies). */
+export function newWorkFolder(workRoot: string): string {
+  const dir = join(workRoot, `${process.pid}-${randomUUID()}`);
+  mkdirSync(dir, { recursive: true });
   return dir;
 }
 

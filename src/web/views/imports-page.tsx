@@ -10,10 +10,10 @@ import { Notice } from './notice.tsx';
 import { ScrollTable } from './table.tsx';
 import { BackLink } from './back-link.tsx';
 
-const STATUS_BADGE: Record<string, string> = { applied: 'on', held: 'warn', refused: 'bad', discarded: 'off', skipped: 'off' };
+const STATUS_BADGE: Record<string, string> = { applied: 'on', held: 'warn', refused: 'bad', discarded: 'off', skipped: 'off', in_progress: 'warn' };
 
 function StatusBadge({ status }: { status: string }) {
-  return <span class={`badge ${STATUS_BADGE[status] ?? 'off'}`}>{status}</span>;
+  return <span class={`badge ${STATUS_BADGE[status] ?? 'off'}`}>{status.replace('_', ' ')}</span>;
 }
 
 /** The counts of an import; for one that changed nothing, what it would have done. */
