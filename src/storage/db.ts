@@ -58,6 +58,12 @@ export interface OpenOptions {
   /** Apply pending migrations (default true). */
   migrate?: boolean;
   readonly?: boolean;
+  /**
+   * `rollback`: SQLite's default journal, not WAL: for a database that is only ever locked,
+   * never written (the import lock), since switching to WAL writes its header, which fails on a
+   * full disk.
+   */
+  journal?: 'wal' | 'rollback';
 }
 
 /** Which binding this runtime uses: Deno cannot load better-sqlite3's addon, Node 20 has no node:sqlite. */
@@ -68,7 +74,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const readonly = options.readonly ?? false;
   const native = DRIVER === 'node:sqlite' ? openNodeSqlite(path, readonly) : openBetterSqlite3(path, readonly);
   try {
-    if (!readonly) {
+    if (!readonly && options.journal !== 'rollback') {
       native.exec('PRAGMA journal_mode = WAL');
       // FULL: a commit survives a power cut, not only a crash (an acknowledged upload, a check-out
       // the desk confirmed). ~0.3 ms per commit on an idle disk; `tx(fn, { durable: false })`

@@ -240,7 +240,15 @@ export class RosterService {
    */
   resume(): Promise<void> {
     const run = async () => {
-      const release = await takeImportLock(this.lockPath, { wait: false });
+      let release: (() => void) | undefined;
+      try {
+        release = await takeImportLock(this.lockPath, { wait: false });
+      } catch (err) {
+        // A full disk (the lock file could not be made): the appliance still serves; nothing
+        // could be written meanwhile anyway.
+        this.log.error({ err }, 'could not take the roster import lock: an import a crash cut off is finished by the next import');
+        return;
+      }
       if (!release) {
         this.log.warn('another process is importing a roster: an import a crash cut off is finished by the next import');
         return;
