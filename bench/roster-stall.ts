@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeRosterCsv } from './roster-csv.ts';
+import { reportTarget } from './targets-lib.ts';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { applianceToml } from '../scripts/proof/lib/appliance-toml.ts';
 import { createApp } from '../src/app.ts';
@@ -140,6 +141,13 @@ async function parent(rows: number): Promise<void> {
       console.log(`| ${label} | ${m.seconds.toFixed(1)} s | ${m.peakRssMb.toFixed(0)} MB (${m.idleRssMb.toFixed(0)} MB) | ${Math.max(m.maxStallMs, m.maxDriftMs).toFixed(0)} ms | ${m.stallsOver100Ms.length}, ${(m.stallsOver100Ms.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} s, ${m.stallsOver100Ms.slice(1, 4).map((x) => x.toFixed(0)).join(' / ')} ms | ${m.stallCpuMs.length ? `${Math.max(...m.stallCpuMs).toFixed(0)} ms` : '–'} | ${m.healthz} (${m.maxHealthzMs.toFixed(0)} ms), ${m.healthzFailed} |`);
     }
     console.log(`\nload average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    // targets table (issue 12: 500,000 rows)
+    if (rows >= 500_000) {
+      const peak = Math.max(first.peakRssMb, again.peakRssMb);
+      reportTarget('roster-500k-rss', { ours: `${peak.toFixed(0)} MiB`, value: peak, note: `${rows.toLocaleString('en-US')} rows, first and nightly; idle ${first.idleRssMb.toFixed(0)} MiB` });
+      const stall = Math.max(first.maxStallMs, first.maxDriftMs, again.maxStallMs, again.maxDriftMs);
+      reportTarget('roster-500k-stall', { ours: `${stall.toFixed(0)} ms`, value: stall, note: `longest, first and nightly; load ${loadavg()[0]!.toFixed(1)}` });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 /**
- * The targets of issue 17, one row each, and the one way a benchmark reports a measurement
+ * The targets of issue 17 (and issue 12's roster item), one row each, and the one way a benchmark reports a measurement
  * against one: `reportTarget(id, …)` prints a single JSON line on stdout, which
  * `npm run bench` (scripts/proof/bench-all.ts) collects from every benchmark's output and
  * turns into one targets table. A target no benchmark reported in a run stays in the table as
@@ -34,6 +34,9 @@ export const TARGETS: readonly Target[] = [
   { id: 'exe-start', target: 'Executable: ≤ 150 ms exec → `/healthz`', bench: 'startup.mjs', unit: 'ms', max: 150 },
   { id: 'exe-rss', target: 'Executable: idle RSS ≤ 64 MiB', bench: 'startup.mjs', unit: 'MiB', max: 64 },
   { id: 'growth-1m-start', target: 'A 1M-photo district starts in ≤ 2 s', bench: 'growth.ts', unit: 'ms', max: 2000 },
+  // Issue 12's roster item, measured in a running appliance.
+  { id: 'roster-500k-rss', target: '500,000-row roster import in the running appliance: peak RSS ≤ 256 MiB', bench: 'roster-stall.ts', unit: 'MiB', max: 256 },
+  { id: 'roster-500k-stall', target: '500,000-row roster import (first and nightly): no event-loop stall over 100 ms', bench: 'roster-stall.ts', unit: 'ms', max: 100 },
 ];
 
 export interface TargetMeasurement {

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { AppError } from '../shared/errors.ts';
 
 /**
  * A group commit for SQLite in WAL mode. A transaction committed with `synchronous = NORMAL` is
@@ -7,6 +8,11 @@ import { open } from 'node:fs/promises';
  * on the event loop, once per transaction; here it runs in libuv's thread pool, and callers
  * that ask while one is under way share the next one: N uploads closing at once wait for one or
  * two fsyncs, not N.
+ *
+ * NB: a failed fsync is final for the process: Linux marks the pages it could not write clean,
+ * so the next fsync succeeds although the commits before it may be gone at the next power cut,
+ * and every later commit with them (the log's checksums run on from frame to frame). From then on
+ * every caller is refused; a restart reads back what is really on disk.
  *
  * NB: the log is opened by name each time: SQLite may delete and recreate it (the last connection
  * to close removes it, after a checkpoint that fsyncs the database). No log then means every
@@ -17,6 +23,7 @@ export function createGroupSync(dbPath: string): () => Promise<void> {
   if (dbPath === '' || dbPath === ':memory:') return () => Promise.resolve();
   let running: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
+  let failed: NodeJS.ErrnoException | undefined;
 
   const fsyncOnce = async (): Promise<void> => {
     const handle = await open(`${dbPath}-wal`, 'r').catch((err: NodeJS.ErrnoException) => {
@@ -24,7 +31,11 @@ export function createGroupSync(dbPath: string): () => Promise<void> {
       throw err;
     });
     try {
-      await handle.sync();
+      if (failed) throw refusal(failed);
+      await handle.sync().catch((err: NodeJS.ErrnoException) => {
+        failed ??= err;
+        throw err;
+      });
     } finally {
       await handle.close();
     }
@@ -39,6 +50,7 @@ export function createGroupSync(dbPath: string): () => Promise<void> {
   };
 
   return () => {
+    if (failed) return Promise.reject(refusal(failed));
     if (!running) return start();
     // The fsync under way may have begun before this caller's commit reached the log: wait for
     // the next one, which every caller arriving meanwhile shares.
@@ -50,4 +62,8 @@ export function createGroupSync(dbPath: string): () => Promise<void> {
       });
     return queued;
   };
+}
+
+function refusal(cause: NodeJS.ErrnoException): AppError {
+  return new AppError('unavailable', `the disk reported an error while saving (${cause.code ?? cause.message}): nothing more can be stored safely until the appliance is restarted; check the disk and its log`);
 }

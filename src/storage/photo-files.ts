@@ -21,7 +21,8 @@ export interface PhotoFiles {
   copyToTemp(path: string): Promise<string>;
   /**
    * Renames `tempPath` to the source path of `sha` (or deletes it when those bytes are there
-   * already: a file in place is never replaced by a copy not yet on disk), then fsyncs the file
+   * already, checked byte for byte: an intact file in place is never replaced by a copy not yet
+   * on disk; a torn one is), then fsyncs the file
    * and its folder. `whileSyncing` runs once the file is in place and its promise is awaited
    * together with the two fsyncs (the database's group commit): the three land on disk in one
    * round rather than one after another. NB: until this resolves, a power cut may leave the
@@ -58,6 +59,14 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
   // At most 256 shard folders: create each once per process, not once per file.
   const madeFolders = new Set<string>();
   const placing = new Map<string, Promise<void>>();
+  const intact = async (sha: string): Promise<boolean> => {
+    try {
+      return createHash('sha256').update(await readFile(sourcePath(sha))).digest('hex') === sha;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  };
   const ensureFolder = async (sha: string) => {
     const dir = folder(sha);
     if (madeFolders.has(dir)) return;
@@ -100,7 +109,10 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
       const placed = (async () => {
         await before?.catch(() => undefined);
         await ensureFolder(sha);
-        if (existsSync(sourcePath(sha))) return unlink(temp);
+        // NB: trusted only when its bytes are those of the hash: a power cut after a rename and
+        // before its fsyncs can leave a torn file that no version names (its pending row lost too),
+        // and the client then sends the same file again. A torn one is replaced.
+        if (existsSync(sourcePath(sha)) && (await intact(sha))) return unlink(temp);
         try {
           await rename(temp, sourcePath(sha));
         } catch (err) {
@@ -122,14 +134,7 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
       // cut. In parallel: on ext4 concurrent fsyncs share one journal commit.
       await Promise.all([fsyncPath(sourcePath(sha), 'r'), fsyncPath(folder(sha), 'r'), whileSyncing?.()]);
     },
-    async sourceIntact(sha) {
-      try {
-        return createHash('sha256').update(await readFile(sourcePath(sha))).digest('hex') === sha;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-        throw err;
-      }
-    },
+    sourceIntact: (sha) => intact(sha),
     async writeDisplay(sha, variant, bytes) {
       await ensureFolder(sha);
       const temp = tempPath();

@@ -42,6 +42,8 @@ export interface ListedFile {
   mtime: number;
   source_sha256: string;
   version_id: number;
+  /** The commit that listed it (each upload has its own, even of bytes stored already). */
+  seq: number;
 }
 
 export interface CurrentPhoto {
@@ -201,11 +203,11 @@ export function createPhotoStore(db: Db) {
       db.get<FileRow>('SELECT * FROM photo_files WHERE local_id = ? AND name != ? ORDER BY seq DESC LIMIT 1', localId, except),
     listFiles: () =>
       db.all<ListedFile>(
-        'SELECT f.name, v.bytes, f.mtime, v.source_sha256, f.version_id FROM photo_files f JOIN photo_versions v ON v.id = f.version_id ORDER BY f.name',
+        'SELECT f.name, v.bytes, f.mtime, v.source_sha256, f.version_id, f.seq FROM photo_files f JOIN photo_versions v ON v.id = f.version_id ORDER BY f.name',
       ),
     listedFile: (name: string) =>
       db.get<ListedFile>(
-        'SELECT f.name, v.bytes, f.mtime, v.source_sha256, f.version_id FROM photo_files f JOIN photo_versions v ON v.id = f.version_id WHERE f.name = ?',
+        'SELECT f.name, v.bytes, f.mtime, v.source_sha256, f.version_id, f.seq FROM photo_files f JOIN photo_versions v ON v.id = f.version_id WHERE f.name = ?',
         name,
       ),
 

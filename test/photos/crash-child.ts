@@ -2,13 +2,15 @@
  * Child process for the crash tests: adds one photo through the real photo service and stops
  * dead at the commit step named on the command line, announcing it on stdout so the test can
  * kill -9 it exactly there.
- *   node --import tsx crash-child.ts CONFIG FILE STEP
+ *   node --import tsx crash-child.ts CONFIG FILE STEP [REMOVE_FIRST]
+ * With REMOVE_FIRST (a file name), that file is first taken out of /incoming/idphotos/, as an SFTP
+ * REMOVE does.
  */
 import { createApp } from '../../src/app.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
 import { configureLogging } from '../../src/shared/logger.ts';
 
-const [configPath, file, step] = process.argv.slice(2);
+const [configPath, file, step, removeFirst] = process.argv.slice(2);
 const config = loadConfigFile(configPath);
 configureLogging('silent');
 // The crash point goes in through the composition root's overrides, as it would for any test.
@@ -22,5 +24,6 @@ const app = await createApp(config, {
     },
   },
 });
+if (removeFirst) app.ctx.photos.folder.remove(removeFirst, 'district');
 await app.ctx.photos.addFile(file, { account: 'district' });
 process.stdout.write('DONE\n');

@@ -33,6 +33,8 @@ describe('crash safety of the photo commit', () => {
   it.each([
     ['checked', 'old', ''],
     ['pending-row', 'old', ''],
+    // Listed before its bytes are renamed into place: start-up drops it, the name lists the old one.
+    ['listed', 'old', ''],
     ['source-durable', 'new', ''],
     // The source file, its folder and the listing are fsynced together before the reply: a power
     // cut in that moment may leave the rows with a torn file. Start-up checks the bytes.
@@ -64,7 +66,7 @@ describe('crash safety of the photo commit', () => {
     await child.exited;
     expect(readdirSync(join(dir, 'data', 'photos', 'tmp')).length).toBe(1);
     const newSource = join(dir, 'data', 'photos', 'sha256', sha256(newPhoto).slice(0, 2), sha256(newPhoto));
-    if (torn) truncateSync(newSource, Math.floor(newPhoto.length / 2));
+    if (torn && existsSync(newSource)) truncateSync(newSource, Math.floor(newPhoto.length / 2));
 
     const { child: server, webPort } = await serve(configPath);
     try {
@@ -104,5 +106,34 @@ describe('crash safety of the photo commit', () => {
     const files = readdirSync(content).flatMap((shard) => readdirSync(join(content, shard)));
     for (const f of files) expect(known.has(f.split('.')[0])).toBe(true);
     expect(existsSync(join(content, sha256(newPhoto).slice(0, 2), sha256(newPhoto)))).toBe(expected === 'new');
+  });
+  // A file an SFTP client removed stays removed: an upload of the same name cut off before its
+  // bytes were in place must not bring the removed photo back under that name.
+  it('killed after "listed" when the old file had been removed: the name stays removed after restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idphotos-crash-'));
+    dirs.push(dir);
+    const configPath = join(dir, 'appliance.toml');
+    writeFileSync(configPath, `data_dir = "data"\n[log]\nlevel = "info"\n[sftp]\nlisten = "127.0.0.1:0"\n[[sftp.accounts]]\nusername = "district"\npassword_hash = "${hash}"\n[web]\nlisten = "127.0.0.1:0"\n`);
+    writeFileSync(join(dir, 'S1.jpg'), oldPhoto);
+    expect(await runNode([join(ROOT, 'bin/idphotos.js'), 'photos', 'add', join(dir, 'S1.jpg'), '--config', configPath]).exited).toBe(0);
+
+    mkdirSync(join(dir, 'upload'));
+    writeFileSync(join(dir, 'upload', 'S1.jpg'), newPhoto);
+    const child = runNode(['--import', 'tsx', join(ROOT, 'test/photos/crash-child.ts'), configPath, join(dir, 'upload', 'S1.jpg'), 'listed', 'S1.jpg']);
+    await child.waitFor(/AT listed/);
+    child.process.kill('SIGKILL');
+    await child.exited;
+
+    const { child: server } = await serve(configPath);
+    await stop(server);
+    const check = openDatabase(join(dir, 'data', 'idphotos.db'));
+    const listed = check.all<{ name: string }>('SELECT name FROM photo_files');
+    const current = check.get<{ n: number }>("SELECT count(*) AS n FROM photos WHERE local_id = 'S1'")!.n;
+    const kept = check.get<{ n: number }>("SELECT count(*) AS n FROM photo_versions WHERE local_id = 'S1' AND state = 'ready'")!.n;
+    check.close();
+    expect(listed).toEqual([]);
+    expect(current).toBe(0);
+    // The removed photo is still in the history (an admin can restore it).
+    expect(kept).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGroupSync } from '../../src/storage/group-commit.ts';
 import { openDatabase } from '../../src/storage/db.ts';
@@ -70,5 +71,72 @@ describe('group commit of uploads', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  // After a failed fsync Linux marks the unwritten pages clean: a later fsync succeeds although
+  // the commits before it may be gone at the next power cut, and with them every later commit of
+  // the log (its checksums run on from frame to frame). No later caller may be told "durable".
+  it('once an fsync of the log has failed, every later call fails too, even when the next fsync would succeed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idphotos-group-'));
+    try {
+      const path = join(dir, 'x.db');
+      writeFileSync(path, '');
+      // A log that refuses fsync, for real: the kernel answers EINVAL for a character device.
+      symlinkSync('/dev/null', `${path}-wal`);
+      const sync = createGroupSync(path);
+      await expect(sync()).rejects.toMatchObject({ code: 'EINVAL' });
+      unlinkSync(`${path}-wal`);
+      writeFileSync(`${path}-wal`, '');
+      await expect(sync()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/EINVAL.*restart/) });
+      await expect(sync()).rejects.toMatchObject({ code: 'unavailable' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('an upload of the same photo that fails to place its bytes leaves the one another session stored (and was told OK for) alone', async () => {
+    let secondTemp = '';
+    let rows = 0;
+    let reached!: () => void;
+    const atDisplays = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    rig = createRig('', {
+      afterStep(step) {
+        // The second upload's file vanishes after its checks (a real unlink): placing it fails.
+        if (step === 'pending-row' && ++rows === 2) unlinkSync(secondTemp);
+        // The first is stored and acknowledged; it waits here, still pending, until released.
+        if (step === 'displays-written' && rows === 1) {
+          reached();
+          return held;
+        }
+      },
+    });
+    rig.addUser('S1');
+    const bytes = await jpeg(90, 120, colour(3));
+    const first = rig.upload('S1.jpg', bytes);
+    await atDisplays;
+    secondTemp = rig.staged(bytes);
+    await expect(rig.photos.ingest({ tempPath: secondTemp, name: 'S1.jpg', account: 'district', origin: 'sftp' })).rejects.toMatchObject({ code: 'ENOENT' });
+    // The first upload's file and listing are still there (checked before it goes on: without
+    // them it would retry its display images forever).
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    expect(existsSync(join(rig.config.data_dir, 'photos', 'sha256', sha.slice(0, 2), sha))).toBe(true);
+    expect(rig.photos.folder.contentPath('S1.jpg')).toBeDefined();
+    release();
+    await expect(first).resolves.toMatchObject({ current: true, sha256: sha });
+    expect(rig.photos.photo('S1')?.source_sha256).toBe(sha);
+  });
+  // The bytes are renamed into place before the fsyncs: a power cut can leave them torn with the
+  // pending row lost (its commit not yet on disk), so no version names them and start-up does not
+  // check them. The client never got its OK and sends the same file again.
+  it('the same bytes sent again over a torn file that no version uses: the upload stores its own bytes, not the torn ones', async () => {
+    rig = createRig();
+    rig.addUser('S1');
+    const bytes = await jpeg(90, 120, colour(5));
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const source = join(rig.config.data_dir, 'photos', 'sha256', sha.slice(0, 2), sha);
+    mkdirSync(dirname(source), { recursive: true });
+    writeFileSync(source, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await expect(rig.upload('S1.jpg', bytes)).resolves.toMatchObject({ current: true, sha256: sha });
+    expect(readFileSync(source)).toEqual(bytes);
   });
 });

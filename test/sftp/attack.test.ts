@@ -129,6 +129,27 @@ describe('finding 3: a deferred removal removes only the version it was asked to
     }
   });
 
+  // The same photo uploaded again (a sync tool putting back what it still has) is the same stored
+  // version: the removal A saw must still not take the upload B was told OK for.
+  it('session B uploads the same bytes again after A’s deferred removal; A leaving keeps B’s upload', async () => {
+    const a = await connectSsh2(h);
+    const b = await connectSsh2(h);
+    try {
+      const same = await photo(14);
+      await put(a, '/incoming/idphotos/S012.jpg', same);
+      await put(a, '/incoming/idphotos/S012.jpg.filepart', Buffer.from('partial'));
+      await a.call('unlink', '/incoming/idphotos/S012.jpg');
+      await put(b, '/incoming/idphotos/S012.jpg', same);
+      a.end();
+      await a.closed;
+      await vi.waitFor(() => expect(logs.some((l) => l.msg === 'pending removal not carried out' && l.file === 'S012.jpg')).toBe(true));
+      expect(readFileSync(h.app.ctx.folders.idphotos.contentPath('S012.jpg')!)).toEqual(same);
+    } finally {
+      a.end();
+      b.end();
+    }
+  });
+
   it('without a newer upload, the deferred removal still happens when the session ends', async () => {
     const a = await connectSsh2(h);
     await put(a, '/incoming/idphotos/S011.jpg', await photo(13));

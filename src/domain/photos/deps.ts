@@ -7,7 +7,7 @@ import type { Limiter } from './limiter.ts';
 import type { HintDismissalStore } from '../../storage/hint-dismissal-store.ts';
 
 /** Points of the commit protocol a crash test can stop at (see `PhotoServiceOptions.hooks`). */
-export type CommitStep = 'checked' | 'pending-row' | 'source-durable' | 'displays-written';
+export type CommitStep = 'checked' | 'pending-row' | 'listed' | 'source-durable' | 'displays-written';
 
 /** What the parts of the photo service share; built once by `createPhotoService`. */
 export interface PhotoDeps {
@@ -29,6 +29,11 @@ export interface PhotoDeps {
   owner: string;
   /** Renders in progress by sha256, so identical uploads at once decode once. */
   rendering: Map<string, Promise<void>>;
+  /**
+   * How many uploads in this process are committing each pending version (identical bytes for
+   * one Local ID share it): one that fails must not delete the version another was told OK for.
+   */
+  holders: Map<number, number>;
   /** Aborted when the service stops: queued renders are left pending for the next start. */
   closing: AbortSignal;
   hooks?: { afterStep?(step: CommitStep, sha: string): void | Promise<void> };

@@ -1,7 +1,7 @@
 import { AppError, errorMessage } from '../../shared/errors.ts';
 import type { FolderEntry, IncomingFolder } from '../incoming/folder.ts';
 import type { PhotoDeps } from './deps.ts';
-import { removeFile } from './history.ts';
+import { listingVersion, removeFile } from './history.ts';
 import { recordRejection } from './ingest.ts';
 import type { IngestOptions, IngestRequest, IngestResult } from './ingest.ts';
 import { parsePhotoName } from './names.ts';
@@ -12,7 +12,7 @@ import { parsePhotoName } from './names.ts';
  * to send twice. A commit is an ingest.
  */
 export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest, options: IngestOptions) => Promise<IngestResult>): IncomingFolder {
-  const entry = (f: { name: string; bytes: number; mtime: number; version_id: number }): FolderEntry => ({ name: f.name, size: f.bytes, mtime: f.mtime, version: String(f.version_id) });
+  const entry = (f: { name: string; bytes: number; mtime: number; version_id: number; seq: number }): FolderEntry => ({ name: f.name, size: f.bytes, mtime: f.mtime, version: listingVersion(f) });
   return {
     name: 'idphotos',
     maxBytes: d.maxBytes,

@@ -64,6 +64,14 @@ export function restoreVersion(d: PhotoDeps, localId: string, versionId: number,
 }
 
 /**
+ * Tells one listing of a name from the next (`FolderEntry.version`): the stored version and the
+ * commit that listed it, as the same bytes uploaded again are the same stored version.
+ */
+export function listingVersion(file: { version_id: number; seq: number }): string {
+  return `${file.version_id}.${file.seq}`;
+}
+
+/**
  * Takes a file out of `/incoming/idphotos/`. Its versions stay in the history (an admin can
  * restore them). If the file was the current photo, the newest other listed file of the same
  * Local ID (`S1.png` beside `S1.jpg`) takes its place, else the user falls back to the placeholder.
@@ -72,7 +80,7 @@ export function removeFile(d: PhotoDeps, name: string, account: string, version?
   const { localId, outcome } = d.store.tx(() => {
     const file = d.store.file(name);
     if (!file) throw new AppError('not_found', `there is no photo named ${name}`);
-    if (version !== undefined && String(file.version_id) !== version) throw new AppError('conflict', `${name} was replaced by a newer upload since; the newer photo stays`);
+    if (version !== undefined && listingVersion(file) !== version) throw new AppError('conflict', `${name} was replaced by a newer upload since; the newer photo stays`);
     const localId = file.local_id;
     d.store.deleteFile(name);
     const current = d.store.current(localId);

@@ -128,65 +128,73 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
   }, { durable: false });
 
   await d.hooks?.afterStep?.('pending-row', sha);
-  const upload = { seq, name: req.name, account: req.account, remoteAddress: req.remoteAddress ?? '', mtime: req.mtime };
-  let current: boolean;
-  if (version.state === 'ready' && d.files.hasSource(sha)) {
-    await d.files.discard(req.tempPath);
-    current = activate(d, version.id, upload, { list: true });
-    await d.store.sync();
-    options.onDurable?.();
-  } else {
-    // Listed from here on (size and mtime as uploaded, READ gives the bytes), so a sync tool's
-    // next listing or SETSTAT finds it; shown once its display sizes exist. The listing's commit
-    // goes to disk with the source file and its folder, in one round of fsyncs (the group commit).
-    // NB: committed before the bytes move: its write to the WAL then comes before those fsyncs, not
-    // during them (on ext4 a write waits while the journal commit an fsync started runs: 2 ms a
-    // photo in the profile). A crash in between is an upload never acknowledged: start-up drops
-    // it and gives the name back to the photo it listed before.
-    const replaced = listFile(d, version.id, upload);
-    try {
-      await d.files.adoptSource(req.tempPath, sha, () => d.store.sync());
-    } catch (err) {
-      discardPending(d, version, req.name, replaced);
+  d.holders.set(version.id, (d.holders.get(version.id) ?? 0) + 1);
+  try {
+    const upload = { seq, name: req.name, account: req.account, remoteAddress: req.remoteAddress ?? '', mtime: req.mtime };
+    let current: boolean;
+    if (version.state === 'ready' && d.files.hasSource(sha)) {
       await d.files.discard(req.tempPath);
-      throw err;
-    }
-    await d.hooks?.afterStep?.('source-durable', sha);
-    options.onDurable?.();
-    bytes = undefined;
-    for (;;) {
+      current = activate(d, version.id, upload, { list: true });
+      await d.store.sync();
+      options.onDurable?.();
+    } else {
+      // Listed from here on (size and mtime as uploaded, READ gives the bytes), so a sync tool's
+      // next listing or SETSTAT finds it; shown once its display sizes exist. The listing's commit
+      // goes to disk with the source file and its folder, in one round of fsyncs (the group commit).
+      // NB: committed before the bytes move: its write to the WAL then comes before those fsyncs, not
+      // during them (on ext4 a write waits while the journal commit an fsync started runs: 2 ms a
+      // photo in the profile). A crash in between is an upload never acknowledged: start-up drops
+      // it and gives the name back to the photo it listed before.
+      const replaced = listFile(d, version.id, upload);
+      await d.hooks?.afterStep?.('listed', sha);
       try {
-        await ensureDisplays(d, sha);
-        await d.hooks?.afterStep?.('displays-written', sha);
-        current = activate(d, version.id, upload, { list: false });
-        break;
+        await d.files.adoptSource(req.tempPath, sha, () => d.store.sync());
       } catch (err) {
-        if (err instanceof ImageDecodeError) {
-          discardPending(d, version, req.name, replaced);
-          throw await refuse('damaged', decodeReason(sniffed.format, err));
+        discardPending(d, version, req.name, replaced);
+        await d.files.discard(req.tempPath);
+        throw err;
+      }
+      await d.hooks?.afterStep?.('source-durable', sha);
+      options.onDurable?.();
+      bytes = undefined;
+      for (;;) {
+        try {
+          await ensureDisplays(d, sha);
+          await d.hooks?.afterStep?.('displays-written', sha);
+          current = activate(d, version.id, upload, { list: false });
+          break;
+        } catch (err) {
+          if (err instanceof ImageDecodeError) {
+            discardPending(d, version, req.name, replaced);
+            throw await refuse('damaged', decodeReason(sniffed.format, err));
+          }
+          // Acknowledged and durable, so never given up: a full disk (for the display files or
+          // the database) is retried until it works; a stop leaves it pending for the next start.
+          if (d.closing.aborted) throw err;
+          d.log.error({ file: req.name, local_id: localId, sha256: sha, err: errorMessage(err) }, `display images of ${req.name} could not be written; retrying in ${RENDER_RETRY_MS / 1000} s`);
+          await sleep(RENDER_RETRY_MS, undefined, { signal: d.closing }).catch(() => {});
+          if (d.closing.aborted) throw err;
         }
-        // Acknowledged and durable, so never given up: a full disk (for the display files or
-        // the database) is retried until it works; a stop leaves it pending for the next start.
-        if (d.closing.aborted) throw err;
-        d.log.error({ file: req.name, local_id: localId, sha256: sha, err: errorMessage(err) }, `display images of ${req.name} could not be written; retrying in ${RENDER_RETRY_MS / 1000} s`);
-        await sleep(RENDER_RETRY_MS, undefined, { signal: d.closing }).catch(() => {});
-        if (d.closing.aborted) throw err;
       }
     }
-  }
 
-  const matched = d.users.exists(localId);
-  const hints = matched ? [] : nearMisses(localId, d.users);
-  const message = !current
-    ? `${req.name}: kept in the history of ${localId}; a later upload is the current photo`
-    : matched
-      ? `${req.name}: now the photo of ${localId}`
-      : `${req.name}: kept unmatched: ${unmatchedReason(localId, hints)}`;
-  d.log.info(
-    { file: req.name, local_id: localId, sha256: sha, bytes: size, account: req.account, ip: req.remoteAddress, origin: req.origin, current, matched, hints: hints.map((h) => h.message), ms: Math.round(performance.now() - started) },
-    'photo accepted',
-  );
-  return { name: req.name, localId, sha256: sha, versionId: version.id, current, matched, hints, message };
+    const matched = d.users.exists(localId);
+    const hints = matched ? [] : nearMisses(localId, d.users);
+    const message = !current
+      ? `${req.name}: kept in the history of ${localId}; a later upload is the current photo`
+      : matched
+        ? `${req.name}: now the photo of ${localId}`
+        : `${req.name}: kept unmatched: ${unmatchedReason(localId, hints)}`;
+    d.log.info(
+      { file: req.name, local_id: localId, sha256: sha, bytes: size, account: req.account, ip: req.remoteAddress, origin: req.origin, current, matched, hints: hints.map((h) => h.message), ms: Math.round(performance.now() - started) },
+      'photo accepted',
+    );
+    return { name: req.name, localId, sha256: sha, versionId: version.id, current, matched, hints, message };
+  } finally {
+    const left = (d.holders.get(version.id) ?? 1) - 1;
+    if (left > 0) d.holders.set(version.id, left);
+    else d.holders.delete(version.id);
+  }
 }
 
 const RENDER_RETRY_MS = 10_000;
@@ -275,6 +283,9 @@ const NOT_LISTED: FileRow = { name: '', local_id: '', version_id: 0, seq: 0, mti
 
 /** Undoes a refused pending upload: the listing goes back to what it was, the row and bytes go. */
 function discardPending(d: PhotoDeps, version: VersionRow, name: string, replaced: FileRow | undefined): void {
+  // NB: another upload of the same bytes for this Local ID shares the version and may have been
+  // told OK already: then only this upload's listing goes back; the version stays with the other.
+  const shared = (d.holders.get(version.id) ?? 0) > 1;
   d.store.tx(() => {
     const row = d.store.version(version.id);
     if (row?.state !== 'pending') return;
@@ -283,6 +294,7 @@ function discardPending(d: PhotoDeps, version: VersionRow, name: string, replace
       if (replaced === NOT_LISTED) d.store.deleteFile(name);
       else d.store.upsertFile(replaced);
     }
+    if (shared) return;
     d.store.deleteFilesOf(version.id);
     d.store.deleteVersion(row.id, row.source_sha256, nowIso());
   });

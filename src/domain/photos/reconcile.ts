@@ -30,8 +30,12 @@ export async function reconcilePhotos(d: PhotoDeps): Promise<ReconcileReport> {
       d.store.tx(() => {
         d.store.deleteFilesOf(v.id);
         // The name goes back to the photo it listed before this upload, if that one is kept.
+        // NB: only while that photo is still the current one. The dropped upload never became
+        // current, so a replaced file's photo still is; a file an SFTP client removed is not (its
+        // removal moved or cleared the current photo), and must not come back. A listed photo that
+        // was not current (S1.png beside S1.jpg) stays in the history, its name unlisted.
         const before = d.store.newestReadyNamed(v.local_id, v.file_name);
-        if (before && !d.store.file(v.file_name)) {
+        if (before && d.store.current(v.local_id)?.version_id === before.id && !d.store.file(v.file_name)) {
           d.store.upsertFile({ name: v.file_name, local_id: v.local_id, version_id: before.id, seq: before.seq, mtime: Math.floor(Date.parse(before.uploaded_at) / 1000), committed_at: nowIso() });
         }
         d.store.deleteVersion(v.id, v.source_sha256, nowIso());

@@ -126,6 +126,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     historyVersions: options.config.history_versions,
     owner: String(process.pid),
     rendering: new Map(),
+    holders: new Map(),
     closing: closing.signal,
     hooks: options.hooks,
   };
