@@ -19,10 +19,10 @@ export function healthFastPath(observe: (seconds: number) => void, next: Request
   const plain = { 'content-type': 'application/json', 'cross-origin-resource-policy': 'same-origin', 'x-content-type-options': 'nosniff', ...PAGE_HEADERS, 'cache-control': 'no-store' };
   const secure = { ...plain, ...HSTS };
   return function healthRequest(req, res) {
+    const start = performance.now();
     if (req.method !== 'GET' || req.url !== '/healthz') return next(req, res);
     const host = req.headers.host;
     if (host === undefined || !PLAIN_HOST.test(host)) return next(req, res);
-    const start = performance.now();
     const headers = (req.socket as TLSSocket).encrypted ? secure : plain;
     const ms = performance.now() - start;
     res.writeHead(200, { ...headers, 'server-timing': `app;dur=${ms.toFixed(2)}`, 'Content-Length': body.length });
