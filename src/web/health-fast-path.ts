@@ -19,7 +19,6 @@ export function healthFastPath(observe: (seconds: number) => void, next: Request
   const plain = { 'content-type': 'application/json', 'cross-origin-resource-policy': 'same-origin', 'x-content-type-options': 'nosniff', ...PAGE_HEADERS, 'cache-control': 'no-store' };
   const secure = { ...plain, ...HSTS };
   return function healthRequest(req, res) {
-    // NB: every display image passes here first: nothing before this test, not even a clock read.
     if (req.method !== 'GET' || req.url !== '/healthz') return next(req, res);
     const start = performance.now();
     const host = req.headers.host;
