@@ -5,11 +5,11 @@ import { detectLayout, type ColumnMapping, type Layout } from './layout.ts';
 import { readCompanions, type OneRosterCompanions } from './oneroster.ts';
 import { quote, roleFromText, toRow, type RoleOf, type RowRules } from './rows.ts';
 import type { IgnoredReason, ImportError, Role, RosterKind } from './types.ts';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { packRow, unpackRow, type PackedRow } from './packed-row.ts';
 import { PLAIN, readActive } from './value-maps.ts';
 import { USER_FIELDS } from './types.ts';
 import type { StagedRow, Staging } from '../../storage/roster-staging.ts';
+import { yieldToIo } from '../../shared/yield-to-io.ts';
 
 export interface ParseOptions {
   kind: RosterKind;
@@ -203,7 +203,7 @@ export async function parseRosterFile(path: string, opts: ParseOptions, staging:
     staging.dropDuplicates([...ids]);
     if (page.length < STAGE_BATCH) break;
     after = page[page.length - 1]!;
-    await nextTurn();
+    await yieldToIo();
   }
   if (current) reportDuplicate(current.id, current.lines);
   errors.sort((a, b) => a.line - b.line);

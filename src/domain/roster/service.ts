@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RosterConfig } from '../../config/schema.ts';
 import type { UploadRefusal } from '../incoming/folder.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -25,6 +24,7 @@ import type { Layout } from './layout.ts';
 import { describeMap, mappingValueMap, PLAIN } from './value-maps.ts';
 import { CHANGE_KINDS, type ChangeKind } from './changes.ts';
 import { changeNote, changesCsv, CHANGES_PER_PAGE, type ChangePage } from './change-report.ts';
+import { yieldToIo } from '../../shared/yield-to-io.ts';
 
 /** Where an accepted import's staged rows wait until its apply is finished (under the data folder). */
 const APPLYING = join('imports', 'applying');
@@ -583,7 +583,7 @@ export class RosterService {
   /** Empties an import's list of people a part at a time, the event loop turning in between. */
   private async clearList(id: number): Promise<void> {
     const { tx, importChanges } = this.storage;
-    while (!tx(() => importChanges.clearSome(id, CLEAR_CHUNK), { durable: false, immediate: true })) await nextTurn();
+    while (!tx(() => importChanges.clearSome(id, CLEAR_CHUNK), { durable: false, immediate: true })) await yieldToIo();
   }
 
   /** Drops the oldest lists of people beyond their budget (MAX_STORED_CHANGES_TOTAL), a part at a time. */

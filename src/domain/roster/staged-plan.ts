@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Tx } from '../../storage/index.ts';
+import { yieldToIo } from '../../shared/yield-to-io.ts';
 import type { ImportChangeStore } from '../../storage/import-change-store.ts';
 import type { PlanEntry, Staging } from '../../storage/roster-staging.ts';
 import type { RosterUser, UserStore } from '../../storage/user-store.ts';
@@ -20,6 +20,14 @@ export const CHUNK = 250;
  * under the 100 ms the appliance may stall, with room for a slower disk or a busy machine.
  */
 const TX_MS = 30;
+
+/**
+ * How long one page of the apply should take: its size follows the measured cost per entry, since
+ * an update rewrites its user's entries in every index (a page of 250 updates took 80 ms, which
+ * the time check between pages could not cut short).
+ */
+const PAGE_MS = 8;
+const MIN_PAGE = 16;
 
 /** Conflicts kept to report; the count stays exact (as for the file's own errors). */
 const CONFLICTS_KEPT = 10_000;
@@ -119,7 +127,7 @@ export async function planStaged(users: Pick<UserStore, 'keysInRange'>, staging:
     staging.putPlan(entries);
     if (upTo === undefined) return plan;
     after = upTo;
-    await nextTurn();
+    await yieldToIo();
   }
 }
 
@@ -155,16 +163,21 @@ export async function applyPlan(target: ApplyTarget, staging: Staging, o: { impo
   let after = '';
   let done = false;
   let unflushed = 0;
+  // Measured from a small first page up: an update can cost 40 times an unchanged entry.
+  let size = MIN_PAGE;
   while (!done) {
     tx(() => {
       // NB: pages until the time is up, then commit: each commit writes every index page the
       // transaction touched, so ~TX_MS per transaction costs a third of 500-row transactions.
       const started = performance.now();
       do {
-        const page = staging.planPage(after, CHUNK);
+        const pageStarted = performance.now();
+        const page = staging.planPage(after, size);
         if (page.length) kept = applyPage(target, page, o, kept);
-        if (page.length < CHUNK) done = true;
+        if (page.length < size) done = true;
         else after = page[page.length - 1]!.local_id;
+        const perEntry = (performance.now() - pageStarted) / Math.max(1, page.length);
+        size = Math.max(MIN_PAGE, Math.min(CHUNK, Math.floor(PAGE_MS / perEntry)));
       } while (!done && performance.now() - started < TX_MS);
       // NB: immediate: it reads before it writes, and a deferred transaction whose snapshot another
       // connection wrote past fails at its first write with SQLITE_BUSY, without waiting.
@@ -172,7 +185,8 @@ export async function applyPlan(target: ApplyTarget, staging: Staging, o: { impo
     if (++unflushed === TX_PER_FLUSH) {
       unflushed = 0;
       await target.flush();
-    } else if (!done) await nextTurn();
+    }
+    if (!done) await yieldToIo();
   }
   return kept;
 }
