@@ -1,5 +1,6 @@
 import type { AuditAction, AuditEntry, AuditQuery, AuditStore } from '../../storage/audit-store.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { yieldToIo } from '../../shared/yield-to-io.ts';
 
 /** Wait before writing buffered entries again after a failed write (a full disk). */
 const RETRY_MS = 5000;
@@ -175,7 +176,7 @@ export function createAuditLog(store: AuditStore, options: { flushMs?: number; r
         const changes = store.removeBatchBefore(cutoff, REMOVE_BATCH);
         removed += changes;
         if (changes < REMOVE_BATCH) return removed;
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToIo();
         if (stopping()) return removed;
       }
     },
