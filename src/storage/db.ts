@@ -72,7 +72,8 @@ export const DRIVER: Driver['name'] = 'Deno' in globalThis ? 'node:sqlite' : 'be
 /** Opens (creating if needed) the database with WAL, foreign keys and a busy timeout, then migrates. */
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const readonly = options.readonly ?? false;
-  const native = DRIVER === 'node:sqlite' ? openNodeSqlite(path, readonly) : openBetterSqlite3(path, readonly);
+  const openNative = (ro: boolean) => (DRIVER === 'node:sqlite' ? openNodeSqlite(path, ro) : openBetterSqlite3(path, ro));
+  const native = openNative(readonly);
   try {
     if (!readonly && options.journal !== 'rollback') {
       native.exec('PRAGMA journal_mode = WAL');
@@ -119,7 +120,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
       }
     },
     autoCheckpoint: (on) => native.exec(`PRAGMA wal_autocheckpoint = ${on ? 1000 : 0}`),
-    checkpoint: () => checkpointOffLoop(native, path, () => (DRIVER === 'node:sqlite' ? openNodeSqlite(path, false) : openBetterSqlite3(path, false))),
+    checkpoint: () => checkpointOffLoop(native, path, () => openNative(false)),
     sync: createGroupSync(path),
     close: () => {
       statements.clear();
