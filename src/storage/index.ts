@@ -21,6 +21,7 @@ import { createImportChangeStore, type ImportChangeStore } from './import-change
 import { createSchoolNameStore, type SchoolNameStore } from './school-name-store.ts';
 import { createUploadReportStore, type UploadReportStore } from './upload-report-store.ts';
 import { createHintDismissalStore, type HintDismissalStore } from './hint-dismissal-store.ts';
+import { createRosterCompare, type RosterCompare } from './roster-compare.ts';
 
 /**
  * The storage seam: one store per table group over one database. The domain and the edges hold
@@ -36,6 +37,8 @@ export interface Storage {
   readonly importChanges: ImportChangeStore;
   /** Roster imports accepted and still being written (finished at start-up after a crash). */
   readonly rosterApplies: RosterApplyStore;
+  /** A roster import's staged rows compared with `users` by SQLite. */
+  readonly rosterCompare: RosterCompare;
   readonly schoolNames: SchoolNameStore;
   readonly uploadReports: UploadReportStore;
   readonly hintDismissals: HintDismissalStore;
@@ -87,6 +90,7 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     imports: createImportStore(db),
     importChanges: createImportChangeStore(db),
     rosterApplies: createRosterApplyStore(db),
+    rosterCompare: createRosterCompare(db),
     schoolNames: createSchoolNameStore(db),
     uploadReports: createUploadReportStore(db),
     hintDismissals: createHintDismissalStore(db),

@@ -1,3 +1,4 @@
+import type { PackedShape } from '../../storage/roster-compare.ts';
 import { USER_FIELDS, type Role, type RosterRow } from './types.ts';
 
 /**
@@ -31,3 +32,13 @@ export function unpackRow(packed: PackedRow): RosterRow {
 }
 
 const LOCAL_ID = USER_FIELDS.indexOf('local_id');
+
+/**
+ * How rows packed like `sample` lay out their values after the line number, for SQLite to build
+ * the same text from a user (storage/roster-compare.ts). Every row of a file has the same
+ * columns, so one row tells which are absent.
+ */
+export function packedShape(sample: PackedRow | undefined): PackedShape {
+  const values = sample === undefined ? undefined : unpackRow(sample).values;
+  return { separator: SEP, absent: ABSENT, columns: USER_FIELDS.map((f, i) => (values?.[i] === undefined ? null : f)) };
+}

@@ -54,7 +54,7 @@ export interface ImportDetail extends ImportRecord {
 }
 
 export interface RosterServiceOptions {
-  storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'autoCheckpoint' | 'checkpoint'>;
+  storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'rosterCompare' | 'autoCheckpoint' | 'checkpoint'>;
   config: RosterConfig;
   /** Held files are kept under `<dataDir>/imports/held/<id>/`. */
   dataDir: string;
@@ -77,7 +77,7 @@ export const LIST_ERRORS = 100;
  * processes (the server, a CLI import) by a lock (storage/import-lock.ts).
  */
 export class RosterService {
-  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'autoCheckpoint' | 'checkpoint'>;
+  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'rosterCompare' | 'autoCheckpoint' | 'checkpoint'>;
   private readonly dataDir: string;
   private readonly config: RosterConfig;
   private readonly log: Logger;
@@ -410,7 +410,7 @@ export class RosterService {
     const deactivateMissing = parsed.fullExport && cfg.deactivate_missing.includes(kind);
     let plan: Plan;
     try {
-      plan = await planStaged(users, staging, base.source, parsed.sample, deactivateMissing);
+      plan = await planStaged(this.storage.rosterCompare, staging, base.source, parsed.sample, deactivateMissing);
     } catch (err) {
       if (!isDiskFull(err)) throw err;
       staging.close();
