@@ -28,6 +28,11 @@ CREATE TABLE IF NOT EXISTS dups (local_id TEXT NOT NULL, line INTEGER NOT NULL, 
 CREATE TABLE IF NOT EXISTS plan (local_id TEXT PRIMARY KEY NOT NULL, action TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+/** Rows per INSERT statement when staging. */
+const INSERT_BATCH = 100;
+const values = (n: number) => new Array(n).fill('(?, ?, ?)').join(', ');
+const FULL_VALUES = values(INSERT_BATCH);
+
 export function openStaging(path: string) {
   const db: Db = openDatabase(path, { migrate: false });
   // NB: MEMORY, not OFF: a rolled-back batch must still leave the file consistent.
@@ -49,10 +54,20 @@ export function openStaging(path: string) {
     add(rows: readonly StagedRow[]): string[] {
       const undone: string[] = [];
       db.tx(() => {
+        // Many rows per statement (one statement per row was most of the staging's cost); a
+        // row a statement left out (its ID is staged already) is then found by its line.
+        let inserted = 0;
+        for (let at = 0; at < rows.length; at += INSERT_BATCH) {
+          const batch = rows.slice(at, at + INSERT_BATCH);
+          const params: (string | number)[] = [];
+          for (const r of batch) params.push(r.local_id, r.line, r.packed);
+          inserted += db.run(`INSERT OR IGNORE INTO rows (local_id, line, packed) VALUES ${batch.length === INSERT_BATCH ? FULL_VALUES : values(batch.length)}`, ...params).changes;
+        }
+        if (inserted === rows.length) return;
         for (const r of rows) {
-          if (db.run('INSERT OR IGNORE INTO rows (local_id, line, packed) VALUES (?, ?, ?)', r.local_id, r.line, r.packed).changes) continue;
-          const first = db.get<{ line: number; packed: string }>('SELECT line, packed FROM rows WHERE local_id = ? AND dup = 0', r.local_id);
-          if (first) {
+          const first = db.get<{ line: number; packed: string; dup: number }>('SELECT line, packed, dup FROM rows WHERE local_id = ?', r.local_id)!;
+          if (first.line === r.line) continue;
+          if (first.dup === 0) {
             db.run('UPDATE rows SET dup = 1 WHERE local_id = ?', r.local_id);
             db.run('INSERT OR IGNORE INTO dups (local_id, line) VALUES (?, ?)', r.local_id, first.line);
             undone.push(first.packed);
