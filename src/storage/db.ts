@@ -35,6 +35,12 @@ export interface Db {
    * 1,000 WAL pages, on the event loop, with two fsyncs: hundreds of milliseconds on a busy disk.
    */
   autoCheckpoint(on: boolean): void;
+  /**
+   * Sets this connection's page cache to `kib` KiB, or back to PAGE_CACHE_KIB. SQLite frees the
+   * pages beyond a smaller cache; a long job that reads and writes each page about once (a roster
+   * import) needs little of it, and a full one is that much more memory at its peak.
+   */
+  pageCache(kib?: number): void;
   /** A WAL checkpoint whose fsyncs run off the event loop; see `checkpointOffLoop`. */
   checkpoint(): Promise<void>;
   /**
@@ -66,6 +72,9 @@ export interface OpenOptions {
   journal?: 'wal' | 'rollback';
 }
 
+/** Each connection's page cache (KiB) unless a job asks for less (`Db.pageCache`). */
+export const PAGE_CACHE_KIB = 16000;
+
 /** Which binding this runtime uses: Deno cannot load better-sqlite3's addon, Node 20 has no node:sqlite. */
 export const DRIVER: Driver['name'] = 'Deno' in globalThis ? 'node:sqlite' : 'better-sqlite3';
 
@@ -86,7 +95,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     native.exec('PRAGMA busy_timeout = 5000');
     // 16 MB of page cache: better-sqlite3's compiled-in default; node:sqlite's is 2 MB, which made
     // a 100,000-user import under Deno wait on the disk for its index pages.
-    native.exec('PRAGMA cache_size = -16000');
+    native.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`);
   } catch (err) {
     native.close();
     throw err;
@@ -120,6 +129,10 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
       }
     },
     autoCheckpoint: (on) => native.exec(`PRAGMA wal_autocheckpoint = ${on ? 1000 : 0}`),
+    pageCache: (kib = PAGE_CACHE_KIB) => {
+      if (!Number.isSafeInteger(kib) || kib < 1) throw new Error(`not a cache size: ${kib}`);
+      native.exec(`PRAGMA cache_size = -${kib}`);
+    },
     checkpoint: () => checkpointOffLoop(native, path, () => openNative(false)),
     sync: createGroupSync(path),
     close: () => {

@@ -71,6 +71,8 @@ export interface Storage {
   readonly alerts: AlertStore;
   /** See `Db.autoCheckpoint`: off while a long write checkpoints for itself. */
   autoCheckpoint(on: boolean): void;
+  /** See `Db.pageCache`: a smaller page cache while a roster import runs. */
+  pageCache(kib?: number): void;
   /** See `Db.checkpoint`: a WAL checkpoint whose fsyncs run off the event loop. */
   checkpoint(): Promise<void>;
   /** A consistent copy of the database at `path`, taken beside running writers. */
@@ -114,6 +116,7 @@ export function openStorage(path: string, options: OpenOptions = {}): Storage {
     monitor: createMonitorStore(db),
     alerts: createAlertStore(db),
     autoCheckpoint: (on) => db.autoCheckpoint(on),
+    pageCache: (kib) => db.pageCache(kib),
     checkpoint: () => db.checkpoint(),
     snapshotTo: (dest) => snapshotInto(db, dest),
     close: () => db.close(),

@@ -33,6 +33,13 @@ const STAGING_FILE = 'staging.db';
 const DISK_FULL = 'the disk of the data folder is full: the file could not be staged for comparison (that needs about twice its size free); nothing changed: free space, then upload it again';
 /** People deleted from a list per statement (a few milliseconds). */
 const CLEAR_CHUNK = 2000;
+/**
+ * The appliance database's page cache (KiB) while an import runs: it reads and writes each page
+ * about once a step, so a larger cache only holds pages it is done with (measured with 100,000
+ * rows: 4 MB costs no CPU against 16 MB, under Node and Deno, and the import's peak RSS is
+ * 12-25 MB lower). The connection gets its usual cache back afterwards.
+ */
+const IMPORT_PAGE_CACHE_KIB = 4000;
 
 /** Highest page of an import's people: more than MAX_STORED_CHANGES fill. */
 const MAX_CHANGE_PAGE = 1_000_000;
@@ -54,7 +61,7 @@ export interface ImportDetail extends ImportRecord {
 }
 
 export interface RosterServiceOptions {
-  storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'rosterCompare' | 'autoCheckpoint' | 'checkpoint'>;
+  storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'rosterCompare' | 'autoCheckpoint' | 'checkpoint' | 'pageCache'>;
   config: RosterConfig;
   /** Held files are kept under `<dataDir>/imports/held/<id>/`. */
   dataDir: string;
@@ -77,7 +84,7 @@ export const LIST_ERRORS = 100;
  * processes (the server, a CLI import) by a lock (storage/import-lock.ts).
  */
 export class RosterService {
-  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'rosterCompare' | 'autoCheckpoint' | 'checkpoint'>;
+  private readonly storage: Pick<Storage, 'tx' | 'users' | 'imports' | 'importChanges' | 'rosterApplies' | 'rosterCompare' | 'autoCheckpoint' | 'checkpoint' | 'pageCache'>;
   private readonly dataDir: string;
   private readonly config: RosterConfig;
   private readonly log: Logger;
@@ -254,7 +261,7 @@ export class RosterService {
         return;
       }
       try {
-        await this.finishCutOff();
+        await this.withImportCache(() => this.finishCutOff());
       } finally {
         release();
       }
@@ -296,8 +303,10 @@ export class RosterService {
     const locked = async () => {
       const release = await takeImportLock(this.lockPath);
       try {
-        await this.finishCutOff();
-        return await fn();
+        return await this.withImportCache(async () => {
+          await this.finishCutOff();
+          return await fn();
+        });
       } finally {
         release();
       }
@@ -305,6 +314,16 @@ export class RosterService {
     const next = this.queue.then(locked, locked);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Runs an import's work with the smaller page cache (IMPORT_PAGE_CACHE_KIB). */
+  private async withImportCache<T>(fn: () => Promise<T>): Promise<T> {
+    this.storage.pageCache(IMPORT_PAGE_CACHE_KIB);
+    try {
+      return await fn();
+    } finally {
+      this.storage.pageCache();
+    }
   }
 
   private delegateOf(id: number): HeldImportHandler | undefined {
