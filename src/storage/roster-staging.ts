@@ -28,10 +28,12 @@ CREATE TABLE IF NOT EXISTS dups (local_id TEXT NOT NULL, line INTEGER NOT NULL, 
 CREATE TABLE IF NOT EXISTS plan (local_id TEXT PRIMARY KEY NOT NULL, action TEXT NOT NULL) WITHOUT ROWID;
 `;
 
-/** Rows per INSERT statement when staging. */
+/** Rows per INSERT statement when staging (and entries when recording the plan). */
 const INSERT_BATCH = 100;
 const values = (n: number) => new Array(n).fill('(?, ?, ?)').join(', ');
 const FULL_VALUES = values(INSERT_BATCH);
+const pairs = (n: number) => new Array(n).fill('(?, ?)').join(', ');
+const FULL_PAIRS = pairs(INSERT_BATCH);
 
 export function openStaging(path: string) {
   const db: Db = openDatabase(path, { migrate: false });
@@ -101,7 +103,12 @@ export function openStaging(path: string) {
     putPlan(entries: readonly { local_id: string; action: PlanEntry['action'] }[]): void {
       if (!entries.length) return;
       db.tx(() => {
-        for (const e of entries) db.run('INSERT OR REPLACE INTO plan (local_id, action) VALUES (?, ?)', e.local_id, e.action);
+        for (let at = 0; at < entries.length; at += INSERT_BATCH) {
+          const batch = entries.slice(at, at + INSERT_BATCH);
+          const params: string[] = [];
+          for (const e of batch) params.push(e.local_id, e.action);
+          db.run(`INSERT OR REPLACE INTO plan (local_id, action) VALUES ${batch.length === INSERT_BATCH ? FULL_PAIRS : pairs(batch.length)}`, ...params);
+        }
       });
     },
 
