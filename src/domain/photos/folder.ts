@@ -2,7 +2,7 @@ import { AppError, errorMessage } from '../../shared/errors.ts';
 import type { FolderEntry, IncomingFolder } from '../incoming/folder.ts';
 import type { PhotoDeps } from './deps.ts';
 import { listingVersion, removeFile } from './history.ts';
-import { recordRejection } from './ingest.ts';
+import { recordRejection } from './rejections.ts';
 import type { IngestOptions, IngestRequest, IngestResult } from './ingest.ts';
 import { parsePhotoName } from './names.ts';
 

@@ -1,13 +1,14 @@
 import { AppError } from '../../shared/errors.ts';
 
 /**
- * Runs at most `limit` tasks at once, in arrival order. Image work is CPU-bound in libvips
+ * Runs at most `limit` tasks at once, in arrival order (urgent ones first). Image work is CPU-bound in libvips
  * threads; bounding it keeps the 2-core appliance responsive (SFTP and web stay on the event
  * loop, which this never blocks). Once `closing` is aborted, tasks still waiting are refused
  * (their uploads stay pending and the next start finishes them); running ones finish.
  */
 export interface Limiter {
-  run<T>(task: () => Promise<T>): Promise<T>;
+  /** `urgent` waits at the front of the queue (someone is waiting to see the result), not at its end. */
+  run<T>(task: () => Promise<T>, options?: { urgent?: boolean }): Promise<T>;
   /** Tasks running or waiting. */
   readonly size: number;
   readonly limit: number;
@@ -25,10 +26,10 @@ export function createLimiter(limit: number, closing?: AbortSignal): Limiter {
     get size() {
       return active + waiting.length;
     },
-    async run<T>(task: () => Promise<T>): Promise<T> {
+    async run<T>(task: () => Promise<T>, options?: { urgent?: boolean }): Promise<T> {
       if (closing?.aborted) throw stopped();
       if (active >= limit) {
-        await new Promise<void>((resolve) => waiting.push(resolve));
+        await new Promise<void>((resolve) => (options?.urgent ? waiting.unshift(resolve) : waiting.push(resolve)));
         // Woken by the abort rather than by a finished task: no slot was handed over.
         if (closing?.aborted) throw stopped();
       } else active++;

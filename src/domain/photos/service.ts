@@ -13,6 +13,7 @@ import { createPhotoFolder } from './folder.ts';
 import { historyOf, photoSummary, purgeLocalId, restoreVersion, type PhotoSummary, type VersionSummary } from './history.ts';
 import { ingestPhoto, type IngestRequest, type IngestResult } from './ingest.ts';
 import { createLimiter } from './limiter.ts';
+import { ensureDisplaysFor, readDisplay, resumeRenders } from './renders.ts';
 import { createPlaceholder } from './placeholder.ts';
 import { reconcilePhotos, type ReconcileReport } from './reconcile.ts';
 import { rejectedUploads, unmatchedPhotos, uploadsNotShownFor, type RejectedItem, type UnmatchedItem, type UploadsNotShown } from './review.ts';
@@ -87,6 +88,8 @@ export interface PhotoService {
   purge(localId: string): number;
   /** Where the bytes of a stored photo are: a display rendering, or the upload itself (`original`). */
   filePath(sha: string, size: DisplaySize | 'original'): string;
+  /** `filePath`, once the file is there: a display image not made yet is rendered first, ahead of the queue. */
+  readyFile(sha: string, size: DisplaySize | 'original'): Promise<string>;
   unmatched(limit?: number): UnmatchedItem[];
   rejected(limit?: number): RejectedItem[];
   /** Refused uploads of `localId` since its current photo, and unmatched photos named like it. */
@@ -143,6 +146,8 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
       if (report.tempFoldersRemoved || report.recovered || report.dropped || report.contentRemoved) {
         d.log.info(report, 'photo store reconciled');
       }
+      const renders = resumeRenders(d, track);
+      if (renders) d.log.info({ renders }, 'display images left undone by the last stop are queued');
       return report;
     },
     async stop() {
@@ -187,7 +192,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
               return v.source_sha256;
             })();
       if (sha) {
-        return { placeholder: false, withheld: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => d.files.readDisplay(sha, size) as Promise<Uint8Array<ArrayBuffer>> };
+        return { placeholder: false, withheld: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => readDisplay(d, sha, size) as Promise<Uint8Array<ArrayBuffer>> };
       }
       if (optedOut !== undefined) {
         return { placeholder: true, withheld: false, etag: `"placeholder-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) as Promise<Uint8Array<ArrayBuffer>> };
@@ -197,6 +202,11 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     retentionDue: (days, limit = 100_000) => d.store.inactiveWithPhotos(new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString(), limit),
     purge: (localId) => purgeLocalId(d, localId),
     filePath: (sha, size) => (size === 'original' ? d.files.sourcePath(sha) : d.files.displayPath(sha, size)),
+    async readyFile(sha, size) {
+      if (size === 'original') return d.files.sourcePath(sha);
+      if (!d.files.hasDisplays(sha, [size])) await ensureDisplaysFor(d, sha);
+      return d.files.displayPath(sha, size);
+    },
     unmatched: (limit = 500) => unmatchedPhotos(d, limit),
     rejected: (limit = 500) => rejectedUploads(d, limit),
     uploadsNotShown: (localId, limit = 5) => uploadsNotShownFor(d, localId, d.store.currentPhoto(localId)?.updated_at ?? '', limit),
