@@ -337,7 +337,8 @@ function checkDatabase(app: ApplianceDir, attempts: Map<string, Attempt[]>, rost
   const pending = sqliteJson<{ n: number }>(db, "SELECT count(*) AS n FROM photo_versions WHERE state = 'pending'")[0]!.n;
   if (pending) failures.push(`${pending} photo version(s) still pending after a clean start and stop`);
   const ready = sqliteJson<{ source_sha256: string }>(db, "SELECT DISTINCT source_sha256 FROM photo_versions WHERE state = 'ready'");
-  failures.push(...contentMismatch(app.dataDir, new Set(ready.map((r) => r.source_sha256)), SIZES));
+  const unrendered = sqliteJson<{ source_sha256: string }>(db, 'SELECT DISTINCT source_sha256 FROM photo_renders');
+  failures.push(...contentMismatch(app.dataDir, new Set(ready.map((r) => r.source_sha256)), SIZES, new Set(unrendered.map((r) => r.source_sha256))));
 
   const rows = sqliteJson<{ id: number; sha256: string; status: string; reason: string; in_progress: number }>(db, `SELECT id, sha256, status, reason, in_progress FROM imports WHERE file = '${CSV_NAME}' ORDER BY id`);
   const halfway = rows.filter((r) => r.in_progress);

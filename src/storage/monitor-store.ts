@@ -5,7 +5,7 @@ import type { Db } from './db.ts';
  * small imports table), cheap enough to run on every scrape and every alert check.
  */
 export interface MonitorStore {
-  /** Photo versions waiting for their display images, and when the oldest arrived (ISO). */
+  /** Photo versions waiting for their display images (shown already, or still being committed), and when the oldest arrived (ISO). */
   pendingRenders(): { count: number; oldest: string | undefined };
   /** Roster and device imports recorded, by status. */
   importsByStatus(): Record<string, number>;
@@ -16,8 +16,12 @@ export interface MonitorStore {
 export function createMonitorStore(db: Db): MonitorStore {
   return {
     pendingRenders() {
-      // NB: uses the partial index photo_versions_pending.
-      const row = db.get<{ n: number; oldest: string | null }>("SELECT count(*) AS n, min(created_at) AS oldest FROM photo_versions WHERE state = 'pending'")!;
+      // NB: uses the partial index photo_versions_pending; photo_renders is a short to-do list.
+      const row = db.get<{ n: number; oldest: string | null }>(
+        `SELECT sum(n) AS n, min(oldest) AS oldest FROM (
+           SELECT count(*) AS n, min(created_at) AS oldest FROM photo_versions WHERE state = 'pending'
+           UNION ALL SELECT count(*), min(queued_at) FROM photo_renders)`,
+      )!;
       return { count: row.n, oldest: row.oldest ?? undefined };
     },
     importsByStatus() {

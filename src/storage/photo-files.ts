@@ -36,6 +36,8 @@ export interface PhotoFiles {
   /** Makes the renames into the folder of `sha` durable. */
   syncFolder(sha: string): Promise<void>;
   readDisplay(sha: string, variant: string): Promise<Buffer>;
+  /** Whether every rendering in `variants` of `sha` is in place (each is renamed in whole or not at all). */
+  hasDisplays(sha: string, variants: readonly string[]): boolean;
   hasSource(sha: string): boolean;
   /** Deletes the source and every rendering of `sha` (synchronously: see the trash in photo-store). */
   removeContent(sha: string, variants: readonly string[]): void;
@@ -149,6 +151,7 @@ export function openPhotoFiles(dataDir: string): PhotoFiles {
     },
     syncFolder: (sha) => fsyncPath(folder(sha), 'r'),
     readDisplay: (sha, variant) => readFile(displayPath(sha, variant)),
+    hasDisplays: (sha, variants) => variants.every((v) => existsSync(displayPath(sha, v))),
     hasSource: (sha) => existsSync(sourcePath(sha)),
     removeContent(sha, variants) {
       for (const path of [sourcePath(sha), ...variants.map((v) => displayPath(sha, v))]) {

@@ -69,6 +69,16 @@ export interface RejectionRow {
   created_at: string;
 }
 
+/** A version shown already whose display images are still to be made (migration 020). */
+export interface RenderRow {
+  version_id: number;
+  source_sha256: string;
+  /** The current photo it replaced, shown again should it turn out undecodable. */
+  previous_version_id: number | null;
+  origin: 'sftp' | 'cli' | 'startup';
+  queued_at: string;
+}
+
 export type NewVersion = Omit<VersionRow, 'id'>;
 export type NewRejection = Omit<RejectionRow, 'id'>;
 
@@ -102,8 +112,6 @@ export function createPhotoStore(db: Db) {
     version: (id: number) => db.get<VersionRow>('SELECT * FROM photo_versions WHERE id = ?', id),
     versionBySha: (localId: string, sha: string) =>
       db.get<VersionRow>('SELECT * FROM photo_versions WHERE local_id = ? AND source_sha256 = ?', localId, sha),
-    hasReadyContent: (sha: string) =>
-      db.get("SELECT 1 AS x FROM photo_versions WHERE source_sha256 = ? AND state = 'ready' LIMIT 1", sha) !== undefined,
     insertVersion(v: NewVersion): number {
       return db.run(
         `INSERT INTO photo_versions (local_id, source_sha256, state, format, width, height, bytes, file_name, account,
@@ -233,6 +241,18 @@ export function createPhotoStore(db: Db) {
     /** NB: no index needed: the table keeps at most MAX_REJECTIONS rows. */
     rejectionsOf: (localId: string, since: string, limit: number) =>
       db.all<RejectionRow>('SELECT * FROM photo_rejections WHERE local_id = ? AND created_at > ? ORDER BY id DESC LIMIT ?', localId, since, limit),
+
+    queueRender(r: RenderRow): void {
+      db.run(
+        'INSERT OR IGNORE INTO photo_renders (version_id, source_sha256, previous_version_id, origin, queued_at) VALUES (?, ?, ?, ?, ?)',
+        r.version_id, r.source_sha256, r.previous_version_id, r.origin, r.queued_at,
+      );
+    },
+    /** The versions of `sha` waiting for their display images. */
+    rendersOf: (sha: string) => db.all<RenderRow>('SELECT * FROM photo_renders WHERE source_sha256 = ? ORDER BY version_id', sha),
+    /** Content still to render, oldest first. */
+    queuedRenders: () => db.all<{ source_sha256: string }>('SELECT source_sha256 FROM photo_renders GROUP BY source_sha256 ORDER BY min(version_id)'),
+    renderedContent: (sha: string) => void db.run('DELETE FROM photo_renders WHERE source_sha256 = ?', sha),
 
     trash: () => db.all<{ source_sha256: string }>('SELECT source_sha256 FROM photo_trash'),
     /** True when no version uses `sha` any more, i.e. its files may go. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,26 +159,35 @@ describe('idphotos photos export', { timeout: 300_000 }, () => {
     expect(readFileSync(join(out, 'idlink.txt'), 'utf8')).toBe('"A1","A1.jpg"\r\n');
   });
 
-  it('a bad filter is a usage error; a photo file missing mid-export leaves no zip behind', async () => {
+  it('a bad filter is a usage error; a photo file unreadable mid-export leaves no zip behind; a missing one is made again', async () => {
     const bad = await run(['photos', 'export', join(dir, 'x.zip'), '--role', 'parent', '--config', config]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/role must be student or staff/);
-    // Take A2's display image away: the export fails, and nothing half-written is left.
+    // A2's display image unreadable (a folder in its place): the export fails, and nothing half-written is left.
     const db = openDatabase(join(data, 'idphotos.db'), { migrate: false });
     const sha = db.get<{ s: string }>("SELECT v.source_sha256 AS s FROM photos p JOIN photo_versions v ON v.id = p.version_id WHERE p.local_id = 'A2'")!.s;
     db.close();
     const display = join(data, 'photos', 'sha256', sha.slice(0, 2), `${sha}.full.jpg`);
     renameSync(display, `${display}.away`);
+    mkdirSync(display);
     try {
       const target = join(dir, 'broken', 'photos.zip');
       mkdirSync(join(dir, 'broken'));
       const r = await run(['photos', 'export', target, '--config', config]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/ENOENT/);
+      expect(r.stderr).toMatch(/EISDIR/);
       expect(existsSync(target)).toBe(false);
       expect(readdirSync(join(dir, 'broken'))).toEqual([]);
     } finally {
+      rmdirSync(display);
       renameSync(`${display}.away`, display);
     }
+    // A display image that is gone (derived from the stored photo) is made again for the export.
+    const before = readFileSync(display);
+    unlinkSync(display);
+    const target = join(dir, 'remade', 'photos.zip');
+    mkdirSync(join(dir, 'remade'));
+    expect((await run(['photos', 'export', target, '--config', config])).code).toBe(0);
+    expect(readFileSync(display).equals(before)).toBe(true);
   });
 });

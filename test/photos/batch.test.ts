@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPhotoService } from '../../src/domain/photos/service.ts';
 import { createLogger } from '../../src/shared/logger.ts';
@@ -10,15 +11,15 @@ describe('a batch of uploads through the SFTP-facing folder', () => {
   let rig: PhotoRig;
   afterEach(() => rig?.close());
 
-  it('acknowledges each photo once durable and listed; a stop leaves queued renders for the next start, which does not bring back one removed meanwhile', async () => {
-    // The first render is held at its last step until the stop has begun, so the other eleven
-    // are still queued behind the single worker when it comes.
+  it('acknowledges each photo once durable, listed and shown; a stop leaves queued renders for the next start, which does not bring back one removed meanwhile', async () => {
+    // The first render is held before it writes its files until the stop has begun, so the other
+    // eleven are still queued behind the single worker when it comes.
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let held = false;
     rig = createRig('[photos]\nworkers = 1', {
       afterStep: async (step) => {
-        if (step === 'displays-written' && !held) {
+        if (step === 'rendered' && !held) {
           held = true;
           await gate;
         }
@@ -31,13 +32,16 @@ describe('a batch of uploads through the SFTP-facing folder', () => {
     await Promise.all(
       images.map((bytes, i) => rig.photos.folder.commit({ tempPath: rig.staged(bytes), name: `Q${i}.jpg`, size: bytes.length, account: 'district' })),
     );
-    // Acknowledged means listed with its bytes as uploaded, whether or not it is rendered yet.
+    // Acknowledged means listed with its bytes as uploaded and shown, whether or not it is rendered yet.
     expect(rig.photos.folder.list().map((e) => e.name).sort()).toEqual(images.map((_, i) => `Q${i}.jpg`).sort());
+    images.forEach((bytes, i) => expect(rig.photos.photo(`Q${i}`)).toMatchObject({ source_sha256: sha256(bytes) }));
     const stopped = rig.photos.stop();
     release();
     await stopped;
     const states = Object.fromEntries(rig.db.all<{ state: string; n: number }>('SELECT state, COUNT(*) AS n FROM photo_versions GROUP BY state').map((s) => [s.state, s.n]));
-    expect(states).toEqual({ ready: 1, pending: images.length - 1 });
+    expect(states).toEqual({ ready: images.length });
+    const queued = () => rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n;
+    expect(queued()).toBe(images.length - 1);
 
     // Removed over SFTP while still waiting to render: it must not come back at the next start.
     rig.photos.folder.remove('Q5.jpg', 'district');
@@ -49,10 +53,14 @@ describe('a batch of uploads through the SFTP-facing folder', () => {
       else expect(again.photo(`Q${i}`)).toMatchObject({ source_sha256: sha256(bytes) });
     });
     expect(again.folder.list().map((e) => e.name)).not.toContain('Q5.jpg');
-    expect(rig.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM photo_versions WHERE state = 'pending'")!.n).toBe(0);
+    // The display images of the last one are made at once when asked for; the rest follow in the background.
     for (const size of ['thumb', 'profile', 'full'] as const) {
       expect((await again.display('Q11', size).read()).length).toBeGreaterThan(0);
     }
+    await expect.poll(queued, { timeout: 30_000 }).toBe(0);
+    images.forEach((bytes, i) => {
+      for (const size of ['thumb', 'profile', 'full'] as const) expect(existsSync(again.filePath(sha256(bytes), size))).toBe(true);
+    });
     await again.stop();
   });
 });

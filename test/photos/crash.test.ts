@@ -39,6 +39,8 @@ describe('crash safety of the photo commit', () => {
     // The source file, its folder and the listing are fsynced together before the reply: a power
     // cut in that moment may leave the rows with a torn file. Start-up checks the bytes.
     ['source-durable', 'old', ' (its source file torn, as a power cut before the fsyncs can leave it)'],
+    // Shown from here on; its display images are made after the restart (at the latest when asked for).
+    ['rendered', 'new', ''],
     ['displays-written', 'new', ''],
   ] as const)('killed after "%s": the %s photo, complete, after restart%s', async (step, expected, torn) => {
     const dir = mkdtempSync(join(tmpdir(), 'idphotos-crash-'));

@@ -13,7 +13,7 @@ describe('group commit of uploads', () => {
   let rig: PhotoRig | undefined;
   afterEach(() => rig?.close());
 
-  it('uploads acknowledged together are all listed on disk for another connection, then all current with their display files', async () => {
+  it('uploads acknowledged together are all listed on disk for another connection and current, then get their display files', async () => {
     rig = createRig();
     const n = 24;
     const photos = await Promise.all(Array.from({ length: n }, (_, i) => jpeg(60 + i, 80 + i, colour(i))));
@@ -29,12 +29,11 @@ describe('group commit of uploads', () => {
     } finally {
       other.close();
     }
-    // And each becomes current with all its display sizes.
-    await expect.poll(() => photos.filter((_, i) => rig!.photos.photo(`G${i}`) !== null).length, { timeout: 30_000 }).toBe(n);
-    for (let i = 0; i < n; i++) {
-      const sha = rig.photos.photo(`G${i}`)!.source_sha256;
-      for (const size of ['thumb', 'profile', 'full'] as const) expect(existsSync(rig.photos.filePath(sha, size))).toBe(true);
-    }
+    // Each is current (shown) when acknowledged; its display sizes follow.
+    expect(photos.filter((_, i) => rig!.photos.photo(`G${i}`) !== null)).toHaveLength(n);
+    const shas = photos.map((_, i) => rig!.photos.photo(`G${i}`)!.source_sha256);
+    const rendered = () => shas.filter((sha) => (['thumb', 'profile', 'full'] as const).every((size) => existsSync(rig!.photos.filePath(sha, size)))).length;
+    await expect.poll(rendered, { timeout: 30_000 }).toBe(n);
   });
 
   it('callers that ask while an fsync runs share the next one; every caller is answered', async () => {
@@ -96,15 +95,15 @@ describe('group commit of uploads', () => {
     let secondTemp = '';
     let rows = 0;
     let reached!: () => void;
-    const atDisplays = new Promise<void>((resolve) => (reached = resolve));
+    const atDurable = new Promise<void>((resolve) => (reached = resolve));
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     rig = createRig('', {
       afterStep(step) {
         // The second upload's file vanishes after its checks (a real unlink): placing it fails.
         if (step === 'pending-row' && ++rows === 2) unlinkSync(secondTemp);
-        // The first is stored and acknowledged; it waits here, still pending, until released.
-        if (step === 'displays-written' && rows === 1) {
+        // The first is stored and listed; it waits here, still pending, until released.
+        if (step === 'source-durable' && rows === 1) {
           reached();
           return held;
         }
@@ -113,7 +112,7 @@ describe('group commit of uploads', () => {
     rig.addUser('S1');
     const bytes = await jpeg(90, 120, colour(3));
     const first = rig.upload('S1.jpg', bytes);
-    await atDisplays;
+    await atDurable;
     secondTemp = rig.staged(bytes);
     await expect(rig.photos.ingest({ tempPath: secondTemp, name: 'S1.jpg', account: 'district', origin: 'sftp' })).rejects.toMatchObject({ code: 'ENOENT' });
     // The first upload's file and listing are still there (checked before it goes on: without

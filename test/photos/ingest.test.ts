@@ -224,8 +224,8 @@ describe('photo ingest', () => {
     const small = await jpeg(90, 120, BLUE);
     let smallDone!: () => void;
     const smallFinished = new Promise<void>((resolve) => (smallDone = resolve));
-    // The first commit is held back after rendering until the second one is current.
-    const held = createRig('', { afterStep: (step, sha) => (step === 'displays-written' && sha === sha256(big) ? smallFinished : undefined) });
+    // The first commit is held back once its bytes are durable until the second one is current.
+    const held = createRig('', { afterStep: (step, sha) => (step === 'source-durable' && sha === sha256(big) ? smallFinished : undefined) });
     try {
       held.addUser('S1');
       const a = held.upload('S1.jpg', big, 'session-a');

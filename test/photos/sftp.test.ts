@@ -110,7 +110,7 @@ describe('photos over SFTP', () => {
     expect(h.app.ctx.photos.folder.stat('S5.jpg')).toMatchObject({ size: good.length });
   });
 
-  it('a photo removed right after its upload never becomes current', async () => {
+  it('a photo removed right after its upload is not the current photo afterwards', async () => {
     insertUser(databaseOf(h.app.storage), 'S6');
     const bytes = await jpeg(700, 900, BLUE);
     writeFileSync(join(local, 'S6.jpg'), bytes);

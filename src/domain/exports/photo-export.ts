@@ -66,7 +66,7 @@ export function createPhotoExports(store: ExportStore, photos: PhotoService, aud
       withheld: store.countWithheld(request),
     };
   };
-  const pathOf = (p: ExportPlan, row: ExportRow) => photos.filePath(row.source_sha256, p.request.size);
+  const pathOf = (p: ExportPlan, row: ExportRow) => photos.readyFile(row.source_sha256, p.request.size);
   const record = (p: ExportPlan, { actor, to, ip = '' }: ExportAudit) =>
     audit.record({ actor, action: 'export', detail: `${p.entries.length} photos (${describe(p.request)}) to ${to}; ${p.withheld} withheld (opted out)`, ip });
 
@@ -84,10 +84,15 @@ export function createPhotoExports(store: ExportStore, photos: PhotoService, aud
       let reading: Readable | undefined;
       for (const { row, name } of p.entries) {
         zip.addReadStreamLazy(name, { mtime: new Date(row.updated_at), compress: false }, (cb) => {
-          reading = createReadStream(pathOf(p, row));
-          // NB: yazl does not listen for a read stream's errors; a missing file would end the process.
-          reading.on('error', (err) => out.destroy(err));
-          cb(null, reading);
+          pathOf(p, row).then(
+            (path) => {
+              reading = createReadStream(path);
+              // NB: yazl does not listen for a read stream's errors; a missing file would end the process.
+              reading.on('error', (err) => out.destroy(err));
+              cb(null, reading);
+            },
+            (err: Error) => out.destroy(err),
+          );
         });
       }
       zip.addBuffer(Buffer.from(idlinkText(p)), IDLINK, { mtime: new Date(), compress: true });
@@ -121,7 +126,7 @@ export function createPhotoExports(store: ExportStore, photos: PhotoService, aud
     /** Each photo and idlink.txt into a folder, each file through a temp name. */
     async writeFolder(p: ExportPlan, dir: string, actor: string): Promise<void> {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      for (const { row, name } of p.entries) await copyInto(pathOf(p, row), join(dir, name));
+      for (const { row, name } of p.entries) await copyInto(await pathOf(p, row), join(dir, name));
       await copyInto(Readable.from([idlinkText(p)]), join(dir, IDLINK));
       record(p, { actor, to: dir });
     },

@@ -4,10 +4,11 @@ import type { PhotoStore } from '../../storage/photo-store.ts';
 import type { UserStore } from '../../storage/user-store.ts';
 import type { CurrentPhotos } from './current.ts';
 import type { Limiter } from './limiter.ts';
+import type { RenderJob } from './renders.ts';
 import type { HintDismissalStore } from '../../storage/hint-dismissal-store.ts';
 
 /** Points of the commit protocol a crash test can stop at (see `PhotoServiceOptions.hooks`). */
-export type CommitStep = 'checked' | 'pending-row' | 'listed' | 'source-durable' | 'displays-written';
+export type CommitStep = 'checked' | 'pending-row' | 'listed' | 'source-durable' | 'rendered' | 'displays-written';
 
 /** What the parts of the photo service share; built once by `createPhotoService`. */
 export interface PhotoDeps {
@@ -27,14 +28,14 @@ export interface PhotoDeps {
   historyVersions: number;
   /** This process, as written on the pending rows it works on. */
   owner: string;
-  /** Renders in progress by sha256, so identical uploads at once decode once. */
-  rendering: Map<string, Promise<void>>;
+  /** Renders queued or running by sha256, so identical uploads at once decode once. */
+  rendering: Map<string, RenderJob>;
   /**
    * How many uploads in this process are committing each pending version (identical bytes for
    * one Local ID share it): one that fails must not delete the version another was told OK for.
    */
   holders: Map<number, number>;
-  /** Aborted when the service stops: queued renders are left pending for the next start. */
+  /** Aborted when the service stops: queued renders are left for the next start (`photo_renders`). */
   closing: AbortSignal;
   hooks?: { afterStep?(step: CommitStep, sha: string): void | Promise<void> };
 }

@@ -2,7 +2,7 @@ import { AppError, errorMessage } from '../../shared/errors.ts';
 import type { FolderEntry, IncomingFolder } from '../incoming/folder.ts';
 import type { PhotoDeps } from './deps.ts';
 import { listingVersion, removeFile } from './history.ts';
-import { recordRejection } from './ingest.ts';
+import { recordRejection } from './rejections.ts';
 import type { IngestOptions, IngestRequest, IngestResult } from './ingest.ts';
 import { parsePhotoName } from './names.ts';
 
@@ -29,10 +29,11 @@ export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest, opt
       return f ? d.files.sourcePath(f.source_sha256) : undefined;
     },
     commit(req) {
-      // Acknowledged once checked and durable (the name, the real format, complete, within the
-      // pixel limit; bytes fsynced; listed): the client's next file travels while this one
-      // renders, so a batch uploads at the speed of the SFTP layer and rendering follows. A
-      // photo whose pixels turn out corrupt when decoded goes to the admin's refused list.
+      // Acknowledged once checked, durable and shown (the name, the real format, complete, within
+      // the pixel limit; bytes fsynced; listed; current): the client's next file travels while
+      // this one renders, so a batch uploads at the speed of the SFTP layer and rendering follows.
+      // A photo whose pixels turn out corrupt when decoded is taken back and goes to the admin's
+      // refused list.
       return new Promise<void>((resolve, reject) => {
         const request = { tempPath: req.tempPath, name: req.name, account: req.account, remoteAddress: req.remoteAddress, mtime: req.mtime, origin: 'sftp' as const };
         let acknowledged = false;

@@ -6,6 +6,9 @@
  */
 export type PhotoFormat = 'jpeg' | 'png' | 'gif';
 
+/** How refusals name each format. */
+export const FORMAT_NAMES: Record<PhotoFormat, string> = { jpeg: 'JPEG', png: 'PNG', gif: 'GIF' };
+
 export type Sniffed = { ok: true; format: PhotoFormat } | { ok: false; reason: string };
 
 const EXPORT = 'export it as JPEG';

@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, errorMessage } from '../../shared/errors.ts';
-import { ImageDecodeError, readImageInfo, renderDisplayImages } from '../../imaging/images.ts';
-import type { FileRow, VersionRow } from '../../storage/photo-store.ts';
+import { ImageDecodeError, readImageInfo } from '../../imaging/images.ts';
+import type { FileRow, RenderRow, VersionRow } from '../../storage/photo-store.ts';
 import { nowIso, type PhotoDeps } from './deps.ts';
-import { checkComplete, sniffFormat, type PhotoFormat } from './formats.ts';
+import { FORMAT_NAMES, checkComplete, sniffFormat, type PhotoFormat } from './formats.ts';
 import { nearMisses, unmatchedReason, type Hint } from './hints.ts';
 import { emptyTrash, pruneHistory } from './history.ts';
 import { parsePhotoName } from './names.ts';
-import { SIZE_NAMES, SIZE_PIXELS } from './sizes.ts';
+import { decodeReason, ensureDisplays } from './renders.ts';
+import { recordRejection } from './rejections.ts';
+import { SIZE_NAMES } from './sizes.ts';
 
 export interface IngestRequest {
   /** A complete file on data_dir's filesystem; taken over (renamed) or deleted. */
@@ -39,9 +41,9 @@ export interface IngestResult {
 
 export interface IngestOptions {
   /**
-   * Called once the upload is durable and listed under its name (a crash from here on finishes
-   * it at startup), before the display sizes are rendered. The SFTP folder acknowledges the
-   * upload here, so a client's next file travels while this one renders.
+   * Called once the upload is durable, listed under its name and shown (a crash from here on
+   * finishes it at startup), before the display sizes are rendered. The SFTP folder acknowledges
+   * the upload here, so a client's next file travels while this one renders.
    */
   onDurable?(): void;
 }
@@ -49,16 +51,16 @@ export interface IngestOptions {
 /** Kinds of photo refusal, carried as `details.refusal` of the AppError an ingest throws. */
 export type RefusalKind = 'name' | 'too_large' | 'format' | 'incomplete' | 'damaged' | 'pixels';
 
-const FORMAT_NAMES: Record<PhotoFormat, string> = { jpeg: 'JPEG', png: 'PNG', gif: 'GIF' };
-
 /**
  * The commit protocol. Checks run first (name, size, real format, completeness, pixel count);
  * a refusal is recorded for the admin list and thrown with a reason the uploader can act on,
- * and the current photo is untouched. Then: a pending row → the source bytes renamed into the
- * content store → display sizes rendered and written (temp, fsync, rename) → one transaction
- * makes the version ready and current. A crash before that transaction leaves the old photo;
- * startup reconcile finishes a pending row whose bytes are safe. Resolves once the photo is
- * visible, so an uploader's "done" means "shown".
+ * and the current photo is untouched. Then: a pending row and the listing → the source bytes
+ * renamed into the content store and fsynced with the listing's commit → one transaction makes
+ * the version ready and current (visible) → the upload is acknowledged → the display sizes are
+ * rendered (renders.ts). A crash before the bytes are durable leaves the old photo; start-up
+ * finishes a pending row whose bytes are safe, and renders what is left to render. Resolves once
+ * the display images are made, so the uploader's report says whether the pixels decoded: if not,
+ * the photo was taken back and the one before it is shown again.
  */
 export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: IngestOptions = {}): Promise<IngestResult> {
   // The order of commits is the order of arrival: the last upload committed wins even when
@@ -130,7 +132,7 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
   await d.hooks?.afterStep?.('pending-row', sha);
   d.holders.set(version.id, (d.holders.get(version.id) ?? 0) + 1);
   try {
-    const upload = { seq, name: req.name, account: req.account, remoteAddress: req.remoteAddress ?? '', mtime: req.mtime };
+    const upload = { seq, name: req.name, account: req.account, remoteAddress: req.remoteAddress ?? '', mtime: req.mtime, origin: req.origin };
     let current: boolean;
     if (version.state === 'ready' && d.files.hasSource(sha)) {
       await d.files.discard(req.tempPath);
@@ -139,8 +141,8 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
       options.onDurable?.();
     } else {
       // Listed from here on (size and mtime as uploaded, READ gives the bytes), so a sync tool's
-      // next listing or SETSTAT finds it; shown once its display sizes exist. The listing's commit
-      // goes to disk with the source file and its folder, in one round of fsyncs (the group commit).
+      // next listing or SETSTAT finds it. The listing's commit goes to disk with the source file
+      // and its folder, in one round of fsyncs (the group commit).
       // NB: committed before the bytes move: its write to the WAL then comes before those fsyncs, not
       // during them (on ext4 a write waits while the journal commit an fsync started runs: 2 ms a
       // photo in the profile). A crash in between is an upload never acknowledged: start-up drops
@@ -155,29 +157,14 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
         throw err;
       }
       await d.hooks?.afterStep?.('source-durable', sha);
+      // Shown from here on; its display images follow (ensureDisplays). NB: acknowledged without
+      // an fsync of its own: lost to a power cut, the commit leaves the version pending with its
+      // bytes intact, and start-up shows it then.
+      current = activate(d, version.id, upload, { list: false });
       options.onDurable?.();
-      bytes = undefined;
-      for (;;) {
-        try {
-          await ensureDisplays(d, sha);
-          await d.hooks?.afterStep?.('displays-written', sha);
-          current = activate(d, version.id, upload, { list: false });
-          break;
-        } catch (err) {
-          if (err instanceof ImageDecodeError) {
-            discardPending(d, version, req.name, replaced);
-            throw await refuse('damaged', decodeReason(sniffed.format, err));
-          }
-          // Acknowledged and durable, so never given up: a full disk (for the display files or
-          // the database) is retried until it works; a stop leaves it pending for the next start.
-          if (d.closing.aborted) throw err;
-          d.log.error({ file: req.name, local_id: localId, sha256: sha, err: errorMessage(err) }, `display images of ${req.name} could not be written; retrying in ${RENDER_RETRY_MS / 1000} s`);
-          await sleep(RENDER_RETRY_MS, undefined, { signal: d.closing }).catch(() => {});
-          if (d.closing.aborted) throw err;
-        }
-      }
     }
-
+    bytes = undefined;
+    await renderDisplays(d, req.name, localId, sha, sniffed.format);
     const matched = d.users.exists(localId);
     const hints = matched ? [] : nearMisses(localId, d.users);
     const message = !current
@@ -200,35 +187,36 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
 const RENDER_RETRY_MS = 10_000;
 
 /**
- * Renders and writes the display sizes of `sha` from its stored source, once even when identical
- * bytes arrive together. The source is read when a worker takes the job, not when it is queued.
+ * Waits for the display images of an acknowledged upload, so the uploader's report and the
+ * command line say whether its pixels decoded. An undecodable photo was taken back already
+ * (renders.ts); anything else (a full disk) is retried: the upload is durable and shown, so it
+ * is never given up, and a stop leaves the render to the next start.
  */
-export async function ensureDisplays(d: PhotoDeps, sha: string): Promise<void> {
-  if (d.store.hasReadyContent(sha)) return;
-  let pending = d.rendering.get(sha);
-  if (!pending) {
-    pending = d.limiter
-      .run(async () => {
-        const source = await readFile(d.files.sourcePath(sha));
-        const rendered = await renderDisplayImages(source, SIZE_PIXELS, d.maxPixels);
-        await Promise.all(SIZE_NAMES.map((name, i) => d.files.writeDisplay(sha, name, rendered.outputs[i])));
-        await d.files.syncFolder(sha);
-      })
-      .finally(() => d.rendering.delete(sha));
-    d.rendering.set(sha, pending);
+async function renderDisplays(d: PhotoDeps, name: string, localId: string, sha: string, format: PhotoFormat): Promise<void> {
+  for (;;) {
+    try {
+      await ensureDisplays(d, sha);
+      await d.hooks?.afterStep?.('displays-written', sha);
+      return;
+    } catch (err) {
+      if (err instanceof ImageDecodeError) throw new AppError('invalid', decodeReason(format, err), { file: name, refusal: 'damaged' satisfies RefusalKind });
+      if (d.closing.aborted) throw err;
+      d.log.error({ file: name, local_id: localId, sha256: sha, err: errorMessage(err) }, `display images of ${name} could not be written; retrying in ${RENDER_RETRY_MS / 1000} s`);
+      await sleep(RENDER_RETRY_MS, undefined, { signal: d.closing }).catch(() => {});
+      if (d.closing.aborted) throw err;
+    }
   }
-  await pending;
 }
 
 /**
  * The one step that makes a version visible: ready, current unless something later already is,
- * listed under its file name (when the caller has not listed it already), old history pruned —
- * one transaction. Returns whether it is current.
+ * listed under its file name (when the caller has not listed it already), its render queued when
+ * its display images are not made yet, old history pruned — one transaction. Returns whether it is current.
  */
 export function activate(
   d: PhotoDeps,
   versionId: number,
-  upload: { seq: number; name: string; account: string; remoteAddress: string; mtime?: number },
+  upload: { seq: number; name: string; account: string; remoteAddress: string; mtime?: number; origin: RenderRow['origin'] },
   options: { list: boolean },
 ): boolean {
   // Listing here acknowledges an upload whose bytes were stored already: the caller then waits for
@@ -244,6 +232,10 @@ export function activate(
     const removed = !options.list && d.store.file(upload.name) === undefined;
     const wins = !removed && (!existing || existing.seq < upload.seq);
     if (wins) d.store.setCurrent(version.local_id, versionId, upload.seq, now);
+    if (!d.files.hasDisplays(version.source_sha256, SIZE_NAMES)) {
+      const previous = wins && existing && existing.version_id !== versionId ? existing.version_id : null;
+      d.store.queueRender({ version_id: versionId, source_sha256: version.source_sha256, previous_version_id: previous, origin: upload.origin, queued_at: now });
+    }
     const file = options.list ? d.store.file(upload.name) : undefined;
     if (options.list && (!file || file.seq < upload.seq)) upsertListing(d, upload, version.local_id, versionId, now);
     pruneHistory(d, version.local_id, now);
@@ -299,42 +291,6 @@ function discardPending(d: PhotoDeps, version: VersionRow, name: string, replace
     d.store.deleteVersion(row.id, row.source_sha256, nowIso());
   });
   emptyTrash(d);
-}
-
-function decodeReason(format: PhotoFormat, err: ImageDecodeError): string {
-  const name = FORMAT_NAMES[format];
-  if (err.truncated) return `truncated ${name}: the file ends before the image does; upload it again`;
-  if (/pixel limit/i.test(err.message)) return `the image is larger than the pixel limit: resize it`;
-  return `the ${name} is damaged and cannot be decoded (${err.message.split('\n')[0].trim()}): export it again as JPEG`;
-}
-
-export interface RejectionInput {
-  name: string;
-  localId: string;
-  account: string;
-  remoteAddress?: string;
-  origin: 'sftp' | 'cli' | 'startup';
-  bytes: number;
-  reason: string;
-}
-
-/** Every refusal is kept for the admin list and logged, with the reason the uploader got. */
-export function recordRejection(d: PhotoDeps, r: RejectionInput): void {
-  try {
-    d.store.insertRejection({
-      file_name: r.name,
-      local_id: r.localId,
-      account: r.account,
-      remote_address: r.remoteAddress ?? '',
-      origin: r.origin,
-      bytes: r.bytes,
-      reason: r.reason,
-      created_at: nowIso(),
-    });
-  } catch (err) {
-    d.log.error({ err: errorMessage(err) }, 'could not record a photo refusal');
-  }
-  d.log.warn({ file: r.name, local_id: r.localId, bytes: r.bytes, account: r.account, ip: r.remoteAddress, origin: r.origin, reason: r.reason }, 'photo refused');
 }
 
 function megabytes(bytes: number): string {

@@ -1,9 +1,7 @@
-import { ImageDecodeError } from '../../imaging/images.ts';
-import { errorMessage } from '../../shared/errors.ts';
 import { isAlive } from '../../storage/photo-files.ts';
 import { nowIso, type PhotoDeps } from './deps.ts';
 import { emptyTrash } from './history.ts';
-import { activate, ensureDisplays, recordRejection } from './ingest.ts';
+import { activate } from './ingest.ts';
 
 export interface ReconcileReport {
   tempFoldersRemoved: number;
@@ -14,9 +12,9 @@ export interface ReconcileReport {
 
 /**
  * Run at startup, before anything listens: finishes what a crash interrupted. A pending version
- * whose bytes reached the content store is rendered and activated (with its original sequence
- * number, so it does not beat anything committed after it); one whose bytes never arrived is
- * dropped; temp folders of dead processes and unreferenced content are deleted.
+ * whose bytes reached the content store is activated (with its original sequence number, so it
+ * does not beat anything committed after it) and its render queued; one whose bytes never
+ * arrived is dropped; temp folders of dead processes and unreferenced content are deleted.
  */
 export async function reconcilePhotos(d: PhotoDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { tempFoldersRemoved: d.files.removeDeadTemp(), recovered: 0, dropped: 0, contentRemoved: 0 };
@@ -45,31 +43,13 @@ export async function reconcilePhotos(d: PhotoDeps): Promise<ReconcileReport> {
       continue;
     }
     d.store.claimPending(v.id, d.owner);
-    try {
-      await ensureDisplays(d, v.source_sha256);
-      // No file of that name any more: it was removed over SFTP while waiting to render (or never
-      // acknowledged). Finished as history only, so a deleted photo does not come back.
-      const list = d.store.file(v.file_name) !== undefined;
-      const current = activate(d, v.id, { seq: v.seq, name: v.file_name, account: v.account, remoteAddress: v.remote_address }, { list });
-      d.log.info({ local_id: v.local_id, file: v.file_name, current }, 'finished an upload interrupted by a restart');
-      report.recovered++;
-    } catch (err) {
-      if (!(err instanceof ImageDecodeError)) throw err;
-      d.store.tx(() => {
-        d.store.deleteFilesOf(v.id);
-        d.store.deleteVersion(v.id, v.source_sha256, nowIso());
-      });
-      recordRejection(d, {
-        name: v.file_name,
-        localId: v.local_id,
-        account: v.account,
-        remoteAddress: v.remote_address,
-        origin: 'startup',
-        bytes: v.bytes,
-        reason: `the image cannot be decoded (${errorMessage(err)}): upload it again`,
-      });
-      report.dropped++;
-    }
+    // No file of that name any more: it was removed over SFTP before the restart (or never
+    // acknowledged). Finished as history only, so a deleted photo does not come back. Its display
+    // images follow (renders.ts): undecodable pixels take it back then.
+    const list = d.store.file(v.file_name) !== undefined;
+    const current = activate(d, v.id, { seq: v.seq, name: v.file_name, account: v.account, remoteAddress: v.remote_address, origin: 'startup' }, { list });
+    d.log.info({ local_id: v.local_id, file: v.file_name, current }, 'finished an upload interrupted by a restart');
+    report.recovered++;
   }
   report.contentRemoved = emptyTrash(d);
   return report;

@@ -13,6 +13,7 @@ import { createPhotoFolder } from './folder.ts';
 import { historyOf, photoSummary, purgeLocalId, restoreVersion, type PhotoSummary, type VersionSummary } from './history.ts';
 import { ingestPhoto, type IngestRequest, type IngestResult } from './ingest.ts';
 import { createLimiter } from './limiter.ts';
+import { ensureDisplaysFor, readDisplay, resumeRenders } from './renders.ts';
 import { createPlaceholder } from './placeholder.ts';
 import { reconcilePhotos, type ReconcileReport } from './reconcile.ts';
 import { rejectedUploads, unmatchedPhotos, uploadsNotShownFor, type RejectedItem, type UnmatchedItem, type UploadsNotShown } from './review.ts';
@@ -60,6 +61,9 @@ export interface PhotoReader {
 
 const STAFF: PhotoReader = { seesWithheld: false };
 
+/** Uploads this far apart (or further) are a pause in which renders may use every worker. */
+const UPLOADS_QUIET_MS = 250;
+
 export interface PhotoService {
   /** `/incoming/idphotos/` for the SFTP edge. */
   readonly folder: IncomingFolder;
@@ -87,6 +91,8 @@ export interface PhotoService {
   purge(localId: string): number;
   /** Where the bytes of a stored photo are: a display rendering, or the upload itself (`original`). */
   filePath(sha: string, size: DisplaySize | 'original'): string;
+  /** `filePath`, once the file is there: a display image not made yet is rendered first, ahead of the queue. */
+  readyFile(sha: string, size: DisplaySize | 'original'): Promise<string>;
   unmatched(limit?: number): UnmatchedItem[];
   rejected(limit?: number): RejectedItem[];
   /** Refused uploads of `localId` since its current photo, and unmatched photos named like it. */
@@ -111,6 +117,15 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
   // with 1 in 1.9-2.1 s, and rendering still finished about a second after the last one: small
   // images gain little from libvips' own threads, and the upload path lost the CPU to them.
   configureImaging({ threadsPerImage: 1 });
+  // While uploads arrive, one render at a time: the event loop that takes them (SSH, checks,
+  // commits) keeps a core of its own, and the photos are shown already. All `workers` once the
+  // uploads pause. Measured with 1000 uploads from one client on 2 cores: 7.3 s with one render
+  // at a time, 11.0 s with two (docs/BENCHMARKS.md).
+  let lastArrival = -Infinity;
+  const renders = () => (performance.now() - lastArrival < UPLOADS_QUIET_MS ? 1 : workers);
+  const arrived = () => {
+    lastArrival = performance.now();
+  };
   const store = options.storage.photos;
   const closing = new AbortController();
   const d: PhotoDeps = {
@@ -120,7 +135,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     files: openPhotoFiles(options.dataDir),
     dismissals: options.storage.hintDismissals,
     log: options.log,
-    limiter: createLimiter(workers, closing.signal),
+    limiter: createLimiter(renders, closing.signal),
     maxBytes: options.maxBytes,
     maxPixels: options.config.max_input_pixels,
     historyVersions: options.config.history_versions,
@@ -134,7 +149,10 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
   const { track, settled } = createInFlight();
 
   return {
-    folder: createPhotoFolder(d, (req, options) => track(ingestPhoto(d, req, options))),
+    folder: createPhotoFolder(d, (req, options) => {
+      arrived();
+      return track(ingestPhoto(d, req, options));
+    }),
     async start() {
       // NB: the placeholder is rendered at its first request, not here: rendering it would load
       // sharp and libvips at start (about a third of the start-up and 20 MiB of idle memory).
@@ -143,6 +161,8 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
       if (report.tempFoldersRemoved || report.recovered || report.dropped || report.contentRemoved) {
         d.log.info(report, 'photo store reconciled');
       }
+      const renders = resumeRenders(d, track);
+      if (renders) d.log.info({ renders }, 'display images left undone by the last stop are queued');
       return report;
     },
     async stop() {
@@ -152,7 +172,10 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
       await settled();
       d.files.removeOwnTemp();
     },
-    ingest: (req) => track(ingestPhoto(d, req)),
+    ingest(req) {
+      arrived();
+      return track(ingestPhoto(d, req));
+    },
     async addFile(path, { account, name }) {
       const tempPath = await d.files.copyToTemp(path);
       return track(ingestPhoto(d, { tempPath, name: name ?? basename(path), account, origin: 'cli' }));
@@ -187,7 +210,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
               return v.source_sha256;
             })();
       if (sha) {
-        return { placeholder: false, withheld: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => d.files.readDisplay(sha, size) as Promise<Uint8Array<ArrayBuffer>> };
+        return { placeholder: false, withheld: false, etag: `"${sha.slice(0, 40)}-${size}-${RENDER_REVISION}"`, read: () => readDisplay(d, sha, size) as Promise<Uint8Array<ArrayBuffer>> };
       }
       if (optedOut !== undefined) {
         return { placeholder: true, withheld: false, etag: `"placeholder-${size}-${RENDER_REVISION}"`, read: () => placeholder(size) as Promise<Uint8Array<ArrayBuffer>> };
@@ -197,6 +220,11 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     retentionDue: (days, limit = 100_000) => d.store.inactiveWithPhotos(new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString(), limit),
     purge: (localId) => purgeLocalId(d, localId),
     filePath: (sha, size) => (size === 'original' ? d.files.sourcePath(sha) : d.files.displayPath(sha, size)),
+    async readyFile(sha, size) {
+      if (size === 'original') return d.files.sourcePath(sha);
+      if (!d.files.hasDisplays(sha, [size])) await ensureDisplaysFor(d, sha);
+      return d.files.displayPath(sha, size);
+    },
     unmatched: (limit = 500) => unmatchedPhotos(d, limit),
     rejected: (limit = 500) => rejectedUploads(d, limit),
     uploadsNotShown: (localId, limit = 5) => uploadsNotShownFor(d, localId, d.store.currentPhoto(localId)?.updated_at ?? '', limit),

@@ -14,6 +14,7 @@ import { PHOTO_DAY } from './012-photo-day.ts';
 import { ROSTER_APPLIES } from './016-roster-applies.ts';
 import { IMPORT_LISTED } from './018-import-listed.ts';
 import { IMPORT_IN_PROGRESS } from './019-import-in-progress.ts';
+import { PHOTO_RENDERS } from './020-photo-renders.ts';
 
 export interface Migration {
   id: string;
@@ -24,4 +25,4 @@ export interface Migration {
  * Every schema change, in order. A static list (no directory read at run time) so that it
  * works inside the single executable. Never edit a released entry: append a new one.
  */
-export const MIGRATIONS: readonly Migration[] = [USERS, PHOTOS, IMPORTS, WEB, DEVICES, SESSION_CREDENTIAL, PHOTOS_NOCASE, AUDIT_BACKUPS, ALERTS, DIRECTORY_STAFF, IMPORT_REPORT, UPGRADES, PHOTO_DAY, ROSTER_APPLIES, IMPORT_LISTED, IMPORT_IN_PROGRESS];
+export const MIGRATIONS: readonly Migration[] = [USERS, PHOTOS, IMPORTS, WEB, DEVICES, SESSION_CREDENTIAL, PHOTOS_NOCASE, AUDIT_BACKUPS, ALERTS, DIRECTORY_STAFF, IMPORT_REPORT, UPGRADES, PHOTO_DAY, ROSTER_APPLIES, IMPORT_LISTED, IMPORT_IN_PROGRESS, PHOTO_RENDERS];

@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { ImageDecodeError, renderDisplayImages } from '../../imaging/images.ts';
+import { AppError, errorMessage } from '../../shared/errors.ts';
+import { nowIso, type PhotoDeps } from './deps.ts';
+import { FORMAT_NAMES, type PhotoFormat } from './formats.ts';
+import { emptyTrash } from './history.ts';
+import { recordRejection } from './rejections.ts';
+import { SIZE_NAMES, SIZE_PIXELS, type DisplaySize } from './sizes.ts';
+
+/**
+ * Display images (thumb, profile, full) are made after a photo is shown, not before: an upload
+ * is visible the moment it is durable, and a batch of a thousand is not held behind a thousand
+ * renders on a 2-core appliance (bench/photos-batch.ts). What waits for them:
+ * - the upload's own render, queued behind the renders before it (`photos.workers` at once);
+ * - a viewer who asks for one not made yet: that render goes to the front of the queue
+ *   (`urgent`), so a profile opened during photo day waits one render, not the batch;
+ * - a restart: `photo_renders` lists what was still to do, and the start queues it again.
+ * A photo whose pixels turn out undecodable is taken back (`dropUndecodable`): the photo it
+ * replaced is shown again, and the refusal goes to the admin's list with its reason.
+ */
+export async function ensureDisplays(d: PhotoDeps, sha: string, options: { urgent?: boolean } = {}): Promise<void> {
+  let job = d.rendering.get(sha);
+  // NB: a viewer does not wait for a render still queued at the back: an urgent one starts ahead
+  // of it, and the queued one finds the files in place when its turn comes.
+  if (!job || (options.urgent && !job.started)) {
+    const next: RenderJob = { started: false, done: Promise.resolve() };
+    next.done = d.limiter
+      .run(async () => {
+        next.started = true;
+        await render(d, sha);
+      }, options)
+      .finally(() => {
+        if (d.rendering.get(sha) === next) d.rendering.delete(sha);
+      });
+    d.rendering.set(sha, next);
+    job = next;
+  }
+  await job.done;
+}
+
+/**
+ * A display image for a viewer (or an export): made now, ahead of the queue, when it is not
+ * there yet. Undecodable pixels: the photo was taken back, and the viewer is told so.
+ */
+export async function readDisplay(d: PhotoDeps, sha: string, size: DisplaySize): Promise<Buffer> {
+  try {
+    return await d.files.readDisplay(sha, size);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await ensureDisplaysFor(d, sha);
+  return d.files.readDisplay(sha, size);
+}
+
+/** `ensureDisplays` for someone waiting to see the result: urgent, and a decoding failure as an AppError. */
+export async function ensureDisplaysFor(d: PhotoDeps, sha: string): Promise<void> {
+  try {
+    await ensureDisplays(d, sha, { urgent: true });
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw new AppError('not_found', 'this photo could not be decoded and was taken back (the refused uploads list says why): the previous photo is shown again');
+    throw err;
+  }
+}
+
+/** A render of one content hash, queued or running (`PhotoDeps.rendering`). */
+export interface RenderJob {
+  started: boolean;
+  done: Promise<void>;
+}
+
+/** Renders and writes the display sizes of `sha` from its stored source, unless they are there. */
+async function render(d: PhotoDeps, sha: string): Promise<void> {
+  if (!d.files.hasDisplays(sha, SIZE_NAMES)) {
+    // NB: the source is read when the job runs, not when it is queued: a batch's queued renders
+    // must not each hold an upload in memory.
+    const source = await readFile(d.files.sourcePath(sha));
+    let outputs: Buffer[];
+    try {
+      outputs = (await renderDisplayImages(source, SIZE_PIXELS, d.maxPixels)).outputs;
+    } catch (err) {
+      if (err instanceof ImageDecodeError) dropUndecodable(d, sha, err);
+      throw err;
+    }
+    await d.hooks?.afterStep?.('rendered', sha);
+    // Purged or pruned while it rendered: nothing is left to show it for (and the trash has run).
+    if (d.store.isUnused(sha)) return;
+    await Promise.all(SIZE_NAMES.map((name, i) => d.files.writeDisplay(sha, name, outputs[i])));
+    await d.files.syncFolder(sha);
+  }
+  // Not fsynced: lost to a power cut, the row only makes the next start look at files in place.
+  d.store.tx(() => d.store.renderedContent(sha), { durable: false });
+}
+
+/**
+ * At start: queues the renders a stop or a crash left undone, oldest first. Not awaited: the
+ * photos are shown already, and each render is made at its first request if that comes sooner.
+ * `track` lets the service's stop wait for the one running.
+ */
+export function resumeRenders(d: PhotoDeps, track: (work: Promise<void>) => Promise<void>): number {
+  const queued = d.store.queuedRenders();
+  for (const { source_sha256: sha } of queued) {
+    track(ensureDisplays(d, sha)).catch((err: unknown) => {
+      if (err instanceof ImageDecodeError || d.closing.aborted) return;
+      d.log.error({ sha256: sha, err: errorMessage(err) }, 'display images could not be made; they are made again at the first request or the next start');
+    });
+  }
+  return queued.length;
+}
+
+/**
+ * Takes back every version of `sha` that was shown before its pixels were decoded: each is
+ * deleted, the photo it replaced is current again (unless a later upload took the place since),
+ * and its file name lists that photo again. One refusal per version, with the uploader's details.
+ */
+function dropUndecodable(d: PhotoDeps, sha: string, err: ImageDecodeError): void {
+  const dropped = d.store.tx(() => {
+    const now = nowIso();
+    const out = [];
+    for (const r of d.store.rendersOf(sha)) {
+      const v = d.store.version(r.version_id);
+      if (!v) continue;
+      const previous = r.previous_version_id === null ? undefined : d.store.version(r.previous_version_id);
+      const restore = previous?.state === 'ready' ? previous : undefined;
+      if (d.store.current(v.local_id)?.version_id === v.id) {
+        if (restore) d.store.setCurrent(v.local_id, restore.id, v.seq, now);
+        else d.store.clearCurrent(v.local_id);
+      }
+      d.store.deleteFilesOf(v.id);
+      d.store.deleteVersion(v.id, sha, now);
+      // The name lists the photo it listed before this upload again, when that is the one shown.
+      const before = d.store.newestReadyNamed(v.local_id, v.file_name);
+      if (before && before.id === restore?.id && !d.store.file(v.file_name)) {
+        d.store.upsertFile({ name: v.file_name, local_id: v.local_id, version_id: before.id, seq: before.seq, mtime: Math.floor(Date.parse(before.uploaded_at) / 1000), committed_at: now });
+      }
+      out.push({ version: v, origin: r.origin });
+    }
+    return out;
+  });
+  for (const { version: v, origin } of dropped) {
+    d.current.refresh(v.local_id);
+    recordRejection(d, { name: v.file_name, localId: v.local_id, account: v.account, remoteAddress: v.remote_address, origin, bytes: v.bytes, reason: decodeReason(v.format as PhotoFormat, err) });
+  }
+  emptyTrash(d);
+}
+
+export function decodeReason(format: PhotoFormat, err: ImageDecodeError): string {
+  const name = FORMAT_NAMES[format] ?? format.toUpperCase();
+  if (err.truncated) return `truncated ${name}: the file ends before the image does; upload it again`;
+  if (/pixel limit/i.test(err.message)) return `the image is larger than the pixel limit: resize it`;
+  return `the ${name} is damaged and cannot be decoded (${err.message.split('\n')[0].trim()}): export it again as JPEG`;
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BLUE, GREEN, RED, centreColour, closeTo, createRig, jpeg, png, type PhotoRig } from './helpers.ts';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const SIZES = ['thumb', 'profile', 'full'] as const;
+
+/** A JPEG whose header and end marker are intact but whose scan data is wrecked: only decoding tells. */
+async function undecodable(): Promise<Buffer> {
+  const noise = Buffer.alloc(400 * 500 * 3).map((_, i) => (i * 7) % 251);
+  const bytes = await sharp(noise, { raw: { width: 400, height: 500, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+  bytes.fill(0xff, bytes.indexOf(Buffer.from([0xff, 0xda])) + 40, bytes.length - 200);
+  return bytes;
+}
+
+/** A rig whose first render stops before it writes its files until `release` (one worker). */
+function heldRig(): { rig: PhotoRig; release: () => void; reached: Promise<void> } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reach!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  let held = false;
+  const rig = createRig('[photos]\nworkers = 1', {
+    afterStep: async (step) => {
+      if (step !== 'rendered' || held) return;
+      held = true;
+      reach();
+      await gate;
+    },
+  });
+  return { rig, release, reached };
+}
+
+describe('display images after the photo is shown', () => {
+  let rig: PhotoRig | undefined;
+  afterEach(() => rig?.close());
+
+  it('a viewer asking for a photo not rendered yet gets it ahead of the queued renders', async () => {
+    const held = heldRig();
+    rig = held.rig;
+    await rig.photos.start();
+    const images = await Promise.all(Array.from({ length: 8 }, (_, i) => jpeg(300 + i * 10, 400, i === 7 ? BLUE : RED)));
+    images.forEach((_, i) => rig!.addUser(`V${i}`));
+    await Promise.all(images.map((bytes, i) => rig!.photos.folder.commit({ tempPath: rig!.staged(bytes), name: `V${i}.jpg`, size: bytes.length, account: 'district' })));
+    await held.reached;
+    // Shown (current) already, none rendered: the first render is held, six wait behind it.
+    const rendered = () => images.filter((b) => SIZES.every((s) => existsSync(rig!.photos.filePath(sha256(b), s)))).length;
+    expect(images.every((b, i) => rig!.photos.photo(`V${i}`)?.source_sha256 === sha256(b))).toBe(true);
+    expect(rendered()).toBe(0);
+
+    const view = rig.photos.display('V7', 'profile').read();
+    held.release();
+    const bytes = await view;
+    expect(closeTo(await centreColour(bytes), BLUE)).toBe(true);
+    // V0 (the held one) and V7 are done; of the six queued before V7, at most the one that took
+    // the worker after V7 can be, not all of them.
+    expect(rendered()).toBeLessThanOrEqual(3);
+    await expect.poll(rendered, { timeout: 30_000 }).toBe(images.length);
+    expect(rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
+    await rig.photos.stop();
+  });
+
+  it('undecodable pixels found after the photo was shown: the photo it replaced (under another name) is shown again', async () => {
+    rig = createRig();
+    rig.addUser('S1');
+    const good = await png(120, 160, GREEN);
+    await rig.upload('S1.png', good);
+    await expect(rig.upload('S1.jpg', await undecodable())).rejects.toMatchObject({ code: 'invalid', details: { refusal: 'damaged' } });
+    expect(rig.photos.photo('S1')).toMatchObject({ source_sha256: sha256(good), versions: 1 });
+    expect(rig.photos.folder.list().map((f) => f.name)).toEqual(['S1.png']);
+    expect(rig.photos.rejected()[0]).toMatchObject({ file_name: 'S1.jpg', local_id: 'S1', origin: 'sftp' });
+    expect(rig.photos.rejected()[0].reason).toMatch(/^the JPEG is damaged and cannot be decoded/);
+    expect(closeTo(await centreColour(await rig.photos.display('S1', 'profile').read()), GREEN)).toBe(true);
+    expect(rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
+  });
+
+  it('a viewer who asks for an undecodable photo before its render is told it was taken back, and then sees the one before', async () => {
+    const held = heldRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const first = await jpeg(100, 120, RED);
+    // Takes the only worker and holds it, so the two uploads below wait to render.
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    const old = await jpeg(100, 120, GREEN);
+    await rig.photos.folder.commit({ tempPath: rig.staged(old), name: 'S1.jpg', size: old.length, account: 'district' });
+    const bad = await undecodable();
+    const badUpload = rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+    await badUpload;
+    expect(rig.photos.photo('S1')?.source_sha256).toBe(sha256(bad));
+    const view = rig.photos.display('S1', 'profile').read();
+    held.release();
+    await expect(view).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/could not be decoded and was taken back/) });
+    expect(rig.photos.photo('S1')?.source_sha256).toBe(sha256(old));
+    expect(rig.photos.folder.stat('S1.jpg')).toMatchObject({ size: old.length });
+    expect(closeTo(await centreColour(await rig.photos.display('S1', 'profile').read()), GREEN)).toBe(true);
+    await rig.photos.stop();
+  });
+});
