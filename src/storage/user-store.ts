@@ -8,15 +8,6 @@ export type RosterUser = Pick<UserRow, 'local_id' | 'first_name' | 'last_name' |
   opt_out?: string | number;
 };
 
-/** A user as the comparison pass reads it: `key` is the compared columns joined by U+001F. */
-export interface UserKey {
-  local_id: string;
-  role: 'student' | 'staff';
-  active: number;
-  source: string;
-  key: string;
-}
-
 export interface UserCounts {
   students: number;
   staff: number;
@@ -24,7 +15,6 @@ export interface UserCounts {
 }
 
 const ROSTER_COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, username, position, opt_out, active, source';
-const KEY_COLUMNS = new Set(['first_name', 'last_name', 'middle_name', 'grade', 'building', 'email', 'username', 'position', 'opt_out']);
 const INSERT_BATCH = 50;
 const ROW_PARAMS = `(${new Array(16).fill('?').join(', ')})`;
 
@@ -73,20 +63,6 @@ export function createUserStore(db: Db) {
         else counts.staff += r.n;
       }
       return counts;
-    },
-
-    /**
-     * Users after `after` (and up to `upTo`), by Local ID, with only `columns` packed into `key`:
-     * the nightly comparison reads a third fewer values this way, and full rows are fetched
-     * only for the few that differ. A page at a time, so the comparison never holds the table.
-     * NB: U+001F cannot occur in a stored value (imports refuse control characters).
-     */
-    keysInRange(columns: readonly string[], after: string, upTo: string | undefined, limit: number): UserKey[] {
-      for (const c of columns) if (!KEY_COLUMNS.has(c)) throw new Error(`not a user column: ${c}`);
-      const key = columns.length ? columns.join(' || char(31) || ') : "''";
-      return upTo === undefined
-        ? db.all<UserKey>(`SELECT local_id, role, active, source, ${key} AS key FROM users WHERE local_id > ? ORDER BY local_id LIMIT ?`, after, limit)
-        : db.all<UserKey>(`SELECT local_id, role, active, source, ${key} AS key FROM users WHERE local_id > ? AND local_id <= ? ORDER BY local_id LIMIT ?`, after, upTo, limit);
     },
 
     /** The users with these Local IDs (those that exist). */

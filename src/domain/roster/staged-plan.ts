@@ -10,9 +10,9 @@ import { packedShape, unpackRow, type PackedRow } from './packed-row.ts';
 import { USER_FIELDS, type ImportError, type RosterRow } from './types.ts';
 
 /**
- * Rows compared or written per step (a few milliseconds each). The comparison turns the event
- * loop after each step, the apply after TX_MS of steps: a 500,000-row import never holds the
- * appliance, nor SQLite's write lock, for longer than that.
+ * The most plan entries the apply takes per page (a few milliseconds). It turns the event loop
+ * after TX_MS of pages, the comparison after each COMPARE_CHUNK: a 500,000-row import never holds
+ * the appliance, nor SQLite's write lock, for longer than that.
  */
 export const CHUNK = 250;
 
