@@ -408,8 +408,9 @@ export class RosterService {
   }
 
   /**
-   * Compares, decides and writes, each a chunk at a time (COMPARE_CHUNK rows compared, or TX_MS of writes, then the event loop turns),
-   * so that a whole district's roster neither stalls the appliance nor holds SQLite's write lock.
+   * Compares, decides and writes, each a chunk at a time (COMPARE_CHUNK rows compared, or TX_MS
+   * of writes, then the event loop turns), so that a whole district's roster neither stalls the
+   * appliance nor holds SQLite's write lock.
    * Nothing users see changes until the import is accepted: the comparison only reads, and a
    * held or refused import writes only its history. Accepting commits a durable promise with the
    * staged rows beside it (roster_applies); the apply then runs in short transactions, and a
