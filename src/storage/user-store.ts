@@ -17,6 +17,16 @@ export interface UserCounts {
 const ROSTER_COLUMNS = 'local_id, first_name, last_name, middle_name, role, grade, building, email, username, position, opt_out, active, source';
 const INSERT_BATCH = 50;
 const ROW_PARAMS = `(${new Array(16).fill('?').join(', ')})`;
+const INSERT_SQL = new Map<number, string>();
+/** The INSERT of `n` users, built once per size (a 100,000-user import makes 2,000 of them). */
+function insertSql(n: number): string {
+  let sql = INSERT_SQL.get(n);
+  if (!sql) {
+    sql = `INSERT INTO users (${ROSTER_COLUMNS}, created_at, updated_at, deactivated_at) VALUES ${new Array(n).fill(ROW_PARAMS).join(', ')}`;
+    INSERT_SQL.set(n, sql);
+  }
+  return sql;
+}
 
 /**
  * The `users` table (migration 001-users): the one place that looks a user up by Local ID, for
@@ -77,7 +87,7 @@ export function createUserStore(db: Db) {
         for (const u of batch) {
           params.push(u.local_id, u.first_name, u.last_name, u.middle_name, u.role, u.grade, u.building, u.email, u.username, u.position, Number(u.opt_out ?? 0), u.active, u.source, now, now, u.active ? null : now);
         }
-        db.run(`INSERT INTO users (${ROSTER_COLUMNS}, created_at, updated_at, deactivated_at) VALUES ${batch.map(() => ROW_PARAMS).join(', ')}`, ...params);
+        db.run(insertSql(batch.length), ...params);
       }
     },
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packRow, unpackRow } from '../../src/domain/roster/packed-row.ts';
+import { packedHead, packRow, unpackRow } from '../../src/domain/roster/packed-row.ts';
 import type { RosterRow } from '../../src/domain/roster/types.ts';
 
 describe('packed roster rows (a staged row is one string)', () => {
@@ -12,6 +12,7 @@ describe('packed roster rows (a staged row is one string)', () => {
       const packed = packRow(row);
       expect(typeof packed).toBe('string');
       expect(unpackRow(packed)).toEqual(row);
+      expect(packedHead(packed)).toEqual({ line: row.line, role: row.role, active: row.active });
     }
   });
 });

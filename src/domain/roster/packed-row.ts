@@ -34,6 +34,17 @@ export function unpackRow(packed: PackedRow): RosterRow {
 const LOCAL_ID = USER_FIELDS.indexOf('local_id');
 
 /**
+ * The line, role and active flag of a packed row, read without unpacking its values: the
+ * comparison needs no more of a new row, and splitting every row of a first import was a sixth of
+ * what the import allocated.
+ */
+export function packedHead(packed: PackedRow): { line: number; role: Role; active: boolean } {
+  const a = packed.indexOf(SEP);
+  const b = packed.indexOf(SEP, a + 1);
+  return { line: Number(packed.slice(0, a)), role: packed.slice(a + 1, b) as Role, active: packed.charCodeAt(b + 1) === 49 /* '1' */ };
+}
+
+/**
  * How rows packed like `sample` lay out their values after the line number, for SQLite to build
  * the same text from a user (storage/roster-compare.ts). Every row of a file has the same
  * columns, so one row tells which are absent.

@@ -6,7 +6,7 @@ import type { PlanEntry, Staging } from '../../storage/roster-staging.ts';
 import type { RosterUser, UserStore } from '../../storage/user-store.ts';
 import type { RosterCompare } from '../../storage/roster-compare.ts';
 import { fieldChanges, person } from './changes.ts';
-import { packedShape, unpackRow, type PackedRow } from './packed-row.ts';
+import { packedHead, packedShape, unpackRow, type PackedRow } from './packed-row.ts';
 import { USER_FIELDS, type ImportError, type RosterRow } from './types.ts';
 
 /**
@@ -85,7 +85,7 @@ export async function planStaged(compare: RosterCompare, staging: Staging, sourc
       plan.unchanged += cmp.stagedIn(after, upTo) - differing.length;
       const entries: { local_id: string; action: PlanEntry['action'] }[] = [];
       for (const d of differing) {
-        const row = unpackRow(d.packed);
+        const row = packedHead(d.packed);
         if (d.user_role === null) {
           plan.inserts++;
           if (!row.active) plan.addedInactive++;
@@ -97,8 +97,8 @@ export async function planStaged(compare: RosterCompare, staging: Staging, sourc
           if (++plan.conflictCount <= CONFLICTS_KEPT) {
             plan.conflicts.push({
               line: row.line,
-              local_id: row.local_id,
-              message: `Local ID "${row.local_id}" already belongs to an active ${d.user_role} from ${d.user_source || 'another file'}; one ID is one person: give ${row.role === 'staff' ? 'staff' : 'students'} distinct IDs in the SIS`,
+              local_id: d.local_id,
+              message: `Local ID "${d.local_id}" already belongs to an active ${d.user_role} from ${d.user_source || 'another file'}; one ID is one person: give ${row.role === 'staff' ? 'staff' : 'students'} distinct IDs in the SIS`,
             });
           }
           continue;
