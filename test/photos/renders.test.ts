@@ -101,3 +101,60 @@ describe('display images after the photo is shown', () => {
     await rig.photos.stop();
   });
 });
+
+/** A second undecodable JPEG, other bytes than `undecodable()` (another version of the same Local ID). */
+async function undecodableToo(): Promise<Buffer> {
+  const bytes = await undecodable();
+  bytes[bytes.length - 100] ^= 0x01;
+  return bytes;
+}
+
+/** A rig whose first render after `arm()` stops before it writes its files until `release`. */
+function armedRig(toml = '[photos]\nworkers = 1'): { rig: PhotoRig; arm: () => void; release: () => void; reached: Promise<void> } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reach!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  let armed = false;
+  const rig = createRig(toml, {
+    afterStep: async (step) => {
+      if (step !== 'rendered' || !armed) return;
+      armed = false;
+      reach();
+      await gate;
+    },
+  });
+  return { rig, arm: () => (armed = true), release, reached };
+}
+
+describe('taking an undecodable photo back', () => {
+  let rig: PhotoRig | undefined;
+  afterEach(() => rig?.close());
+
+  it("an upload whose queued render a viewer overtook is refused, not retried until the stop", async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    const good = await jpeg(100, 120, GREEN);
+    const bad = await undecodable();
+    const goodUpload = rig.upload('S1.jpg', good);
+    await expect.poll(() => rig!.photos.photo('S1')?.source_sha256).toBe(sha256(good));
+    const badUpload = rig.upload('S1.jpg', bad);
+    badUpload.catch(() => {});
+    await expect.poll(() => rig!.photos.photo('S1')?.source_sha256).toBe(sha256(bad));
+    // The viewer's render goes ahead of the upload's own, queued one.
+    const view = rig.photos.display('S1', 'profile').read();
+    held.release();
+    await expect(view).rejects.toMatchObject({ code: 'not_found' });
+    await goodUpload;
+    await expect(badUpload).rejects.toMatchObject({ code: 'invalid', details: { refusal: 'damaged' } });
+    expect(rig.photos.photo('S1')?.source_sha256).toBe(sha256(good));
+    await rig.photos.stop();
+  });
+});

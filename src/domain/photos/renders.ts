@@ -24,11 +24,17 @@ export async function ensureDisplays(d: PhotoDeps, sha: string, options: { urgen
   // of it, and the queued one finds the files in place when its turn comes.
   if (!job || (options.urgent && !job.started)) {
     const next: RenderJob = { started: false, done: Promise.resolve() };
+    // NB: whoever waits for the overtaken job gets the urgent one's outcome: had it rendered on
+    // its own after an undecodable photo was taken back, its source would be gone (an error
+    // retried until the stop, instead of the refusal).
+    if (job) job.overtakenBy = next;
     next.done = d.limiter
       .run(async () => {
+        if (next.overtakenBy) return;
         next.started = true;
         await render(d, sha);
       }, options)
+      .then(() => next.overtakenBy?.done)
       .finally(() => {
         if (d.rendering.get(sha) === next) d.rendering.delete(sha);
       });
@@ -66,6 +72,8 @@ export async function ensureDisplaysFor(d: PhotoDeps, sha: string): Promise<void
 export interface RenderJob {
   started: boolean;
   done: Promise<void>;
+  /** An urgent job for the same content that went ahead of this one before it started. */
+  overtakenBy?: RenderJob;
 }
 
 /** Renders and writes the display sizes of `sha` from its stored source, unless they are there. */
