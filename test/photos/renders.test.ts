@@ -157,4 +157,28 @@ describe('taking an undecodable photo back', () => {
     expect(rig.photos.photo('S1')?.source_sha256).toBe(sha256(good));
     await rig.photos.stop();
   });
+
+  it('two undecodable uploads in a row: the photo before both is shown again', async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const good = await png(120, 160, GREEN);
+    await rig.upload('S1.png', good);
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    for (const bytes of [await undecodable(), await undecodableToo()]) {
+      await rig.photos.folder.commit({ tempPath: rig.staged(bytes), name: 'S1.jpg', size: bytes.length, account: 'district' });
+    }
+    held.release();
+    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
+    await rig.photos.stop();
+    expect(rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
+    expect(rig.photos.rejected().filter((r) => r.local_id === 'S1')).toHaveLength(2);
+    expect(rig.photos.photo('S1')).toMatchObject({ source_sha256: sha256(good), versions: 1 });
+    expect(rig.photos.folder.list().map((f) => f.name)).toEqual(['S1.png', 'S2.jpg']);
+  });
 });

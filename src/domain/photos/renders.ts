@@ -133,6 +133,9 @@ function dropUndecodable(d: PhotoDeps, sha: string, err: ImageDecodeError): void
         if (restore) d.store.setCurrent(v.local_id, restore.id, v.seq, now);
         else d.store.clearCurrent(v.local_id);
       }
+      // An upload queued after this one, undecodable too, falls back past it (S1 good, then two
+      // broken uploads: S1 shows the good one again, not the placeholder).
+      d.store.repointRenders(v.id, r.previous_version_id);
       d.store.deleteFilesOf(v.id);
       d.store.deleteVersion(v.id, sha, now);
       // The name lists the photo it listed before this upload again, when that is the one shown.
