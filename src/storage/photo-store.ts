@@ -147,12 +147,14 @@ export function createPhotoStore(db: Db) {
     /** Ready versions of a Local ID, newest first. */
     history: (localId: string) =>
       db.all<VersionRow>("SELECT * FROM photo_versions WHERE local_id = ? AND state = 'ready' ORDER BY seq DESC", localId),
-    /** Versions another row points at (current photo, listed files): never pruned. */
+    /** Versions another row points at (current photo, listed files, the fallback of a queued render): never pruned. */
     pinnedVersionIds(localId: string): Set<number> {
       const rows = db.all<{ id: number }>(
         `SELECT version_id AS id FROM photos WHERE local_id = ?
-         UNION SELECT version_id FROM photo_files WHERE local_id = ?`,
-        localId, localId,
+         UNION SELECT version_id FROM photo_files WHERE local_id = ?
+         UNION SELECT r.previous_version_id FROM photo_renders r JOIN photo_versions v ON v.id = r.version_id
+           WHERE v.local_id = ? AND r.previous_version_id IS NOT NULL`,
+        localId, localId, localId,
       );
       return new Set(rows.map((r) => r.id));
     },

@@ -99,7 +99,8 @@ export function removeFile(d: PhotoDeps, name: string, account: string, version?
 
 /**
  * Keeps the newest `historyVersions` ready versions of a Local ID plus any version still
- * pointed at (current, listed); the rest go, their content to the trash. Caller holds the tx.
+ * pointed at (current, listed, what a queued render falls back to); the rest go, their content to
+ * the trash. Caller holds the tx.
  */
 export function pruneHistory(d: PhotoDeps, localId: string, now: string): void {
   const history = d.store.history(localId);
