@@ -203,4 +203,28 @@ describe('taking an undecodable photo back', () => {
     expect(rig.photos.folder.stat('S1.jpg')).toMatchObject({ size: good.length });
     expect(existsSync(rig.photos.filePath(sha256(good), 'original'))).toBe(true);
   });
+
+  it('a file removed over SFTP while its undecodable upload waited to render stays removed', async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const good = await jpeg(120, 160, GREEN);
+    await rig.upload('S1.jpg', good);
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    const bad = await undecodable();
+    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+    rig.photos.folder.remove('S1.jpg', 'district');
+    held.release();
+    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
+    await rig.photos.stop();
+    expect(rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
+    expect(rig.photos.rejected()[0]).toMatchObject({ file_name: 'S1.jpg' });
+    expect(rig.photos.folder.list().map((f) => f.name)).toEqual(['S2.jpg']);
+    expect(rig.photos.photo('S1')).toBeNull();
+  });
 });

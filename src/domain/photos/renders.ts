@@ -136,11 +136,13 @@ function dropUndecodable(d: PhotoDeps, sha: string, err: ImageDecodeError): void
       // An upload queued after this one, undecodable too, falls back past it (S1 good, then two
       // broken uploads: S1 shows the good one again, not the placeholder).
       d.store.repointRenders(v.id, r.previous_version_id);
+      // NB: asked before its listings go: a name an SFTP client removed meanwhile stays removed.
+      const listed = d.store.file(v.file_name)?.version_id === v.id;
       d.store.deleteFilesOf(v.id);
       d.store.deleteVersion(v.id, sha, now);
       // The name lists the photo it listed before this upload again, when that is the one shown.
       const before = d.store.newestReadyNamed(v.local_id, v.file_name);
-      if (before && before.id === restore?.id && !d.store.file(v.file_name)) {
+      if (listed && before && before.id === restore?.id && !d.store.file(v.file_name)) {
         d.store.upsertFile({ name: v.file_name, local_id: v.local_id, version_id: before.id, seq: before.seq, mtime: Math.floor(Date.parse(before.uploaded_at) / 1000), committed_at: now });
       }
       out.push({ version: v, origin: r.origin });
