@@ -24,20 +24,24 @@ export async function ensureDisplays(d: PhotoDeps, sha: string, options: { urgen
   // of it, and the queued one finds the files in place when its turn comes.
   if (!job || (options.urgent && !job.started)) {
     const next: RenderJob = { started: false, done: Promise.resolve() };
-    // NB: whoever waits for the overtaken job gets the urgent one's outcome: had it rendered on
-    // its own after an undecodable photo was taken back, its source would be gone (an error
-    // retried until the stop, instead of the refusal).
+    // NB: whoever waits for the overtaken job gets the urgent one's outcome, even when that one is
+    // over before this one's turn comes: rendering on its own after an undecodable photo was taken
+    // back, it would find the source gone (an error retried until the stop, not the refusal).
     if (job) job.overtakenBy = next;
-    next.done = d.limiter
-      .run(async () => {
-        if (next.overtakenBy) return;
+    next.done = (async () => {
+      // NB: only the decoding and encoding hold a worker; the files' fsyncs (milliseconds of disk,
+      // no CPU) run after it is handed on, or one render at a time would be half waiting.
+      const outcome = await d.limiter.run(async () => {
+        // An urgent render of the same photo took over while this one waited: no second decode.
+        if (next.overtakenBy) return { ahead: next.overtakenBy.done };
         next.started = true;
-        await render(d, sha);
-      }, options)
-      .then(() => next.overtakenBy?.done)
-      .finally(() => {
-        if (d.rendering.get(sha) === next) d.rendering.delete(sha);
-      });
+        return { outputs: await render(d, sha) };
+      }, options);
+      if ('ahead' in outcome) return outcome.ahead;
+      await place(d, sha, outcome.outputs);
+    })().finally(() => {
+      if (d.rendering.get(sha) === next) d.rendering.delete(sha);
+    });
     d.rendering.set(sha, next);
     job = next;
   }
@@ -49,12 +53,9 @@ export async function ensureDisplays(d: PhotoDeps, sha: string, options: { urgen
  * there yet. Undecodable pixels: the photo was taken back, and the viewer is told so.
  */
 export async function readDisplay(d: PhotoDeps, sha: string, size: DisplaySize): Promise<Buffer> {
-  try {
-    return await d.files.readDisplay(sha, size);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  await ensureDisplaysFor(d, sha);
+  // NB: asked before the read, in the caller's turn: the render is queued at once (a viewer's
+  // request is not overtaken by queued renders while a failed read comes back).
+  if (!d.files.hasDisplays(sha, [size])) await ensureDisplaysFor(d, sha);
   return d.files.readDisplay(sha, size);
 }
 
@@ -76,23 +77,28 @@ export interface RenderJob {
   overtakenBy?: RenderJob;
 }
 
-/** Renders and writes the display sizes of `sha` from its stored source, unless they are there. */
-async function render(d: PhotoDeps, sha: string): Promise<void> {
-  if (!d.files.hasDisplays(sha, SIZE_NAMES)) {
-    // NB: the source is read when the job runs, not when it is queued: a batch's queued renders
-    // must not each hold an upload in memory.
-    const source = await readFile(d.files.sourcePath(sha));
-    let outputs: Buffer[];
-    try {
-      outputs = (await renderDisplayImages(source, SIZE_PIXELS, d.maxPixels)).outputs;
-    } catch (err) {
-      if (err instanceof ImageDecodeError) dropUndecodable(d, sha, err);
-      throw err;
-    }
-    await d.hooks?.afterStep?.('rendered', sha);
-    // Purged or pruned while it rendered: nothing is left to show it for (and the trash has run).
-    if (d.store.isUnused(sha)) return;
-    await Promise.all(SIZE_NAMES.map((name, i) => d.files.writeDisplay(sha, name, outputs[i])));
+/** Renders the display sizes of `sha` from its stored source; undefined when they are there already. */
+async function render(d: PhotoDeps, sha: string): Promise<Buffer[] | undefined> {
+  if (d.files.hasDisplays(sha, SIZE_NAMES)) return undefined;
+  // NB: the source is read when the job runs, not when it is queued: a batch's queued renders
+  // must not each hold an upload in memory.
+  const source = await readFile(d.files.sourcePath(sha));
+  let outputs: Buffer[];
+  try {
+    outputs = (await renderDisplayImages(source, SIZE_PIXELS, d.maxPixels)).outputs;
+  } catch (err) {
+    if (err instanceof ImageDecodeError) dropUndecodable(d, sha, err);
+    throw err;
+  }
+  await d.hooks?.afterStep?.('rendered', sha);
+  return outputs;
+}
+
+/** Writes rendered display sizes (temp, fsync, rename; then the folder) and takes `sha` off the queue. */
+async function place(d: PhotoDeps, sha: string, outputs: Buffer[] | undefined): Promise<void> {
+  // Purged or pruned while it rendered: nothing is left to show it for (and the trash has run).
+  if (outputs && !d.store.isUnused(sha)) {
+    await Promise.all(SIZE_NAMES.map((name, i) => d.files.writeDisplay(sha, name, outputs[i]!)));
     await d.files.syncFolder(sha);
   }
   // Not fsynced: lost to a power cut, the row only makes the next start look at files in place.
