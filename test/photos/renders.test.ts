@@ -230,4 +230,25 @@ describe('taking an undecodable photo back', () => {
     expect(rig.photos.folder.list().map((f) => f.name)).toEqual(['S2.jpg']);
     expect(rig.photos.photo('S1')).toBeNull();
   });
+
+  it('an upload purged (retention) while its render waited finishes instead of retrying until the stop', async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S2');
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    const leaver = await jpeg(120, 160, GREEN);
+    const upload = rig.upload('S1.jpg', leaver);
+    await expect.poll(() => rig!.photos.photo('S1')?.source_sha256).toBe(sha256(leaver));
+    expect(rig.photos.purge('S1')).toBe(1);
+    held.release();
+    await upload;
+    expect(rig.photos.photo('S1')).toBeNull();
+    expect(existsSync(rig.photos.filePath(sha256(leaver), 'original'))).toBe(false);
+    expect(existsSync(rig.photos.filePath(sha256(leaver), 'profile'))).toBe(false);
+    await rig.photos.stop();
+  });
 });

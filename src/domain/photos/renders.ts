@@ -80,6 +80,9 @@ export interface RenderJob {
 /** Renders the display sizes of `sha` from its stored source; undefined when they are there already. */
 async function render(d: PhotoDeps, sha: string): Promise<Buffer[] | undefined> {
   if (d.files.hasDisplays(sha, SIZE_NAMES)) return undefined;
+  // Purged (retention) or pruned while it waited: its source is gone with it, and nothing is left
+  // to show. NB: the upload waiting for it would otherwise retry the missing file until the stop.
+  if (d.store.isUnused(sha)) return undefined;
   // NB: the source is read when the job runs, not when it is queued: a batch's queued renders
   // must not each hold an upload in memory.
   const source = await readFile(d.files.sourcePath(sha));
