@@ -255,6 +255,12 @@ export function createPhotoStore(db: Db) {
     /** Content still to render, oldest first. */
     queuedRenders: () => db.all<{ source_sha256: string }>('SELECT source_sha256 FROM photo_renders GROUP BY source_sha256 ORDER BY min(version_id)'),
     renderedContent: (sha: string) => void db.run('DELETE FROM photo_renders WHERE source_sha256 = ?', sha),
+    /** Queued renders that would fall back to `versionId` fall back to nothing, unless a file still lists it. */
+    dropUnlistedFallback: (versionId: number) =>
+      void db.run(
+        'UPDATE photo_renders SET previous_version_id = NULL WHERE previous_version_id = ? AND NOT EXISTS (SELECT 1 FROM photo_files WHERE version_id = ?)',
+        versionId, versionId,
+      ),
     /** Queued renders that would fall back to `from` fall back to `to` instead (`from` is going). */
     repointRenders: (from: number, to: number | null) => void db.run('UPDATE photo_renders SET previous_version_id = ? WHERE previous_version_id = ?', to, from),
 

@@ -231,6 +231,30 @@ describe('taking an undecodable photo back', () => {
     expect(rig.photos.photo('S1')).toBeNull();
   });
 
+  it('a photo whose file was removed over SFTP is not shown again when the upload that replaced it is taken back', async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const good = await png(120, 160, GREEN);
+    await rig.upload('S1.png', good);
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    const bad = await undecodable();
+    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+    rig.photos.folder.remove('S1.png', 'district');
+    held.release();
+    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
+    await rig.photos.stop();
+    expect(rig.photos.rejected()[0]).toMatchObject({ file_name: 'S1.jpg' });
+    expect(rig.photos.folder.list().map((f) => f.name)).toEqual(['S2.jpg']);
+    // As if the broken upload had never come: removing S1.png left S1 without a photo.
+    expect(rig.photos.photo('S1')).toBeNull();
+  });
+
   it('an upload purged (retention) while its render waited finishes instead of retrying until the stop', async () => {
     const held = armedRig();
     rig = held.rig;

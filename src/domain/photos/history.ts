@@ -83,6 +83,9 @@ export function removeFile(d: PhotoDeps, name: string, account: string, version?
     if (version !== undefined && listingVersion(file) !== version) throw new AppError('conflict', `${name} was replaced by a newer upload since; the newer photo stays`);
     const localId = file.local_id;
     d.store.deleteFile(name);
+    // A photo shown before its pixels were decoded falls back, if undecodable, to the one it
+    // replaced: not to a file removed since (it stays removed).
+    d.store.dropUnlistedFallback(file.version_id);
     const current = d.store.current(localId);
     if (!current || current.version_id !== file.version_id) return { localId, outcome: 'current photo unchanged' };
     const other = d.store.newestFileOf(localId, name);
