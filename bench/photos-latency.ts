@@ -77,7 +77,7 @@ try {
   console.log(row('idphotos: CLOSE reply (upload durable and listed)', ourClose, refP95));
   console.log(row('idphotos: `GET /api/users/:id` shows the new source_sha256', ourVisible, refP95));
   const inside = app.ingestMs.slice(10);
-  console.log(`\nInside the appliance (commit call → current, from its log): p50 ${percentile(inside, 50)} ms, p95 ${percentile(inside, 95)} ms, max ${Math.max(...inside)} ms; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`\nInside the appliance (commit call → display images made, the "photo accepted" log line; the photo is current before that, at the CLOSE reply): p50 ${percentile(inside, 50)} ms, p95 ${percentile(inside, 95)} ms, max ${Math.max(...inside)} ms; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
   await app.stop();
   await before?.stop();
