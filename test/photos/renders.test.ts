@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BLUE, GREEN, RED, centreColour, closeTo, createRig, jpeg, png, type PhotoRig } from './helpers.ts';
@@ -273,6 +273,55 @@ describe('taking an undecodable photo back', () => {
     expect(rig.photos.photo('S1')).toBeNull();
     expect(existsSync(rig.photos.filePath(sha256(leaver), 'original'))).toBe(false);
     expect(existsSync(rig.photos.filePath(sha256(leaver), 'profile'))).toBe(false);
+    await rig.photos.stop();
+  });
+});
+
+describe('an upload that fails after a broken one it replaced was taken back', () => {
+  let rig: PhotoRig | undefined;
+  afterEach(() => rig?.close());
+
+  it('gives its name back to the photo shown, not to the version taken back (no foreign-key error, no pending row left listed)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holdNext = false;
+    let reached!: () => void;
+    const holding = new Promise<void>((resolve) => (reached = resolve));
+    /** When the upload of `failing.sha` is listed: the broken one is taken back, then its bytes vanish. */
+    const failing = { sha: '', tempPath: '' };
+    rig = createRig('[photos]\nworkers = 1', {
+      afterStep: async (step, sha) => {
+        if (step === 'rendered' && holdNext) {
+          holdNext = false;
+          reached();
+          await gate;
+        }
+        if (step === 'listed' && sha === failing.sha) {
+          const view = rig!.photos.display('S1', 'profile').read();
+          release();
+          await expect(view).rejects.toMatchObject({ code: 'not_found' });
+          rmSync(failing.tempPath);
+        }
+      },
+    });
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const good = await jpeg(120, 160, GREEN);
+    await rig.upload('S1.jpg', good);
+    const first = await jpeg(100, 120, RED);
+    holdNext = true;
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await holding;
+    const bad = await undecodable();
+    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+    const next = await jpeg(110, 150, BLUE);
+    failing.sha = sha256(next);
+    failing.tempPath = rig.staged(next);
+    await expect(rig.photos.ingest({ tempPath: failing.tempPath, name: 'S1.jpg', account: 'district', origin: 'sftp' })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(rig.photos.photo('S1')?.source_sha256).toBe(sha256(good));
+    expect(rig.photos.folder.stat('S1.jpg')).toMatchObject({ size: good.length });
+    expect(rig.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM photo_versions WHERE state = 'pending'")!.n).toBe(0);
     await rig.photos.stop();
   });
 });
