@@ -11,42 +11,34 @@ function gated(started: string[], name: string) {
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('render limiter', () => {
-  it('runs at most the limit asked when a task would start; urgent tasks go first; a higher limit starts more as tasks finish', async () => {
-    let limit = 1;
-    const limiter = createLimiter(() => limit);
+  it('runs at most its limit at once; urgent tasks go first', async () => {
+    const limiter = createLimiter(2);
     const started: string[] = [];
     const tasks = ['a', 'b', 'c', 'd'].map((n) => gated(started, n));
     const runs = tasks.map((t) => limiter.run(t.task));
     const u = gated(started, 'urgent');
     const urgent = limiter.run(u.task, { urgent: true });
     await turn();
-    expect(started).toEqual(['a']);
+    expect(started).toEqual(['a', 'b']);
     expect(limiter.size).toBe(5);
-
-    limit = 2;
     tasks[0]!.finish();
     await runs[0];
     await turn();
-    // Two slots now: the urgent one first, then the oldest waiting.
-    expect(started).toEqual(['a', 'urgent', 'b']);
-    limit = 1;
+    // The urgent one takes the freed slot ahead of the two that waited longer.
+    expect(started).toEqual(['a', 'b', 'urgent']);
     u.finish();
     await urgent;
     await turn();
-    expect(started).toEqual(['a', 'urgent', 'b']);
-    tasks[1]!.finish();
-    await runs[1];
-    await turn();
-    expect(started).toEqual(['a', 'urgent', 'b', 'c']);
-    tasks[2]!.finish();
-    tasks[3]!.finish();
+    expect(started).toEqual(['a', 'b', 'urgent', 'c']);
+    for (const t of tasks) t.finish();
     await Promise.all(runs);
+    expect(started).toEqual(['a', 'b', 'urgent', 'c', 'd']);
     expect(limiter.size).toBe(0);
   });
 
   it('a stop refuses what waits, lets what runs finish, and takes nothing new', async () => {
     const closing = new AbortController();
-    const limiter = createLimiter(() => 1, closing.signal);
+    const limiter = createLimiter(1, closing.signal);
     const started: string[] = [];
     const a = gated(started, 'a');
     const running = limiter.run(a.task);

@@ -61,9 +61,6 @@ export interface PhotoReader {
 
 const STAFF: PhotoReader = { seesWithheld: false };
 
-/** Uploads this far apart (or further) are a pause in which renders may use every worker. */
-const UPLOADS_QUIET_MS = 250;
-
 export interface PhotoService {
   /** `/incoming/idphotos/` for the SFTP edge. */
   readonly folder: IncomingFolder;
@@ -117,15 +114,6 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
   // with 1 in 1.9-2.1 s, and rendering still finished about a second after the last one: small
   // images gain little from libvips' own threads, and the upload path lost the CPU to them.
   configureImaging({ threadsPerImage: 1 });
-  // While uploads arrive, one render at a time: the event loop that takes them (SSH, checks,
-  // commits) keeps a core of its own, and the photos are shown already. All `workers` once the
-  // uploads pause. Measured with 1000 uploads from one client on 2 cores: 7.3 s with one render
-  // at a time, 11.0 s with two (docs/BENCHMARKS.md).
-  let lastArrival = -Infinity;
-  const renders = () => (performance.now() - lastArrival < UPLOADS_QUIET_MS ? 1 : workers);
-  const arrived = () => {
-    lastArrival = performance.now();
-  };
   const store = options.storage.photos;
   const closing = new AbortController();
   const d: PhotoDeps = {
@@ -135,7 +123,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     files: openPhotoFiles(options.dataDir),
     dismissals: options.storage.hintDismissals,
     log: options.log,
-    limiter: createLimiter(renders, closing.signal),
+    limiter: createLimiter(workers, closing.signal),
     maxBytes: options.maxBytes,
     maxPixels: options.config.max_input_pixels,
     historyVersions: options.config.history_versions,
@@ -149,10 +137,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
   const { track, settled } = createInFlight();
 
   return {
-    folder: createPhotoFolder(d, (req, options) => {
-      arrived();
-      return track(ingestPhoto(d, req, options));
-    }),
+    folder: createPhotoFolder(d, (req, options) => track(ingestPhoto(d, req, options))),
     async start() {
       // NB: the placeholder is rendered at its first request, not here: rendering it would load
       // sharp and libvips at start (about a third of the start-up and 20 MiB of idle memory).
@@ -172,10 +157,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
       await settled();
       d.files.removeOwnTemp();
     },
-    ingest(req) {
-      arrived();
-      return track(ingestPhoto(d, req));
-    },
+    ingest: (req) => track(ingestPhoto(d, req)),
     async addFile(path, { account, name }) {
       const tempPath = await d.files.copyToTemp(path);
       return track(ingestPhoto(d, { tempPath, name: name ?? basename(path), account, origin: 'cli' }));
