@@ -147,12 +147,14 @@ export function createPhotoStore(db: Db) {
     /** Ready versions of a Local ID, newest first. */
     history: (localId: string) =>
       db.all<VersionRow>("SELECT * FROM photo_versions WHERE local_id = ? AND state = 'ready' ORDER BY seq DESC", localId),
-    /** Versions another row points at (current photo, listed files): never pruned. */
+    /** Versions another row points at (current photo, listed files, the fallback of a queued render): never pruned. */
     pinnedVersionIds(localId: string): Set<number> {
       const rows = db.all<{ id: number }>(
         `SELECT version_id AS id FROM photos WHERE local_id = ?
-         UNION SELECT version_id FROM photo_files WHERE local_id = ?`,
-        localId, localId,
+         UNION SELECT version_id FROM photo_files WHERE local_id = ?
+         UNION SELECT r.previous_version_id FROM photo_renders r JOIN photo_versions v ON v.id = r.version_id
+           WHERE v.local_id = ? AND r.previous_version_id IS NOT NULL`,
+        localId, localId, localId,
       );
       return new Set(rows.map((r) => r.id));
     },
@@ -253,6 +255,14 @@ export function createPhotoStore(db: Db) {
     /** Content still to render, oldest first. */
     queuedRenders: () => db.all<{ source_sha256: string }>('SELECT source_sha256 FROM photo_renders GROUP BY source_sha256 ORDER BY min(version_id)'),
     renderedContent: (sha: string) => void db.run('DELETE FROM photo_renders WHERE source_sha256 = ?', sha),
+    /** Queued renders that would fall back to `versionId` fall back to nothing, unless a file still lists it. */
+    dropUnlistedFallback: (versionId: number) =>
+      void db.run(
+        'UPDATE photo_renders SET previous_version_id = NULL WHERE previous_version_id = ? AND NOT EXISTS (SELECT 1 FROM photo_files WHERE version_id = ?)',
+        versionId, versionId,
+      ),
+    /** Queued renders that would fall back to `from` fall back to `to` instead (`from` is going). */
+    repointRenders: (from: number, to: number | null) => void db.run('UPDATE photo_renders SET previous_version_id = ? WHERE previous_version_id = ?', to, from),
 
     trash: () => db.all<{ source_sha256: string }>('SELECT source_sha256 FROM photo_trash'),
     /** True when no version uses `sha` any more, i.e. its files may go. */

@@ -86,9 +86,9 @@ describe('the appliance under Deno (deno run -A src/cli.ts serve)', () => {
     const profile = await admin.get('/users/S1');
     expect(profile.status).toBe(200);
     expect(await profile.text()).toContain('DenoS1');
-    // NB: the upload is acknowledged once stored; the photo becomes current once its display images are rendered, just after.
+    // NB: the upload is acknowledged once stored and current; its display images follow (or are made when asked for).
     const current = async () => (await admin.json<{ local_id: string; photo: { source_sha256: string } | null }>('/api/users/S1')).photo?.source_sha256;
-    await expect.poll(current, { timeout: 30_000 }).toBe(sha256(photos.get('S1')!));
+    expect(await current()).toBe(sha256(photos.get('S1')!));
     const image = await admin.get('/photos/S1?size=full');
     expect(image.status).toBe(200);
     expect(image.headers.get('x-photo')).toBeNull();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BLUE, GREEN, RED, centreColour, closeTo, createRig, jpeg, png, type PhotoRig } from './helpers.ts';
@@ -101,6 +101,227 @@ describe('display images after the photo is shown', () => {
     expect(rig.photos.photo('S1')?.source_sha256).toBe(sha256(old));
     expect(rig.photos.folder.stat('S1.jpg')).toMatchObject({ size: old.length });
     expect(closeTo(await centreColour(await rig.photos.display('S1', 'profile').read()), GREEN)).toBe(true);
+    await rig.photos.stop();
+  });
+});
+
+/** A second undecodable JPEG, other bytes than `undecodable()` (another version of the same Local ID). */
+async function undecodableToo(): Promise<Buffer> {
+  const bytes = await undecodable();
+  bytes[bytes.length - 100] ^= 0x01;
+  return bytes;
+}
+
+/** A rig whose first render after `arm()` stops before it writes its files until `release`. */
+function armedRig(toml = '[photos]\nworkers = 1'): { rig: PhotoRig; arm: () => void; release: () => void; reached: Promise<void> } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reach!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  let armed = false;
+  const rig = createRig(toml, {
+    afterStep: async (step) => {
+      if (step !== 'rendered' || !armed) return;
+      armed = false;
+      reach();
+      await gate;
+    },
+  });
+  return { rig, arm: () => (armed = true), release, reached };
+}
+
+describe('taking an undecodable photo back', () => {
+  let rig: PhotoRig | undefined;
+  afterEach(() => rig?.close());
+
+  it("an upload whose queued render a viewer overtook is refused, not retried until the stop", async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    const good = await jpeg(100, 120, GREEN);
+    const bad = await undecodable();
+    const goodUpload = rig.upload('S1.jpg', good);
+    await expect.poll(() => rig!.photos.photo('S1')?.source_sha256).toBe(sha256(good));
+    const badUpload = rig.upload('S1.jpg', bad);
+    badUpload.catch(() => {});
+    await expect.poll(() => rig!.photos.photo('S1')?.source_sha256).toBe(sha256(bad));
+    // The viewer's render goes ahead of the upload's own, queued one.
+    const view = rig.photos.display('S1', 'profile').read();
+    held.release();
+    await expect(view).rejects.toMatchObject({ code: 'not_found' });
+    await goodUpload;
+    await expect(badUpload).rejects.toMatchObject({ code: 'invalid', details: { refusal: 'damaged' } });
+    expect(rig.photos.photo('S1')?.source_sha256).toBe(sha256(good));
+    await rig.photos.stop();
+  });
+
+  it('two undecodable uploads in a row: the photo before both is shown again', async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const good = await png(120, 160, GREEN);
+    await rig.upload('S1.png', good);
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    for (const bytes of [await undecodable(), await undecodableToo()]) {
+      await rig.photos.folder.commit({ tempPath: rig.staged(bytes), name: 'S1.jpg', size: bytes.length, account: 'district' });
+    }
+    held.release();
+    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
+    await rig.photos.stop();
+    expect(rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
+    expect(rig.photos.rejected().filter((r) => r.local_id === 'S1')).toHaveLength(2);
+    expect(rig.photos.photo('S1')).toMatchObject({ source_sha256: sha256(good), versions: 1 });
+    expect(rig.photos.folder.list().map((f) => f.name)).toEqual(['S1.png', 'S2.jpg']);
+  });
+
+  it('an undecodable upload does not push the photo it replaced out of a short history', async () => {
+    const held = armedRig('[photos]\nworkers = 1\nhistory_versions = 1');
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const good = await jpeg(120, 160, GREEN);
+    await rig.upload('S1.jpg', good);
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    const bad = await undecodable();
+    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+    held.release();
+    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
+    await rig.photos.stop();
+    expect(rig.photos.photo('S1')).toMatchObject({ source_sha256: sha256(good) });
+    expect(rig.photos.folder.stat('S1.jpg')).toMatchObject({ size: good.length });
+    expect(existsSync(rig.photos.filePath(sha256(good), 'original'))).toBe(true);
+  });
+
+  it('a file removed over SFTP while its undecodable upload waited to render stays removed', async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const good = await jpeg(120, 160, GREEN);
+    await rig.upload('S1.jpg', good);
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    const bad = await undecodable();
+    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+    rig.photos.folder.remove('S1.jpg', 'district');
+    held.release();
+    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
+    await rig.photos.stop();
+    expect(rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
+    expect(rig.photos.rejected()[0]).toMatchObject({ file_name: 'S1.jpg' });
+    expect(rig.photos.folder.list().map((f) => f.name)).toEqual(['S2.jpg']);
+    expect(rig.photos.photo('S1')).toBeNull();
+  });
+
+  it('a photo whose file was removed over SFTP is not shown again when the upload that replaced it is taken back', async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const good = await png(120, 160, GREEN);
+    await rig.upload('S1.png', good);
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    const bad = await undecodable();
+    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+    rig.photos.folder.remove('S1.png', 'district');
+    held.release();
+    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
+    await rig.photos.stop();
+    expect(rig.photos.rejected()[0]).toMatchObject({ file_name: 'S1.jpg' });
+    expect(rig.photos.folder.list().map((f) => f.name)).toEqual(['S2.jpg']);
+    // As if the broken upload had never come: removing S1.png left S1 without a photo.
+    expect(rig.photos.photo('S1')).toBeNull();
+  });
+
+  it('an upload purged (retention) while its render waited finishes instead of retrying until the stop', async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S2');
+    const first = await jpeg(100, 120, RED);
+    held.arm();
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await held.reached;
+    const leaver = await jpeg(120, 160, GREEN);
+    const upload = rig.upload('S1.jpg', leaver);
+    await expect.poll(() => rig!.photos.photo('S1')?.source_sha256).toBe(sha256(leaver));
+    expect(rig.photos.purge('S1')).toBe(1);
+    held.release();
+    await upload;
+    expect(rig.photos.photo('S1')).toBeNull();
+    expect(existsSync(rig.photos.filePath(sha256(leaver), 'original'))).toBe(false);
+    expect(existsSync(rig.photos.filePath(sha256(leaver), 'profile'))).toBe(false);
+    await rig.photos.stop();
+  });
+});
+
+describe('an upload that fails after a broken one it replaced was taken back', () => {
+  let rig: PhotoRig | undefined;
+  afterEach(() => rig?.close());
+
+  it('gives its name back to the photo shown, not to the version taken back (no foreign-key error, no pending row left listed)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holdNext = false;
+    let reached!: () => void;
+    const holding = new Promise<void>((resolve) => (reached = resolve));
+    /** When the upload of `failing.sha` is listed: the broken one is taken back, then its bytes vanish. */
+    const failing = { sha: '', tempPath: '' };
+    rig = createRig('[photos]\nworkers = 1', {
+      afterStep: async (step, sha) => {
+        if (step === 'rendered' && holdNext) {
+          holdNext = false;
+          reached();
+          await gate;
+        }
+        if (step === 'listed' && sha === failing.sha) {
+          const view = rig!.photos.display('S1', 'profile').read();
+          release();
+          await expect(view).rejects.toMatchObject({ code: 'not_found' });
+          rmSync(failing.tempPath);
+        }
+      },
+    });
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const good = await jpeg(120, 160, GREEN);
+    await rig.upload('S1.jpg', good);
+    const first = await jpeg(100, 120, RED);
+    holdNext = true;
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+    await holding;
+    const bad = await undecodable();
+    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+    const next = await jpeg(110, 150, BLUE);
+    failing.sha = sha256(next);
+    failing.tempPath = rig.staged(next);
+    await expect(rig.photos.ingest({ tempPath: failing.tempPath, name: 'S1.jpg', account: 'district', origin: 'sftp' })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(rig.photos.photo('S1')?.source_sha256).toBe(sha256(good));
+    expect(rig.photos.folder.stat('S1.jpg')).toMatchObject({ size: good.length });
+    expect(rig.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM photo_versions WHERE state = 'pending'")!.n).toBe(0);
     await rig.photos.stop();
   });
 });

@@ -83,6 +83,9 @@ export function removeFile(d: PhotoDeps, name: string, account: string, version?
     if (version !== undefined && listingVersion(file) !== version) throw new AppError('conflict', `${name} was replaced by a newer upload since; the newer photo stays`);
     const localId = file.local_id;
     d.store.deleteFile(name);
+    // A photo shown before its pixels were decoded falls back, if undecodable, to the one it
+    // replaced: not to a file removed since (it stays removed).
+    d.store.dropUnlistedFallback(file.version_id);
     const current = d.store.current(localId);
     if (!current || current.version_id !== file.version_id) return { localId, outcome: 'current photo unchanged' };
     const other = d.store.newestFileOf(localId, name);
@@ -99,7 +102,8 @@ export function removeFile(d: PhotoDeps, name: string, account: string, version?
 
 /**
  * Keeps the newest `historyVersions` ready versions of a Local ID plus any version still
- * pointed at (current, listed); the rest go, their content to the trash. Caller holds the tx.
+ * pointed at (current, listed, what a queued render falls back to); the rest go, their content to
+ * the trash. Caller holds the tx.
  */
 export function pruneHistory(d: PhotoDeps, localId: string, now: string): void {
   const history = d.store.history(localId);

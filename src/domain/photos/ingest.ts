@@ -284,7 +284,15 @@ function discardPending(d: PhotoDeps, version: VersionRow, name: string, replace
     const listed = d.store.file(name);
     if (replaced && listed?.version_id === version.id) {
       if (replaced === NOT_LISTED) d.store.deleteFile(name);
-      else d.store.upsertFile(replaced);
+      else if (d.store.version(replaced.version_id)) d.store.upsertFile(replaced);
+      else {
+        // What it listed was taken back meanwhile (undecodable, renders.ts): the name goes to the
+        // photo shown again instead, as start-up gives it back when it drops an upload.
+        const before = d.store.newestReadyNamed(row.local_id, name);
+        if (before && d.store.current(row.local_id)?.version_id === before.id) {
+          d.store.upsertFile({ name, local_id: row.local_id, version_id: before.id, seq: before.seq, mtime: Math.floor(Date.parse(before.uploaded_at) / 1000), committed_at: nowIso() });
+        } else d.store.deleteFile(name);
+      }
     }
     if (shared) return;
     d.store.deleteFilesOf(version.id);

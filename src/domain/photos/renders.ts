@@ -24,13 +24,16 @@ export async function ensureDisplays(d: PhotoDeps, sha: string, options: { urgen
   // of it, and the queued one finds the files in place when its turn comes.
   if (!job || (options.urgent && !job.started)) {
     const next: RenderJob = { started: false, done: Promise.resolve() };
+    // NB: whoever waits for the overtaken job gets the urgent one's outcome, even when that one is
+    // over before this one's turn comes: rendering on its own after an undecodable photo was taken
+    // back, it would find the source gone (an error retried until the stop, not the refusal).
+    if (job) job.overtakenBy = next;
     next.done = (async () => {
       // NB: only the decoding and encoding hold a worker; the files' fsyncs (milliseconds of disk,
       // no CPU) run after it is handed on, or one render at a time would be half waiting.
       const outcome = await d.limiter.run(async () => {
         // An urgent render of the same photo took over while this one waited: no second decode.
-        const ahead = d.rendering.get(sha);
-        if (ahead && ahead !== next) return { ahead: ahead.done };
+        if (next.overtakenBy) return { ahead: next.overtakenBy.done };
         next.started = true;
         return { outputs: await render(d, sha) };
       }, options);
@@ -70,11 +73,16 @@ export async function ensureDisplaysFor(d: PhotoDeps, sha: string): Promise<void
 export interface RenderJob {
   started: boolean;
   done: Promise<void>;
+  /** An urgent job for the same content that went ahead of this one before it started. */
+  overtakenBy?: RenderJob;
 }
 
 /** Renders the display sizes of `sha` from its stored source; undefined when they are there already. */
 async function render(d: PhotoDeps, sha: string): Promise<Buffer[] | undefined> {
   if (d.files.hasDisplays(sha, SIZE_NAMES)) return undefined;
+  // Purged (retention) or pruned while it waited: its source is gone with it, and nothing is left
+  // to show. NB: the upload waiting for it would otherwise retry the missing file until the stop.
+  if (d.store.isUnused(sha)) return undefined;
   // NB: the source is read when the job runs, not when it is queued: a batch's queued renders
   // must not each hold an upload in memory.
   const source = await readFile(d.files.sourcePath(sha));
@@ -134,11 +142,16 @@ function dropUndecodable(d: PhotoDeps, sha: string, err: ImageDecodeError): void
         if (restore) d.store.setCurrent(v.local_id, restore.id, v.seq, now);
         else d.store.clearCurrent(v.local_id);
       }
+      // An upload queued after this one, undecodable too, falls back past it (S1 good, then two
+      // broken uploads: S1 shows the good one again, not the placeholder).
+      d.store.repointRenders(v.id, r.previous_version_id);
+      // NB: asked before its listings go: a name an SFTP client removed meanwhile stays removed.
+      const listed = d.store.file(v.file_name)?.version_id === v.id;
       d.store.deleteFilesOf(v.id);
       d.store.deleteVersion(v.id, sha, now);
       // The name lists the photo it listed before this upload again, when that is the one shown.
       const before = d.store.newestReadyNamed(v.local_id, v.file_name);
-      if (before && before.id === restore?.id && !d.store.file(v.file_name)) {
+      if (listed && before && before.id === restore?.id && !d.store.file(v.file_name)) {
         d.store.upsertFile({ name: v.file_name, local_id: v.local_id, version_id: before.id, seq: before.seq, mtime: Math.floor(Date.parse(before.uploaded_at) / 1000), committed_at: now });
       }
       out.push({ version: v, origin: r.origin });
