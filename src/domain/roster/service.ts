@@ -37,7 +37,7 @@ const CLEAR_CHUNK = 2000;
  * The appliance database's page cache (KiB) while an import runs: it reads and writes each page
  * about once a step, so a larger cache only holds pages it is done with (measured with 100,000
  * rows: 4 MB costs no CPU against 16 MB, under Node and Deno, and the import's peak RSS is
- * 12-25 MB lower). The connection gets its usual cache back afterwards.
+ * 11-27 MiB lower: docs/BENCHMARKS.md). The connection gets its usual cache back afterwards.
  */
 const IMPORT_PAGE_CACHE_KIB = 4000;
 
@@ -426,7 +426,7 @@ export class RosterService {
     approval?: { id: number; actor: string },
   ): Promise<ImportDetail> {
     const cfg = this.config;
-    const { tx, users, imports, importChanges } = this.storage;
+    const { tx, imports } = this.storage;
     const deactivateMissing = parsed.fullExport && cfg.deactivate_missing.includes(kind);
     let plan: Plan;
     try {
