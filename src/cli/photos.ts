@@ -59,7 +59,7 @@ export const photosCommand: Command = {
         return 0;
       }
       if (action === 'export') {
-        const plan = app.ctx.exports.plan(exportRequest!);
+        const plan = await app.ctx.exports.ready(app.ctx.exports.plan(exportRequest!));
         const target = resolve(rest[0]!);
         const actor = `cli:${userInfo().username}`;
         if (target.toLowerCase().endsWith('.zip')) await app.ctx.exports.writeZipFile(plan, target, actor);

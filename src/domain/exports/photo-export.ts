@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, isAppError } from '../../shared/errors.ts';
 import type { ExportFilter, ExportRow, ExportStore } from '../../storage/export-store.ts';
 import type { AuditLog } from '../audit/audit.ts';
 import type { PhotoService } from '../photos/service.ts';
@@ -72,6 +72,20 @@ export function createPhotoExports(store: ExportStore, photos: PhotoService, aud
 
   return {
     plan,
+
+    /**
+     * `p` once every display image it names is made: a photo shown before its render is rendered
+     * now, ahead of the queue. One taken back meanwhile (undecodable) gives way to the photo shown
+     * again: the plan is made afresh, so the export never breaks off in the middle for it.
+     */
+    async ready(p: ExportPlan): Promise<ExportPlan> {
+      if (p.request.size === 'original') return p;
+      const made = await Promise.allSettled(p.entries.map(({ row }) => photos.readyFile(row.source_sha256, p.request.size)));
+      const failed = made.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+      const other = failed.find((err) => !isAppError(err, 'not_found'));
+      if (other) throw other;
+      return failed.length ? plan(p.request) : p;
+    },
 
     /**
      * The zip as a stream: `{LocalID}.jpg` per photo, then `idlink.txt`. Files are read one at

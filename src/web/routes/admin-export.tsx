@@ -25,8 +25,8 @@ export function adminExportRoutes(exports: PhotoExports, options: () => FilterOp
       }
       return c.html(<ExportPage user={c.get('user')!} path={c.req.path} options={options()} raw={raw} plan={plan} error={error} />, error ? 400 : 200);
     })
-    .get('/photos.zip', (c) => {
-      const plan = exports.plan(parseExportRequest(rawOf((n) => c.req.query(n))));
+    .get('/photos.zip', async (c) => {
+      const plan = await exports.ready(exports.plan(parseExportRequest(rawOf((n) => c.req.query(n)))));
       const stream = exports.zipStream(plan, { actor: c.get('user')!.username, to: 'a web download', ip: c.get('ip') });
       c.header('Content-Type', 'application/zip');
       c.header('Content-Disposition', `attachment; filename="idphotos-${new Date().toISOString().slice(0, 10)}.zip"`);
