@@ -4,7 +4,7 @@ import { AppError, errorMessage } from '../../shared/errors.ts';
 import { nowIso, type PhotoDeps } from './deps.ts';
 import { FORMAT_NAMES, type PhotoFormat } from './formats.ts';
 import { emptyTrash } from './history.ts';
-import { recordRejection } from './rejections.ts';
+import { keepRejection, logRejection } from './rejections.ts';
 import { SIZE_NAMES, SIZE_PIXELS, type DisplaySize } from './sizes.ts';
 
 /**
@@ -154,13 +154,16 @@ function dropUndecodable(d: PhotoDeps, sha: string, err: ImageDecodeError): void
       if (listed && before && before.id === restore?.id && !d.store.file(v.file_name)) {
         d.store.upsertFile({ name: v.file_name, local_id: v.local_id, version_id: before.id, seq: before.seq, mtime: Math.floor(Date.parse(before.uploaded_at) / 1000), committed_at: now });
       }
-      out.push({ version: v, origin: r.origin });
+      // NB: in the same transaction: a crash cannot take a photo back without its refusal.
+      const refusal = { name: v.file_name, localId: v.local_id, account: v.account, remoteAddress: v.remote_address, origin: r.origin, bytes: v.bytes, reason: decodeReason(v.format as PhotoFormat, err) };
+      keepRejection(d, refusal);
+      out.push(refusal);
     }
     return out;
   });
-  for (const { version: v, origin } of dropped) {
-    d.current.refresh(v.local_id);
-    recordRejection(d, { name: v.file_name, localId: v.local_id, account: v.account, remoteAddress: v.remote_address, origin, bytes: v.bytes, reason: decodeReason(v.format as PhotoFormat, err) });
+  for (const refusal of dropped) {
+    d.current.refresh(refusal.localId);
+    logRejection(d, refusal);
   }
   emptyTrash(d);
 }
