@@ -134,6 +134,28 @@ function armedRig(toml = '[photos]\nworkers = 1'): { rig: PhotoRig; arm: () => v
   return { rig, arm: () => (armed = true), release, reached };
 }
 
+/**
+ * S1 has `good` under `goodName`; an undecodable S1.jpg is then shown while the only worker is
+ * held (rendering S2's photo), so its render waits; `meanwhile` runs; then every render finishes.
+ */
+async function brokenUploadWaiting(held: ReturnType<typeof armedRig>, goodName: string, good: Buffer, meanwhile: (rig: PhotoRig) => void = () => {}): Promise<void> {
+  const { rig } = held;
+  await rig.photos.start();
+  rig.addUser('S1');
+  rig.addUser('S2');
+  await rig.upload(goodName, good);
+  const first = await jpeg(100, 120, RED);
+  held.arm();
+  await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
+  await held.reached;
+  const bad = await undecodable();
+  await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+  meanwhile(rig);
+  held.release();
+  await expect.poll(() => rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
+  await rig.photos.stop();
+}
+
 describe('taking an undecodable photo back', () => {
   let rig: PhotoRig | undefined;
   afterEach(() => rig?.close());
@@ -192,20 +214,8 @@ describe('taking an undecodable photo back', () => {
   it('an undecodable upload does not push the photo it replaced out of a short history', async () => {
     const held = armedRig('[photos]\nworkers = 1\nhistory_versions = 1');
     rig = held.rig;
-    await rig.photos.start();
-    rig.addUser('S1');
-    rig.addUser('S2');
     const good = await jpeg(120, 160, GREEN);
-    await rig.upload('S1.jpg', good);
-    const first = await jpeg(100, 120, RED);
-    held.arm();
-    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
-    await held.reached;
-    const bad = await undecodable();
-    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
-    held.release();
-    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
-    await rig.photos.stop();
+    await brokenUploadWaiting(held, 'S1.jpg', good);
     expect(rig.photos.photo('S1')).toMatchObject({ source_sha256: sha256(good) });
     expect(rig.photos.folder.stat('S1.jpg')).toMatchObject({ size: good.length });
     expect(existsSync(rig.photos.filePath(sha256(good), 'original'))).toBe(true);
@@ -214,22 +224,7 @@ describe('taking an undecodable photo back', () => {
   it('a file removed over SFTP while its undecodable upload waited to render stays removed', async () => {
     const held = armedRig();
     rig = held.rig;
-    await rig.photos.start();
-    rig.addUser('S1');
-    rig.addUser('S2');
-    const good = await jpeg(120, 160, GREEN);
-    await rig.upload('S1.jpg', good);
-    const first = await jpeg(100, 120, RED);
-    held.arm();
-    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
-    await held.reached;
-    const bad = await undecodable();
-    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
-    rig.photos.folder.remove('S1.jpg', 'district');
-    held.release();
-    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
-    await rig.photos.stop();
-    expect(rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
+    await brokenUploadWaiting(held, 'S1.jpg', await jpeg(120, 160, GREEN), (r) => r.photos.folder.remove('S1.jpg', 'district'));
     expect(rig.photos.rejected()[0]).toMatchObject({ file_name: 'S1.jpg' });
     expect(rig.photos.folder.list().map((f) => f.name)).toEqual(['S2.jpg']);
     expect(rig.photos.photo('S1')).toBeNull();
@@ -238,21 +233,7 @@ describe('taking an undecodable photo back', () => {
   it('a photo whose file was removed over SFTP is not shown again when the upload that replaced it is taken back', async () => {
     const held = armedRig();
     rig = held.rig;
-    await rig.photos.start();
-    rig.addUser('S1');
-    rig.addUser('S2');
-    const good = await png(120, 160, GREEN);
-    await rig.upload('S1.png', good);
-    const first = await jpeg(100, 120, RED);
-    held.arm();
-    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
-    await held.reached;
-    const bad = await undecodable();
-    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
-    rig.photos.folder.remove('S1.png', 'district');
-    held.release();
-    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n, { timeout: 30_000 }).toBe(0);
-    await rig.photos.stop();
+    await brokenUploadWaiting(held, 'S1.png', await png(120, 160, GREEN), (r) => r.photos.folder.remove('S1.png', 'district'));
     expect(rig.photos.rejected()[0]).toMatchObject({ file_name: 'S1.jpg' });
     expect(rig.photos.folder.list().map((f) => f.name)).toEqual(['S2.jpg']);
     // As if the broken upload had never come: removing S1.png left S1 without a photo.
