@@ -21,7 +21,7 @@ import { SIZE_NAMES, SIZE_PIXELS, type DisplaySize } from './sizes.ts';
 export async function ensureDisplays(d: PhotoDeps, sha: string, options: { urgent?: boolean } = {}): Promise<void> {
   let job = d.rendering.get(sha);
   // NB: a viewer does not wait for a render still queued at the back: an urgent one starts ahead
-  // of it, and the queued one finds the files in place when its turn comes.
+  // of it, and the queued one takes the urgent one's outcome when its turn comes.
   if (!job || (options.urgent && !job.started)) {
     const next: RenderJob = { started: false, done: Promise.resolve() };
     // NB: whoever waits for the overtaken job gets the urgent one's outcome, even when that one is
