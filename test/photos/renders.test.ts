@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, unlinkSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/domain/audit/audit.ts';
@@ -67,6 +67,28 @@ describe('display images after the photo is shown', () => {
     // NB: a render's row goes once its files and folder are fsynced, just after they appear.
     await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
     await rig.photos.stop();
+  });
+
+  it("a stop waits for a viewer's render that is running, so it never meets a closed database", async () => {
+    const held = armedRig();
+    rig = held.rig;
+    await rig.photos.start();
+    rig.addUser('S1');
+    const bytes = await jpeg(120, 160, GREEN);
+    await rig.upload('S1.jpg', bytes);
+    // Its display files gone: only the viewer's request renders them again.
+    for (const size of SIZES) unlinkSync(rig.photos.filePath(sha256(bytes), size));
+    held.arm();
+    const view = rig.photos.display('S1', 'profile').read();
+    await held.reached;
+    let stopped = false;
+    const stop = rig.photos.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stopped).toBe(false);
+    held.release();
+    await stop;
+    expect(closeTo(await centreColour(await view), GREEN)).toBe(true);
+    expect(SIZES.every((size) => existsSync(rig!.photos.filePath(sha256(bytes), size)))).toBe(true);
   });
 
   it('undecodable pixels found after the photo was shown: the photo it replaced (under another name) is shown again', async () => {

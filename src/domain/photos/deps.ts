@@ -37,6 +37,8 @@ export interface PhotoDeps {
   holders: Map<number, number>;
   /** Aborted when the service stops: queued renders are left for the next start (`photo_renders`). */
   closing: AbortSignal;
+  /** Work the service's stop waits for (it closes no database under a running render). */
+  track<T>(work: Promise<T>): Promise<T>;
   hooks?: { afterStep?(step: CommitStep, sha: string): void | Promise<void> };
 }
 

@@ -62,7 +62,8 @@ export async function readDisplay(d: PhotoDeps, sha: string, size: DisplaySize):
 /** `ensureDisplays` for someone waiting to see the result: urgent, and a decoding failure as an AppError. */
 export async function ensureDisplaysFor(d: PhotoDeps, sha: string): Promise<void> {
   try {
-    await ensureDisplays(d, sha, { urgent: true });
+    // NB: tracked: a viewer's render still running at a stop is waited for like an upload's.
+    await d.track(ensureDisplays(d, sha, { urgent: true }));
   } catch (err) {
     if (err instanceof ImageDecodeError) throw new AppError('not_found', 'this photo could not be decoded and was taken back (the refused uploads list says why): the previous photo is shown again');
     throw err;

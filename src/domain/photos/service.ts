@@ -116,6 +116,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
   configureImaging({ threadsPerImage: 1 });
   const store = options.storage.photos;
   const closing = new AbortController();
+  const { track, settled } = createInFlight();
   const d: PhotoDeps = {
     store,
     current: createCurrentPhotos(store),
@@ -131,10 +132,10 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     rendering: new Map(),
     holders: new Map(),
     closing: closing.signal,
+    track,
     hooks: options.hooks,
   };
   const placeholder = createPlaceholder();
-  const { track, settled } = createInFlight();
 
   return {
     folder: createPhotoFolder(d, (req, options) => track(ingestPhoto(d, req, options))),
