@@ -1,4 +1,5 @@
 import { AppError, errorMessage } from '../../shared/errors.ts';
+import type { VersionRow } from '../../storage/photo-store.ts';
 import { nowIso, type PhotoDeps } from './deps.ts';
 import { SIZE_NAMES } from './sizes.ts';
 
@@ -69,6 +70,14 @@ export function restoreVersion(d: PhotoDeps, localId: string, versionId: number,
  */
 export function listingVersion(file: { version_id: number; seq: number }): string {
   return `${file.version_id}.${file.seq}`;
+}
+
+/**
+ * Lists `name` again for a kept version (the photo a dropped or refused upload had replaced), with
+ * that version's own sequence number and upload time. Caller holds the tx and has decided it should.
+ */
+export function listAgain(d: PhotoDeps, name: string, version: VersionRow, now: string): void {
+  d.store.upsertFile({ name, local_id: version.local_id, version_id: version.id, seq: version.seq, mtime: Math.floor(Date.parse(version.uploaded_at) / 1000), committed_at: now });
 }
 
 /**

@@ -7,7 +7,7 @@ import type { FileRow, RenderRow, VersionRow } from '../../storage/photo-store.t
 import { nowIso, type PhotoDeps } from './deps.ts';
 import { FORMAT_NAMES, checkComplete, sniffFormat, type PhotoFormat } from './formats.ts';
 import { nearMisses, unmatchedReason, type Hint } from './hints.ts';
-import { emptyTrash, pruneHistory } from './history.ts';
+import { emptyTrash, listAgain, pruneHistory } from './history.ts';
 import { parsePhotoName } from './names.ts';
 import { decodeReason, ensureDisplays } from './renders.ts';
 import { recordRejection } from './rejections.ts';
@@ -290,7 +290,7 @@ function discardPending(d: PhotoDeps, version: VersionRow, name: string, replace
         // photo shown again instead, as start-up gives it back when it drops an upload.
         const before = d.store.newestReadyNamed(row.local_id, name);
         if (before && d.store.current(row.local_id)?.version_id === before.id) {
-          d.store.upsertFile({ name, local_id: row.local_id, version_id: before.id, seq: before.seq, mtime: Math.floor(Date.parse(before.uploaded_at) / 1000), committed_at: nowIso() });
+          listAgain(d, name, before, nowIso());
         } else d.store.deleteFile(name);
       }
     }

@@ -1,6 +1,6 @@
 import { isAlive } from '../../storage/photo-files.ts';
 import { nowIso, type PhotoDeps } from './deps.ts';
-import { emptyTrash } from './history.ts';
+import { emptyTrash, listAgain } from './history.ts';
 import { activate } from './ingest.ts';
 
 export interface ReconcileReport {
@@ -34,7 +34,7 @@ export async function reconcilePhotos(d: PhotoDeps): Promise<ReconcileReport> {
         // was not current (S1.png beside S1.jpg) stays in the history, its name unlisted.
         const before = d.store.newestReadyNamed(v.local_id, v.file_name);
         if (before && d.store.current(v.local_id)?.version_id === before.id && !d.store.file(v.file_name)) {
-          d.store.upsertFile({ name: v.file_name, local_id: v.local_id, version_id: before.id, seq: before.seq, mtime: Math.floor(Date.parse(before.uploaded_at) / 1000), committed_at: nowIso() });
+          listAgain(d, v.file_name, before, nowIso());
         }
         d.store.deleteVersion(v.id, v.source_sha256, nowIso());
       });

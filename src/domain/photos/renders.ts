@@ -3,7 +3,7 @@ import { ImageDecodeError, renderDisplayImages } from '../../imaging/images.ts';
 import { AppError, errorMessage } from '../../shared/errors.ts';
 import { nowIso, type PhotoDeps } from './deps.ts';
 import { FORMAT_NAMES, type PhotoFormat } from './formats.ts';
-import { emptyTrash } from './history.ts';
+import { emptyTrash, listAgain } from './history.ts';
 import { keepRejection, logRejection } from './rejections.ts';
 import { SIZE_NAMES, SIZE_PIXELS, type DisplaySize } from './sizes.ts';
 
@@ -153,7 +153,7 @@ function dropUndecodable(d: PhotoDeps, sha: string, err: ImageDecodeError): void
       // The name lists the photo it listed before this upload again, when that is the one shown.
       const before = d.store.newestReadyNamed(v.local_id, v.file_name);
       if (listed && before && before.id === restore?.id && !d.store.file(v.file_name)) {
-        d.store.upsertFile({ name: v.file_name, local_id: v.local_id, version_id: before.id, seq: before.seq, mtime: Math.floor(Date.parse(before.uploaded_at) / 1000), committed_at: now });
+        listAgain(d, v.file_name, before, now);
       }
       // NB: in the same transaction: a crash cannot take a photo back without its refusal.
       const refusal = { name: v.file_name, localId: v.local_id, account: v.account, remoteAddress: v.remote_address, origin: r.origin, bytes: v.bytes, reason: decodeReason(v.format as PhotoFormat, err) };
