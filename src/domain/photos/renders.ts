@@ -53,14 +53,18 @@ export async function ensureDisplays(d: PhotoDeps, sha: string, options: { urgen
  * there yet. Undecodable pixels: the photo was taken back, and the viewer is told so.
  */
 export async function readDisplay(d: PhotoDeps, sha: string, size: DisplaySize): Promise<Buffer> {
-  // NB: asked before the read, in the caller's turn: the render is queued at once (a viewer's
-  // request is not overtaken by queued renders while a failed read comes back).
-  if (!d.files.hasDisplays(sha, [size])) await ensureDisplaysFor(d, sha);
+  await displayReady(d, sha, size);
   return d.files.readDisplay(sha, size);
 }
 
-/** `ensureDisplays` for someone waiting to see the result: urgent, and a decoding failure as an AppError. */
-export async function ensureDisplaysFor(d: PhotoDeps, sha: string): Promise<void> {
+/**
+ * Resolves once the display image `size` of `sha` is on disk: rendered now, urgent, when it is not.
+ * A decoding failure comes as an AppError for whoever waits to see the result.
+ */
+export async function displayReady(d: PhotoDeps, sha: string, size: DisplaySize): Promise<void> {
+  // NB: asked in the caller's turn: the render is queued at once (a viewer's request is not
+  // overtaken by queued renders while a failed read comes back).
+  if (d.files.hasDisplays(sha, [size])) return;
   try {
     // NB: tracked: a viewer's render still running at a stop is waited for like an upload's.
     await d.track(ensureDisplays(d, sha, { urgent: true }));

@@ -13,7 +13,7 @@ import { createPhotoFolder } from './folder.ts';
 import { historyOf, photoSummary, purgeLocalId, restoreVersion, type PhotoSummary, type VersionSummary } from './history.ts';
 import { ingestPhoto, type IngestRequest, type IngestResult } from './ingest.ts';
 import { createLimiter } from './limiter.ts';
-import { ensureDisplaysFor, readDisplay, resumeRenders } from './renders.ts';
+import { displayReady, readDisplay, resumeRenders } from './renders.ts';
 import { createPlaceholder } from './placeholder.ts';
 import { reconcilePhotos, type ReconcileReport } from './reconcile.ts';
 import { rejectedUploads, unmatchedPhotos, uploadsNotShownFor, type RejectedItem, type UnmatchedItem, type UploadsNotShown } from './review.ts';
@@ -205,7 +205,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     filePath: (sha, size) => (size === 'original' ? d.files.sourcePath(sha) : d.files.displayPath(sha, size)),
     async readyFile(sha, size) {
       if (size === 'original') return d.files.sourcePath(sha);
-      if (!d.files.hasDisplays(sha, [size])) await ensureDisplaysFor(d, sha);
+      await displayReady(d, sha, size);
       return d.files.displayPath(sha, size);
     },
     unmatched: (limit = 500) => unmatchedPhotos(d, limit),
