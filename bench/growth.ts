@@ -28,6 +28,7 @@ import { DISPLAY_SIZES } from '../src/domain/photos/sizes.ts';
 import { MAX_ROWS } from '../src/domain/roster/parse-roster.ts';
 import { makeRosterCsv } from './roster-csv.ts';
 import { reportTarget } from './targets-lib.ts';
+import { benchSignIn } from './web-lib.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -152,7 +153,7 @@ async function measureSize(n: number, exe: string, hash: string, pool: string[][
     try {
       await new Promise((r) => setTimeout(r, 1000));
       const rssMib = rssOf(server.pid) / 1024;
-      const cookie = await signIn(server.base);
+      const cookie = await benchSignIn(server.base, 'staff', PASSWORD);
       const ids = (count: number, seed: number) => Array.from({ length: count }, (_, i) => localId(((i * 7919 + seed) * 104729) % n));
       const searchP95 = await step('searches', () => p95(server.base, cookie, searchPaths(REQUESTS, n)));
       const imageP95 = await step('images', () => p95(server.base, cookie, ids(REQUESTS, 3).map((id) => `/photos/${id}?size=profile`)));
@@ -291,18 +292,6 @@ async function p95(base: string, cookie: string, paths: string[]): Promise<numbe
   }
   ms.sort((a, b) => a - b);
   return ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.95) - 1)]!;
-}
-
-async function signIn(base: string): Promise<string> {
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username: 'staff', password: PASSWORD }),
-  });
-  const cookie = res.headers.get('set-cookie');
-  if (res.status !== 303 || !cookie) throw new Error(`sign-in failed: ${res.status}`);
-  return cookie.split(';')[0]!;
 }
 
 /** `exe serve`, from exec until `/healthz` answers 200 (polled every 2 ms, as bench/startup.mjs does). */

@@ -26,13 +26,13 @@ export async function startBenchApp(): Promise<{ app: App; base: string; dir: st
   };
 }
 
-/** Signs in like the browser form does and returns the Cookie header value. */
-export async function benchSignIn(base: string): Promise<string> {
+/** Signs in like the browser form does and returns the Cookie header value (the bench account unless told). */
+export async function benchSignIn(base: string, username = 'bench', password = BENCH_PASSWORD): Promise<string> {
   const res = await fetch(`${base}/login`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username: 'bench', password: BENCH_PASSWORD }),
+    body: new URLSearchParams({ username, password }),
   });
   const cookie = res.headers.get('set-cookie');
   if (res.status !== 303 || !cookie) throw new Error(`sign-in failed: ${res.status}`);
