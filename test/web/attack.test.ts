@@ -11,7 +11,7 @@ import { applianceToml } from '../../scripts/proof/lib/appliance-toml.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import { openDatabase } from '../../src/storage/db.ts';
-import { PASSWORDS } from './helpers.ts';
+import { PASSWORDS, SITE_ACCOUNTS } from './helpers.ts';
 
 // Regression tests for the outside attack of issue 12 on the web viewer (findings 6 to 8),
 // over real HTTP against the real appliance on 127.0.0.1:0, from several loopback addresses.
@@ -26,10 +26,7 @@ beforeAll(async () => {
     dataDir: 'data',
     logLevel: 'silent',
     webToml: 'login_max_failures = 30\nlogin_concurrent_checks = 1',
-    webAccounts: [
-      { username: 'admin', password: PASSWORDS.admin, role: 'admin' },
-      { username: 'desk', password: PASSWORDS.desk, role: 'staff' },
-    ],
+    webAccounts: SITE_ACCOUNTS,
   });
   app = await createApp(parseConfig(toml, '', dir));
   port = (await app.start()).webPort;

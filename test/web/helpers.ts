@@ -3,11 +3,18 @@ import type { App } from '../../src/app.ts';
 import type { Db } from '../../src/storage/db.ts';
 import type { WebEnv } from '../../src/web/env.ts';
 import { startRig } from '../rig.ts';
+import type { WebAccountSpec } from '../../scripts/proof/lib/appliance-toml.ts';
 
 // Quiet logs in tests unless asked for; set before the first logger is made.
 process.env.IDPHOTOS_LOG_LEVEL ??= 'warn';
 
 export const PASSWORDS = { admin: 'admin-pass-1234', desk: 'desk-pass-5678' } as const;
+
+/** The web accounts of a test site: an admin and a staff member at the front desk. */
+export const SITE_ACCOUNTS: WebAccountSpec[] = [
+  { username: 'admin', password: PASSWORDS.admin, role: 'admin' },
+  { username: 'desk', password: PASSWORDS.desk, role: 'staff' },
+];
 
 export interface TestSite {
   app: App;
@@ -26,10 +33,7 @@ export async function createTestSite(extraToml = ''): Promise<TestSite> {
     prefix: 'idphotos-web-',
     logLevel: 'silent',
     webToml: extraToml,
-    webAccounts: [
-      { username: 'admin', password: PASSWORDS.admin, role: 'admin' },
-      { username: 'desk', password: PASSWORDS.desk, role: 'staff' },
-    ],
+    webAccounts: SITE_ACCOUNTS,
     stopGraceMs: 100,
   });
   return { app: rig.app, web: rig.web, db: rig.db, dir: rig.dir, close: () => rig.close() };

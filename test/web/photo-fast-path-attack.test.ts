@@ -13,7 +13,7 @@ import { displayCacheOf } from '../../src/web/display-cache.ts';
 import { photoFastPath } from '../../src/web/photo-fast-path.ts';
 import { startWebServer } from '../../src/web/server.ts';
 import { startRig, type Rig } from '../rig.ts';
-import { addUsers, PASSWORDS, signIn, type Session } from './helpers.ts';
+import { addUsers, PASSWORDS, SITE_ACCOUNTS, signIn, type Session } from './helpers.ts';
 import { portraitJpeg } from './portraits.ts';
 
 /** Raw bytes to a fresh socket (no half-close), read until the server closes it: each response's status and headers. */
@@ -86,10 +86,7 @@ describe('GET /photos/{id} fast path, attacked', () => {
       logLevel: 'silent',
       listen: true,
       webToml: 'public_url = "https://photos.district.example"',
-      webAccounts: [
-        { username: 'admin', password: PASSWORDS.admin, role: 'admin' },
-        { username: 'desk', password: PASSWORDS.desk, role: 'staff' },
-      ],
+      webAccounts: SITE_ACCOUNTS,
       stopGraceMs: 100,
     });
     for (const [i, id] of ['A1', 'A2', 'A3'].entries()) await addPhoto(id, i + 3);

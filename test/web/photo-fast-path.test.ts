@@ -5,7 +5,7 @@ import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoFastPath } from '../../src/web/photo-fast-path.ts';
 import { startRig, type Rig } from '../rig.ts';
-import { addUsers, PASSWORDS, signIn, type Session } from './helpers.ts';
+import { addUsers, PASSWORDS, SITE_ACCOUNTS, signIn, type Session } from './helpers.ts';
 import { portraitJpeg } from './portraits.ts';
 
 /**
@@ -36,10 +36,7 @@ describe('GET /photos/{id} fast path', () => {
       prefix: 'idphotos-fast-',
       logLevel: 'silent',
       listen: true,
-      webAccounts: [
-        { username: 'admin', password: PASSWORDS.admin, role: 'admin' },
-        { username: 'desk', password: PASSWORDS.desk, role: 'staff' },
-      ],
+      webAccounts: SITE_ACCOUNTS,
       stopGraceMs: 100,
     });
     addUsers(rig.db, [
