@@ -18,24 +18,50 @@ async function undecodable(): Promise<Buffer> {
   return bytes;
 }
 
-/** A rig whose first render stops before it writes its files until `release` (one worker); `order` lists the renders as they finish decoding. */
-function heldRig(): { rig: PhotoRig; release: () => void; reached: Promise<void>; order: string[] } {
+/**
+ * A rig (one worker unless `toml` says otherwise) whose first render once armed stops before it
+ * writes its files until `release`; `heldRig()` is armed from the start. `order` lists the renders
+ * as they finish decoding.
+ */
+function armedRig(toml = '[photos]\nworkers = 1', armedAtStart = false): { rig: PhotoRig; arm: () => void; release: () => void; reached: Promise<void>; order: string[] } {
   const order: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let reach!: () => void;
   const reached = new Promise<void>((resolve) => (reach = resolve));
-  let held = false;
-  const rig = createRig('[photos]\nworkers = 1', {
+  let armed = armedAtStart;
+  const rig = createRig(toml, {
     afterStep: async (step, sha) => {
-      if (step === 'rendered') order.push(sha);
-      if (step !== 'rendered' || held) return;
-      held = true;
+      if (step !== 'rendered') return;
+      order.push(sha);
+      if (!armed) return;
+      armed = false;
       reach();
       await gate;
     },
   });
-  return { rig, release, reached, order };
+  return { rig, arm: () => (armed = true), release, reached, order };
+}
+
+const heldRig = () => armedRig(undefined, true);
+
+/**
+ * S2's photo takes the only worker and is held there; then S1 gets a good photo (`old`) and an
+ * undecodable one after it, both shown and both waiting to render.
+ */
+async function oldThenBroken(held: ReturnType<typeof armedRig>): Promise<{ old: Buffer; bad: Buffer; other: Buffer }> {
+  const { rig } = held;
+  await rig.photos.start();
+  rig.addUser('S1');
+  rig.addUser('S2');
+  const other = await jpeg(100, 120, RED);
+  await rig.photos.folder.commit({ tempPath: rig.staged(other), name: 'S2.jpg', size: other.length, account: 'district' });
+  await held.reached;
+  const old = await jpeg(100, 120, GREEN);
+  await rig.photos.folder.commit({ tempPath: rig.staged(old), name: 'S1.jpg', size: old.length, account: 'district' });
+  const bad = await undecodable();
+  await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+  return { old, bad, other };
 }
 
 describe('display images after the photo is shown', () => {
@@ -108,18 +134,7 @@ describe('display images after the photo is shown', () => {
   it('a viewer who asks for an undecodable photo before its render is told it was taken back, and then sees the one before', async () => {
     const held = heldRig();
     rig = held.rig;
-    await rig.photos.start();
-    rig.addUser('S1');
-    rig.addUser('S2');
-    const first = await jpeg(100, 120, RED);
-    // Takes the only worker and holds it, so the two uploads below wait to render.
-    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S2.jpg', size: first.length, account: 'district' });
-    await held.reached;
-    const old = await jpeg(100, 120, GREEN);
-    await rig.photos.folder.commit({ tempPath: rig.staged(old), name: 'S1.jpg', size: old.length, account: 'district' });
-    const bad = await undecodable();
-    const badUpload = rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
-    await badUpload;
+    const { old, bad } = await oldThenBroken(held);
     expect(rig.photos.photo('S1')?.source_sha256).toBe(sha256(bad));
     const view = rig.photos.display('S1', 'profile').read();
     held.release();
@@ -136,24 +151,6 @@ async function undecodableToo(): Promise<Buffer> {
   const bytes = await undecodable();
   bytes[bytes.length - 100] ^= 0x01;
   return bytes;
-}
-
-/** A rig whose first render after `arm()` stops before it writes its files until `release`. */
-function armedRig(toml = '[photos]\nworkers = 1'): { rig: PhotoRig; arm: () => void; release: () => void; reached: Promise<void> } {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let reach!: () => void;
-  const reached = new Promise<void>((resolve) => (reach = resolve));
-  let armed = false;
-  const rig = createRig(toml, {
-    afterStep: async (step) => {
-      if (step !== 'rendered' || !armed) return;
-      armed = false;
-      reach();
-      await gate;
-    },
-  });
-  return { rig, arm: () => (armed = true), release, reached };
 }
 
 /**
@@ -335,16 +332,7 @@ describe('an upload that fails after a broken one it replaced was taken back', (
   it('an export asked for while an undecodable photo waits for its render holds the photo shown again, whole', async () => {
     const held = heldRig();
     rig = held.rig;
-    await rig.photos.start();
-    rig.addUser('S1');
-    rig.addUser('S2');
-    const other = await jpeg(100, 120, RED);
-    await rig.photos.folder.commit({ tempPath: rig.staged(other), name: 'S2.jpg', size: other.length, account: 'district' });
-    await held.reached;
-    const old = await jpeg(100, 120, GREEN);
-    await rig.photos.folder.commit({ tempPath: rig.staged(old), name: 'S1.jpg', size: old.length, account: 'district' });
-    const bad = await undecodable();
-    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+    const { old, bad, other } = await oldThenBroken(held);
     const audit = createAuditLog(rig.storage.audit);
     const exports = createPhotoExports(rig.storage.exports, rig.photos, audit);
     const asked = exports.plan(parseExportRequest({ size: 'full' }));

@@ -5,7 +5,7 @@ import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoFastPath } from '../../src/web/photo-fast-path.ts';
 import { startRig, type Rig } from '../rig.ts';
-import { addUsers, PASSWORDS, SITE_ACCOUNTS, signIn, type Session } from './helpers.ts';
+import { addUsers, SITE_ACCOUNTS, signIn, type Session } from './helpers.ts';
 import { portraitJpeg } from './portraits.ts';
 
 /**
