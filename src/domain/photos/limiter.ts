@@ -26,11 +26,11 @@ export function createLimiter(limit: number, closing?: AbortSignal): Limiter {
     for (const wake of waiting.splice(0)) wake(false);
   });
   const stopped = () => new AppError('unavailable', 'the appliance is stopping; this photo is finished at the next start');
+  /** Hands a freed slot to the next waiting task (one slot is freed at a time). */
   const startWaiting = () => {
-    while (waiting.length && active < limit) {
-      active++;
-      waiting.shift()!(true);
-    }
+    if (!waiting.length || active >= limit) return;
+    active++;
+    waiting.shift()!(true);
   };
   return {
     get size() {
