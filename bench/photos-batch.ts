@@ -75,8 +75,8 @@ function cpuSeconds(pid: number): number {
 /**
  * Seconds from now until every photo is current (`visible`: what the viewer shows) and until every
  * current photo has all its display files on disk (`ready`). NB: polled cheaply (a count every
- * 2 ms, then only the files still missing every 10 ms): this process shares the two cores with
- * the renders it waits for.
+ * 2 ms, then every 10 ms the files of the oldest photos up to the first one not rendered yet):
+ * this process shares the two cores with the renders it waits for.
  */
 async function afterBatch(app: Appliance): Promise<{ visible: number; ready: number }> {
   const started = performance.now();
@@ -86,9 +86,10 @@ async function afterBatch(app: Appliance): Promise<{ visible: number; ready: num
   try {
     while (db.get<{ n: number }>('SELECT count(*) AS n FROM photos')!.n < COUNT) await new Promise((r) => setTimeout(r, 2));
     const visible = (performance.now() - started) / 1000;
-    let missing = db.all<{ sha: string }>('SELECT v.source_sha256 AS sha FROM photos p JOIN photo_versions v ON v.id = p.version_id').map((r) => r.sha);
+    // Oldest first, as they are rendered: each poll looks at the files up to the first one missing.
+    const missing = db.all<{ sha: string }>('SELECT v.source_sha256 AS sha FROM photos p JOIN photo_versions v ON v.id = p.version_id ORDER BY v.seq').map((r) => r.sha);
     for (;;) {
-      missing = missing.filter((sha) => !sizes.every((size) => existsSync(path(sha, size))));
+      while (missing.length && sizes.every((size) => existsSync(path(missing[0]!, size)))) missing.shift();
       if (missing.length === 0) return { visible, ready: (performance.now() - started) / 1000 };
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -13,10 +13,12 @@ describe('a batch of uploads through the SFTP-facing folder', () => {
 
   it('acknowledges each photo once durable, listed and shown; a stop leaves queued renders for the next start, which does not bring back one removed meanwhile', async () => {
     // The first render is held before it writes its files until the stop has begun, so the other
-    // eleven are still queued behind the single worker when it comes.
+    // eleven are still queued behind the single worker when it comes. NB: no hold while uploads
+    // arrive (limiter.ts): the first render takes the worker as soon as it is queued.
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let held = false;
+    const rendersAtOnce = { quietMs: 0, maxHoldMs: 0 };
     rig = createRig('[photos]\nworkers = 1', {
       afterStep: async (step) => {
         if (step === 'rendered' && !held) {
@@ -24,7 +26,7 @@ describe('a batch of uploads through the SFTP-facing folder', () => {
           await gate;
         }
       },
-    });
+    }, rendersAtOnce);
     await rig.photos.start();
     const images = await Promise.all(Array.from({ length: 12 }, (_, i) => jpeg(300 + i, 400, RED)));
     images.forEach((_, i) => rig.addUser(`Q${i}`));

@@ -56,13 +56,13 @@ export interface PhotoRig {
 }
 
 /** A photo service on a real SQLite file and a real data folder in a temp dir. */
-export function createRig(toml = '', hooks?: PhotoServiceOptions['hooks']): PhotoRig {
+export function createRig(toml = '', hooks?: PhotoServiceOptions['hooks'], renderHold?: PhotoServiceOptions['renderHold']): PhotoRig {
   const dir = mkdtempSync(join(tmpdir(), 'idphotos-photos-'));
   const config = parseConfig(toml, '', dir);
   mkdirSync(config.data_dir, { recursive: true });
   const storage = openStorage(join(config.data_dir, 'idphotos.db'));
   const db = databaseOf(storage);
-  const photos = createPhotoService({ storage, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos'), hooks });
+  const photos = createPhotoService({ storage, dataDir: config.data_dir, config: config.photos, maxBytes: config.sftp.max_photo_bytes, log: createLogger('photos'), hooks, renderHold });
   const staged = (bytes: Uint8Array) => {
     const path = join(dir, `upload-${randomUUID()}`);
     writeFileSync(path, bytes);

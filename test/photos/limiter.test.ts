@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLimiter } from '../../src/domain/photos/limiter.ts';
 
 /** A task that runs until `finish` is called, recording when it started. */
@@ -51,5 +51,89 @@ describe('render limiter', () => {
     await expect(limiter.run(gated(started, 'c').task)).rejects.toMatchObject({ code: 'unavailable' });
     expect(started).toEqual(['a']);
     expect(limiter.size).toBe(0);
+  });
+
+  describe('while uploads arrive', () => {
+    afterEach(() => void vi.useRealTimers());
+    // NB: only the clock the limiter reads and its timers are fake: `turn` still runs.
+    const fakeClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const hold = { quietMs: 100, maxHoldMs: 1000 };
+
+    it('holds background tasks until the uploads pause; urgent ones start at once', async () => {
+      fakeClock();
+      const limiter = createLimiter(2, undefined, hold);
+      const started: string[] = [];
+      limiter.uploadAcknowledged();
+      const a = gated(started, 'a');
+      const b = gated(started, 'b');
+      const runs = [limiter.run(a.task), limiter.run(b.task)];
+      await turn();
+      expect(started).toEqual([]);
+      await vi.advanceTimersByTimeAsync(60);
+      limiter.uploadAcknowledged();
+      await vi.advanceTimersByTimeAsync(60);
+      await turn();
+      // 120 ms after the first acknowledgement, but 60 after the last: still held.
+      expect(started).toEqual([]);
+      const u = gated(started, 'urgent');
+      const urgent = limiter.run(u.task, { urgent: true });
+      await turn();
+      expect(started).toEqual(['urgent']);
+      await vi.advanceTimersByTimeAsync(40);
+      await turn();
+      // The pause: the one free slot goes to the oldest, the other when the urgent one is done.
+      expect(started).toEqual(['urgent', 'a']);
+      u.finish();
+      await urgent;
+      await turn();
+      expect(started).toEqual(['urgent', 'a', 'b']);
+      a.finish();
+      b.finish();
+      await Promise.all(runs);
+      expect(limiter.size).toBe(0);
+    });
+
+    it('holds a task no longer than maxHoldMs when the uploads never pause', async () => {
+      fakeClock();
+      const limiter = createLimiter(2, undefined, hold);
+      const started: string[] = [];
+      limiter.uploadAcknowledged();
+      const a = gated(started, 'a');
+      const run = limiter.run(a.task);
+      for (let t = 0; t < 950; t += 50) {
+        await vi.advanceTimersByTimeAsync(50);
+        limiter.uploadAcknowledged();
+      }
+      await turn();
+      expect(started).toEqual([]);
+      await vi.advanceTimersByTimeAsync(50);
+      await turn();
+      expect(started).toEqual(['a']);
+      // A task queued now is still held: it has not waited long itself.
+      const b = gated(started, 'b');
+      const later = limiter.run(b.task);
+      await turn();
+      expect(started).toEqual(['a']);
+      a.finish();
+      b.finish();
+      await vi.advanceTimersByTimeAsync(100);
+      await Promise.all([run, later]);
+      expect(started).toEqual(['a', 'b']);
+    });
+
+    it('a stop refuses the held tasks', async () => {
+      fakeClock();
+      const closing = new AbortController();
+      const limiter = createLimiter(2, closing.signal, hold);
+      const started: string[] = [];
+      limiter.uploadAcknowledged();
+      const held = limiter.run(gated(started, 'a').task);
+      await turn();
+      closing.abort();
+      await expect(held).rejects.toMatchObject({ code: 'unavailable' });
+      await vi.advanceTimersByTimeAsync(200);
+      expect(started).toEqual([]);
+      expect(limiter.size).toBe(0);
+    });
   });
 });

@@ -95,6 +95,32 @@ describe('display images after the photo is shown', () => {
     await rig.photos.stop();
   });
 
+  it("an SFTP upload's render waits for the uploads to pause; a viewer's and the command line's do not", async () => {
+    const order: string[] = [];
+    // One worker, and a hold longer than the test: nothing but the hold keeps the worker from S3.
+    rig = createRig('[photos]\nworkers = 1', { afterStep: (step, sha) => void (step === 'rendered' && order.push(sha)) }, { quietMs: 60_000, maxHoldMs: 60_000 });
+    await rig.photos.start();
+    for (const id of ['S1', 'S2', 'S3']) rig.addUser(id);
+    // The command line's photo is rendered before it returns: no SFTP upload has come yet.
+    const cli = await jpeg(120, 160, BLUE);
+    await rig.photos.addFile(rig.staged(cli), { account: 'cli', name: 'S2.jpg' });
+    expect(SIZES.every((s) => existsSync(rig!.photos.filePath(sha256(cli), s)))).toBe(true);
+
+    const first = await jpeg(120, 160, RED);
+    await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S3.jpg', size: first.length, account: 'district' });
+    const second = await jpeg(120, 160, GREEN);
+    await rig.photos.folder.commit({ tempPath: rig.staged(second), name: 'S1.jpg', size: second.length, account: 'district' });
+    // Both acknowledged and shown; their renders hold. A viewer of the second does not wait: without
+    // the hold, the first would have taken the only worker when it was queued.
+    expect(rig.photos.photo('S3')?.source_sha256).toBe(sha256(first));
+    expect(existsSync(await rig.photos.readyFile(sha256(second), 'thumb'))).toBe(true);
+    expect(order).toEqual([sha256(cli), sha256(second)]);
+    expect(SIZES.some((s) => existsSync(rig!.photos.filePath(sha256(first), s)))).toBe(false);
+    // Stopped while held: the render stays queued for the next start.
+    await rig.photos.stop();
+    expect(rig.db.all<{ source_sha256: string }>('SELECT source_sha256 FROM photo_renders').map((r) => r.source_sha256)).toEqual([sha256(first)]);
+  });
+
   it("a stop waits for a viewer's render that is running, so it never meets a closed database", async () => {
     const held = armedRig();
     rig = held.rig;

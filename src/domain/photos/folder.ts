@@ -41,7 +41,12 @@ export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest, opt
           acknowledged = true;
           resolve();
         };
-        ingest(request, { onDurable: acknowledge }).then(acknowledge, (err: unknown) => {
+        const onDurable = () => {
+          // The renders of a batch wait until it pauses (limiter.ts): its next file is on its way.
+          d.limiter.uploadAcknowledged();
+          acknowledge();
+        };
+        ingest(request, { onDurable }).then(acknowledge, (err: unknown) => {
           if (!acknowledged) return reject(err);
           // Refusals found by the decoder are in the refused list already; anything else (a stop)
           // leaves the durable upload pending for the next start.

@@ -12,7 +12,7 @@ import { createCurrentPhotos } from './current.ts';
 import { createPhotoFolder } from './folder.ts';
 import { historyOf, photoSummary, purgeLocalId, restoreVersion, type PhotoSummary, type VersionSummary } from './history.ts';
 import { ingestPhoto, type IngestRequest, type IngestResult } from './ingest.ts';
-import { createLimiter } from './limiter.ts';
+import { createLimiter, type HoldOptions } from './limiter.ts';
 import { displayReady, readDisplay, resumeRenders } from './renders.ts';
 import { createPlaceholder } from './placeholder.ts';
 import { reconcilePhotos, type ReconcileReport } from './reconcile.ts';
@@ -30,6 +30,8 @@ export interface PhotoServiceOptions {
   log: Logger;
   /** For crash tests only: called at each durable step of a commit (may never resolve). */
   hooks?: { afterStep?(step: CommitStep, sha: string): void | Promise<void> };
+  /** How long background renders hold while SFTP uploads arrive (limiter.ts); tests lengthen it. */
+  renderHold?: HoldOptions;
 }
 
 /** A display image ready to send: the ETag is known before the bytes are read. */
@@ -124,7 +126,7 @@ export function createPhotoService(options: PhotoServiceOptions): PhotoService {
     files: openPhotoFiles(options.dataDir),
     dismissals: options.storage.hintDismissals,
     log: options.log,
-    limiter: createLimiter(workers, closing.signal),
+    limiter: createLimiter(workers, closing.signal, options.renderHold),
     maxBytes: options.maxBytes,
     maxPixels: options.config.max_input_pixels,
     historyVersions: options.config.history_versions,
