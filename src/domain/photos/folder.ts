@@ -30,8 +30,8 @@ export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest, opt
     },
     commit(req) {
       // Acknowledged once checked, durable and shown (the name, the real format, complete, within
-      // the pixel limit; bytes fsynced; listed; current): the client's next file travels while
-      // this one renders, so a batch uploads at the speed of the SFTP layer and rendering follows.
+      // the pixel limit; bytes fsynced; listed; current): the client's next file travels before
+      // this one is rendered, and the renders wait until the batch pauses (limiter.ts).
       // A photo whose pixels turn out corrupt when decoded is taken back and goes to the admin's
       // refused list.
       return new Promise<void>((resolve, reject) => {

@@ -43,7 +43,7 @@ export interface IngestOptions {
   /**
    * Called once the upload is durable, listed under its name and shown (a crash from here on
    * finishes it at startup), before the display sizes are rendered. The SFTP folder acknowledges
-   * the upload here, so a client's next file travels while this one renders.
+   * the upload here, so a client's next file travels before this one is rendered.
    */
   onDurable?(): void;
 }

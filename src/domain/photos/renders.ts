@@ -11,7 +11,8 @@ import { SIZE_NAMES, SIZE_PIXELS, type DisplaySize } from './sizes.ts';
  * Display images (thumb, profile, full) are made after a photo is shown, not before: an upload
  * is visible the moment it is durable, and a batch of a thousand is not held behind a thousand
  * renders on a 2-core appliance (bench/photos-batch.ts). What waits for them:
- * - the upload's own render, queued behind the renders before it (`photos.workers` at once);
+ * - the upload's own render, queued behind the renders before it (`photos.workers` at once),
+ *   and held while SFTP uploads keep arriving (limiter.ts: a batch has both cores);
  * - a viewer who asks for one not made yet: that render goes to the front of the queue
  *   (`urgent`), so a profile opened during photo day waits one render, not the batch;
  * - a restart: `photo_renders` lists what was still to do, and the start queues it again.
