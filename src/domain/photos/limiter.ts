@@ -9,10 +9,11 @@ import { AppError } from '../../shared/errors.ts';
  * Background tasks (not urgent) also wait while SFTP uploads keep arriving: they start once no
  * upload was acknowledged for `quietMs`, or once they have waited `maxHoldMs`. A batch then
  * uploads with both cores, and its renders follow it; someone waiting to see a photo (urgent)
- * never waits for the batch. NB: measured on 2 cores, same rounds (docs/BENCHMARKS.md): a
- * 1-client batch took 0.4–0.5× the time with renders held until it paused. One render at a time
- * while uploads arrived (two otherwise) had saved only 6 %: a single render beside the upload
- * path, the `sftp` client and its `ssh` on two cores still takes the core the next upload needs.
+ * never waits for the batch. NB: measured on 2 cores beside the code before, same rounds
+ * (docs/BENCHMARKS.md): with the renders held, a batch took 0.44–0.49× the time with one client
+ * and 0.66–0.69× with four, and its display images were all on disk later (17.8 s after a
+ * 1-client batch of 1000, against 0.75 s). One render at a time while uploads arrived (two
+ * otherwise), measured earlier, had made the batch only 6 % (1 client) to 15 % (4) faster.
  */
 export interface Limiter {
   /** `urgent` waits at the front of the queue (someone is waiting to see the result), not at its end. */
