@@ -58,6 +58,27 @@ describe('render limiter', () => {
     // NB: only the clock the limiter reads and its timers are fake: `turn` still runs.
     const fakeClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const hold = { quietMs: 100, maxHoldMs: 1000 };
+    const DEFERRABLE = { deferrable: true };
+
+    it('holds only deferrable tasks: one someone waits for goes ahead of them', async () => {
+      fakeClock();
+      const limiter = createLimiter(1, undefined, hold);
+      const started: string[] = [];
+      limiter.uploadAcknowledged();
+      const held = gated(started, 'held');
+      const awaited = gated(started, 'awaited');
+      const runs = [limiter.run(held.task, DEFERRABLE), limiter.run(awaited.task)];
+      await turn();
+      expect(started).toEqual(['awaited']);
+      awaited.finish();
+      await runs[1];
+      await vi.advanceTimersByTimeAsync(100);
+      await turn();
+      expect(started).toEqual(['awaited', 'held']);
+      held.finish();
+      await runs[0];
+      expect(limiter.size).toBe(0);
+    });
 
     it('holds background tasks until the uploads pause; urgent ones start at once', async () => {
       fakeClock();
@@ -66,7 +87,7 @@ describe('render limiter', () => {
       limiter.uploadAcknowledged();
       const a = gated(started, 'a');
       const b = gated(started, 'b');
-      const runs = [limiter.run(a.task), limiter.run(b.task)];
+      const runs = [limiter.run(a.task, DEFERRABLE), limiter.run(b.task, DEFERRABLE)];
       await turn();
       expect(started).toEqual([]);
       await vi.advanceTimersByTimeAsync(60);
@@ -99,7 +120,7 @@ describe('render limiter', () => {
       const started: string[] = [];
       limiter.uploadAcknowledged();
       const a = gated(started, 'a');
-      const run = limiter.run(a.task);
+      const run = limiter.run(a.task, DEFERRABLE);
       for (let t = 0; t < 950; t += 50) {
         await vi.advanceTimersByTimeAsync(50);
         limiter.uploadAcknowledged();
@@ -111,7 +132,7 @@ describe('render limiter', () => {
       expect(started).toEqual(['a']);
       // A task queued now is still held: it has not waited long itself.
       const b = gated(started, 'b');
-      const later = limiter.run(b.task);
+      const later = limiter.run(b.task, DEFERRABLE);
       await turn();
       expect(started).toEqual(['a']);
       a.finish();
@@ -127,7 +148,7 @@ describe('render limiter', () => {
       const limiter = createLimiter(2, closing.signal, hold);
       const started: string[] = [];
       limiter.uploadAcknowledged();
-      const held = limiter.run(gated(started, 'a').task);
+      const held = limiter.run(gated(started, 'a').task, DEFERRABLE);
       await turn();
       closing.abort();
       await expect(held).rejects.toMatchObject({ code: 'unavailable' });

@@ -9,6 +9,8 @@ import { BLUE, GREEN, RED, centreColour, closeTo, createRig, jpeg, png, type Pho
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const SIZES = ['thumb', 'profile', 'full'] as const;
+/** Renders held while uploads arrive (limiter.ts) for longer than any test: only a pause or a waiting caller starts them. */
+const LONG_HOLD = { quietMs: 60_000, maxHoldMs: 60_000 };
 
 /** A JPEG whose header and end marker are intact but whose scan data is wrecked: only decoding tells. */
 async function undecodable(): Promise<Buffer> {
@@ -98,27 +100,45 @@ describe('display images after the photo is shown', () => {
   it("an SFTP upload's render waits for the uploads to pause; a viewer's and the command line's do not", async () => {
     const order: string[] = [];
     // One worker, and a hold longer than the test: nothing but the hold keeps the worker from S3.
-    rig = createRig('[photos]\nworkers = 1', { afterStep: (step, sha) => void (step === 'rendered' && order.push(sha)) }, { quietMs: 60_000, maxHoldMs: 60_000 });
+    rig = createRig('[photos]\nworkers = 1', { afterStep: (step, sha) => void (step === 'rendered' && order.push(sha)) }, LONG_HOLD);
     await rig.photos.start();
     for (const id of ['S1', 'S2', 'S3']) rig.addUser(id);
-    // The command line's photo is rendered before it returns: no SFTP upload has come yet.
-    const cli = await jpeg(120, 160, BLUE);
-    await rig.photos.addFile(rig.staged(cli), { account: 'cli', name: 'S2.jpg' });
-    expect(SIZES.every((s) => existsSync(rig!.photos.filePath(sha256(cli), s)))).toBe(true);
-
     const first = await jpeg(120, 160, RED);
     await rig.photos.folder.commit({ tempPath: rig.staged(first), name: 'S3.jpg', size: first.length, account: 'district' });
     const second = await jpeg(120, 160, GREEN);
     await rig.photos.folder.commit({ tempPath: rig.staged(second), name: 'S1.jpg', size: second.length, account: 'district' });
-    // Both acknowledged and shown; their renders hold. A viewer of the second does not wait: without
-    // the hold, the first would have taken the only worker when it was queued.
+    // Both acknowledged and shown; their renders hold. Without the hold, the first would have
+    // taken the only worker when it was queued, and everything below would wait for it.
     expect(rig.photos.photo('S3')?.source_sha256).toBe(sha256(first));
+    // The command line waits for its photo's render: it goes ahead of the held ones.
+    const cli = await jpeg(120, 160, BLUE);
+    await rig.photos.addFile(rig.staged(cli), { account: 'cli', name: 'S2.jpg' });
+    expect(SIZES.every((s) => existsSync(rig!.photos.filePath(sha256(cli), s)))).toBe(true);
+    // So does a viewer.
     expect(existsSync(await rig.photos.readyFile(sha256(second), 'thumb'))).toBe(true);
     expect(order).toEqual([sha256(cli), sha256(second)]);
     expect(SIZES.some((s) => existsSync(rig!.photos.filePath(sha256(first), s)))).toBe(false);
     // Stopped while held: the render stays queued for the next start.
     await rig.photos.stop();
     expect(rig.db.all<{ source_sha256: string }>('SELECT source_sha256 FROM photo_renders').map((r) => r.source_sha256)).toEqual([sha256(first)]);
+  });
+
+  it('an ingest someone waits for (a delivery, a hint applied) takes over the held render of the same bytes', async () => {
+    const order: string[] = [];
+    rig = createRig('[photos]\nworkers = 1', { afterStep: (step, sha) => void (step === 'rendered' && order.push(sha)) }, LONG_HOLD);
+    await rig.photos.start();
+    rig.addUser('S1');
+    rig.addUser('S2');
+    const bytes = await jpeg(120, 160, RED);
+    await rig.photos.folder.commit({ tempPath: rig.staged(bytes), name: 'S1.jpg', size: bytes.length, account: 'district' });
+    // The same bytes for another person, as a vendor delivery hands them to the photo store.
+    const result = await rig.upload('S2.jpg', bytes);
+    expect(result).toMatchObject({ current: true, matched: true });
+    expect(SIZES.every((s) => existsSync(rig!.photos.filePath(sha256(bytes), s)))).toBe(true);
+    // Decoded once: the held render took the outcome of the one that went ahead.
+    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
+    expect(order).toEqual([sha256(bytes)]);
+    await rig.photos.stop();
   });
 
   it("a stop waits for a viewer's render that is running, so it never meets a closed database", async () => {

@@ -46,7 +46,7 @@ export function createPhotoFolder(d: PhotoDeps, ingest: (req: IngestRequest, opt
           d.limiter.uploadAcknowledged();
           acknowledge();
         };
-        ingest(request, { onDurable }).then(acknowledge, (err: unknown) => {
+        ingest(request, { onDurable, deferRender: true }).then(acknowledge, (err: unknown) => {
           if (!acknowledged) return reject(err);
           // Refusals found by the decoder are in the refused list already; anything else (a stop)
           // leaves the durable upload pending for the next start.

@@ -46,6 +46,11 @@ export interface IngestOptions {
    * the upload here, so a client's next file travels before this one is rendered.
    */
   onDurable?(): void;
+  /**
+   * Nobody waits for the display images (the uploader was answered at `onDurable`): their render
+   * may hold while SFTP uploads keep arriving (limiter.ts).
+   */
+  deferRender?: boolean;
 }
 
 /** Kinds of photo refusal, carried as `details.refusal` of the AppError an ingest throws. */
@@ -164,7 +169,7 @@ export async function ingestPhoto(d: PhotoDeps, req: IngestRequest, options: Ing
       options.onDurable?.();
     }
     bytes = undefined;
-    await renderDisplays(d, req.name, localId, sha, sniffed.format);
+    await renderDisplays(d, req.name, localId, sha, sniffed.format, options.deferRender === true);
     const matched = d.users.exists(localId);
     const hints = matched ? [] : nearMisses(localId, d.users);
     const message = !current
@@ -192,10 +197,10 @@ const RENDER_RETRY_MS = 10_000;
  * (renders.ts); anything else (a full disk) is retried: the upload is durable and shown, so it
  * is never given up, and a stop leaves the render to the next start.
  */
-async function renderDisplays(d: PhotoDeps, name: string, localId: string, sha: string, format: PhotoFormat): Promise<void> {
+async function renderDisplays(d: PhotoDeps, name: string, localId: string, sha: string, format: PhotoFormat, deferrable: boolean): Promise<void> {
   for (;;) {
     try {
-      await ensureDisplays(d, sha);
+      await ensureDisplays(d, sha, { deferrable });
       await d.hooks?.afterStep?.('displays-written', sha);
       return;
     } catch (err) {

@@ -5,26 +5,29 @@ import { nowIso, type PhotoDeps } from './deps.ts';
 import { FORMAT_NAMES, type PhotoFormat } from './formats.ts';
 import { emptyTrash, listAgain } from './history.ts';
 import { keepRejection, logRejection } from './rejections.ts';
+import type { RunOptions } from './limiter.ts';
 import { SIZE_NAMES, SIZE_PIXELS, type DisplaySize } from './sizes.ts';
 
 /**
  * Display images (thumb, profile, full) are made after a photo is shown, not before: an upload
  * is visible the moment it is durable, and a batch of a thousand is not held behind a thousand
  * renders on a 2-core appliance (bench/photos-batch.ts). What waits for them:
- * - the upload's own render, queued behind the renders before it (`photos.workers` at once),
- *   and held while SFTP uploads keep arriving (limiter.ts: a batch has both cores);
+ * - the upload's own render, queued behind the renders before it (`photos.workers` at once);
+ *   an SFTP upload's, which nobody waits for, is held while uploads keep arriving (limiter.ts:
+ *   a batch has both cores);
  * - a viewer who asks for one not made yet: that render goes to the front of the queue
  *   (`urgent`), so a profile opened during photo day waits one render, not the batch;
  * - a restart: `photo_renders` lists what was still to do, and the start queues it again.
  * A photo whose pixels turn out undecodable is taken back (`dropUndecodable`): the photo it
  * replaced is shown again, and the refusal goes to the admin's list with its reason.
  */
-export async function ensureDisplays(d: PhotoDeps, sha: string, options: { urgent?: boolean } = {}): Promise<void> {
+export async function ensureDisplays(d: PhotoDeps, sha: string, options: RunOptions = {}): Promise<void> {
   let job = d.rendering.get(sha);
   // NB: a viewer does not wait for a render still queued at the back: an urgent one starts ahead
-  // of it, and the queued one takes the urgent one's outcome when its turn comes.
-  if (!job || (options.urgent && !job.started)) {
-    const next: RenderJob = { started: false, done: Promise.resolve() };
+  // of it, and the queued one takes the urgent one's outcome when its turn comes. So does any
+  // caller who waits, ahead of a deferrable render held while uploads arrive.
+  if (!job || (!job.started && rank(options) > job.rank)) {
+    const next: RenderJob = { started: false, rank: rank(options), done: Promise.resolve() };
     // NB: whoever waits for the overtaken job gets the urgent one's outcome, even when that one is
     // over before this one's turn comes: rendering on its own after an undecodable photo was taken
     // back, it would find the source gone (an error retried until the stop, not the refusal).
@@ -78,9 +81,15 @@ export async function displayReady(d: PhotoDeps, sha: string, size: DisplaySize)
 /** A render of one content hash, queued or running (`PhotoDeps.rendering`). */
 export interface RenderJob {
   started: boolean;
+  /** Its place in the limiter's queue: 0 deferrable, 1 awaited, 2 urgent. */
+  rank: number;
   done: Promise<void>;
   /** An urgent job for the same content that went ahead of this one before it started. */
   overtakenBy?: RenderJob;
+}
+
+function rank(options: RunOptions): number {
+  return options.urgent ? 2 : options.deferrable ? 0 : 1;
 }
 
 /** Renders the display sizes of `sha` from its stored source; undefined when they are there already. */
@@ -122,7 +131,7 @@ async function place(d: PhotoDeps, sha: string, outputs: Buffer[] | undefined): 
 export function resumeRenders(d: PhotoDeps, track: (work: Promise<void>) => Promise<void>): number {
   const queued = d.store.queuedRenders();
   for (const { source_sha256: sha } of queued) {
-    track(ensureDisplays(d, sha)).catch((err: unknown) => {
+    track(ensureDisplays(d, sha, { deferrable: true })).catch((err: unknown) => {
       if (err instanceof ImageDecodeError || d.closing.aborted) return;
       d.log.error({ sha256: sha, err: errorMessage(err) }, 'display images could not be made; they are made again at the first request or the next start');
     });
