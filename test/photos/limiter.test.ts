@@ -59,12 +59,16 @@ describe('render limiter', () => {
     const fakeClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const hold = { quietMs: 100, maxHoldMs: 1000 };
     const DEFERRABLE = { deferrable: true };
+    /** A limiter on the fake clock that has just seen an upload acknowledged. */
+    const heldLimiter = (limit: number, closing?: AbortSignal) => {
+      fakeClock();
+      const limiter = createLimiter(limit, closing, hold);
+      limiter.uploadAcknowledged();
+      return { limiter, started: [] as string[] };
+    };
 
     it('holds only deferrable tasks: one someone waits for goes ahead of them', async () => {
-      fakeClock();
-      const limiter = createLimiter(1, undefined, hold);
-      const started: string[] = [];
-      limiter.uploadAcknowledged();
+      const { limiter, started } = heldLimiter(1);
       const held = gated(started, 'held');
       const awaited = gated(started, 'awaited');
       const runs = [limiter.run(held.task, DEFERRABLE), limiter.run(awaited.task)];
@@ -81,10 +85,7 @@ describe('render limiter', () => {
     });
 
     it('holds background tasks until the uploads pause; urgent ones start at once', async () => {
-      fakeClock();
-      const limiter = createLimiter(2, undefined, hold);
-      const started: string[] = [];
-      limiter.uploadAcknowledged();
+      const { limiter, started } = heldLimiter(2);
       const a = gated(started, 'a');
       const b = gated(started, 'b');
       const runs = [limiter.run(a.task, DEFERRABLE), limiter.run(b.task, DEFERRABLE)];
@@ -115,10 +116,7 @@ describe('render limiter', () => {
     });
 
     it('holds a task no longer than maxHoldMs when the uploads never pause', async () => {
-      fakeClock();
-      const limiter = createLimiter(2, undefined, hold);
-      const started: string[] = [];
-      limiter.uploadAcknowledged();
+      const { limiter, started } = heldLimiter(2);
       const a = gated(started, 'a');
       const run = limiter.run(a.task, DEFERRABLE);
       for (let t = 0; t < 950; t += 50) {
@@ -143,11 +141,8 @@ describe('render limiter', () => {
     });
 
     it('a stop refuses the held tasks', async () => {
-      fakeClock();
       const closing = new AbortController();
-      const limiter = createLimiter(2, closing.signal, hold);
-      const started: string[] = [];
-      limiter.uploadAcknowledged();
+      const { limiter, started } = heldLimiter(2, closing.signal);
       const held = limiter.run(gated(started, 'a').task, DEFERRABLE);
       await turn();
       closing.abort();
