@@ -12,6 +12,19 @@ const SIZES = ['thumb', 'profile', 'full'] as const;
 /** Renders held while uploads arrive (limiter.ts) for longer than any test: only a pause or a waiting caller starts them. */
 const LONG_HOLD = { quietMs: 60_000, maxHoldMs: 60_000 };
 
+/** Hooks that list the photos decoded (`order`) and the ingests finished with their display images (`written`). */
+function recorded() {
+  const order: string[] = [];
+  const written: string[] = [];
+  const hooks = {
+    afterStep: (step: string, sha: string) => {
+      if (step === 'rendered') order.push(sha);
+      if (step === 'displays-written') written.push(sha);
+    },
+  };
+  return { order, written, hooks };
+}
+
 /** A JPEG whose header and end marker are intact but whose scan data is wrecked: only decoding tells. */
 async function undecodable(): Promise<Buffer> {
   const noise = Buffer.alloc(400 * 500 * 3).map((_, i) => (i * 7) % 251);
@@ -25,7 +38,7 @@ async function undecodable(): Promise<Buffer> {
  * writes its files until `release`; `heldRig()` is armed from the start. `order` lists the renders
  * as they finish decoding.
  */
-function armedRig(toml = '[photos]\nworkers = 1', armedAtStart = false): { rig: PhotoRig; arm: () => void; release: () => void; reached: Promise<void>; order: string[] } {
+function armedRig(toml = '[photos]\nworkers = 1', armedAtStart = false, hold?: typeof LONG_HOLD): { rig: PhotoRig; arm: () => void; release: () => void; reached: Promise<void>; order: string[] } {
   const order: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -41,7 +54,7 @@ function armedRig(toml = '[photos]\nworkers = 1', armedAtStart = false): { rig: 
       reach();
       await gate;
     },
-  });
+  }, hold);
   return { rig, arm: () => (armed = true), release, reached, order };
 }
 
@@ -98,9 +111,9 @@ describe('display images after the photo is shown', () => {
   });
 
   it("an SFTP upload's render waits for the uploads to pause; a viewer's and the command line's do not", async () => {
-    const order: string[] = [];
+    const { order, written, hooks } = recorded();
     // One worker, and a hold longer than the test: nothing but the hold keeps the worker from S3.
-    rig = createRig('[photos]\nworkers = 1', { afterStep: (step, sha) => void (step === 'rendered' && order.push(sha)) }, LONG_HOLD);
+    rig = createRig('[photos]\nworkers = 1', hooks, LONG_HOLD);
     await rig.photos.start();
     for (const id of ['S1', 'S2', 'S3']) rig.addUser(id);
     const first = await jpeg(120, 160, RED);
@@ -118,14 +131,18 @@ describe('display images after the photo is shown', () => {
     expect(existsSync(await rig.photos.readyFile(sha256(second), 'thumb'))).toBe(true);
     expect(order).toEqual([sha256(cli), sha256(second)]);
     expect(SIZES.some((s) => existsSync(rig!.photos.filePath(sha256(first), s)))).toBe(false);
+    // The upload whose held render the viewer took over is finished with the viewer's render, not
+    // at the end of the hold (nor refused by the stop below, as if still to be made).
+    await expect.poll(() => written).toContain(sha256(second));
+    expect(written).not.toContain(sha256(first));
     // Stopped while held: the render stays queued for the next start.
     await rig.photos.stop();
     expect(rig.db.all<{ source_sha256: string }>('SELECT source_sha256 FROM photo_renders').map((r) => r.source_sha256)).toEqual([sha256(first)]);
   });
 
   it('an ingest someone waits for (a delivery, a hint applied) takes over the held render of the same bytes', async () => {
-    const order: string[] = [];
-    rig = createRig('[photos]\nworkers = 1', { afterStep: (step, sha) => void (step === 'rendered' && order.push(sha)) }, LONG_HOLD);
+    const { order, written, hooks } = recorded();
+    rig = createRig('[photos]\nworkers = 1', hooks, LONG_HOLD);
     await rig.photos.start();
     rig.addUser('S1');
     rig.addUser('S2');
@@ -135,9 +152,39 @@ describe('display images after the photo is shown', () => {
     const result = await rig.upload('S2.jpg', bytes);
     expect(result).toMatchObject({ current: true, matched: true });
     expect(SIZES.every((s) => existsSync(rig!.photos.filePath(sha256(bytes), s)))).toBe(true);
-    // Decoded once: the held render took the outcome of the one that went ahead.
-    await expect.poll(() => rig!.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
+    // Decoded once, and the SFTP upload's ingest, which waited on the held render, finished with it.
+    await expect.poll(() => written).toEqual([sha256(bytes), sha256(bytes)]);
     expect(order).toEqual([sha256(bytes)]);
+    expect(rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
+    await rig.photos.stop();
+  });
+
+  it('a held SFTP render taken over by an awaited ingest, then by a viewer: the refusal of undecodable bytes reaches every caller', async () => {
+    const held = armedRig(undefined, false, LONG_HOLD);
+    rig = held.rig;
+    await rig.photos.start();
+    for (const id of ['S0', 'S1', 'S2']) rig.addUser(id);
+    held.arm();
+    // An awaited ingest takes the only worker and stops before it writes its files.
+    const busy = rig.upload('S0.jpg', await jpeg(100, 120, RED));
+    await held.reached;
+    const bad = await undecodable();
+    await rig.photos.folder.commit({ tempPath: rig.staged(bad), name: 'S1.jpg', size: bad.length, account: 'district' });
+    // The same bytes for another person, awaited (a delivery): ahead of the held SFTP render.
+    const awaited = rig.upload('S2.jpg', bad);
+    awaited.catch(() => {});
+    await expect.poll(() => rig!.photos.photo('S2')?.source_sha256).toBe(sha256(bad));
+    // A viewer: ahead of the awaited one.
+    const view = rig.photos.display('S1', 'profile').read();
+    view.catch(() => {});
+    held.release();
+    await busy;
+    await expect(view).rejects.toMatchObject({ code: 'not_found' });
+    await expect(awaited).rejects.toMatchObject({ code: 'invalid', details: { refusal: 'damaged' } });
+    expect(rig.photos.photo('S1')).toBeNull();
+    expect(rig.photos.photo('S2')).toBeNull();
+    expect(rig.photos.rejected().filter((r) => r.local_id === 'S1' || r.local_id === 'S2')).toHaveLength(2);
+    expect(rig.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM photo_renders')!.n).toBe(0);
     await rig.photos.stop();
   });
 

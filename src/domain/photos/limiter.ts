@@ -1,7 +1,8 @@
 import { AppError } from '../../shared/errors.ts';
 
 /**
- * Runs at most `limit` tasks at once: urgent ones first, then the others in arrival order. Image
+ * Runs at most `limit` tasks at once: urgent ones first, then the others someone waits for, then
+ * deferrable ones, each kind in arrival order. Image
  * work is CPU-bound in libvips threads; bounding it keeps the 2-core appliance responsive (SFTP
  * and web stay on the event loop, which this never blocks). Once `closing` is aborted, tasks
  * still waiting are refused (their work stays queued for the next start); running ones finish.

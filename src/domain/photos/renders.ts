@@ -24,28 +24,35 @@ import { SIZE_NAMES, SIZE_PIXELS, type DisplaySize } from './sizes.ts';
 export async function ensureDisplays(d: PhotoDeps, sha: string, options: RunOptions = {}): Promise<void> {
   let job = d.rendering.get(sha);
   // NB: a viewer does not wait for a render still queued at the back: an urgent one starts ahead
-  // of it, and the queued one takes the urgent one's outcome when its turn comes. So does any
+  // of it, and whoever waited for the queued one takes the urgent one's outcome. So does any
   // caller who waits, ahead of a deferrable render held while uploads arrive.
   if (!job || (!job.started && rank(options) > job.rank)) {
-    const next: RenderJob = { started: false, rank: rank(options), done: Promise.resolve() };
-    // NB: whoever waits for the overtaken job gets the urgent one's outcome, even when that one is
-    // over before this one's turn comes: rendering on its own after an undecodable photo was taken
-    // back, it would find the source gone (an error retried until the stop, not the refusal).
-    if (job) job.overtakenBy = next;
-    next.done = (async () => {
+    const next: RenderJob = { started: false, rank: rank(options), done: Promise.resolve(), follow: () => {} };
+    const own = (async () => {
       // NB: only the decoding and encoding hold a worker; the files' fsyncs (milliseconds of disk,
       // no CPU) run after it is handed on, or one render at a time would be half waiting.
       const outcome = await d.limiter.run(async () => {
-        // An urgent render of the same photo took over while this one waited: no second decode.
+        // A render of the same photo took over while this one waited: no second decode.
         if (next.overtakenBy) return { ahead: next.overtakenBy.done };
         next.started = true;
         return { outputs: await render(d, sha) };
       }, options);
       if ('ahead' in outcome) return outcome.ahead;
       await place(d, sha, outcome.outputs);
-    })().finally(() => {
+    })();
+    // NB: whoever waits for an overtaken job gets the outcome of the one that went ahead, as soon
+    // as it is known: not at the overtaken one's own turn, which for a render held while uploads
+    // arrive may be 30 s away or refused by a stop. Rendering on its own after an undecodable photo
+    // was taken back, it would also find the source gone (an error retried until the stop, not the
+    // refusal).
+    const followed = new Promise<void>((resolve, reject) => (next.follow = (ahead) => void ahead.done.then(resolve, reject)));
+    next.done = Promise.race([own, followed]).finally(() => {
       if (d.rendering.get(sha) === next) d.rendering.delete(sha);
     });
+    if (job) {
+      job.overtakenBy = next;
+      job.follow(next);
+    }
     d.rendering.set(sha, next);
     job = next;
   }
@@ -84,8 +91,10 @@ export interface RenderJob {
   /** Its place in the limiter's queue: 0 deferrable, 1 awaited, 2 urgent. */
   rank: number;
   done: Promise<void>;
-  /** An urgent job for the same content that went ahead of this one before it started. */
+  /** A job of a higher rank for the same content that went ahead of this one before it started. */
   overtakenBy?: RenderJob;
+  /** Settles this job's `done` with the outcome of the job that overtook it. */
+  follow(ahead: RenderJob): void;
 }
 
 function rank(options: RunOptions): number {
