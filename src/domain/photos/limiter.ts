@@ -104,12 +104,12 @@ export function createLimiter(limit: number, closing?: AbortSignal, hold: HoldOp
       if (closing?.aborted) throw stopped();
       const slot = await new Promise<boolean>((wake) => {
         const w = { queuedAt: performance.now(), wake };
-        if (options.deferrable && !options.urgent) deferred.push(w);
-        else if (options.urgent) {
+        if (options.urgent) {
           // Urgent ones in their own order, ahead of the others.
           const firstNotUrgent = waiting.findIndex((x) => !x.urgent);
           waiting.splice(firstNotUrgent === -1 ? waiting.length : firstNotUrgent, 0, { ...w, urgent: true });
-        } else waiting.push({ ...w, urgent: false });
+        } else if (options.deferrable) deferred.push(w);
+        else waiting.push({ ...w, urgent: false });
         // NB: synchronous: a task that finds a free slot takes it before the caller goes on.
         startWaiting();
       });

@@ -45,14 +45,16 @@ export async function ensureDisplays(d: PhotoDeps, sha: string, options: RunOpti
     // arrive may be 30 s away or refused by a stop. Rendering on its own after an undecodable photo
     // was taken back, it would also find the source gone (an error retried until the stop, not the
     // refusal).
-    const followed = new Promise<void>((resolve, reject) => (next.follow = (ahead) => void ahead.done.then(resolve, reject)));
+    const followed = new Promise<void>((resolve, reject) => {
+      next.follow = (ahead) => {
+        next.overtakenBy = ahead;
+        ahead.done.then(resolve, reject);
+      };
+    });
     next.done = Promise.race([own, followed]).finally(() => {
       if (d.rendering.get(sha) === next) d.rendering.delete(sha);
     });
-    if (job) {
-      job.overtakenBy = next;
-      job.follow(next);
-    }
+    job?.follow(next);
     d.rendering.set(sha, next);
     job = next;
   }
@@ -93,7 +95,7 @@ export interface RenderJob {
   done: Promise<void>;
   /** A job of a higher rank for the same content that went ahead of this one before it started. */
   overtakenBy?: RenderJob;
-  /** Settles this job's `done` with the outcome of the job that overtook it. */
+  /** Marks this job overtaken by `ahead` and settles its `done` with the outcome of `ahead`. */
   follow(ahead: RenderJob): void;
 }
 
